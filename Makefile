@@ -1,0 +1,55 @@
+# MyMedic data platform. `make demo` runs the whole pipeline on sample data; `make test` runs the tests.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DATA ?= .mymedic/sample
+EXPORTS ?= .mymedic/exports
+BENCH_PAYMENTS ?= 1000000
+
+.PHONY: help install demo test lint format bench dagster clean lock
+
+help:
+	@echo "make demo   - install, generate a sample chain, run the whole pipeline, write the exports"
+	@echo "make test   - install and run the test suite"
+	@echo "make lint   - ruff and sqlfluff"
+	@echo "make bench  - scale benchmark (not part of make test)"
+	@echo "make dagster - open the Dagster UI on the embedded warehouse"
+
+$(STAMP): pyproject.toml requirements.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check "uv==0.13.9"
+	VIRTUAL_ENV=$(abspath $(VENV)) $(BIN)/uv pip sync --quiet requirements.lock
+	VIRTUAL_ENV=$(abspath $(VENV)) $(BIN)/uv pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+install: $(STAMP)
+
+lock:
+	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 -o requirements.lock
+
+demo: install
+	$(BIN)/mymedic generate --out $(DATA) --seed 42
+	$(BIN)/mymedic run --data $(DATA) --exports $(EXPORTS)
+
+test: install
+	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	cd dbt_project && ../$(BIN)/sqlfluff lint models
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: install
+	$(BIN)/python -m benchmarks.run --payments $(BENCH_PAYMENTS)
+
+dagster: install
+	MYMEDIC_DATA=$(DATA) $(BIN)/dagster dev -m orchestration.definitions
+
+clean:
+	rm -rf .mymedic dbt_project/target dbt_project/logs

@@ -1,0 +1,48 @@
+"""Load every feed file of a data directory (the layout `mymedic generate` writes)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from ingestion.feeds import FEEDS, Feed, LoadContext
+from ingestion.feeds.reference_data import tenant_of
+from ingestion.loader import BatchResult, load_file
+from ingestion.tables import create_raw_tables
+from mymedic.warehouse import Warehouse
+
+
+def feed_files(data_dir: Path, feeds: Iterable[Feed] = FEEDS) -> list[tuple[Feed, Path]]:
+    return [(feed, path) for feed in feeds for path in feed.files(data_dir)]
+
+
+def load_feed(
+    warehouse: Warehouse,
+    data_dir: Path,
+    feed: Feed,
+    *,
+    on_file: Callable[[BatchResult], None] | None = None,
+) -> list[BatchResult]:
+    """Load every file of one feed in `data_dir`; the tenant is the one named in reference/branches.csv."""
+    create_raw_tables(warehouse)
+    context = LoadContext(tenant_id=tenant_of(data_dir))
+    results = []
+    for path in feed.files(data_dir):
+        result = load_file(warehouse, feed, path, context, source=path.relative_to(data_dir).as_posix())
+        results.append(result)
+        if on_file:
+            on_file(result)
+    return results
+
+
+def load_data_dir(
+    warehouse: Warehouse,
+    data_dir: Path,
+    *,
+    feeds: Iterable[Feed] = FEEDS,
+    on_file: Callable[[BatchResult], None] | None = None,
+) -> list[BatchResult]:
+    results: list[BatchResult] = []
+    for feed in feeds:
+        results += load_feed(warehouse, data_dir, feed, on_file=on_file)
+    return results

@@ -1,0 +1,27 @@
+"""Read the quarantine: the input rows that were not loaded and why."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mymedic.warehouse import Warehouse
+
+
+def quarantined_rows(
+    warehouse: Warehouse, feed: str | None = None, limit: int = 1000
+) -> list[dict[str, Any]]:
+    raw = warehouse.db("raw")
+    if not warehouse.table_exists("raw", "quarantine"):
+        return []
+    return warehouse.dicts(
+        f"select feed, _source_file as file, _source_line as line, reason, raw_line "
+        f"from `{raw}`.quarantine where {{feed:String}} = '' or feed = {{feed:String}} "
+        "order by feed, file, line limit {limit:UInt64}",
+        {"feed": feed or "", "limit": limit},
+    )
+
+
+def quarantine_counts(warehouse: Warehouse) -> dict[str, int]:
+    if not warehouse.table_exists("raw", "quarantine"):
+        return {}
+    return dict(warehouse.rows(f"select feed, count() from `{warehouse.db('raw')}`.quarantine group by feed"))

@@ -1,0 +1,77 @@
+"""Where things live: the one warehouse setting and the default folders."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+from pydantic import BaseModel
+
+WAREHOUSE_ENV = "MYMEDIC_WAREHOUSE"
+DEFAULT_WAREHOUSE = "chdb://.mymedic/warehouse"
+DEFAULT_EXPORTS = Path(".mymedic/exports")
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+
+
+class WarehouseSettings(BaseModel, frozen=True):
+    """A parsed `MYMEDIC_WAREHOUSE` URL.
+
+    `chdb://PATH` is the embedded engine (a relative PATH is relative to the working directory,
+    `chdb:///abs/path` is absolute); `http(s)://user:pass@host:port/db` is a ClickHouse server.
+    A server database other than `default` becomes a prefix of every database the platform
+    creates (`<db>_raw`, `<db>_marts`, ...), so several environments can share one server.
+    """
+
+    interface: str  # "chdb" | "http" | "https"
+    path: Path | None = None
+    host: str = "localhost"
+    port: int = 8123
+    username: str = "default"
+    password: str = ""
+    database: str = "default"
+
+    @property
+    def embedded(self) -> bool:
+        return self.interface == "chdb"
+
+    @property
+    def db_prefix(self) -> str:
+        return "" if self.embedded or self.database in ("", "default") else f"{self.database}_"
+
+    def db(self, name: str) -> str:
+        """The real database name for one of the platform's logical databases (raw, marts, ...)."""
+        return f"{self.db_prefix}{name}"
+
+    def redacted(self) -> str:
+        if self.embedded:
+            return f"chdb://{self.path}"
+        return f"{self.interface}://{self.username}:***@{self.host}:{self.port}/{self.database}"
+
+
+def parse_warehouse_url(url: str) -> WarehouseSettings:
+    if url.startswith("chdb://"):
+        rest = url.removeprefix("chdb://")
+        if not rest:
+            raise ValueError(
+                f"{WAREHOUSE_ENV}={url!r} names no data directory; try chdb://.mymedic/warehouse"
+            )
+        return WarehouseSettings(interface="chdb", path=Path(rest).expanduser().absolute())
+    parsed = urlparse(url)
+    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+        raise ValueError(
+            f"{WAREHOUSE_ENV}={url!r} is not understood: use chdb://DIR or http(s)://user:pass@host:port/db"
+        )
+    return WarehouseSettings(
+        interface=parsed.scheme,
+        host=parsed.hostname,
+        port=parsed.port or (8443 if parsed.scheme == "https" else 8123),
+        username=unquote(parsed.username or "default"),
+        password=unquote(parsed.password or ""),
+        database=parsed.path.strip("/") or "default",
+    )
+
+
+def warehouse_settings(url: str | None = None) -> WarehouseSettings:
+    return parse_warehouse_url(url or os.environ.get(WAREHOUSE_ENV) or DEFAULT_WAREHOUSE)

@@ -1,0 +1,68 @@
+"""Booking-service CloudEvents: valid events load, each kind of bad line is quarantined with its reason."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from ingestion.feeds import LoadContext
+from ingestion.feeds.booking_events import BookingEventsFeed
+from ingestion.loader import load_file
+from ingestion.tables import create_raw_tables
+from mymedic.warehouse import Warehouse
+
+CONTEXT = LoadContext(tenant_id="tnt_test")
+
+
+def event(event_id: str, event_type: str = "payment.deposit.paid", **data_overrides: object) -> dict:
+    data = {
+        "payment_id": f"pay_{event_id}", "order_id": f"order_{event_id}", "booking_id": "bk_1",
+        "patient_id": "pt_1", "branch_id": "br_1", "amount_paise": 50000, "currency": "INR", "method": "upi",
+        "gateway": "razorpay", "captured_at": "2026-10-01T04:30:00Z",
+    }  # fmt: skip
+    data.update(data_overrides)
+    return {
+        "specversion": "1.0", "id": event_id, "source": "mymedic/booking/br_1", "type": event_type,
+        "time": "2026-10-01T04:30:01Z", "subject": "bk_1", "datacontenttype": "application/json",
+        "tenantid": "tnt_test", "branchid": "br_1", "data": data,
+    }  # fmt: skip
+
+
+def test_events_load_and_bad_lines_are_quarantined(warehouse: Warehouse, tmp_path: Path) -> None:
+    create_raw_tables(warehouse)
+    lines = [
+        json.dumps(event("evt_1")),
+        json.dumps(event("evt_2", amount_paise="500")),  # amount as text
+        json.dumps(event("evt_3", method="cash")),
+        json.dumps(event("evt_4", "payment.teleported")),
+        json.dumps(event("evt_5"))[:60],  # truncated
+        "",
+        json.dumps({**event("evt_6"), "tenantid": "tnt_other"}),
+        json.dumps({k: v for k, v in event("evt_7").items() if k != "time"}),
+        json.dumps(event("evt_1")),  # the same event delivered twice
+    ]
+    path = tmp_path / "2026-10-01.ndjson"
+    path.write_text("\r\n".join(lines) + "\r\n")
+    result = load_file(warehouse, BookingEventsFeed(), path, CONTEXT, source=path.name)
+    assert result.conserved
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined, result.rows_skipped) == (
+        8,
+        1,
+        6,
+        1,
+    )
+    reasons = dict(
+        warehouse.rows("select _source_line, reason from raw.quarantine where feed = 'booking_events'")
+    )
+    assert "data.amount_paise: Input should be a valid integer" in reasons[2]
+    assert "data.method: Input should be 'upi', 'card', 'wallet' or 'netbanking'" in reasons[3]
+    assert "unknown event type 'payment.teleported'" in reasons[4]
+    assert reasons[5] == "line is not valid JSON (truncated or malformed)"
+    assert "belongs to tenant 'tnt_other'" in reasons[7]
+    assert "time: Field required" in reasons[8]
+    loaded = warehouse.dicts(
+        "select event_id, event_type, event_time, tenant_id, data from raw.booking_events"
+    )
+    assert len(loaded) == 1 and loaded[0]["event_id"] == "evt_1"
+    assert json.loads(loaded[0]["data"])["amount_paise"] == 50000
+    assert loaded[0]["event_time"].isoformat().startswith("2026-10-01T04:30:01")
