@@ -1,0 +1,47 @@
+{#- Shared building blocks of the reconciliation, so every model applies the contract in
+    docs/reconciliation.md the same way. -#}
+
+{#- The IST calendar date of a UTC timestamp: all day arithmetic of the reconciliation is on these. -#}
+{% macro ist_date(timestamp_sql) -%}
+    toDate({{ timestamp_sql }}, 'Asia/Kolkata')
+{%- endmacro %}
+
+
+{#- The `as_of` dbt var as a SQL Date literal, or none when it is not set (the date then comes from
+    the data, see int_as_of_date__resolved). Accepts a string 'YYYY-MM-DD' or a YAML date. -#}
+{% macro as_of_var_date() -%}
+    {%- set value = (var('as_of', '') or '') | string | trim -%}
+    {%- if value -%}
+        toDate('{{ value }}')
+    {%- else -%}
+        null
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- round_half_up(amount * bps / 10000) in exact integer arithmetic (amount >= 0). -#}
+{% macro bps_of(amount_sql, bps_sql) -%}
+    intDiv(({{ amount_sql }}) * ({{ bps_sql }}) + 5000, 10000)
+{%- endmacro %}
+
+
+{#- Paise as rupees text with two decimals (45000 -> '450.00', -5 -> '-0.05') for exception reasons. -#}
+{% macro rupees_text(paise_sql) -%}
+    concat(
+        if(({{ paise_sql }}) < 0, '-', ''),
+        toString(intDiv(abs({{ paise_sql }}), 100)),
+        '.',
+        leftPad(toString(abs({{ paise_sql }}) % 100), 2, '0')
+    )
+{%- endmacro %}
+
+
+{#- The aging bucket of an age in days; the caller blanks it for matched rows. -#}
+{% macro aging_bucket(age_days_sql) -%}
+    multiIf(
+        ({{ age_days_sql }}) <= 2, '0-2d',
+        ({{ age_days_sql }}) <= 7, '3-7d',
+        ({{ age_days_sql }}) <= 30, '8-30d',
+        '31+d'
+    )
+{%- endmacro %}

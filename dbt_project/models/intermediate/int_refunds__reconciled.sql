@@ -1,0 +1,236 @@
+{#- Every refund initiated in the booking system with its reconciliation status, first rule that applies
+    wins: in_transit / settlement_overdue (against the refund SLA) > amount_mismatch > fee_mismatch (a
+    refund carries no fee or GST) > bank_unmatched > matched (docs/reconciliation.md). -#}
+with
+
+refunds as (
+    select * from {{ ref('int_refunds__deduplicated') }}
+),
+
+payments as (
+    select * from {{ ref('int_payments__deduplicated') }}
+),
+
+gateway_lines as (
+    select * from {{ ref('int_gateway_lines__matched') }}
+    where line_role = 'refund'
+),
+
+settlements as (
+    select * from {{ ref('int_settlements__bank_matched') }}
+),
+
+contracts as (
+    select * from {{ ref('int_gateway_contracts__deduplicated') }}
+),
+
+as_of as (
+    select * from {{ ref('int_as_of_date__resolved') }}
+),
+
+refunded_payments as (
+    select
+        tenant_id,
+        payment_id,
+        toNullable(branch_id) as payment_branch_id,
+        toNullable(booking_id) as payment_booking_id,
+        toNullable(order_id) as payment_order_id,
+        toNullable(method) as payment_method,
+        toNullable(gateway) as payment_gateway
+    from payments
+),
+
+refund_lines as (
+    select
+        tenant_id,
+        assumeNotNull(matched_entity_id) as refund_id,
+        toNullable(settlement_id) as line_settlement_id,
+        toNullable(settlement_utr) as line_settlement_utr,
+        settled_at as line_settled_at,
+        toNullable(amount_paise) as gateway_amount_paise,
+        toNullable(fee_excl_tax_paise) as gateway_fee_paise,
+        toNullable(tax_paise) as gateway_tax_paise,
+        toNullable(net_paise) as gateway_net_paise,
+        toNullable(method) as line_method
+    from gateway_lines
+),
+
+settlement_banks as (
+    select
+        tenant_id,
+        settlement_id,
+        toNullable(is_bank_matched) as is_bank_matched,
+        bank_credit_date,
+        toNullable(bank_exception_reason) as bank_exception_reason
+    from settlements
+),
+
+contract_terms as (
+    select
+        tenant_id,
+        gateway,
+        method,
+        toNullable(refund_sla_days) as refund_sla_days
+    from contracts
+),
+
+joined as (
+    select
+        refunds.tenant_id as tenant_id,
+        refunds.refund_id as refund_id,
+        refunds.payment_id as payment_id,
+        refunds.amount_paise as amount_paise,
+        refunds.reason as reason,
+        refunds.initiated_at as initiated_at,
+        refunds.initiated_date as initiated_date,
+        coalesce(
+            refunded_payments.payment_branch_id, nullIf(refunds.branch_id, ''), ''
+        ) as resolved_branch_id,
+        coalesce(refunded_payments.payment_booking_id, '') as booking_id,
+        coalesce(refunded_payments.payment_order_id, '') as order_id,
+        coalesce(
+            nullIf(refunded_payments.payment_method, ''), nullIf(refund_lines.line_method, ''), ''
+        ) as method,
+        coalesce(nullIf(refunded_payments.payment_gateway, ''), 'razorpay') as gateway,
+        refund_lines.gateway_amount_paise as gateway_amount_paise,
+        refund_lines.gateway_fee_paise as gateway_fee_paise,
+        refund_lines.gateway_tax_paise as gateway_tax_paise,
+        refund_lines.gateway_net_paise as gateway_net_paise,
+        nullIf(refund_lines.line_settlement_id, '') as settlement_id,
+        nullIf(refund_lines.line_settlement_utr, '') as settlement_utr,
+        refund_lines.line_settled_at as settled_at,
+        as_of.as_of_date as as_of_date
+    from refunds
+    left join refunded_payments
+        on
+            refunds.tenant_id = refunded_payments.tenant_id
+            and refunds.payment_id = refunded_payments.payment_id
+    left join refund_lines
+        on
+            refunds.tenant_id = refund_lines.tenant_id
+            and refunds.refund_id = refund_lines.refund_id
+    cross join as_of
+),
+
+with_terms as (
+    select
+        joined.tenant_id as tenant_id,
+        joined.refund_id as refund_id,
+        joined.payment_id as payment_id,
+        joined.amount_paise as amount_paise,
+        joined.reason as reason,
+        joined.initiated_at as initiated_at,
+        joined.initiated_date as initiated_date,
+        joined.resolved_branch_id as resolved_branch_id,
+        joined.booking_id as booking_id,
+        joined.order_id as order_id,
+        joined.method as method,
+        joined.gateway as gateway,
+        joined.gateway_amount_paise as gateway_amount_paise,
+        joined.gateway_fee_paise as gateway_fee_paise,
+        joined.gateway_tax_paise as gateway_tax_paise,
+        joined.gateway_net_paise as gateway_net_paise,
+        joined.settlement_id as settlement_id,
+        joined.settlement_utr as settlement_utr,
+        joined.settled_at as settled_at,
+        joined.as_of_date as as_of_date,
+        settlement_banks.bank_credit_date as bank_credit_date,
+        coalesce(settlement_banks.is_bank_matched, false) as is_bank_matched,
+        coalesce(settlement_banks.bank_exception_reason, '') as bank_exception_reason,
+        contract_terms.refund_sla_days as refund_sla_days
+    from joined
+    left join settlement_banks
+        on
+            joined.tenant_id = settlement_banks.tenant_id
+            and joined.settlement_id = settlement_banks.settlement_id
+    left join contract_terms
+        on
+            joined.tenant_id = contract_terms.tenant_id
+            and joined.gateway = contract_terms.gateway
+            and joined.method = contract_terms.method
+),
+
+classified as (
+    select
+        *,
+        settlement_id is not null as is_settled,
+        toInt64(dateDiff('day', initiated_date, as_of_date)) as age_days,
+        addDays(initiated_date, refund_sla_days) as settlement_due_date,
+        multiIf(
+            not is_settled and age_days <= refund_sla_days, 'in_transit',
+            not is_settled, 'settlement_overdue',
+            gateway_amount_paise != amount_paise, 'amount_mismatch',
+            gateway_fee_paise != 0 or gateway_tax_paise != 0, 'fee_mismatch',
+            not is_bank_matched, 'bank_unmatched',
+            'matched'
+        ) as status
+    from with_terms
+),
+
+final as (
+    select
+        tenant_id,
+        resolved_branch_id as branch_id,
+        refund_id,
+        payment_id,
+        order_id,
+        booking_id,
+        method,
+        gateway,
+        amount_paise,
+        reason as refund_reason,
+        initiated_at,
+        initiated_date,
+        gateway_amount_paise,
+        gateway_fee_paise,
+        gateway_tax_paise,
+        gateway_net_paise,
+        toInt64(0) as expected_fee_paise,
+        toInt64(0) as expected_tax_paise,
+        refund_sla_days,
+        settlement_due_date,
+        settlement_id,
+        settlement_utr,
+        settled_at,
+        bank_credit_date,
+        is_bank_matched,
+        as_of_date,
+        age_days,
+        status,
+        if(status = 'matched', '', {{ aging_bucket('age_days') }}) as aging_bucket,
+        multiIf(
+            status = 'in_transit',
+            concat(
+                'refund initiated ', toString(initiated_date), ' IST, not settled yet; within the refund SLA',
+                ' of ', toString(refund_sla_days), ' days (until ', toString(settlement_due_date), ')'
+            ),
+            status = 'settlement_overdue' and refund_sla_days is null,
+            concat(
+                'refund initiated ', toString(initiated_date), ' IST is in no settlement after ',
+                toString(age_days), ' days, and no gateway contract names the refund SLA for ', gateway, ' ',
+                if(method = '', 'this method', method)
+            ),
+            status = 'settlement_overdue',
+            concat(
+                'refund initiated ', toString(initiated_date), ' IST is in no settlement after ',
+                toString(age_days), ' days, beyond the refund SLA of ', toString(refund_sla_days),
+                ' days (due by ', toString(settlement_due_date), '); chase ', initcap(gateway),
+                ' so the patient is paid back'
+            ),
+            status = 'amount_mismatch',
+            concat(
+                'gateway amount ', {{ rupees_text('assumeNotNull(gateway_amount_paise)') }},
+                ' differs from refunded ', {{ rupees_text('amount_paise') }}
+            ),
+            status = 'fee_mismatch',
+            concat(
+                'gateway charged fee ', {{ rupees_text('assumeNotNull(gateway_fee_paise)') }}, ' + GST ',
+                {{ rupees_text('assumeNotNull(gateway_tax_paise)') }}, ' on a refund; refunds carry no fee'
+            ),
+            status = 'bank_unmatched', bank_exception_reason,
+            ''
+        ) as exception_reason
+    from classified
+)
+
+select * from final

@@ -1,0 +1,32 @@
+with
+
+source as (
+    select * from {{ source('booking', 'booking_events') }}
+    where event_type = 'appointment.booked'
+),
+
+renamed as (
+    select
+        event_id,
+        tenant_id,
+        if(
+            JSONExtractString(data, 'booking_id') != '', JSONExtractString(data, 'booking_id'), subject
+        ) as booking_id,
+        if(
+            JSONExtractString(data, 'branch_id') != '', JSONExtractString(data, 'branch_id'), branch_id
+        ) as branch_id,
+        JSONExtractString(data, 'patient_id') as patient_id,
+        JSONExtractString(data, 'doctor_id') as doctor_id,
+        parseDateTime64BestEffortOrNull(JSONExtractString(data, 'slot_start'), 3, 'UTC') as slot_start_at,
+        JSONExtractString(data, 'visit_type') as visit_type,
+        JSONExtractInt(data, 'fee_paise') as fee_paise,
+        event_time as booked_at,
+        _loaded_at as loaded_at
+    from source
+),
+
+final as (
+    select * from renamed
+)
+
+select * from final

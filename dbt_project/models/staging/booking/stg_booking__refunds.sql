@@ -1,0 +1,26 @@
+with
+
+source as (
+    select * from {{ source('booking', 'booking_events') }}
+    where event_type = 'payment.refund.initiated'
+),
+
+renamed as (
+    select
+        event_id,
+        tenant_id,
+        branch_id,
+        JSONExtractString(data, 'refund_id') as refund_id,
+        JSONExtractString(data, 'payment_id') as payment_id,
+        JSONExtractInt(data, 'amount_paise') as amount_paise,
+        JSONExtractString(data, 'reason') as reason,
+        event_time as initiated_at,
+        _loaded_at as loaded_at
+    from source
+),
+
+final as (
+    select * from renamed
+)
+
+select * from final

@@ -1,0 +1,39 @@
+"""Run the real dbt project as a subprocess against one warehouse, the way orchestration does."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+from mymedic.settings import DBT_PROJECT_DIR, WarehouseSettings
+from mymedic.warehouse.dbt_env import dbt_env, dbt_executable
+
+
+def run_dbt(settings: WarehouseSettings, work_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """dbt as a subprocess on `settings`; target/ and logs/ go to `work_dir` so parallel runs don't clash."""
+    command = [
+        dbt_executable(),
+        *args,
+        "--project-dir",
+        str(DBT_PROJECT_DIR),
+        "--profiles-dir",
+        str(DBT_PROJECT_DIR),
+        "--target-path",
+        str(work_dir / "target"),
+        "--log-path",
+        str(work_dir / "logs"),
+    ]
+    env = {**os.environ, **dbt_env(settings), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=600, check=False)
+
+
+def run_results(work_dir: Path) -> dict[str, str]:
+    """unique_id -> status of every node of the last dbt invocation."""
+    results = json.loads((work_dir / "target" / "run_results.json").read_text())
+    return {r["unique_id"]: r["status"] for r in results["results"]}
+
+
+def dbt_failure(result: subprocess.CompletedProcess[str]) -> str:
+    return f"dbt exited {result.returncode}\n{result.stdout[-6000:]}\n{result.stderr[-3000:]}"
