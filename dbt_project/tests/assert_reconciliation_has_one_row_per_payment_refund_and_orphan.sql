@@ -1,3 +1,5 @@
+{{ config(meta={"dagster": {"ref": {"name": "fct_payment_reconciliation"}}}) }}
+
 {#- fct_payment_reconciliation holds exactly one row per captured payment, one per refund initiated, and one
     per orphan gateway line - no more, no fewer. Returns a row per entity_type whose count is off. -#}
 with

@@ -1,3 +1,5 @@
+{{ config(meta={"dagster": {"ref": {"name": "fct_branch_daily_settlements"}}}) }}
+
 {#- Every settlement's net equals sum(credit) - sum(debit) over its raw Razorpay lines, and the branch daily
     summary adds up to the same. Returns the settlements (or the total) that disagree. -#}
 with

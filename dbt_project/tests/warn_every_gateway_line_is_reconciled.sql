@@ -1,4 +1,4 @@
-{{ config(severity='warn') }}
+{{ config(severity='warn', meta={"dagster": {"ref": {"name": "fct_payment_reconciliation"}}}) }}
 
 {#- Data quality, warns only: a Razorpay line the reconciliation cannot place - a second line for a payment
     or refund another line already settles, or a refund line of a known payment under a refund id the

@@ -1,0 +1,158 @@
+"""`mymedic`: generate sample data, run the pipeline, look at the quarantine."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
+
+from mymedic.settings import DEFAULT_EXPORTS
+
+app = typer.Typer(
+    help="MyMedic data platform: clinic-chain payments reconciled to the paisa.", no_args_is_help=True
+)
+quarantine_app = typer.Typer(help="Input rows that were not loaded, and why.", no_args_is_help=True)
+app.add_typer(quarantine_app, name="quarantine")
+# Bound to the real stdout: while the pipeline runs, other output (dbt's) goes to the run log instead.
+console = Console(file=sys.stdout, width=None if sys.stdout.isatty() else 120)
+
+
+def _progress() -> Progress:
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    )
+
+
+def rupees(paise: int | None) -> str:
+    if paise is None:
+        return ""
+    sign, paise = ("-" if paise < 0 else ""), abs(paise)
+    return f"{sign}₹{paise // 100:,}.{paise % 100:02d}"
+
+
+@app.command()
+def generate(
+    out: Annotated[Path, typer.Option(help="Folder to write the sample chain's feeds into")],
+    seed: Annotated[int, typer.Option(help="Random seed; the same seed writes the same bytes")] = 42,
+    branches: Annotated[int, typer.Option(min=1, help="Branches of the chain")] = 3,
+    days: Annotated[int, typer.Option(min=1, help="Days of activity")] = 30,
+    start: Annotated[str, typer.Option(help="First day, YYYY-MM-DD")] = "2026-10-01",
+    bookings_per_day: Annotated[int, typer.Option(min=1, help="Bookings per branch per day")] = 20,
+) -> None:
+    """Write a sample clinic chain: events, settlements, bank statement, reference data, ground truth."""
+    from mymedic.generator import write_sample
+
+    with _progress() as progress:
+        task = progress.add_task("Generating days", total=days)
+        summary = write_sample(
+            out,
+            seed=seed,
+            branches=branches,
+            days=days,
+            start=date.fromisoformat(start),
+            bookings_per_branch_day=bookings_per_day,
+            progress=lambda done, total: progress.update(task, completed=done, total=total),
+        )
+    table = Table(title=f"Sample chain written to {out}", show_header=False)
+    for key, value in summary.items():
+        if not isinstance(value, dict | list):
+            table.add_row(str(key), str(value))
+    console.print(table)
+
+
+@app.command()
+def run(
+    data: Annotated[Path, typer.Option(help="Data directory (the layout `mymedic generate` writes)")],
+    as_of: Annotated[str, typer.Option("--as-of", help="Reconcile as of YYYY-MM-DD (IST)")] = "",
+    exports: Annotated[Path, typer.Option(help="Where the exports go")] = DEFAULT_EXPORTS,
+) -> None:
+    """Load every feed, build the reconciliation, write the exports, print a summary."""
+    from mymedic.pipeline import run_pipeline
+
+    if as_of:
+        date.fromisoformat(as_of)
+    if not data.is_dir():
+        raise typer.BadParameter(f"{data} is not a directory", param_hint="--data")
+    with _progress() as progress:
+        task = progress.add_task("Running the pipeline", total=None)
+        report = run_pipeline(
+            data,
+            exports,
+            as_of=as_of,
+            on_step=lambda done, total, name: progress.update(
+                task, completed=done, total=total, description=name
+            ),
+        )
+    print_report(report)
+    if not report.success:
+        raise typer.Exit(1)
+
+
+def print_report(report) -> None:
+    feeds = Table(title="Feeds (this run)")
+    for column in ("feed", "files", "already loaded", "rows read", "loaded", "quarantined", "duplicates"):
+        feeds.add_column(column, justify="left" if column == "feed" else "right")
+    for feed, t in report.feeds.items():
+        feeds.add_row(
+            feed,
+            *(str(t[k]) for k in ("files", "files_already_loaded", "rows_read", "rows_loaded")),
+            *(str(t[k]) for k in ("rows_quarantined", "rows_skipped")),
+        )
+    console.print(feeds)
+    statuses = Table(title=f"Reconciliation as of {report.as_of}")
+    for column in ("status", "rows", "booked", "at gateway"):
+        statuses.add_column(column, justify="left" if column == "status" else "right")
+    for row in report.statuses:
+        statuses.add_row(row["status"], str(row["rows"]), rupees(row["booked"]), rupees(row["gateway"]))
+    console.print(statuses)
+    for path in report.exports:
+        console.print(f"export: [bold]{path}[/bold]")
+    console.print(f"run log (dbt output): {report.log}")
+    if report.failed_checks:
+        console.print(f"[red]failed checks:[/red] {', '.join(report.failed_checks)}")
+    console.print("[green]pipeline succeeded[/green]" if report.success else "[red]pipeline failed[/red]")
+
+
+@quarantine_app.command("list")
+def quarantine_list(
+    feed: Annotated[str, typer.Option(help="Only this feed")] = "",
+    limit: Annotated[int, typer.Option(help="At most this many rows")] = 200,
+) -> None:
+    """Print quarantined rows with their file, line and reason."""
+    from ingestion.quarantine import quarantined_rows
+    from mymedic.warehouse import open_warehouse
+
+    with open_warehouse() as w:
+        rows = quarantined_rows(w, feed or None, limit=limit)
+    if not rows:
+        console.print("No quarantined rows" + (f" for feed {feed}" if feed else "") + ".")
+        return
+    table = Table(title=f"Quarantined rows ({len(rows)} shown)")
+    for column in ("feed", "file", "line", "reason"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(row["feed"], row["file"], str(row["line"]), row["reason"])
+    console.print(table)
+
+
+if __name__ == "__main__":
+    app()

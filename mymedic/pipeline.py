@@ -1,0 +1,119 @@
+"""Run the whole pipeline in this process (what `mymedic run` does) and gather its report."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mymedic.settings import warehouse_settings
+
+
+@dataclass
+class RunReport:
+    success: bool
+    as_of: str
+    feeds: dict[str, dict[str, int]] = field(default_factory=dict)
+    statuses: list[dict[str, Any]] = field(default_factory=list)
+    exports: list[str] = field(default_factory=list)
+    failed_checks: list[str] = field(default_factory=list)
+    log: str = ""
+
+
+LOG_DIR = Path(".mymedic/logs")
+# The console only shows problems; the summary is printed from the run's events and the marts.
+QUIET = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
+
+
+def _watch_steps(instance: Any, run_id: str, total: int, worker: threading.Thread,
+                 on_step: Callable[[int, int, str], None]) -> None:  # fmt: skip
+    """Report step progress from the run's event log while `worker` executes the run."""
+    from dagster import DagsterEventType
+
+    kinds = {DagsterEventType.STEP_START, DagsterEventType.STEP_SUCCESS, DagsterEventType.STEP_FAILURE}
+    while worker.is_alive():
+        worker.join(0.5)
+        records = [
+            r for r in instance.all_logs(run_id) if r.dagster_event and r.dagster_event.event_type in kinds
+        ]
+        done = sum(r.dagster_event.event_type != DagsterEventType.STEP_START for r in records)
+        running = [r.step_key for r in records if r.dagster_event.event_type == DagsterEventType.STEP_START]
+        on_step(done, total, f"Running {running[-1]}" if running and done < total else "Finishing")
+
+
+def run_pipeline(
+    data_dir: Path,
+    exports_dir: Path,
+    *,
+    as_of: str = "",
+    warehouse_url: str = "",
+    on_step: Callable[[int, int, str], None] | None = None,
+) -> RunReport:
+    from dagster import DagsterInstance
+    from dagster._core.utils import make_new_run_id
+
+    from orchestration.definitions import build_definitions
+    from orchestration.resources import PipelineSettings
+
+    settings = warehouse_settings(warehouse_url or None)
+    pipeline = PipelineSettings(
+        data_dir=str(data_dir.resolve()), exports_dir=str(exports_dir.resolve()), as_of=as_of
+    )
+    defs = build_definitions(warehouse_url, pipeline)
+    job = defs.resolve_job_def("reconcile_everything")
+    instance, run_id, outcome = DagsterInstance.ephemeral(), make_new_run_id(), {}
+
+    log = LOG_DIR.resolve() / f"run-{run_id}.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+
+    def execute() -> None:
+        # dagster-dbt echoes dbt's log to stdout; keep it in the run's log file instead of the summary.
+        with log.open("w") as sink, contextlib.redirect_stdout(sink):
+            outcome["result"] = job.execute_in_process(
+                instance=instance, run_id=run_id, run_config=QUIET, raise_on_error=False
+            )
+
+    worker = threading.Thread(target=execute, name="mymedic-run")
+    worker.start()
+    if on_step:
+        _watch_steps(instance, run_id, len(job.graph.node_defs), worker, on_step)
+    worker.join()
+    if "result" not in outcome:
+        raise RuntimeError("the pipeline run ended without a result; see the errors above")
+    result = outcome["result"]
+
+    report = RunReport(success=result.success, as_of=as_of, log=str(log))
+    for event in result.get_asset_materialization_events():
+        mat = event.event_specific_data.materialization
+        meta = {k: v.value for k, v in mat.metadata.items()}
+        if "feed" in meta:
+            report.feeds[meta["feed"]] = {k: v for k, v in meta.items() if isinstance(v, int)}
+        if "files" in meta and isinstance(meta["files"], list):
+            report.exports = [str(p) for p in meta["files"]]
+    for event in result.all_events:
+        if event.event_type_value == "ASSET_CHECK_EVALUATION":
+            evaluation = event.event_specific_data
+            if not evaluation.passed:
+                report.failed_checks.append(
+                    f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
+                )
+    report.success = report.success and not report.failed_checks
+    report.statuses, report.as_of = reconciliation_summary(settings, as_of)
+    return report
+
+
+def reconciliation_summary(settings: Any, as_of: str) -> tuple[list[dict[str, Any]], str]:
+    from mymedic.warehouse import open_warehouse
+
+    with open_warehouse(settings) as w:
+        if not w.table_exists("marts", "fct_payment_reconciliation"):
+            return [], as_of
+        rows = w.dicts(
+            f"select status, count() as rows, sum(ifNull(booked_amount_paise, 0)) as booked, "
+            f"sum(ifNull(gateway_amount_paise, 0)) as gateway, toString(max(as_of_date)) as as_of "
+            f"from `{w.db('marts')}`.fct_payment_reconciliation group by status order by status"
+        )
+    return rows, (rows[0]["as_of"] if rows and not as_of else as_of)

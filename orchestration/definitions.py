@@ -1,0 +1,27 @@
+"""Compose the Dagster definitions (nothing is defined here, only put together)."""
+
+from __future__ import annotations
+
+from dagster import Definitions, in_process_executor, multiprocess_executor
+
+from orchestration.dbt_assets import dbt_resource, mymedic_dbt_models
+from orchestration.export_assets import finance_exports
+from orchestration.ingestion_assets import ingestion_assets
+from orchestration.resources import PipelineSettings, WarehouseResource
+from orchestration.schedules import daily_schedule, everything_job
+
+
+def build_definitions(warehouse_url: str = "", pipeline: PipelineSettings | None = None) -> Definitions:
+    warehouse = WarehouseResource(url=warehouse_url) if warehouse_url else WarehouseResource()
+    # chDB: one process may hold the data directory, so the embedded profile runs steps in-process.
+    executor = in_process_executor if warehouse.settings.embedded else multiprocess_executor
+    return Definitions(
+        assets=[*ingestion_assets, mymedic_dbt_models, finance_exports],
+        jobs=[everything_job],
+        schedules=[daily_schedule],
+        resources={"warehouse": warehouse, "pipeline": pipeline or PipelineSettings(), "dbt": dbt_resource()},
+        executor=executor,
+    )
+
+
+defs = build_definitions()

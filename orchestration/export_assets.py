@@ -1,0 +1,25 @@
+"""Exports built from the marts: the finance reconciliation workbook and CSV."""
+
+from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
+
+from exports import write_finance_exports
+from orchestration.resources import PipelineSettings, WarehouseResource
+
+RECONCILIATION_MART = AssetKey(["marts", "fct_payment_reconciliation"])
+
+
+@asset(
+    key=AssetKey(["exports", "finance_payment_reconciliation"]),
+    deps=[RECONCILIATION_MART],
+    group_name="exports",
+    kinds={"csv", "excel"},
+    description="payment_reconciliation.csv and .xlsx (summary, detail, exceptions) for finance",
+)
+def finance_exports(
+    context: AssetExecutionContext, warehouse: WarehouseResource, pipeline: PipelineSettings
+) -> MaterializeResult:
+    with warehouse.open() as w:
+        paths = write_finance_exports(w, pipeline.exports_path, as_of=pipeline.as_of_date)
+    for path in paths:
+        context.log.info(f"wrote {path}")
+    return MaterializeResult(metadata={"files": [str(p) for p in paths]})

@@ -1,0 +1,62 @@
+"""The `mymedic` console script as a user runs it: generate, run (with bad files among good), quarantine list."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+MYMEDIC = str(Path(sys.executable).with_name("mymedic"))
+
+
+def mymedic(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([MYMEDIC, *args], capture_output=True, text=True, env=env, timeout=600)
+
+
+def test_generate_run_and_quarantine_list(tmp_path: Path) -> None:
+    env = {**os.environ, "MYMEDIC_WAREHOUSE": f"chdb://{tmp_path / 'wh'}", "COLUMNS": "200"}
+    data, exports = tmp_path / "data", tmp_path / "exports"
+    generated = mymedic(
+        "generate", "--out", str(data), "--seed", "3", "--branches", "2", "--days", "12", env=env
+    )
+    assert generated.returncode == 0, generated.stderr
+    assert (data / "ground_truth.json").exists()
+
+    # Bad files arrive beside the good ones: they are quarantined, and the rest of the pipeline still runs.
+    settlements = data / "settlements" / "razorpay"
+    good = sorted(settlements.glob("*.csv"))[0].read_text().splitlines()
+    (settlements / "broken.csv").write_text(
+        "\n".join([good[0], good[1].replace(",INR,", ",XYZ,"), good[2][:40]]) + "\n"
+    )
+    (settlements / "wrong-shape.json").write_text('{"entity": "settlement", "id": "setl_x"}')
+    (data / "events" / "garbage.ndjson").write_text('{"specversion": "1.0"\nnot json at all\n')
+
+    ran = mymedic("run", "--data", str(data), "--exports", str(exports), env=env)
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    out = ran.stdout
+    for expected in ("razorpay_settlements", "booking_events", "bank_statements", "reference", "matched",
+                     "payment_reconciliation.csv", "payment_reconciliation.xlsx", "pipeline succeeded"):  # fmt: skip
+        assert expected in out, f"{expected!r} missing from:\n{out}"
+    assert (exports / "finance" / "payment_reconciliation.xlsx").exists()
+
+    listed = mymedic("quarantine", "list", "--feed", "razorpay_settlements", env=env)
+    assert listed.returncode == 0, listed.stderr
+    assert "broken.csv" in listed.stdout and "only INR settlements are supported" in listed.stdout
+    assert "truncated line" in listed.stdout
+    assert (
+        "wrong-shape.json" in listed.stdout and "not a Razorpay settlement recon collection" in listed.stdout
+    )
+    events = mymedic("quarantine", "list", "--feed", "booking_events", env=env)
+    assert "garbage.ndjson" in events.stdout and "not valid JSON" in events.stdout
+    assert "broken.csv" not in events.stdout
+
+
+def test_run_refuses_a_missing_data_dir(tmp_path: Path) -> None:
+    env = {**os.environ, "MYMEDIC_WAREHOUSE": f"chdb://{tmp_path / 'wh'}"}
+    result = mymedic("run", "--data", str(tmp_path / "nope"), env=env)
+    assert result.returncode != 0
+    assert "is not a directory" in result.stdout + result.stderr
