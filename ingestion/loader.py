@@ -74,15 +74,35 @@ class _Batch:
         self._bad: list[list] = []
 
     def already_loaded(self) -> bool:
+        """Facts: this content was loaded before, under any name. Versioned reference data: this content
+        is what was loaded last under this name (A, then B, then A again makes A current again)."""
+        ledger = f"`{self.raw_db}`.load_ledger"
+        params = {"feed": self.feed.name, "sha": self.sha, "source": self.source}
+        if self.table.versioned:
+            latest = self.w.scalar(
+                f"select argMax(content_sha256, finished_at) from {ledger} "
+                "where feed = {feed:String} and source_file = {source:String}",
+                params,
+            )
+            return latest == self.sha
         return bool(
             self.w.scalar(
-                f"select count() from `{self.raw_db}`.load_ledger "
-                "where feed = {feed:String} and content_sha256 = {sha:String}",
-                {"feed": self.feed.name, "sha": self.sha},
+                f"select count() from {ledger} where feed = {{feed:String}} and content_sha256 = {{sha:String}}",
+                params,
             )
         )
 
+    def number_batch(self) -> None:
+        """Batch ids are the content hash, made unique when versioned content is loaded again."""
+        loads = self.w.scalar(
+            f"select count() from `{self.raw_db}`.load_ledger where feed = {{feed:String}} and content_sha256 = {{sha:String}}",
+            {"feed": self.feed.name, "sha": self.sha},
+        )
+        if loads:
+            self.batch_id = f"{self.batch_id}-{loads + 1}"
+
     def start(self) -> None:
+        self.number_batch()
         # A batch that crashed part way left quarantine rows behind but no ledger row: start it clean.
         self.w.command(
             f"delete from `{self.raw_db}`.quarantine where _batch_id = {{b:String}}", {"b": self.batch_id}
@@ -150,10 +170,12 @@ class _Batch:
         key = "sipHash128(" + ", ".join(f"`{c}`" for c in self.table.key) + ")"
         values = "sipHash128(" + ", ".join(f"`{c}`" for c in self.table.column_names) + ")"
         key_names = ", ".join(self.table.key)
+        # A versioned row that differs from the current version is a new version, not a conflict.
+        conflict_with_loaded = "0" if self.table.versioned else "e_present = 1"
         verdicts = f"""
             select line, raw_line, k, first_line, e_file, e_line,
                 multiIf(e_present = 1 and e_h = h, 'duplicate',
-                        e_present = 1, 'conflict_loaded',
+                        {conflict_with_loaded}, 'conflict_loaded',
                         rn = 1, 'load',
                         h = first_h, 'duplicate',
                         'conflict_batch') as verdict
@@ -169,8 +191,8 @@ class _Batch:
                 window w as (partition by k order by line rows between unbounded preceding and current row)
             ) as i
             left join (
-                select {key} as k, any({values}) as e_h, any(_source_file) as e_file,
-                    any(_source_line) as e_line, 1 as e_present
+                select {key} as k, argMax({values}, (_loaded_at, _source_line)) as e_h,
+                    any(_source_file) as e_file, any(_source_line) as e_line, 1 as e_present
                 from {target}
                 where {key} in (select {key} from {self.incoming})
                 group by k

@@ -26,6 +26,10 @@ class RawTable:
     columns: tuple[tuple[str, str], ...]  # (name, ClickHouse type) of the data columns
     key: tuple[str, ...]  # natural key; a row whose key is loaded already is not loaded again
     description: str
+    # Versioned (reference data): a row whose key is loaded with other values is a new version, loaded
+    # and made current; a row equal to the current version is a duplicate. Not versioned (facts): a
+    # loaded key never changes, and a row that tries to change it is quarantined.
+    versioned: bool = False
 
     @property
     def column_names(self) -> list[str]:
@@ -155,8 +159,9 @@ REFERENCE_BRANCHES = RawTable(
         ("city", "String"),
         ("state", "String"),
     ),
-    key=("tenant_id", "branch_id", "branch_name", "city", "state"),
+    key=("tenant_id", "branch_id"),
     description="Branches of the clinic chain; a changed row is a new version",
+    versioned=True,
 )
 
 REFERENCE_DOCTORS = RawTable(
@@ -169,8 +174,9 @@ REFERENCE_DOCTORS = RawTable(
         ("specialty", "String"),
         ("consultation_fee_paise", "Int64"),
     ),
-    key=("tenant_id", "doctor_id", "branch_id", "doctor_name", "specialty", "consultation_fee_paise"),
+    key=("tenant_id", "doctor_id"),
     description="Doctors and their consultation fee schedule; a changed row is a new version",
+    versioned=True,
 )
 
 REFERENCE_GATEWAY_CONTRACTS = RawTable(
@@ -184,16 +190,9 @@ REFERENCE_GATEWAY_CONTRACTS = RawTable(
         ("settlement_days", "Int64"),
         ("refund_sla_days", "Int64"),
     ),
-    key=(
-        "tenant_id",
-        "gateway",
-        "method",
-        "mdr_bps",
-        "gst_bps",
-        "settlement_days",
-        "refund_sla_days",
-    ),
+    key=("tenant_id", "gateway", "method"),
     description="Payment-gateway contract per method: MDR and GST in basis points, settlement T+N, refund SLA",
+    versioned=True,
 )
 
 RAW_TABLES: tuple[RawTable, ...] = (

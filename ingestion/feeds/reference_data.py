@@ -9,7 +9,7 @@ from typing import Any
 from ingestion import parsers as p
 from ingestion.csv_source import csv_records
 from ingestion.feeds.base import Feed, LoadContext
-from ingestion.records import FileRejected, Record, RowError
+from ingestion.records import Record, RowError
 from ingestion.tables import (
     REFERENCE_BRANCHES,
     REFERENCE_DOCTORS,
@@ -62,11 +62,6 @@ class ReferenceDataFeed(Feed):
         return PARSERS[path.stem][0] if path.stem in PARSERS else self.table
 
     def read(self, path: Path, context: LoadContext) -> Iterator[Record]:
-        if path.stem not in PARSERS:
-            raise FileRejected(
-                f"{path.name} is not a known reference file; expected one of "
-                f"{', '.join(f'{s}.csv' for s in PARSERS)}"
-            )
         table, parse = PARSERS[path.stem]
         yield from csv_records(path, table.column_names, parse)
 

@@ -1,0 +1,75 @@
+"""Reference data is versioned: a changed row becomes current, changing it back makes the old one current."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ingestion.feeds import LoadContext
+from ingestion.feeds.reference_data import ReferenceDataFeed, tenant_of
+from ingestion.loader import ALREADY_LOADED, load_file
+from ingestion.tables import create_raw_tables
+from mymedic.warehouse import Warehouse
+
+HEADER = "tenant_id,gateway,method,mdr_bps,gst_bps,settlement_days,refund_sla_days\n"
+FEED = ReferenceDataFeed()
+
+
+def contract(path: Path, upi_mdr: int) -> Path:
+    path.write_text(HEADER + f"tnt_r,razorpay,upi,{upi_mdr},1800,2,7\ntnt_r,razorpay,card,200,1800,2,7\n")
+    return path
+
+
+def current_upi_mdr(w: Warehouse) -> int:
+    return w.scalar(
+        "select argMax(mdr_bps, (_loaded_at, _source_line)) from raw.reference_gateway_contracts "
+        "where tenant_id = 'tnt_r' and method = 'upi'"
+    )
+
+
+def test_contract_change_and_change_back(warehouse: Warehouse, tmp_path: Path) -> None:
+    create_raw_tables(warehouse)
+    folder = tmp_path / "reference"
+    folder.mkdir()
+    path = folder / "gateway_contract.csv"
+    context = LoadContext("tnt_r")
+
+    first = load_file(warehouse, FEED, contract(path, 100), context, source="reference/gateway_contract.csv")
+    assert (first.rows_loaded, current_upi_mdr(warehouse)) == (2, 100)
+    again = load_file(warehouse, FEED, path, context, source="reference/gateway_contract.csv")
+    assert again.status == ALREADY_LOADED
+
+    changed = load_file(
+        warehouse, FEED, contract(path, 150), context, source="reference/gateway_contract.csv"
+    )
+    assert (changed.rows_loaded, changed.rows_skipped, changed.rows_quarantined) == (1, 1, 0)
+    assert current_upi_mdr(warehouse) == 150
+
+    back = load_file(warehouse, FEED, contract(path, 100), context, source="reference/gateway_contract.csv")
+    assert back.status == "loaded" and back.batch_id != first.batch_id
+    assert (back.rows_loaded, back.rows_skipped) == (1, 1)
+    assert current_upi_mdr(warehouse) == 100
+    assert (
+        warehouse.scalar("select count() from raw.reference_gateway_contracts where tenant_id = 'tnt_r'") == 4
+    )
+
+
+def test_unknown_reference_file_is_rejected_and_tenant_is_read_from_branches(
+    warehouse: Warehouse, tmp_path: Path
+) -> None:
+    create_raw_tables(warehouse)
+    (tmp_path / "reference").mkdir()
+    stray = tmp_path / "reference" / "patients.csv"
+    stray.write_text("patient_id,name\npt_1,A\n")
+    result = load_file(warehouse, FEED, stray, LoadContext("tnt_r"), source="reference/patients.csv")
+    assert (result.status, result.rows_quarantined) == ("rejected", 2)
+    assert "patients.csv is not a reference file (expected branches.csv" in result.note
+
+    (tmp_path / "reference" / "branches.csv").write_text(
+        "tenant_id,branch_id,branch_name,city,state\nt1,b1,A,X,KA\nt2,b2,B,Y,KA\n"
+    )
+    try:
+        tenant_of(tmp_path)
+    except ValueError as exc:
+        assert "names 2 tenants" in str(exc)
+    else:
+        raise AssertionError("two tenants in one data directory were accepted")
