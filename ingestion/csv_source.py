@@ -10,17 +10,18 @@ from __future__ import annotations
 import csv
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
 from ingestion.records import FileRejected, Record, RowError
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CsvRow:
     line: int
     raw: str
-    fields: dict[str, str] | None  # None when the row can't be split against the header
+    fields: tuple[str, ...] | None  # the required columns, in their order; None when the row can't be split
     problem: str | None = None
 
 
@@ -34,21 +35,22 @@ class _LineTracker:
         self.bad_utf8 = False
 
     def __iter__(self) -> Iterator[str]:
+        consumed = self.consumed
         for raw in self._fh:
             self.line_no += 1
-            if self.line_no == 1 and raw.startswith(b"\xef\xbb\xbf"):
-                raw = raw[3:]
             try:
                 line = raw.decode("utf-8")
             except UnicodeDecodeError:
                 line = raw.decode("utf-8", errors="replace")
                 self.bad_utf8 = True
-            self.consumed.append(line)
+            consumed.append(line)
             yield line
 
     def take(self) -> tuple[str, bool]:
-        raw = "".join(self.consumed).rstrip("\r\n")
-        bad, self.consumed, self.bad_utf8 = self.bad_utf8, [], False
+        consumed = self.consumed
+        raw = (consumed[0] if len(consumed) == 1 else "".join(consumed)).rstrip("\r\n")
+        consumed.clear()
+        bad, self.bad_utf8 = self.bad_utf8, False
         return raw, bad
 
     def close(self) -> None:
@@ -56,37 +58,40 @@ class _LineTracker:
 
 
 def read_csv(path: Path, required_columns: list[str]) -> Iterator[CsvRow]:
-    """Yield the data rows of `path`. Raises FileRejected (after nothing was yielded) on a bad header."""
+    """Yield the data rows of `path`. Raises FileRejected (before any row) on a bad header."""
     tracker = _LineTracker(path)
     try:
         reader = csv.reader(tracker, strict=False)
-        header: list[str] | None = None
+        pick: Callable[[list[str]], tuple[str, ...]] | None = None
+        width = 0
         row_start = 1
         for fields in reader:
             raw, bad_utf8 = tracker.take()
             start, row_start = row_start, tracker.line_no + 1
-            if not fields or all(not f.strip() for f in fields):
+            if not any(fields):
                 continue  # a blank line is not a row
-            if header is None:
-                header = [f.strip().lower() for f in fields]
+            if pick is None:
+                header = [f.strip().lower().removeprefix("\ufeff") for f in fields]
                 missing = [c for c in required_columns if c not in header]
                 if missing:
                     raise FileRejected(
                         f"header lacks column(s) {', '.join(missing)}; expected {', '.join(required_columns)}"
                     )
+                getter = itemgetter(*(header.index(c) for c in required_columns))
+                pick = getter if len(required_columns) > 1 else lambda row, g=getter: (g(row),)
+                width = len(header)
                 continue
             if bad_utf8:
                 yield CsvRow(start, raw, None, "row is not valid UTF-8 text")
-            elif len(fields) != len(header):
+            elif len(fields) != width:
                 yield CsvRow(
                     start,
                     raw,
                     None,
-                    f"row has {len(fields)} fields but the header has {len(header)} "
-                    "(truncated line or stray delimiter)",
+                    f"row has {len(fields)} fields but the header has {width} (truncated line or stray delimiter)",
                 )
             else:
-                yield CsvRow(start, raw, dict(zip(header, fields, strict=True)))
+                yield CsvRow(start, raw, pick(fields))
     except csv.Error as exc:
         raise FileRejected(f"not readable as CSV near line {tracker.line_no}: {exc}") from None
     finally:
@@ -96,12 +101,14 @@ def read_csv(path: Path, required_columns: list[str]) -> Iterator[CsvRow]:
 def csv_records(
     path: Path, required_columns: list[str], parse_row: Callable[[dict[str, str]], dict[str, Any]]
 ) -> Iterator[Record]:
-    """Rows of a CSV feed as Records, each parsed by `parse_row(fields) -> values` (raising RowError)."""
+    """Rows of a small CSV feed as Records, each parsed in Python by `parse_row(fields)` (raising RowError)."""
     for row in read_csv(path, required_columns):
         if row.fields is None:
             yield Record.bad(row.line, row.raw, row.problem or "unreadable row")
             continue
         try:
-            yield Record(row.line, row.raw, values=parse_row(row.fields))
+            yield Record(
+                row.line, row.raw, values=parse_row(dict(zip(required_columns, row.fields, strict=True)))
+            )
         except RowError as exc:
             yield Record.bad(row.line, row.raw, str(exc))

@@ -18,6 +18,16 @@ class Record:
         return cls(line=line, raw=raw, reason=reason)
 
 
+@dataclass(frozen=True, slots=True)
+class TextRecord:
+    """An input row as text, for feeds validated in the warehouse: fields split but not yet cast."""
+
+    line: int
+    raw: str
+    fields: tuple[str, ...] | None = None  # in the feed's text_columns order; None for NDJSON or a bad row
+    problem: str | None = None  # the reader could not split the row; this is its quarantine reason
+
+
 class RowError(ValueError):
     """A row-level problem whose message is the quarantine reason a person reads."""
 

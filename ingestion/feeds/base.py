@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
-from ingestion.records import Record
+from ingestion.records import Record, TextRecord
 from ingestion.tables import RawTable
 
 
@@ -36,7 +36,21 @@ class Feed:
         """The raw table a file loads into (one per feed, except reference data)."""
         return self.table
 
+    # A feed either parses each row in Python (`read`, for small feeds: clear errors, any logic), or
+    # splits rows into text (`read_text`) and lets the warehouse cast and validate them in one vectorised
+    # query (`validation_sql`), for large feeds. `text_columns` returns None for the Python way.
+
     def read(self, path: Path, context: LoadContext) -> Iterator[Record]:
+        raise NotImplementedError
+
+    def text_columns(self, path: Path) -> list[str] | None:
+        return None
+
+    def read_text(self, path: Path, context: LoadContext) -> Iterator[TextRecord]:
+        raise NotImplementedError
+
+    def validation_sql(self, path: Path, context: LoadContext) -> str:
+        """SELECT over `{text}` giving the raw table's columns, `_source_line`, `_raw_line`, `_reason`."""
         raise NotImplementedError
 
     def rejected_records(self, path: Path, after_line: int) -> Iterator[Record]:

@@ -1,127 +1,142 @@
 """Booking-service events: CloudEvents 1.0 in structured JSON mode, one per line (NDJSON).
 
-The envelope and the `data` of each known type are validated with pydantic; a line that fails gets a
-quarantine row naming the field and the problem.
+A large feed (several events per booking): Python only splits the file into lines; the warehouse parses
+the JSON and validates the envelope and each known type's `data` in one vectorised query per file. Every
+reason names the attribute or `data.<field>` and what is wrong with it.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
-from datetime import UTC
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
-
+from ingestion import sql_checks as q
 from ingestion.feeds.base import Feed, LoadContext
-from ingestion.records import Record
+from ingestion.records import TextRecord
 from ingestion.tables import BOOKING_EVENTS
 
-NonEmpty = Annotated[str, Field(min_length=1)]
-Paise = Annotated[int, Field(strict=True, gt=0)]
+PAYMENT_CAPTURED = ("payment.deposit.paid", "payment.balance.paid")
+REFUNDS = ("payment.refund.initiated", "payment.refund.issued")
+APPOINTMENTS = (
+    "appointment.booked",
+    "appointment.cancelled",
+    "appointment.rescheduled",
+    "appointment.completed",
+    "appointment.no_show",
+)
+EVENT_TYPES = (*APPOINTMENTS, "payment.initiated", *PAYMENT_CAPTURED, *REFUNDS)
+METHODS = ("upi", "card", "wallet", "netbanking")
 
 
-class CloudEvent(BaseModel):
-    model_config = ConfigDict(extra="allow", frozen=True)
+@dataclass(frozen=True)
+class DataRule:
+    """A rule on `data.<field>` for some event types."""
 
-    specversion: Literal["1.0"]
-    id: NonEmpty
-    source: NonEmpty
-    type: NonEmpty
-    time: AwareDatetime
-    subject: NonEmpty
-    datacontenttype: str = "application/json"
-    tenantid: NonEmpty
-    branchid: NonEmpty
-    data: dict[str, Any]
+    types: tuple[str, ...]
+    field: str
+    kind: str  # text | paise | time | one_of | pattern
+    arg: tuple[str, ...] | str = ()
 
 
-class _Data(BaseModel):
-    model_config = ConfigDict(extra="allow")
+DATA_RULES: tuple[DataRule, ...] = (
+    DataRule(APPOINTMENTS, "booking_id", "text"),
+    DataRule(("payment.initiated",), "order_id", "text"),
+    DataRule(("payment.initiated",), "booking_id", "text"),
+    DataRule(("payment.initiated",), "amount_paise", "paise"),
+    DataRule(("payment.initiated",), "currency", "one_of", ("INR",)),
+    DataRule(PAYMENT_CAPTURED, "payment_id", "pattern", r"^pay_\w+$"),
+    *(DataRule(PAYMENT_CAPTURED, f, "text") for f in ("order_id", "booking_id", "patient_id", "branch_id")),
+    DataRule(PAYMENT_CAPTURED, "amount_paise", "paise"),
+    DataRule(PAYMENT_CAPTURED, "currency", "one_of", ("INR",)),
+    DataRule(PAYMENT_CAPTURED, "method", "one_of", METHODS),
+    DataRule(PAYMENT_CAPTURED, "gateway", "one_of", ("razorpay",)),
+    DataRule(PAYMENT_CAPTURED, "captured_at", "time"),
+    DataRule(REFUNDS, "refund_id", "pattern", r"^rfnd_\w+$"),
+    DataRule(REFUNDS, "payment_id", "text"),
+    DataRule(REFUNDS, "amount_paise", "paise"),
+)
+
+ENVELOPE_TEXT = ("id", "source", "type", "subject", "tenantid", "branchid")
 
 
-class AppointmentData(_Data):
-    booking_id: NonEmpty
+def _attr(name: str) -> str:
+    return f"JSONExtractString(_raw_line, {q.lit(name)})"
 
 
-class PaymentInitiatedData(_Data):
-    order_id: NonEmpty
-    booking_id: NonEmpty
-    amount_paise: Paise
-    currency: Literal["INR"]
+def _is_time(expr: str) -> str:
+    return f"(match({expr}, {q.lit(q.RFC3339_RE)}) and parseDateTime64BestEffortOrNull({expr}, 3, 'UTC') is not null)"
 
 
-class CapturedPaymentData(_Data):
-    payment_id: Annotated[str, Field(pattern=r"^pay_\w+$")]
-    order_id: NonEmpty
-    booking_id: NonEmpty
-    patient_id: NonEmpty
-    branch_id: NonEmpty
-    amount_paise: Paise
-    currency: Literal["INR"]
-    method: Literal["upi", "card", "wallet", "netbanking"]
-    gateway: Literal["razorpay"]
-    captured_at: AwareDatetime
+def _rule_check(rule: DataRule) -> tuple[str, str]:
+    field = q.lit(rule.field)
+    value = f"JSONExtractString(data, {field})"
+    json_type = f"toString(JSONType(data, {field}))"
+    if rule.kind == "text":
+        good, why = f"{json_type} = 'String' and {value} != ''", "missing, empty or not a string"
+    elif rule.kind == "paise":
+        good = f"{json_type} in ('Int64', 'UInt64') and JSONExtractInt(data, {field}) > 0"
+        why = "expected a whole number of paise greater than 0 (a JSON integer, not text or a decimal)"
+    elif rule.kind == "time":
+        good, why = _is_time(value), "expected an RFC 3339 time with its zone, e.g. 2026-10-01T04:30:00Z"
+    elif rule.kind == "one_of":
+        good, why = f"{value} in {q.one_of(rule.arg)}", f"expected one of {', '.join(rule.arg)}"
+    else:
+        good, why = f"match({value}, {q.lit(str(rule.arg))})", f"expected an id matching {rule.arg}"
+    bad = f"event_type in {q.one_of(rule.types)} and not ({good})"
+    message = f"concat(event_type, ' event ', event_id, {q.lit(f': data.{rule.field}: {why}')})"
+    return bad, message
 
 
-class RefundData(_Data):
-    refund_id: Annotated[str, Field(pattern=r"^rfnd_\w+$")]
-    payment_id: NonEmpty
-    amount_paise: Paise
-
-
-DATA_MODELS: dict[str, type[_Data]] = {
-    "appointment.booked": AppointmentData,
-    "appointment.cancelled": AppointmentData,
-    "appointment.rescheduled": AppointmentData,
-    "appointment.completed": AppointmentData,
-    "appointment.no_show": AppointmentData,
-    "payment.initiated": PaymentInitiatedData,
-    "payment.deposit.paid": CapturedPaymentData,
-    "payment.balance.paid": CapturedPaymentData,
-    "payment.refund.initiated": RefundData,
-    "payment.refund.issued": RefundData,
-}
-
-
-def explain(error: ValidationError, prefix: str = "") -> str:
-    """A pydantic error as one line a person can act on: which field, what is wrong."""
-    parts = []
-    for item in error.errors()[:5]:
-        where = ".".join(str(x) for x in item["loc"]) or "event"
-        parts.append(f"{prefix}{where}: {item['msg']}")
-    more = error.error_count() - 5
-    return "; ".join(parts) + (f"; and {more} more" if more > 0 else "")
-
-
-def parse_event(line: str) -> dict[str, Any]:
-    """One NDJSON line -> the raw table's values. Raises ValueError with the quarantine reason."""
-    try:
-        event = CloudEvent.model_validate_json(line)
-    except ValidationError as exc:
-        if any(e["type"] == "json_invalid" for e in exc.errors()):
-            raise ValueError("line is not valid JSON (truncated or malformed)") from None
-        raise ValueError(f"not a valid CloudEvent: {explain(exc)}") from None
-    model = DATA_MODELS.get(event.type)
-    if model is None:
-        raise ValueError(f"unknown event type {event.type!r}; expected one of {', '.join(DATA_MODELS)}")
-    try:
-        model.model_validate(event.data)
-    except ValidationError as exc:
-        raise ValueError(f"{event.type} event {event.id}: {explain(exc, 'data.')}") from None
-    return {
-        "event_id": event.id,
-        "specversion": event.specversion,
-        "event_type": event.type,
-        "source": event.source,
-        "subject": event.subject,
-        "event_time": event.time.astimezone(UTC),
-        "datacontenttype": event.datacontenttype,
-        "tenant_id": event.tenantid,
-        "branch_id": event.branchid,
-        "data": json.dumps(event.data, sort_keys=True, separators=(",", ":"), ensure_ascii=False),
-    }
+def validation_sql(tenant_id: str) -> str:
+    other = q.lit(f", but this data directory is {tenant_id!r}'s")
+    checks: list[tuple[str, str]] = [
+        ("not isValidJSON(_raw_line)", q.lit("line is not valid JSON (truncated or malformed)")),
+        (
+            "toString(JSONType(_raw_line)) != 'Object'",
+            q.lit("line is JSON but not an object; expected a CloudEvent"),
+        ),
+        (f"{_attr('specversion')} != '1.0'", q.lit('not a valid CloudEvent: specversion must be "1.0"')),
+        *(
+            (
+                f"toString(JSONType(_raw_line, {q.lit(a)})) != 'String' or {_attr(a)} = ''",
+                q.lit(f"not a valid CloudEvent: {a} is missing, empty or not a string"),
+            )
+            for a in ENVELOPE_TEXT
+        ),
+        (
+            f"not {_is_time(_attr('time'))}",
+            q.lit("not a valid CloudEvent: time must be RFC 3339 with its zone"),
+        ),
+        (
+            "toString(JSONType(_raw_line, 'data')) != 'Object'",
+            q.lit("not a valid CloudEvent: data must be a JSON object"),
+        ),
+        (
+            f"event_type not in {q.one_of(EVENT_TYPES)}",
+            f"concat('unknown event type ', {q.shown('event_type')}, {q.lit('; expected one of ' + ', '.join(EVENT_TYPES))})",
+        ),
+        (
+            f"tenant_id != {q.lit(tenant_id)}",
+            f"concat('event belongs to tenant ', {q.shown('tenant_id')}, {other})",
+        ),
+        *(_rule_check(rule) for rule in DATA_RULES),
+    ]
+    return f"""
+select
+  event_id, specversion, event_type, source, subject,
+  ifNull(parseDateTime64BestEffortOrNull({_attr("time")}, 3, 'UTC'), toDateTime64(0, 3, 'UTC')) as event_time,
+  if(datacontenttype = '', 'application/json', datacontenttype) as datacontenttype,
+  tenant_id, branch_id, data, _source_line, _raw_line,
+  {q.reason(checks)} as _reason
+from (
+  select _source_line, _raw_line, _problem,
+    {_attr("id")} as event_id, {_attr("specversion")} as specversion, {_attr("type")} as event_type,
+    {_attr("source")} as source, {_attr("subject")} as subject, {_attr("datacontenttype")} as datacontenttype,
+    {_attr("tenantid")} as tenant_id, {_attr("branchid")} as branch_id,
+    JSONExtractRaw(_raw_line, 'data') as data
+  from {{text}}
+)"""
 
 
 class BookingEventsFeed(Feed):
@@ -130,7 +145,13 @@ class BookingEventsFeed(Feed):
     folder = "events"
     patterns = ("*.ndjson", "*.jsonl")
 
-    def read(self, path: Path, context: LoadContext) -> Iterator[Record]:
+    def text_columns(self, path: Path) -> list[str]:
+        return []
+
+    def validation_sql(self, path: Path, context: LoadContext) -> str:
+        return validation_sql(context.tenant_id)
+
+    def read_text(self, path: Path, context: LoadContext) -> Iterator[TextRecord]:
         with path.open("rb") as fh:
             for number, raw_bytes in enumerate(fh, start=1):
                 if number == 1 and raw_bytes.startswith(b"\xef\xbb\xbf"):
@@ -138,21 +159,11 @@ class BookingEventsFeed(Feed):
                 try:
                     line = raw_bytes.decode("utf-8").rstrip("\r\n")
                 except UnicodeDecodeError:
-                    yield Record.bad(number, raw_bytes.decode("utf-8", "replace"), "line is not valid UTF-8")
-                    continue
-                if not line.strip():
-                    continue
-                try:
-                    values = parse_event(line)
-                except ValueError as exc:
-                    yield Record.bad(number, line, str(exc))
-                    continue
-                if values["tenant_id"] != context.tenant_id:
-                    yield Record.bad(
+                    yield TextRecord(
                         number,
-                        line,
-                        f"event belongs to tenant {values['tenant_id']!r}, but this data directory is "
-                        f"{context.tenant_id!r}'s",
+                        raw_bytes.decode("utf-8", "replace").rstrip("\r\n"),
+                        problem="line is not valid UTF-8",
                     )
                     continue
-                yield Record(number, line, values=values)
+                if line.strip():
+                    yield TextRecord(number, line)

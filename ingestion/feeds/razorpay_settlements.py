@@ -1,4 +1,8 @@
-"""Razorpay settlement-recon reports: the CSV download and the JSON API form (`entity: collection`)."""
+"""Razorpay settlement-recon reports: the CSV download and the JSON API form (`entity: collection`).
+
+A large feed: rows are split into text in Python and cast and validated in the warehouse, one query per
+file, so both forms share one set of rules.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +11,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from ingestion import parsers as p
-from ingestion.csv_source import csv_records
+from ingestion import sql_checks as q
+from ingestion.csv_source import read_csv
 from ingestion.feeds.base import Feed, LoadContext
-from ingestion.records import FileRejected, Record, RowError
+from ingestion.records import FileRejected, Record, TextRecord
 from ingestion.tables import RAZORPAY_SETTLEMENT_LINES
 
 COLUMNS = [
@@ -20,43 +24,59 @@ COLUMNS = [
     "card_type", "dispute_id",
 ]  # fmt: skip
 LINE_TYPES = ("payment", "refund", "adjustment", "transfer")
-CURRENCIES = ("INR",)
+AMOUNTS = ("debit", "credit", "amount", "fee", "tax")
+FLAGS = ("on_hold", "settled")
+TIMES = ("created_at", "settled_at", "posted_at")
 
 
-def parse_line(f: dict[str, Any], tenant_id: str) -> dict[str, Any]:
-    """One recon line (CSV fields or a JSON item, values as text) -> typed raw-table values."""
-    line_type = p.text("type", f["type"]).lower()
-    if line_type not in LINE_TYPES:
-        raise RowError(f"column 'type' has {p.show(f['type'])}; expected one of {', '.join(LINE_TYPES)}")
-    currency = p.text("currency", f["currency"]).upper()
-    if currency not in CURRENCIES:
-        raise RowError(f"column 'currency' has {p.show(f['currency'])}; only INR settlements are supported")
-    settled = p.flag("settled", f["settled"])
-    values: dict[str, Any] = {
-        "tenant_id": tenant_id,
-        "entity_id": p.text("entity_id", f["entity_id"], required=True),
-        "type": line_type,
-        "debit": p.paise("debit", f["debit"]),
-        "credit": p.paise("credit", f["credit"]),
-        "amount": p.paise("amount", f["amount"]),
-        "currency": currency,
-        "fee": p.paise("fee", f["fee"], required=False),
-        "tax": p.paise("tax", f["tax"], required=False),
-        "on_hold": p.flag("on_hold", f["on_hold"]),
-        "settled": settled,
-        "created_at": p.epoch("created_at", f["created_at"]),
-        "settled_at": p.epoch("settled_at", f["settled_at"], required=bool(settled)),
-        "settlement_id": p.text("settlement_id", f["settlement_id"], required=True),
-        "posted_at": p.epoch("posted_at", f["posted_at"], required=False),
+def _validation_sql(tenant_id: str) -> str:
+    v = {c: f"v_{c}" for c in COLUMNS}
+    checks: list[tuple[str, str]] = [
+        (
+            f"lower({v['type']}) not in {q.one_of(LINE_TYPES)}",
+            f"concat('column ''type'' has ', {q.shown(v['type'])}, '; expected one of {', '.join(LINE_TYPES)}')",
+        ),
+        (
+            f"upper({v['currency']}) != 'INR'",
+            f"concat('column ''currency'' has ', {q.shown(v['currency'])}, '; only INR settlements are supported')",
+        ),
+        q.required_text("entity_id", v["entity_id"]),
+    ]
+    for column in AMOUNTS:
+        checks += q.paise_checks(column, v[column], required=column not in ("fee", "tax"))
+    for column in FLAGS:
+        checks += q.flag_checks(column, v[column])
+    checks += q.epoch_checks("created_at", v["created_at"])
+    checks += q.epoch_checks("settled_at", v["settled_at"], required_when=q.flag_value(v["settled"]))
+    checks += q.epoch_checks("posted_at", v["posted_at"], required_when="0")
+    checks += [
+        q.required_text("settlement_id", v["settlement_id"]),
+        (
+            f"toInt64OrZero({v['tax']}) > toInt64OrZero({v['fee']})",
+            f"concat('column ''tax'' (', {v['tax']}, ') exceeds ''fee'' (', {v['fee']}, '); fee includes tax')",
+        ),
+        (
+            f"lower({v['type']}) = 'refund' and {v['payment_id']} = ''",
+            q.lit("a refund line must name the original payment in 'payment_id'"),
+        ),
+    ]
+    typed = {c: v[c] for c in COLUMNS}
+    typed |= {c: q.paise_value(v[c]) for c in AMOUNTS}
+    typed |= {c: q.flag_value(v[c]) for c in FLAGS}
+    typed |= {
+        "type": f"lower({v['type']})",
+        "currency": f"upper({v['currency']})",
+        "created_at": q.epoch_value(v["created_at"], nullable=False),
+        "settled_at": q.epoch_value(v["settled_at"], nullable=True),
+        "posted_at": q.epoch_value(v["posted_at"], nullable=True),
     }
-    for column in COLUMNS:
-        if column not in values:
-            values[column] = p.text(column, f[column])
-    if values["tax"] > values["fee"]:
-        raise RowError(f"column 'tax' ({values['tax']}) exceeds 'fee' ({values['fee']}); fee includes tax")
-    if line_type == "refund" and not values["payment_id"]:
-        raise RowError("a refund line must name the original payment in 'payment_id'")
-    return values
+    select = ",\n  ".join(f"{expr} as `{c}`" for c, expr in typed.items())
+    trimmed = ", ".join(f"trimBoth(`{c}`) as {v[c]}" for c in COLUMNS)
+    return (
+        f"select {q.lit(tenant_id)} as tenant_id,\n  {select},\n  _source_line, _raw_line,\n"
+        f"  {q.reason(checks)} as _reason\n"
+        f"from (select _source_line, _raw_line, _problem, {trimmed} from {{text}})"
+    )
 
 
 def _as_text(value: Any) -> str:
@@ -75,11 +95,18 @@ class RazorpaySettlementsFeed(Feed):
     folder = "settlements/razorpay"
     patterns = ("*.csv", "*.json")
 
-    def read(self, path: Path, context: LoadContext) -> Iterator[Record]:
+    def text_columns(self, path: Path) -> list[str]:
+        return COLUMNS
+
+    def validation_sql(self, path: Path, context: LoadContext) -> str:
+        return _validation_sql(context.tenant_id)
+
+    def read_text(self, path: Path, context: LoadContext) -> Iterator[TextRecord]:
         if path.suffix.lower() == ".json":
-            yield from self._read_json(path, context)
-        else:
-            yield from csv_records(path, COLUMNS, lambda fields: parse_line(fields, context.tenant_id))
+            yield from self._read_json(path)
+            return
+        for row in read_csv(path, COLUMNS):
+            yield TextRecord(row.line, row.raw, row.fields, row.problem)
 
     def rejected_records(self, path: Path, after_line: int) -> Iterator[Record]:
         if path.suffix.lower() != ".json":
@@ -89,7 +116,7 @@ class RazorpaySettlementsFeed(Feed):
         if document.strip():
             yield Record(1, document)  # a JSON document is one input: it is kept whole
 
-    def _read_json(self, path: Path, context: LoadContext) -> Iterator[Record]:
+    def _read_json(self, path: Path) -> Iterator[TextRecord]:
         try:
             document = json.loads(path.read_bytes().decode("utf-8-sig"))
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -106,14 +133,10 @@ class RazorpaySettlementsFeed(Feed):
         for number, item in enumerate(document["items"], start=1):
             raw = json.dumps(item, sort_keys=True, ensure_ascii=False)
             if not isinstance(item, dict):
-                yield Record.bad(number, raw, "item is not a JSON object")
+                yield TextRecord(number, raw, problem="item is not a JSON object")
                 continue
             missing = [c for c in COLUMNS if c not in item]
             if missing:
-                yield Record.bad(number, raw, f"item lacks field(s) {', '.join(missing)}")
+                yield TextRecord(number, raw, problem=f"item lacks field(s) {', '.join(missing)}")
                 continue
-            try:
-                fields = {c: _as_text(item[c]) for c in COLUMNS}
-                yield Record(number, raw, values=parse_line(fields, context.tenant_id))
-            except RowError as exc:
-                yield Record.bad(number, raw, str(exc))
+            yield TextRecord(number, raw, tuple(_as_text(item[c]) for c in COLUMNS))

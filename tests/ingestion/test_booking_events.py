@@ -40,29 +40,47 @@ def test_events_load_and_bad_lines_are_quarantined(warehouse: Warehouse, tmp_pat
         json.dumps({**event("evt_6"), "tenantid": "tnt_other"}),
         json.dumps({k: v for k, v in event("evt_7").items() if k != "time"}),
         json.dumps(event("evt_1")),  # the same event delivered twice
+        json.dumps({**event("evt_8"), "time": "2026-10-01 10:00:00"}),  # no zone
+        json.dumps(event("evt_9", "payment.refund.initiated", refund_id="refund_9", amount_paise=1.5)),
+        "[1, 2, 3]",
+        json.dumps({**event("evt_10"), "id": 10}),
+        json.dumps(event("evt_11", captured_at="yesterday")),
     ]
     path = tmp_path / "2026-10-01.ndjson"
     path.write_text("\r\n".join(lines) + "\r\n")
     result = load_file(warehouse, BookingEventsFeed(), path, CONTEXT, source=path.name)
     assert result.conserved
-    assert (result.rows_read, result.rows_loaded, result.rows_quarantined, result.rows_skipped) == (
-        8,
-        1,
-        6,
-        1,
-    )
+    counts = (result.rows_read, result.rows_loaded, result.rows_quarantined, result.rows_skipped)
+    assert counts == (13, 1, 11, 1)
     reasons = dict(
         warehouse.rows("select _source_line, reason from raw.quarantine where feed = 'booking_events'")
     )
-    assert "data.amount_paise: Input should be a valid integer" in reasons[2]
-    assert "data.method: Input should be 'upi', 'card', 'wallet' or 'netbanking'" in reasons[3]
-    assert "unknown event type 'payment.teleported'" in reasons[4]
+    assert reasons[2] == (
+        "payment.deposit.paid event evt_2: data.amount_paise: expected a whole number of paise greater than 0 "
+        "(a JSON integer, not text or a decimal)"
+    )
+    assert (
+        reasons[3]
+        == "payment.deposit.paid event evt_3: data.method: expected one of upi, card, wallet, netbanking"
+    )
+    assert reasons[4].startswith(
+        "unknown event type 'payment.teleported'; expected one of appointment.booked"
+    )
     assert reasons[5] == "line is not valid JSON (truncated or malformed)"
-    assert "belongs to tenant 'tnt_other'" in reasons[7]
-    assert "time: Field required" in reasons[8]
+    assert reasons[7] == "event belongs to tenant 'tnt_other', but this data directory is 'tnt_test''s"
+    assert reasons[8] == "not a valid CloudEvent: time must be RFC 3339 with its zone"
+    assert reasons[10] == "not a valid CloudEvent: time must be RFC 3339 with its zone"
+    assert (
+        reasons[11]
+        == "payment.refund.initiated event evt_9: data.refund_id: expected an id matching ^rfnd_\\w+$"
+    )
+    assert reasons[12] == "line is JSON but not an object; expected a CloudEvent"
+    assert reasons[13] == "not a valid CloudEvent: id is missing, empty or not a string"
+    assert "data.captured_at: expected an RFC 3339 time with its zone" in reasons[14]
     loaded = warehouse.dicts(
         "select event_id, event_type, event_time, tenant_id, data from raw.booking_events"
     )
     assert len(loaded) == 1 and loaded[0]["event_id"] == "evt_1"
     assert json.loads(loaded[0]["data"])["amount_paise"] == 50000
     assert loaded[0]["event_time"].isoformat().startswith("2026-10-01T04:30:01")
+    assert loaded[0]["event_type"] == "payment.deposit.paid" and loaded[0]["tenant_id"] == "tnt_test"

@@ -1,0 +1,95 @@
+"""Building blocks for feeds validated in the warehouse: SQL literals, casts and reasons.
+
+A feed's validation query selects from its text table (`{text}`: `_source_line`, `_raw_line`, `_problem`
+and one String column per input field) the raw table's typed columns and a `_reason`: '' for a good row,
+else a sentence naming the column and the value, as the Python parsers of small feeds would.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+INT_RE = r"^[+-]?\d+$"
+EPOCH_MIN, EPOCH_MAX = 946684800, 4102444800  # 2000-01-01 .. 2100-01-01
+RFC3339_RE = r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$"
+
+
+def lit(text: str) -> str:
+    """A ClickHouse string literal."""
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def shown(expr: str, limit: int = 40) -> str:
+    """SQL for a value as a person reads it in a reason: quoted, cut at `limit` characters."""
+    return f"concat('''', if(lengthUTF8({expr}) > {limit}, concat(substringUTF8({expr}, 1, {limit}), '…'), {expr}), '''')"
+
+
+def one_of(values: Iterable[str]) -> str:
+    return "(" + ", ".join(lit(v) for v in values) + ")"
+
+
+def reason(checks: Sequence[tuple[str, str]]) -> str:
+    """`multiIf` over (condition that makes the row bad, SQL reason); the reader's own problem comes first."""
+    branches = ["_problem != '', _problem", *(f"{bad}, {why}" for bad, why in checks)]
+    return "multiIf(\n      " + ",\n      ".join(branches) + ",\n      '')"
+
+
+def paise_checks(column: str, expr: str, *, required: bool = True) -> list[tuple[str, str]]:
+    """An amount in paise: a whole number, not negative; empty is 0 unless required."""
+    checks = []
+    if required:
+        checks.append((f"{expr} = ''", lit(f"column '{column}' is empty; expected an amount in paise")))
+    checks += [
+        (
+            f"{expr} != '' and not match({expr}, {lit(INT_RE)})",
+            f"concat({lit(f'column {column!r} has ')}, {shown(expr)}, ', not a whole number of paise')",
+        ),
+        (
+            f"toInt64OrZero({expr}) < 0",
+            f"concat({lit(f'column {column!r} is negative (')}, {expr}, '); expected paise >= 0')",
+        ),
+    ]
+    return checks
+
+
+def paise_value(expr: str) -> str:
+    return f"toInt64OrZero({expr})"
+
+
+def epoch_checks(column: str, expr: str, *, required_when: str = "1") -> list[tuple[str, str]]:
+    return [
+        (
+            f"{expr} = '' and ({required_when})",
+            lit(f"column '{column}' is empty; expected a time in epoch seconds"),
+        ),
+        (
+            f"{expr} != '' and not match({expr}, {lit(INT_RE)})",
+            f"concat({lit(f'column {column!r} has ')}, {shown(expr)}, ', not a time in epoch seconds')",
+        ),
+        (
+            f"{expr} != '' and toInt64OrZero({expr}) not between {EPOCH_MIN} and {EPOCH_MAX}",
+            f"concat({lit(f'column {column!r} has ')}, {expr}, ', outside 2000..2100 as epoch seconds')",
+        ),
+    ]
+
+
+def epoch_value(expr: str, *, nullable: bool) -> str:
+    value = f"toDateTime(toInt64OrZero({expr}), 'UTC')"
+    return f"if({expr} = '', NULL, {value})" if nullable else value
+
+
+def flag_checks(column: str, expr: str) -> list[tuple[str, str]]:
+    return [
+        (
+            f"lower({expr}) not in ('', '0', '1', 'true', 'false', 'yes', 'no')",
+            f"concat({lit(f'column {column!r} has ')}, {shown(expr)}, '; expected 0 or 1')",
+        )
+    ]
+
+
+def flag_value(expr: str) -> str:
+    return f"toUInt8(lower({expr}) in ('1', 'true', 'yes'))"
+
+
+def required_text(column: str, expr: str) -> tuple[str, str]:
+    return (f"{expr} = ''", lit(f"column '{column}' is empty but required"))
