@@ -8,7 +8,7 @@ DATA ?= .mymedic/sample
 EXPORTS ?= .mymedic/exports
 BENCH_PAYMENTS ?= 1000000
 
-.PHONY: help install demo test lint format bench dagster clean lock
+.PHONY: help install demo test lint format bench bench-booking serve dagster clean lock
 
 help:
 	@echo "make demo   - install, generate a sample chain, run the whole pipeline, write the exports"
@@ -16,11 +16,13 @@ help:
 	@echo "make lint   - ruff and sqlfluff"
 	@echo "make bench  - scale benchmark (not part of make test)"
 	@echo "make dagster - open the Dagster UI on the embedded warehouse"
+	@echo "make serve  - run the booking service API on 127.0.0.1:8080"
+	@echo "make bench-booking - load-test the booking service on loopback"
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check "uv==0.13.9"
-	VIRTUAL_ENV=$(abspath $(VENV)) $(BIN)/uv pip sync --quiet requirements.lock
+	VIRTUAL_ENV=$(abspath $(VENV)) $(BIN)/uv pip sync --quiet --compile-bytecode requirements.lock
 	VIRTUAL_ENV=$(abspath $(VENV)) $(BIN)/uv pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
@@ -47,6 +49,12 @@ format: install
 
 bench: install
 	$(BIN)/python -m benchmarks.run --payments $(BENCH_PAYMENTS)
+
+bench-booking: install
+	$(BIN)/python -m benchmarks.booking_load
+
+serve: install
+	$(BIN)/mymedic booking serve
 
 dagster: install
 	MYMEDIC_DATA=$(DATA) $(BIN)/dagster dev -m orchestration.definitions
