@@ -57,7 +57,9 @@ serve: install
 	$(BIN)/mymedic booking serve
 
 dagster: install
-	MYMEDIC_DATA=$(DATA) $(BIN)/dagster dev -m orchestration.definitions
+	mkdir -p .mymedic/dagster && cp orchestration/dagster.yaml .mymedic/dagster/dagster.yaml
+	DAGSTER_HOME=$(abspath .mymedic/dagster) MYMEDIC_DATA=$(abspath $(DATA)) MYMEDIC_EXPORTS=$(abspath $(EXPORTS)) \
+		$(BIN)/dagster dev -m orchestration.definitions
 
 clean:
 	rm -rf .mymedic dbt_project/target dbt_project/logs
