@@ -19,6 +19,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from booking.cli import booking_app
 from mymedic.settings import DEFAULT_EXPORTS
 
 app = typer.Typer(
@@ -26,6 +27,7 @@ app = typer.Typer(
 )
 quarantine_app = typer.Typer(help="Input rows that were not loaded, and why.", no_args_is_help=True)
 app.add_typer(quarantine_app, name="quarantine")
+app.add_typer(booking_app, name="booking")
 # Bound to the real stdout: while the pipeline runs, other output (dbt's) goes to the run log instead.
 console = Console(file=sys.stdout, width=None if sys.stdout.isatty() else 120)
 
@@ -145,6 +147,10 @@ def quarantine_list(
         rows = quarantined_rows(w, feed or None, limit=limit)
     if not rows:
         console.print("No quarantined rows" + (f" for feed {feed}" if feed else "") + ".")
+        return
+    if not sys.stdout.isatty():  # for scripts: one row per line, tab-separated, nothing wrapped
+        for row in rows:
+            print("\t".join((row["feed"], row["file"], str(row["line"]), row["reason"].replace("\t", " "))))
         return
     table = Table(title=f"Quarantined rows ({len(rows)} shown)")
     for column in ("feed", "file", "line", "reason"):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dagster import Definitions, in_process_executor, multiprocess_executor
 
+from orchestration.booking_outbox import booking_outbox_asset
 from orchestration.dbt_assets import dbt_resource, mymedic_dbt_models
 from orchestration.export_assets import finance_exports
 from orchestration.ingestion_assets import ingestion_assets
@@ -16,7 +17,7 @@ def build_definitions(warehouse_url: str = "", pipeline: PipelineSettings | None
     # chDB: one process may hold the data directory, so the embedded profile runs steps in-process.
     executor = in_process_executor if warehouse.settings.embedded else multiprocess_executor
     return Definitions(
-        assets=[*ingestion_assets, mymedic_dbt_models, finance_exports],
+        assets=[booking_outbox_asset, *ingestion_assets, mymedic_dbt_models, finance_exports],
         jobs=[everything_job],
         schedules=[daily_schedule],
         resources={"warehouse": warehouse, "pipeline": pipeline or PipelineSettings(), "dbt": dbt_resource()},

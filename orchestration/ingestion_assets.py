@@ -5,7 +5,7 @@ Each feed's raw tables are asset keys `raw/<table>`, the same keys dbt's sources
 feed → staging → marts → exports. A conservation check per feed proves no row went missing.
 """
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from dagster import (
     AssetCheckResult,
@@ -21,6 +21,7 @@ from ingestion.data_dir import load_feed
 from ingestion.feeds import FEEDS, Feed
 from ingestion.feeds.reference_data import PARSERS
 from ingestion.loader import ALREADY_LOADED, BatchResult
+from orchestration.booking_outbox import BOOKING_OUTBOX_KEY
 from orchestration.resources import PipelineSettings, WarehouseResource
 
 INGESTION_GROUP = "ingestion"
@@ -49,7 +50,7 @@ def batch_totals(results: list[BatchResult]) -> dict[str, int]:
     }
 
 
-def build_feed_asset(feed: Feed):
+def build_feed_asset(feed: Feed, deps: Sequence[AssetKey] = ()):
     tables = feed_tables(feed)
     check_key = raw_key(tables[0])
 
@@ -61,6 +62,7 @@ def build_feed_asset(feed: Feed):
                 group_name=INGESTION_GROUP,
                 kinds={"clickhouse", "python"},
                 description=f"Raw table {t}, loaded from {feed.folder}/ by the {feed.name} feed",
+                deps=list(deps),
             )
             for t in tables
         ],
@@ -97,4 +99,6 @@ def build_feed_asset(feed: Feed):
     return _load
 
 
-ingestion_assets = [build_feed_asset(feed) for feed in FEEDS]
+# The booking service's outbox lands in the events folder before the events feed reads it.
+UPSTREAM: dict[str, list[AssetKey]] = {"booking_events": [BOOKING_OUTBOX_KEY]}
+ingestion_assets = [build_feed_asset(feed, UPSTREAM.get(feed.name, ())) for feed in FEEDS]

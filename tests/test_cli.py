@@ -56,7 +56,7 @@ def test_generate_run_and_quarantine_list(tmp_path: Path) -> None:
 
 
 def test_run_refuses_a_missing_data_dir(tmp_path: Path) -> None:
-    env = {**os.environ, "MYMEDIC_WAREHOUSE": f"chdb://{tmp_path / 'wh'}"}
+    env = {**os.environ, "MYMEDIC_WAREHOUSE": f"chdb://{tmp_path / 'wh'}", "COLUMNS": "300"}
     result = mymedic("run", "--data", str(tmp_path / "nope"), env=env)
     assert result.returncode != 0
     assert "is not a directory" in result.stdout + result.stderr

@@ -25,7 +25,8 @@ APPOINTMENTS = (
     "appointment.completed",
     "appointment.no_show",
 )
-EVENT_TYPES = (*APPOINTMENTS, "payment.initiated", *PAYMENT_CAPTURED, *REFUNDS)
+TELE = ("tele.room.created", "tele.session.started", "tele.session.completed", "tele.session.failed")
+EVENT_TYPES = (*APPOINTMENTS, "payment.initiated", *PAYMENT_CAPTURED, *REFUNDS, *TELE)
 METHODS = ("upi", "card", "wallet", "netbanking")
 
 
@@ -35,7 +36,7 @@ class DataRule:
 
     types: tuple[str, ...]
     field: str
-    kind: str  # text | paise | time | one_of | pattern
+    kind: str  # text | paise | count | time | one_of | pattern
     arg: tuple[str, ...] | str = ()
 
 
@@ -55,6 +56,12 @@ DATA_RULES: tuple[DataRule, ...] = (
     DataRule(REFUNDS, "refund_id", "pattern", r"^rfnd_\w+$"),
     DataRule(REFUNDS, "payment_id", "text"),
     DataRule(REFUNDS, "amount_paise", "paise"),
+    *(DataRule(TELE, f, "text") for f in ("booking_id", "room_id", "branch_id")),
+    DataRule(("tele.room.created",), "link_expires_at", "time"),
+    DataRule(("tele.session.started", "tele.session.completed"), "started_at", "time"),
+    DataRule(("tele.session.completed",), "ended_at", "time"),
+    DataRule(("tele.session.completed",), "duration_seconds", "count"),
+    DataRule(("tele.session.failed",), "failed_at", "time"),
 )
 
 ENVELOPE_TEXT = ("id", "source", "type", "subject", "tenantid", "branchid")
@@ -77,6 +84,9 @@ def _rule_check(rule: DataRule) -> tuple[str, str]:
     elif rule.kind == "paise":
         good = f"{json_type} in ('Int64', 'UInt64') and JSONExtractInt(data, {field}) > 0"
         why = "expected a whole number of paise greater than 0 (a JSON integer, not text or a decimal)"
+    elif rule.kind == "count":
+        good = f"{json_type} in ('Int64', 'UInt64') and JSONExtractInt(data, {field}) >= 0"
+        why = "expected a whole number >= 0 (a JSON integer)"
     elif rule.kind == "time":
         good, why = _is_time(value), "expected an RFC 3339 time with its zone, e.g. 2026-10-01T04:30:00Z"
     elif rule.kind == "one_of":

@@ -84,3 +84,26 @@ def test_events_load_and_bad_lines_are_quarantined(warehouse: Warehouse, tmp_pat
     assert json.loads(loaded[0]["data"])["amount_paise"] == 50000
     assert loaded[0]["event_time"].isoformat().startswith("2026-10-01T04:30:01")
     assert loaded[0]["event_type"] == "payment.deposit.paid" and loaded[0]["tenant_id"] == "tnt_test"
+
+
+def test_tele_events_load_and_bad_ones_say_which_field(warehouse: Warehouse, tmp_path: Path) -> None:
+    create_raw_tables(warehouse)
+    room = {"booking_id": "bk_t", "room_id": "room_1", "branch_id": "br_1", "patient_id": "pt_1",
+            "doctor_id": "dr_1", "provider": "jitsi", "slot_start": "2026-10-02T05:00:00Z",
+            "link_valid_from": "2026-10-02T04:50:00Z", "link_expires_at": "2026-10-02T06:00:00Z"}  # fmt: skip
+    done = {"booking_id": "bk_t", "room_id": "room_1", "branch_id": "br_1", "started_at": "2026-10-02T05:01:00Z",
+            "ended_at": "2026-10-02T05:20:00Z", "duration_seconds": 1140}  # fmt: skip
+    lines = [
+        {**event("tele_1", "tele.room.created"), "data": room},
+        {**event("tele_2", "tele.session.completed"), "data": done},
+        {**event("tele_3", "tele.session.completed"), "data": {**done, "duration_seconds": -5}},
+    ]
+    path = tmp_path / "tele.ndjson"
+    path.write_text("\n".join(json.dumps(x) for x in lines) + "\n")
+    result = load_file(warehouse, BookingEventsFeed(), path, CONTEXT, source=path.name)
+    assert result.conserved and (result.rows_loaded, result.rows_quarantined) == (2, 1)
+    reason = warehouse.scalar("select reason from raw.quarantine where _source_file = 'tele.ndjson'")
+    assert (
+        reason
+        == "tele.session.completed event tele_3: data.duration_seconds: expected a whole number >= 0 (a JSON integer)"
+    )

@@ -24,6 +24,8 @@ def test_definitions_load_with_the_whole_graph() -> None:
     # dbt's sources are the ingestion assets' keys, so lineage runs through.
     staging = AssetKey(["staging", "stg_razorpay__settlement_lines"])
     assert AssetKey(["raw", "razorpay_settlement_lines"]) in graph.get(staging).parent_keys
+    events = AssetKey(["raw", "booking_events"])
+    assert AssetKey(["booking", "outbox_events"]) in graph.get(events).parent_keys
     export = AssetKey(["exports", "finance_payment_reconciliation"])
     assert AssetKey(["marts", "fct_payment_reconciliation"]) in graph.get(export).parent_keys
     checks = {c.name for c in graph.asset_check_keys}

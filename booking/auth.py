@@ -1,0 +1,122 @@
+"""Who is calling, and for which tenant: tenant API keys (portal, widgets) or staff bearer JWTs.
+
+API keys are configured only as SHA-256 digests. Staff JWTs are verified with PyJWT against the configured
+JWKS (URL or inline), with issuer, audience, expiry and an allow-listed algorithm; the tenant comes from a
+claim and must be a configured tenant, the roles claim must hold a staff role.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import jwt
+
+from booking.errors import Forbidden, Unauthorized
+from booking.settings import BookingConfig, StaffAuth, TenantConfig, hash_api_key
+
+Kind = Literal["api_key", "staff"]
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    tenant: TenantConfig
+    kind: Kind
+    actor: str
+    roles: frozenset[str] = frozenset()
+
+    @property
+    def tenant_id(self) -> str:
+        return self.tenant.tenant_id
+
+    @property
+    def is_staff(self) -> bool:
+        return self.kind == "staff"
+
+
+class _Keys:
+    """Signing keys of the staff identity provider, from a JWKS URL (cached by PyJWKClient) or inline."""
+
+    def __init__(self, auth: StaffAuth) -> None:
+        self._client = (
+            jwt.PyJWKClient(str(auth.jwks_url), cache_keys=True, lifespan=300) if auth.jwks_url else None
+        )
+        self._set = jwt.PyJWKSet.from_dict(auth.jwks) if auth.jwks else None
+
+    def for_token(self, token: str, header: dict[str, Any]) -> Any:
+        if self._client is not None:
+            return self._client.get_signing_key_from_jwt(token).key
+        assert self._set is not None
+        kid = header.get("kid")
+        if kid is None:
+            if len(self._set.keys) != 1:
+                raise Unauthorized("bearer token has no 'kid' header and the JWKS holds several keys")
+            return self._set.keys[0].key
+        try:
+            return self._set[kid].key
+        except KeyError:
+            raise Unauthorized("bearer token is signed with an unknown key") from None
+
+
+class Authenticator:
+    def __init__(self, config: BookingConfig) -> None:
+        self._tenants = {t.tenant_id: t for t in config.tenants}
+        self._api_keys = {k.sha256: (t, k.key_id) for t in config.tenants for k in t.api_keys}
+        self._auth = config.staff_auth
+        self._keys = _Keys(config.staff_auth) if config.staff_auth else None
+
+    def from_api_key(self, key: str) -> Principal:
+        found = self._api_keys.get(hash_api_key(key))
+        if found is None:
+            raise Unauthorized("the API key is not valid")
+        tenant, key_id = found
+        return Principal(
+            tenant=tenant, kind="api_key", actor=f"api_key:{key_id}", roles=frozenset({"portal"})
+        )
+
+    def from_bearer(self, token: str) -> Principal:
+        if self._auth is None or self._keys is None:
+            raise Unauthorized("staff sign-in is not configured on this service")
+        auth = self._auth
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError:
+            raise Unauthorized("the bearer token is not a JWT") from None
+        if header.get("alg") not in auth.algorithms:
+            raise Unauthorized(f"bearer token algorithm {header.get('alg')!r} is not accepted")
+        try:
+            key = self._keys.for_token(token, header)
+            claims = jwt.decode(
+                token,
+                key,
+                algorithms=list(auth.algorithms),
+                audience=auth.audience,
+                issuer=auth.issuer,
+                leeway=auth.leeway_seconds,
+                options={"require": ["exp", "iat", "iss", "aud", "sub"]},
+            )
+        except jwt.ExpiredSignatureError:
+            raise Unauthorized("the bearer token has expired") from None
+        except jwt.PyJWTError as exc:
+            raise Unauthorized(f"the bearer token is not valid: {exc}") from None
+        tenant = self._tenants.get(str(claims.get(auth.tenant_claim, "")))
+        if tenant is None:
+            raise Unauthorized(
+                f"the bearer token's {auth.tenant_claim!r} claim names no tenant of this service"
+            )
+        raw_roles = claims.get(auth.roles_claim) or []
+        roles = (
+            frozenset(r for r in raw_roles if isinstance(r, str))
+            if isinstance(raw_roles, list)
+            else frozenset()
+        )
+        if not roles & set(auth.staff_roles):
+            raise Forbidden(f"the bearer token holds no staff role ({', '.join(auth.staff_roles)})")
+        return Principal(tenant=tenant, kind="staff", actor=f"staff:{claims['sub']}", roles=roles)
+
+    def authenticate(self, api_key: str | None, bearer: str | None) -> Principal:
+        if bearer:
+            return self.from_bearer(bearer)
+        if api_key:
+            return self.from_api_key(api_key)
+        raise Unauthorized("send a tenant API key (X-API-Key) or a staff bearer token")

@@ -1,0 +1,21 @@
+"""The running service's parts, shared by the routes: configuration, database, clock, authenticator."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from booking.auth import Authenticator
+from booking.clock import Clock, SystemClock
+from booking.db import Database
+from booking.settings import BookingConfig
+
+
+@dataclass
+class BookingService:
+    config: BookingConfig
+    db: Database
+    clock: Clock = field(default_factory=SystemClock)
+    authenticator: Authenticator = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.authenticator = Authenticator(self.config)

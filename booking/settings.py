@@ -1,0 +1,175 @@
+"""Configuration of the booking service: one pydantic model, loaded from a JSON file or inline JSON.
+
+`MYMEDIC_BOOKING_CONFIG` names a JSON file (or holds the JSON itself when it starts with `{`);
+`MYMEDIC_BOOKING_DB` picks the database (default: SQLite at `.mymedic/booking.db`).
+Tenants' branches, doctors and schedules live in the database (`mymedic booking seed`), not here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+from ipaddress import IPv4Address, IPv6Address, ip_address
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, IPvAnyNetwork, SecretStr, model_validator
+
+CONFIG_ENV = "MYMEDIC_BOOKING_CONFIG"
+DB_ENV = "MYMEDIC_BOOKING_DB"
+DEFAULT_DB_PATH = Path(".mymedic/booking.db")
+
+Identifier = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_\-]{0,63}$")]
+EventType = Annotated[str, Field(pattern=r"^[a-z_]+(\.[a-z_]+)+$|^\*$")]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ApiKey(_Strict):
+    """A portal/widget API key of a tenant; only its SHA-256 is configured (`hash_api_key`)."""
+
+    key_id: Identifier
+    sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+
+
+class RefundPolicy(_Strict):
+    """How much of a captured payment goes back when a booking is cancelled.
+
+    Cancelled at least `full_refund_hours` before the slot (or for one of `full_refund_reasons`): all of it;
+    later: `late_refund_pct` percent (rounded down to the paisa).
+    """
+
+    full_refund_hours: Annotated[int, Field(ge=0, le=720)] = 4
+    late_refund_pct: Annotated[int, Field(ge=0, le=100)] = 50
+    full_refund_reasons: tuple[str, ...] = ("doctor_unavailable",)
+
+
+class WebhookSource(_Strict):
+    """An inbound webhook source: its secrets (several while rotating) and an optional IP allowlist."""
+
+    secrets: Annotated[list[SecretStr], Field(min_length=1)]
+    ip_allowlist: list[IPvAnyNetwork] = Field(default_factory=list)
+
+    def allows(self, host: str | None) -> bool:
+        if not self.ip_allowlist:
+            return True
+        address = parse_ip(host)
+        return address is not None and any(address in net for net in self.ip_allowlist)
+
+
+class TeleConfig(_Strict):
+    """The meeting provider (Jitsi-style JWT rooms) and its signed session webhook."""
+
+    domain: str = Field(default="meet.mymedic.example", pattern=r"^[A-Za-z0-9.\-]+(:\d{1,5})?$")
+    app_id: str = "mymedic"
+    app_secret: SecretStr = Field(description="HS256 secret shared with the meeting provider (32+ bytes)")
+    link_opens_minutes_before: Annotated[int, Field(ge=0, le=240)] = 15
+    link_expires_minutes_after: Annotated[int, Field(ge=0, le=1440)] = 60
+    webhook: WebhookSource | None = None
+
+    @model_validator(mode="after")
+    def _long_secret(self) -> TeleConfig:
+        if len(self.app_secret.get_secret_value().encode()) < 32:
+            raise ValueError("tele.app_secret must be at least 32 bytes (HS256 key)")
+        return self
+
+
+class PartnerWebhook(_Strict):
+    """An outbound webhook: our CloudEvents POSTed to a partner, signed `t=…,v1=…`."""
+
+    name: Identifier
+    url: HttpUrl
+    secret: SecretStr
+    event_types: list[EventType] = Field(default_factory=lambda: ["*"])
+
+    def wants(self, event_type: str) -> bool:
+        return "*" in self.event_types or event_type in self.event_types
+
+
+class TenantConfig(_Strict):
+    tenant_id: Identifier
+    name: str = ""
+    api_keys: list[ApiKey] = Field(default_factory=list)
+    pricing_visibility: Literal["public", "staff"] = "public"
+    deposit_pct: Annotated[int, Field(ge=0, le=100)] = 30
+    booking_window_days: Annotated[int, Field(ge=1, le=365)] = 60
+    max_reschedules: Annotated[int, Field(ge=0, le=10)] = 2
+    refund_policy: RefundPolicy = RefundPolicy()
+    razorpay: WebhookSource | None = None
+    tele: TeleConfig | None = None
+    partner_webhooks: list[PartnerWebhook] = Field(default_factory=list)
+
+
+class StaffAuth(_Strict):
+    """Staff bearer JWTs (OIDC-style): verified against a JWKS given by URL or inline."""
+
+    jwks_url: HttpUrl | None = None
+    jwks: dict[str, Any] | None = None
+    issuer: str
+    audience: str
+    algorithms: list[Literal["RS256", "RS384", "RS512", "ES256", "ES384", "PS256", "EdDSA"]] = Field(
+        default_factory=lambda: ["RS256", "ES256"]
+    )
+    tenant_claim: str = "tenant_id"
+    roles_claim: str = "roles"
+    staff_roles: list[str] = Field(default_factory=lambda: ["staff", "doctor", "admin"])
+    leeway_seconds: Annotated[int, Field(ge=0, le=300)] = 30
+
+    @model_validator(mode="after")
+    def _one_jwks(self) -> StaffAuth:
+        if (self.jwks_url is None) == (self.jwks is None):
+            raise ValueError("give exactly one of jwks_url and jwks")
+        return self
+
+
+class BookingConfig(_Strict):
+    tenants: list[TenantConfig] = Field(default_factory=list)
+    staff_auth: StaffAuth | None = None
+    webhook_tolerance_seconds: Annotated[int, Field(ge=1, le=3600)] = 300
+
+    @model_validator(mode="after")
+    def _unique_tenants(self) -> BookingConfig:
+        ids = [t.tenant_id for t in self.tenants]
+        if len(ids) != len(set(ids)):
+            raise ValueError("tenant_id values must be unique")
+        return self
+
+    def tenant(self, tenant_id: str) -> TenantConfig | None:
+        return next((t for t in self.tenants if t.tenant_id == tenant_id), None)
+
+
+def hash_api_key(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def same_secret(a: str, b: str) -> bool:
+    return hmac.compare_digest(a.encode(), b.encode())
+
+
+def parse_ip(host: str | None) -> IPv4Address | IPv6Address | None:
+    try:
+        return ip_address(host or "")
+    except ValueError:
+        return None
+
+
+def load_config(source: str | Path | None = None) -> BookingConfig:
+    """The config from `source` (a path or inline JSON), else `$MYMEDIC_BOOKING_CONFIG`, else empty."""
+    raw = str(source) if source is not None else os.environ.get(CONFIG_ENV, "")
+    if not raw:
+        return BookingConfig()
+    text = raw if raw.lstrip().startswith("{") else Path(raw).read_text(encoding="utf-8")
+    return BookingConfig.model_validate(json.loads(text))
+
+
+def database_url(url: str | None = None) -> str:
+    """`url`, else `$MYMEDIC_BOOKING_DB`, else the embedded SQLite file."""
+    chosen = url or os.environ.get(DB_ENV)
+    if chosen:
+        return chosen
+    DEFAULT_DB_PATH.parent.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{DEFAULT_DB_PATH}"

@@ -1,0 +1,47 @@
+"""The schema comes from the Alembic migrations: up, down and up again on both backends, and the models
+match the migrations exactly (no autogenerate drift)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from alembic import command
+from booking_backends import create_pg_database, drop_pg_database, pg_url
+from sqlalchemy import create_engine, inspect
+
+from booking.db import VERSION_TABLE, alembic_config, downgrade, migrate
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_db(request: pytest.FixtureRequest, tmp_path: Path, pg_available: str | None) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
+        return
+    if pg_available:
+        pytest.skip(pg_available)
+    name = create_pg_database("booking_migrations")
+    try:
+        yield pg_url(name)
+    finally:
+        drop_pg_database(name)
+
+
+def _tables(url: str) -> set[str]:
+    engine = create_engine(url)
+    try:
+        return set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+
+
+def test_migrations_up_down_up_and_no_drift(empty_db: str) -> None:
+    migrate(empty_db)
+    tables = _tables(empty_db)
+    assert {"bookings", "outbox_events", "audit_events", "webhook_receipts", "idempotency_keys"} <= tables
+    command.check(alembic_config(empty_db))  # raises if the models and the migrations differ
+    downgrade(empty_db, "base")
+    assert _tables(empty_db) == {VERSION_TABLE}
+    migrate(empty_db)
+    assert _tables(empty_db) == tables
