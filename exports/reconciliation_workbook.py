@@ -17,7 +17,6 @@ from openpyxl.workbook import Workbook
 from exports.cell_values import ist_wall_clock, paise_to_rupees, spreadsheet_text
 from exports.mart_columns import PAISE_SUFFIX, ColumnKind, MartColumn
 from exports.reconciliation_summary import MATCHED, ReconciliationSummary
-from exports.reproducible_xlsx import save_reproducibly
 from exports.sheet_series import EXCEL_MAX_ROWS, SheetColumn, SheetSeries
 from exports.summary_sheet import (
     RUPEE_FORMAT,
@@ -26,6 +25,7 @@ from exports.summary_sheet import (
     workbook_title,
     write_summary_sheet,
 )
+from mymedic.reproducible_xlsx import save_reproducibly
 
 DETAIL_TITLE = "Detail"
 EXCEPTIONS_TITLE = "Exceptions"

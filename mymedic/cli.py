@@ -160,5 +160,53 @@ def quarantine_list(
     console.print(table)
 
 
+@app.command()
+def dictionary(
+    out: Annotated[Path, typer.Option(help="Folder to write data_dictionary.{md,csv,xlsx} into")] = Path(
+        ".mymedic/dictionary"
+    ),
+    check: Annotated[
+        bool,
+        typer.Option(
+            "--check", help="Write nothing; fail naming every model and column without a description"
+        ),
+    ] = False,
+    dbt_project: Annotated[
+        Path | None, typer.Option(help="dbt project to document (default: the platform's dbt_project/)")
+    ] = None,
+) -> None:
+    """Write the data dictionary: every model, raw table and column with type, description, tests, sensitivity."""
+    from dictionary.catalog import catalog_for_project
+    from dictionary.check import missing_descriptions, raw_warnings
+    from dictionary.manifest import ManifestError
+    from dictionary.writers import write_dictionary
+
+    try:
+        catalog = catalog_for_project(dbt_project) if dbt_project else catalog_for_project()
+    except ManifestError as error:
+        typer.echo(str(error), err=True)
+        raise typer.Exit(2) from error
+    problems = missing_descriptions(catalog)
+    for warning in raw_warnings(catalog):
+        typer.echo(f"warning: {warning}", err=True)
+    if check:
+        for problem in problems:
+            typer.echo(f"missing description: {problem}", err=True)
+        if problems:
+            typer.echo(f"dictionary check failed: {len(problems)} missing description(s)", err=True)
+            raise typer.Exit(1)
+        columns = sum(len(m.columns) for m in catalog.models)
+        console.print(
+            f"dictionary check passed: {len(catalog.models)} models and raw tables, {columns} columns"
+        )
+        return
+    for path in write_dictionary(catalog, out):
+        console.print(f"dictionary: [bold]{path}[/bold]")
+    if problems:
+        console.print(
+            f"[yellow]{len(problems)} missing description(s); `mymedic dictionary --check` lists them[/]"
+        )
+
+
 if __name__ == "__main__":
     app()

@@ -1,0 +1,79 @@
+"""Which columns hold personal, health or money data: a small explicit rule table on column names.
+
+Rules match a column's name (fnmatch globs, lower case); a column gets every category whose rule matches,
+in the table's order. A name matching no rule is not flagged. The table is deliberately short: add a rule
+here when a model gains a new kind of sensitive column, and the dictionary shows it everywhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+
+IDENTITY = "identity (PII)"
+PATIENT_LINK = "linkable to a patient"
+HEALTH = "health context (PHI with a patient)"
+CARD = "payment instrument"
+MONEY = "money"
+FREE_TEXT = "free text, may contain personal data"
+
+
+@dataclass(frozen=True)
+class SensitivityRule:
+    category: str
+    globs: str  # column-name globs, space-separated
+    why: str
+
+    @property
+    def patterns(self) -> tuple[str, ...]:
+        return tuple(self.globs.split())
+
+    def matches(self, column: str) -> bool:
+        name = column.lower()
+        return any(fnmatchcase(name, pattern) for pattern in self.patterns)
+
+
+SENSITIVITY_RULES: tuple[SensitivityRule, ...] = (
+    SensitivityRule(
+        IDENTITY,
+        "patient_id patient_* phone *_phone email *_email doctor_name customer_name payer_name contact_name "
+        "account_holder_name",
+        "identifies a person: a patient id, a person's name, phone number or e-mail address",
+    ),
+    SensitivityRule(
+        PATIENT_LINK,
+        "booking_id *_booking_id",
+        "pseudonymous id the booking system maps to a patient",
+    ),
+    SensitivityRule(
+        HEALTH,
+        "specialty visit_type diagnosis* symptom* prescription*",
+        "what care was sought; personal health information when the row also names a patient",
+    ),
+    SensitivityRule(
+        CARD,
+        "card_*",
+        "card metadata (network, issuer, credit/debit); no card number is stored",
+    ),
+    SensitivityRule(
+        MONEY,
+        "*_paise amount *_amount fee tax debit credit balance",
+        "an amount of money (integer paise)",
+    ),
+    SensitivityRule(
+        FREE_TEXT,
+        "notes *_notes notes_json narration description data data_json reason refund_reason raw_line",
+        "text or JSON written by people or upstream systems; may name a person or a condition",
+    ),
+)
+
+CATEGORIES: tuple[str, ...] = tuple(rule.category for rule in SENSITIVITY_RULES)
+
+
+def classify(column: str) -> tuple[str, ...]:
+    """The sensitivity categories of a column, in rule-table order (empty when none applies)."""
+    return tuple(rule.category for rule in SENSITIVITY_RULES if rule.matches(column))
+
+
+def in_rule_order(categories: set[str] | frozenset[str]) -> tuple[str, ...]:
+    return tuple(c for c in CATEGORIES if c in categories)
