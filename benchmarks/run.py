@@ -28,6 +28,15 @@ from mymedic.settings import DBT_PROJECT_DIR, warehouse_settings
 from mymedic.warehouse import open_warehouse
 from mymedic.warehouse.dbt_env import dbt_env, dbt_executable, dbt_vars
 
+
+class Figures(list):
+    """Figures, each printed as soon as it is measured (a long run that dies still shows what it had)."""
+
+    def append(self, item: tuple[str, str]) -> None:
+        console.print(f"{item[0]}: {item[1]}")
+        super().append(item)
+
+
 PAYMENTS_PER_BOOKING = 1.5  # deposit always, balance when completed (measured on the generator's defaults)
 console = Console()
 
@@ -49,7 +58,7 @@ def main() -> None:
     shutil.rmtree(args.workdir, ignore_errors=True)
     data, exports = args.data or args.workdir / "data", args.workdir / "exports"
     settings = warehouse_settings(f"chdb://{(args.workdir / 'warehouse').resolve()}")
-    figures: list[tuple[str, str]] = []
+    figures = Figures()
 
     if not args.data:
         started = time.perf_counter()
