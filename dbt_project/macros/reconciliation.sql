@@ -45,3 +45,29 @@
         '31+d'
     )
 {%- endmacro %}
+
+
+{#- The columns a row of fct_payment_reconciliation takes alike from each of its sources
+    (int_payments__reconciled, int_refunds__reconciled, int_gateway_lines__orphaned). The sources' CTEs put
+    their own entity columns first, then this list, so the `union all` lines up column by column. -#}
+{% macro reconciliation_row_columns() -%}
+    tenant_id,
+    branch_id,
+    booking_id,
+    payment_id,
+    order_id,
+    method,
+    gateway_amount_paise,
+    gateway_fee_paise as fee_paise,
+    gateway_tax_paise as tax_paise,
+    gateway_net_paise as net_settled_paise,
+    settlement_id,
+    settlement_utr,
+    settled_at,
+    bank_credit_date,
+    status,
+    age_days,
+    aging_bucket,
+    exception_reason,
+    as_of_date
+{%- endmacro %}

@@ -1,5 +1,4 @@
-{#- Reference rows are versioned: a changed row is appended by a later load. Keep the latest version
-    of each key (latest load wins; within one load, the later line of the file). -#}
+{#- The version in force of each branch (tenant_id, branch_id): see rank_reference_versions. -#}
 with
 
 versions as (
@@ -7,14 +6,7 @@ versions as (
 ),
 
 ranked as (
-    select
-        *,
-        row_number() over (
-            partition by tenant_id, branch_id
-            order by loaded_at desc, source_file desc, source_line desc
-        ) as version_rank,
-        count() over (partition by tenant_id, branch_id) as version_count
-    from versions
+    {{ rank_reference_versions('versions', ['tenant_id', 'branch_id']) }}
 ),
 
 final as (

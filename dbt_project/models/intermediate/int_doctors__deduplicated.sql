@@ -1,5 +1,4 @@
-{#- Reference rows are versioned: a changed row is appended by a later load. Keep the latest version
-    of each key (latest load wins; within one load, the later line of the file). -#}
+{#- The version in force of each doctor (tenant_id, doctor_id): see rank_reference_versions. -#}
 with
 
 versions as (
@@ -7,14 +6,7 @@ versions as (
 ),
 
 ranked as (
-    select
-        *,
-        row_number() over (
-            partition by tenant_id, doctor_id
-            order by loaded_at desc, source_file desc, source_line desc
-        ) as version_rank,
-        count() over (partition by tenant_id, doctor_id) as version_count
-    from versions
+    {{ rank_reference_versions('versions', ['tenant_id', 'doctor_id']) }}
 ),
 
 final as (

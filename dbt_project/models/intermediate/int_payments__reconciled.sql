@@ -7,13 +7,9 @@ payments as (
     select * from {{ ref('int_payments__deduplicated') }}
 ),
 
-gateway_lines as (
-    select * from {{ ref('int_gateway_lines__matched') }}
+payment_lines as (
+    select * from {{ ref('int_gateway_lines__bank_matched') }}
     where line_role = 'payment'
-),
-
-settlements as (
-    select * from {{ ref('int_settlements__bank_matched') }}
 ),
 
 contracts as (
@@ -22,30 +18,6 @@ contracts as (
 
 as_of as (
     select * from {{ ref('int_as_of_date__resolved') }}
-),
-
-payment_lines as (
-    select
-        tenant_id,
-        assumeNotNull(matched_entity_id) as payment_id,
-        toNullable(settlement_id) as line_settlement_id,
-        toNullable(settlement_utr) as line_settlement_utr,
-        settled_at as line_settled_at,
-        toNullable(amount_paise) as gateway_amount_paise,
-        toNullable(fee_excl_tax_paise) as gateway_fee_paise,
-        toNullable(tax_paise) as gateway_tax_paise,
-        toNullable(net_paise) as gateway_net_paise
-    from gateway_lines
-),
-
-settlement_banks as (
-    select
-        tenant_id,
-        settlement_id,
-        toNullable(is_bank_matched) as is_bank_matched,
-        bank_credit_date,
-        toNullable(bank_exception_reason) as bank_exception_reason
-    from settlements
 ),
 
 contract_terms as (
@@ -80,12 +52,12 @@ joined as (
         payment_lines.gateway_fee_paise as gateway_fee_paise,
         payment_lines.gateway_tax_paise as gateway_tax_paise,
         payment_lines.gateway_net_paise as gateway_net_paise,
-        nullIf(payment_lines.line_settlement_id, '') as settlement_id,
-        nullIf(payment_lines.line_settlement_utr, '') as settlement_utr,
-        payment_lines.line_settled_at as settled_at,
-        settlement_banks.bank_credit_date as bank_credit_date,
-        coalesce(settlement_banks.is_bank_matched, false) as is_bank_matched,
-        coalesce(settlement_banks.bank_exception_reason, '') as bank_exception_reason,
+        payment_lines.settlement_id as settlement_id,
+        payment_lines.settlement_utr as settlement_utr,
+        payment_lines.settled_at as settled_at,
+        payment_lines.bank_credit_date as bank_credit_date,
+        coalesce(payment_lines.is_bank_matched, false) as is_bank_matched,
+        coalesce(payment_lines.bank_exception_reason, '') as bank_exception_reason,
         contract_terms.mdr_bps as mdr_bps,
         contract_terms.gst_bps as gst_bps,
         contract_terms.settlement_days as settlement_days,
@@ -94,11 +66,7 @@ joined as (
     left join payment_lines
         on
             payments.tenant_id = payment_lines.tenant_id
-            and payments.payment_id = payment_lines.payment_id
-    left join settlement_banks
-        on
-            payment_lines.tenant_id = settlement_banks.tenant_id
-            and payment_lines.line_settlement_id = settlement_banks.settlement_id
+            and payments.payment_id = payment_lines.entity_id
     left join contract_terms
         on
             payments.tenant_id = contract_terms.tenant_id

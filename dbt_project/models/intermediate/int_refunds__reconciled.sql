@@ -11,13 +11,9 @@ payments as (
     select * from {{ ref('int_payments__deduplicated') }}
 ),
 
-gateway_lines as (
-    select * from {{ ref('int_gateway_lines__matched') }}
+refund_lines as (
+    select * from {{ ref('int_gateway_lines__bank_matched') }}
     where line_role = 'refund'
-),
-
-settlements as (
-    select * from {{ ref('int_settlements__bank_matched') }}
 ),
 
 contracts as (
@@ -38,31 +34,6 @@ refunded_payments as (
         toNullable(method) as payment_method,
         toNullable(gateway) as payment_gateway
     from payments
-),
-
-refund_lines as (
-    select
-        tenant_id,
-        assumeNotNull(matched_entity_id) as refund_id,
-        toNullable(settlement_id) as line_settlement_id,
-        toNullable(settlement_utr) as line_settlement_utr,
-        settled_at as line_settled_at,
-        toNullable(amount_paise) as gateway_amount_paise,
-        toNullable(fee_excl_tax_paise) as gateway_fee_paise,
-        toNullable(tax_paise) as gateway_tax_paise,
-        toNullable(net_paise) as gateway_net_paise,
-        toNullable(method) as line_method
-    from gateway_lines
-),
-
-settlement_banks as (
-    select
-        tenant_id,
-        settlement_id,
-        toNullable(is_bank_matched) as is_bank_matched,
-        bank_credit_date,
-        toNullable(bank_exception_reason) as bank_exception_reason
-    from settlements
 ),
 
 contract_terms as (
@@ -96,9 +67,12 @@ joined as (
         refund_lines.gateway_fee_paise as gateway_fee_paise,
         refund_lines.gateway_tax_paise as gateway_tax_paise,
         refund_lines.gateway_net_paise as gateway_net_paise,
-        nullIf(refund_lines.line_settlement_id, '') as settlement_id,
-        nullIf(refund_lines.line_settlement_utr, '') as settlement_utr,
-        refund_lines.line_settled_at as settled_at,
+        refund_lines.settlement_id as settlement_id,
+        refund_lines.settlement_utr as settlement_utr,
+        refund_lines.settled_at as settled_at,
+        refund_lines.bank_credit_date as bank_credit_date,
+        coalesce(refund_lines.is_bank_matched, false) as is_bank_matched,
+        coalesce(refund_lines.bank_exception_reason, '') as bank_exception_reason,
         as_of.as_of_date as as_of_date
     from refunds
     left join refunded_payments
@@ -108,41 +82,15 @@ joined as (
     left join refund_lines
         on
             refunds.tenant_id = refund_lines.tenant_id
-            and refunds.refund_id = refund_lines.refund_id
+            and refunds.refund_id = refund_lines.entity_id
     cross join as_of
 ),
 
 with_terms as (
     select
-        joined.tenant_id as tenant_id,
-        joined.refund_id as refund_id,
-        joined.payment_id as payment_id,
-        joined.amount_paise as amount_paise,
-        joined.reason as reason,
-        joined.initiated_at as initiated_at,
-        joined.initiated_date as initiated_date,
-        joined.resolved_branch_id as resolved_branch_id,
-        joined.booking_id as booking_id,
-        joined.order_id as order_id,
-        joined.method as method,
-        joined.gateway as gateway,
-        joined.gateway_amount_paise as gateway_amount_paise,
-        joined.gateway_fee_paise as gateway_fee_paise,
-        joined.gateway_tax_paise as gateway_tax_paise,
-        joined.gateway_net_paise as gateway_net_paise,
-        joined.settlement_id as settlement_id,
-        joined.settlement_utr as settlement_utr,
-        joined.settled_at as settled_at,
-        joined.as_of_date as as_of_date,
-        settlement_banks.bank_credit_date as bank_credit_date,
-        coalesce(settlement_banks.is_bank_matched, false) as is_bank_matched,
-        coalesce(settlement_banks.bank_exception_reason, '') as bank_exception_reason,
+        joined.*,
         contract_terms.refund_sla_days as refund_sla_days
     from joined
-    left join settlement_banks
-        on
-            joined.tenant_id = settlement_banks.tenant_id
-            and joined.settlement_id = settlement_banks.settlement_id
     left join contract_terms
         on
             joined.tenant_id = contract_terms.tenant_id

@@ -14,71 +14,37 @@ credits_per_utr as (
     select
         tenant_id,
         utr,
-        toNullable(sum(credit_paise)) as bank_credited_paise,
+        toNullable(sum(credit_paise)) as credited_paise,
         toNullable(min(txn_date)) as bank_credit_date,
         toNullable(count()) as bank_line_count
     from bank_credits
     group by tenant_id, utr
 ),
 
-keyed_settlements as (
+-- every column of the settlement summary, then its bank match
+matched as (
     select
-        *,
-        upper(settlement_utr) as utr_key
-    from settlements
-),
-
-joined as (
-    select
-        keyed_settlements.*,
-        credits_per_utr.bank_credited_paise as matched_credit_paise,
+        settlements.*,
+        coalesce(credits_per_utr.credited_paise, 0) as bank_credited_paise,
         credits_per_utr.bank_credit_date as bank_credit_date,
-        coalesce(credits_per_utr.bank_line_count, 0) as bank_line_count
-    from keyed_settlements
-    left join credits_per_utr
-        on
-            keyed_settlements.tenant_id = credits_per_utr.tenant_id
-            and keyed_settlements.utr_key = credits_per_utr.utr
-),
-
-classified as (
-    select
-        *,
+        coalesce(credits_per_utr.bank_line_count, 0) as bank_line_count,
+        coalesce(credits_per_utr.credited_paise, 0) - settlements.net_paise as difference_paise,
         multiIf(
-            settlement_utr = '', 'no_utr',
-            matched_credit_paise is null, 'no_bank_credit',
-            matched_credit_paise != net_paise, 'amount_differs',
+            settlements.settlement_utr = '', 'no_utr',
+            credits_per_utr.credited_paise is null, 'no_bank_credit',
+            credits_per_utr.credited_paise != settlements.net_paise, 'amount_differs',
             'matched'
         ) as bank_match_status
-    from joined
+    from settlements
+    left join credits_per_utr
+        on
+            settlements.tenant_id = credits_per_utr.tenant_id
+            and upper(settlements.settlement_utr) = credits_per_utr.utr
 ),
 
 final as (
     select
-        tenant_id,
-        settlement_id,
-        settlement_utr,
-        branch_id,
-        settled_at,
-        settlement_date,
-        line_count,
-        payment_line_count,
-        refund_line_count,
-        other_line_count,
-        orphan_line_count,
-        gross_paise,
-        fee_paise,
-        tax_paise,
-        refund_paise,
-        adjustment_paise,
-        credit_paise,
-        debit_paise,
-        net_paise,
-        coalesce(matched_credit_paise, 0) as bank_credited_paise,
-        bank_credit_date,
-        bank_line_count,
-        coalesce(matched_credit_paise, 0) - net_paise as difference_paise,
-        bank_match_status,
+        *,
         bank_match_status = 'matched' as is_bank_matched,
         multiIf(
             bank_match_status = 'no_utr',
@@ -93,12 +59,12 @@ final as (
             ),
             bank_match_status = 'amount_differs',
             concat(
-                'bank credited ', {{ rupees_text('assumeNotNull(matched_credit_paise)') }}, ' for UTR ',
+                'bank credited ', {{ rupees_text('bank_credited_paise') }}, ' for UTR ',
                 settlement_utr, ' but settlement ', settlement_id, ' nets ', {{ rupees_text('net_paise') }}
             ),
             ''
         ) as bank_exception_reason
-    from classified
+    from matched
 )
 
 select * from final

@@ -23,97 +23,43 @@ orphan_lines as (
 
 payment_rows as (
     select
-        tenant_id,
-        branch_id,
         'payment' as entity_type,
         payment_id as entity_id,
-        booking_id,
-        payment_id,
-        order_id,
-        method,
         amount_paise as booked_amount_paise,
-        gateway_amount_paise,
-        gateway_fee_paise as fee_paise,
-        gateway_tax_paise as tax_paise,
         expected_fee_paise,
         expected_tax_paise,
-        gateway_net_paise as net_settled_paise,
-        settlement_id,
-        settlement_utr,
-        settled_at,
-        bank_credit_date,
-        status,
-        age_days,
-        aging_bucket,
-        exception_reason,
         captured_at as event_at,
         captured_date as event_date,
         settlement_due_date,
-        as_of_date
+        {{ reconciliation_row_columns() }}
     from payments
 ),
 
 refund_rows as (
     select
-        tenant_id,
-        branch_id,
         'refund' as entity_type,
         refund_id as entity_id,
-        booking_id,
-        payment_id,
-        order_id,
-        method,
         amount_paise as booked_amount_paise,
-        gateway_amount_paise,
-        gateway_fee_paise as fee_paise,
-        gateway_tax_paise as tax_paise,
         expected_fee_paise,
         expected_tax_paise,
-        gateway_net_paise as net_settled_paise,
-        settlement_id,
-        settlement_utr,
-        settled_at,
-        bank_credit_date,
-        status,
-        age_days,
-        aging_bucket,
-        exception_reason,
         initiated_at as event_at,
         initiated_date as event_date,
         settlement_due_date,
-        as_of_date
+        {{ reconciliation_row_columns() }}
     from refunds
 ),
 
 orphan_rows as (
     select
-        tenant_id,
-        branch_id,
         'gateway_line' as entity_type,
         entity_id,
-        booking_id,
-        payment_id,
-        order_id,
-        method,
         toInt64(0) as booked_amount_paise,
-        gateway_amount_paise,
-        gateway_fee_paise as fee_paise,
-        gateway_tax_paise as tax_paise,
         null as expected_fee_paise,
         null as expected_tax_paise,
-        gateway_net_paise as net_settled_paise,
-        settlement_id,
-        settlement_utr,
-        settled_at,
-        bank_credit_date,
-        status,
-        age_days,
-        aging_bucket,
-        exception_reason,
         created_at as event_at,
         created_date as event_date,
         null as settlement_due_date,
-        as_of_date
+        {{ reconciliation_row_columns() }}
     from orphan_lines
 ),
 
