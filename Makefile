@@ -35,7 +35,7 @@ demo: install
 	$(BIN)/mymedic generate --out $(DATA) --seed 42
 	$(BIN)/mymedic run --data $(DATA) --exports $(EXPORTS)
 
-test: install
+test: install lint
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
 lint: install
