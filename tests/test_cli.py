@@ -13,8 +13,8 @@ pytestmark = pytest.mark.slow
 MYMEDIC = str(Path(sys.executable).with_name("mymedic"))
 
 
-def mymedic(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([MYMEDIC, *args], capture_output=True, text=True, env=env, timeout=600)
+def mymedic(*args: str, env: dict[str, str], cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([MYMEDIC, *args], capture_output=True, text=True, env=env, timeout=600, cwd=cwd)
 
 
 def test_generate_run_and_quarantine_list(tmp_path: Path) -> None:
@@ -35,13 +35,14 @@ def test_generate_run_and_quarantine_list(tmp_path: Path) -> None:
     (settlements / "wrong-shape.json").write_text('{"entity": "settlement", "id": "setl_x"}')
     (data / "events" / "garbage.ndjson").write_text('{"specversion": "1.0"\nnot json at all\n')
 
-    ran = mymedic("run", "--data", str(data), "--exports", str(exports), env=env)
+    ran = mymedic("run", "--data", str(data), "--exports", str(exports), env=env, cwd=tmp_path)  # logs there
     assert ran.returncode == 0, ran.stdout + ran.stderr
     out = ran.stdout
     for expected in ("razorpay_settlements", "booking_events", "bank_statements", "reference", "matched",
                      "payment_reconciliation.csv", "payment_reconciliation.xlsx", "pipeline succeeded"):  # fmt: skip
         assert expected in out, f"{expected!r} missing from:\n{out}"
     assert (exports / "finance" / "payment_reconciliation.xlsx").exists()
+    assert list((tmp_path / ".mymedic" / "logs").glob("run-*.log")), "the run log is missing"
 
     listed = mymedic("quarantine", "list", "--feed", "razorpay_settlements", env=env)
     assert listed.returncode == 0, listed.stderr
