@@ -1,13 +1,17 @@
 """Load one file of one feed: read → validate → quarantine bad rows → idempotent load → ledger.
 
 Conservation, per file: rows read = rows loaded + rows quarantined + rows skipped as duplicates.
-- A file whose content (sha256) this feed loaded before is skipped whole and writes nothing.
+- A file whose content (sha256) this feed loaded before is skipped whole and writes nothing (versioned
+  reference data: only when that content is what was loaded last under the file's name).
 - A row whose natural key is loaded already is skipped when its values are the same, and quarantined
   (with the place it conflicts with) when they differ; the same holds for repeats inside one file.
+  Versioned tables instead load a differing row as the new current version.
 - A file the feed can't read at all (missing columns, not the expected JSON shape) is rejected: each of
   its lines goes to the quarantine with the reason.
-Good rows travel in Arrow batches to a per-batch staging table; the verdict on keys is taken in SQL, so a
-large file never has to fit in Python memory.
+Small feeds parse rows in Python (`Feed.read`); large feeds send rows as text in Arrow batches and
+ClickHouse casts and validates them in one query (`Feed.validation_sql`). Either way good rows wait in a
+per-batch staging table and the verdict on keys is taken in SQL, so a large file never has to fit in
+Python memory.
 """
 
 from __future__ import annotations
