@@ -20,13 +20,13 @@ from rich.console import Console
 from rich.table import Table
 
 from benchmarks.pandas_reconciliation import reconcile
+from core.settings import DBT_PROJECT_DIR, warehouse_settings
+from core.warehouse import open_warehouse
+from core.warehouse.dbt_env import dbt_env, dbt_executable, dbt_vars
 from exports import write_finance_exports
 from ingestion.data_dir import load_feed
 from ingestion.feeds import FEEDS
-from mymedic.generator import write_sample
-from mymedic.settings import DBT_PROJECT_DIR, warehouse_settings
-from mymedic.warehouse import open_warehouse
-from mymedic.warehouse.dbt_env import dbt_env, dbt_executable, dbt_vars
+from sampledata import write_sample
 
 
 class Figures(list):

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from core.settings import DBT_PROJECT_DIR
 from dictionary.dbt_tests import DbtTestIndex, index_tests
 from dictionary.manifest import load_manifest
 from dictionary.sensitivity import classify, in_rule_order
 from ingestion.tables import METADATA_COLUMNS, RAW_TABLES, RawTable
-from mymedic.settings import DBT_PROJECT_DIR
 
 RAW = "raw"
 MODEL_LAYERS = ("marts", "intermediate", "staging")

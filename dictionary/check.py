@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
+from core.settings import DBT_PROJECT_DIR
 from dictionary.catalog import MODEL_LAYERS, RAW, Catalog, catalog_for_project
-from mymedic.settings import DBT_PROJECT_DIR
 
 
 def missing_descriptions(catalog: Catalog, layers: Iterable[str] = MODEL_LAYERS) -> list[str]:

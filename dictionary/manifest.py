@@ -12,8 +12,8 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from mymedic.settings import DBT_PROJECT_DIR
-from mymedic.warehouse.dbt_env import dbt_executable
+from core.settings import DBT_PROJECT_DIR
+from core.warehouse.dbt_env import dbt_executable
 
 MANIFEST = Path("target") / "manifest.json"
 PARSE_LOCK = ".parse.lock"

@@ -15,9 +15,9 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from core.reproducible_xlsx import save_reproducibly
 from dictionary.catalog import Catalog
 from dictionary.rows import COLUMN_HEADER, MODEL_HEADER, column_rows, model_rows
-from mymedic.reproducible_xlsx import save_reproducibly
 
 TITLE = "MyMedic data dictionary"
 CREATOR = "MyMedic"

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from mymedic.warehouse import Warehouse
+from core.warehouse import Warehouse
 
 MARTS_DATABASE = "marts"
 MART = "fct_payment_reconciliation"

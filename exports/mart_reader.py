@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
+from core.warehouse import Warehouse
 from exports.mart_columns import MartColumn, mart_columns
-from mymedic.warehouse import Warehouse
 
 MART_DATABASE = "marts"
 RECONCILIATION_TABLE = "fct_payment_reconciliation"

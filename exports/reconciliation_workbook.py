@@ -14,6 +14,7 @@ from typing import cast
 
 from openpyxl.workbook import Workbook
 
+from core.reproducible_xlsx import save_reproducibly
 from exports.cell_values import ist_wall_clock, paise_to_rupees, spreadsheet_text
 from exports.mart_columns import PAISE_SUFFIX, ColumnKind, MartColumn
 from exports.reconciliation_summary import MATCHED, ReconciliationSummary
@@ -25,7 +26,6 @@ from exports.summary_sheet import (
     workbook_title,
     write_summary_sheet,
 )
-from mymedic.reproducible_xlsx import save_reproducibly
 
 DETAIL_TITLE = "Detail"
 EXCEPTIONS_TITLE = "Exceptions"

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from core.warehouse import Warehouse
 from ingestion.feeds import FEEDS, Feed, LoadContext
 from ingestion.feeds.reference_data import tenant_of
 from ingestion.loader import BatchResult, load_file
 from ingestion.tables import create_raw_tables
-from mymedic.warehouse import Warehouse
 
 
 def feed_files(data_dir: Path, feeds: Iterable[Feed] = FEEDS) -> list[tuple[Feed, Path]]:

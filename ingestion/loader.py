@@ -25,10 +25,10 @@ from typing import Any
 
 import pyarrow as pa
 
+from core.warehouse import Warehouse
 from ingestion.feeds.base import Feed, LoadContext
 from ingestion.records import FileRejected, Record, TextRecord
 from ingestion.tables import METADATA_COLUMNS, RawTable
-from mymedic.warehouse import Warehouse
 
 BATCH_ROWS = 50_000
 ALREADY_LOADED = "already_loaded"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mymedic.warehouse import Warehouse
+from core.warehouse import Warehouse
 
 
 def quarantined_rows(

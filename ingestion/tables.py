@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
-from mymedic.warehouse import Warehouse
+from core.warehouse import Warehouse
 
 METADATA_COLUMNS: tuple[tuple[str, str], ...] = (
     ("_batch_id", "String"),

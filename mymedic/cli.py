@@ -20,7 +20,7 @@ from rich.progress import (
 from rich.table import Table
 
 from booking.cli import booking_app
-from mymedic.settings import DEFAULT_EXPORTS
+from core.settings import DEFAULT_EXPORTS
 
 app = typer.Typer(
     help="MyMedic data platform: clinic-chain payments reconciled to the paisa.", no_args_is_help=True
@@ -61,7 +61,7 @@ def generate(
     bookings_per_day: Annotated[int, typer.Option(min=1, help="Bookings per branch per day")] = 20,
 ) -> None:
     """Write a sample clinic chain: events, settlements, bank statement, reference data, ground truth."""
-    from mymedic.generator import write_sample
+    from sampledata import write_sample
 
     with _progress() as progress:
         task = progress.add_task("Generating days", total=days)
@@ -140,8 +140,8 @@ def quarantine_list(
     limit: Annotated[int, typer.Option(help="At most this many rows")] = 200,
 ) -> None:
     """Print quarantined rows with their file, line and reason."""
+    from core.warehouse import open_warehouse
     from ingestion.quarantine import quarantined_rows
-    from mymedic.warehouse import open_warehouse
 
     with open_warehouse() as w:
         rows = quarantined_rows(w, feed or None, limit=limit)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mymedic.settings import warehouse_settings
+from core.settings import warehouse_settings
 
 
 @dataclass
@@ -106,7 +106,7 @@ def run_pipeline(
 
 
 def reconciliation_summary(settings: Any, as_of: str) -> tuple[list[dict[str, Any]], str]:
-    from mymedic.warehouse import open_warehouse
+    from core.warehouse import open_warehouse
 
     with open_warehouse(settings) as w:
         if not w.table_exists("marts", "fct_payment_reconciliation"):

@@ -19,8 +19,8 @@ from dagster_dbt import (
     dbt_assets,
 )
 
-from mymedic.settings import DBT_PROJECT_DIR
-from mymedic.warehouse.dbt_env import apply_dbt_env, dbt_executable, dbt_vars
+from core.settings import DBT_PROJECT_DIR
+from core.warehouse.dbt_env import apply_dbt_env, dbt_executable, dbt_vars
 from orchestration.resources import PipelineSettings, WarehouseResource
 
 DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)

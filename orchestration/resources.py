@@ -11,8 +11,8 @@ from pathlib import Path
 from dagster import ConfigurableResource
 from pydantic import Field
 
-from mymedic.settings import DEFAULT_EXPORTS, WAREHOUSE_ENV, WarehouseSettings, warehouse_settings
-from mymedic.warehouse import Warehouse, open_warehouse
+from core.settings import DEFAULT_EXPORTS, WAREHOUSE_ENV, WarehouseSettings, warehouse_settings
+from core.warehouse import Warehouse, open_warehouse
 
 
 class WarehouseResource(ConfigurableResource):

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from mymedic.settings import WarehouseSettings, warehouse_settings
-from mymedic.warehouse import Warehouse, open_warehouse
+from core.settings import WarehouseSettings, warehouse_settings
+from core.warehouse import Warehouse, open_warehouse
 
 REPO = Path(__file__).resolve().parent.parent
 CORPORA = REPO.parent / "shared" / "corpora"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import yaml
 
-from mymedic.settings import parse_warehouse_url
+from core.settings import parse_warehouse_url
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 
-from mymedic.generator import write_sample
+from core.settings import warehouse_settings
+from core.warehouse import open_warehouse
 from mymedic.pipeline import RunReport, run_pipeline
-from mymedic.settings import warehouse_settings
-from mymedic.warehouse import open_warehouse
+from sampledata import write_sample
 
 pytestmark = pytest.mark.slow
 

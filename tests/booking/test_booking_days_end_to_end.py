@@ -30,9 +30,9 @@ from booking.clock import IST
 from booking.db import Database
 from booking.models import Booking, Payment, Refund
 from booking.outbox import export_events
-from mymedic.generator.model import GST_BPS, MDR_BPS, REFUND_SLA_DAYS, SETTLEMENT_DAYS
-from mymedic.generator.money import apply_bps, rupees
-from mymedic.generator.settlements import HEADER as RECON_HEADER
+from sampledata.model import GST_BPS, MDR_BPS, REFUND_SLA_DAYS, SETTLEMENT_DAYS
+from sampledata.money import apply_bps, rupees
+from sampledata.settlements import HEADER as RECON_HEADER
 
 pytestmark = pytest.mark.slow
 
@@ -317,9 +317,9 @@ def write_settlements_and_bank(
 def test_realistic_days_reconcile_through_the_pipeline(
     harness: Harness, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from core.settings import warehouse_settings
+    from core.warehouse import open_warehouse
     from mymedic.pipeline import run_pipeline
-    from mymedic.settings import warehouse_settings
-    from mymedic.warehouse import open_warehouse
 
     chain = Chain(harness, seed=2026)
     chain.run()

@@ -73,12 +73,12 @@ def test_concurrent_exporters_never_duplicate(harness: Harness, tmp_path: Path) 
 
 def test_events_load_into_the_warehouse_via_the_ingestion(harness: Harness, tmp_path: Path) -> None:
     """Exported files are what the foundation's ingestion loads, tele.* included."""
+    from core.settings import warehouse_settings
+    from core.warehouse import open_warehouse
     from ingestion.feeds import LoadContext
     from ingestion.feeds.booking_events import BookingEventsFeed
     from ingestion.loader import load_file
     from ingestion.tables import create_raw_tables
-    from mymedic.settings import warehouse_settings
-    from mymedic.warehouse import open_warehouse
 
     booking = harness.booked("doc_blr01_01", slot(TOMORROW, "15:00"), visit_type="tele")
     harness.pay(booking["orders"][0]["order_id"], 40_000)

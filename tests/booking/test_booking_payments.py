@@ -128,12 +128,12 @@ def test_payment_orders_endpoint_reuses_the_open_order(harness: Harness) -> None
 
 def test_every_event_passes_the_ingestion_contract(harness: Harness, tmp_path: Path) -> None:
     """The foundation's own loader takes every event we emit, tele.* included: nothing is quarantined."""
+    from core.settings import warehouse_settings
+    from core.warehouse import open_warehouse
     from ingestion.feeds import LoadContext
     from ingestion.feeds.booking_events import EVENT_TYPES, BookingEventsFeed
     from ingestion.loader import load_file
     from ingestion.tables import create_raw_tables
-    from mymedic.settings import warehouse_settings
-    from mymedic.warehouse import open_warehouse
 
     booking, _ = _paid_booking(harness, method="netbanking")
     moved = harness.post(

@@ -7,8 +7,8 @@ import os
 import subprocess
 from pathlib import Path
 
-from mymedic.settings import DBT_PROJECT_DIR, WarehouseSettings
-from mymedic.warehouse.dbt_env import dbt_env, dbt_executable
+from core.settings import DBT_PROJECT_DIR, WarehouseSettings
+from core.warehouse.dbt_env import dbt_env, dbt_executable
 
 
 def run_dbt(settings: WarehouseSettings, work_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:

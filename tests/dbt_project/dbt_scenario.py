@@ -11,6 +11,7 @@ import json
 from datetime import UTC, date, datetime
 from typing import Any
 
+from core.warehouse import Warehouse
 from ingestion.tables import (
     BANK_STATEMENT_LINES,
     BOOKING_EVENTS,
@@ -20,7 +21,6 @@ from ingestion.tables import (
     REFERENCE_GATEWAY_CONTRACTS,
     RawTable,
 )
-from mymedic.warehouse import Warehouse
 
 TENANT = "t_dbt"
 AS_OF = "2026-10-30"

@@ -15,9 +15,9 @@ import dbt_scenario as scenario
 import pytest
 from dbt_runner import dbt_failure, run_dbt, run_results
 
+from core.settings import WarehouseSettings, warehouse_settings
+from core.warehouse import Warehouse, open_warehouse
 from ingestion.tables import create_raw_tables
-from mymedic.settings import WarehouseSettings, warehouse_settings
-from mymedic.warehouse import Warehouse, open_warehouse
 
 AS_OF = date(2026, 10, 30)
 

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from dbt_runner import dbt_failure, run_dbt, run_results
 
+from core.settings import WarehouseSettings, warehouse_settings
+from core.warehouse import open_warehouse
 from ingestion.tables import BANK_STATEMENT_LINES, BOOKING_EVENTS, create_raw_tables
-from mymedic.settings import WarehouseSettings, warehouse_settings
-from mymedic.warehouse import open_warehouse
 
 
 @pytest.fixture(scope="module")

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
+from core.settings import DBT_PROJECT_DIR
 from dictionary.catalog import Catalog, build_catalog
 from dictionary.manifest import load_manifest
-from mymedic.settings import DBT_PROJECT_DIR
 
 
 @pytest.fixture(scope="session")

@@ -9,8 +9,8 @@ from typing import Any
 
 import yaml
 
+from core.settings import DBT_PROJECT_DIR
 from dictionary.manifest import PARSE_LOCK
-from mymedic.settings import DBT_PROJECT_DIR
 
 PARSE_STATE = "partial_parse.msgpack"
 

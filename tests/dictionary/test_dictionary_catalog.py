@@ -8,10 +8,10 @@ from typing import Any
 import yaml
 from dictionary_project import model_files
 
+from core.settings import DBT_PROJECT_DIR
 from dictionary.catalog import MODEL_LAYERS, RAW, Catalog, build_catalog
 from dictionary.sensitivity import CARD, FREE_TEXT, HEALTH, IDENTITY, MONEY, PATIENT_LINK, classify
 from ingestion.tables import METADATA_COLUMNS, RAW_TABLES
-from mymedic.settings import DBT_PROJECT_DIR
 
 MART = "fct_payment_reconciliation"
 

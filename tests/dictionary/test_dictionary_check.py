@@ -9,9 +9,9 @@ import pytest
 from dictionary_project import copy_project, drop_description
 from typer.testing import CliRunner
 
+from core.settings import DBT_PROJECT_DIR
 from dictionary.check import check_project
 from mymedic.cli import app
-from mymedic.settings import DBT_PROJECT_DIR
 
 MART_YML = "models/marts/fct_payment_reconciliation.yml"
 DIM_YML = "models/marts/dim_branches.yml"

@@ -15,13 +15,13 @@ from dictionary_project import manifest_models
 from openpyxl import Workbook, load_workbook
 from typer.testing import CliRunner
 
+from core.settings import DBT_PROJECT_DIR
 from dictionary.catalog import RAW, Catalog, build_catalog
 from dictionary.manifest import ensure_manifest
 from dictionary.rows import COLUMN_HEADER, MODEL_HEADER
 from dictionary.workbook import fill_sheet, save_workbook
 from dictionary.writers import CSV_NAME, MARKDOWN_NAME, XLSX_NAME, write_dictionary
 from mymedic.cli import app
-from mymedic.settings import DBT_PROJECT_DIR
 
 
 @pytest.fixture(scope="module")

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from mymedic.settings import warehouse_settings
-from mymedic.warehouse import Warehouse, open_warehouse
+from core.settings import warehouse_settings
+from core.warehouse import Warehouse, open_warehouse
 
 # The columns of marts.fct_payment_reconciliation, in order (a subset of the dbt model's; the export
 # reads the column list from the table, whatever it is).

@@ -15,10 +15,10 @@ from typing import Any
 import openpyxl
 import pytest
 
+from core.warehouse import Warehouse
 from exports import write_finance_exports
 from exports.mart_reader import MartReader
 from exports.reconciliation_workbook import ReconciliationWorkbook
-from mymedic.warehouse import Warehouse
 
 AS_OF = date(2026, 10, 30)
 AMOUNTS = ["booked_amount_paise", "gateway_amount_paise", "fee_paise", "tax_paise", "net_settled_paise"]

@@ -9,8 +9,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from core.warehouse import Warehouse
 from exports import write_finance_exports
-from mymedic.warehouse import Warehouse
 
 
 @pytest.fixture(scope="module")

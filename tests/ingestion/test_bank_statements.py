@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+from core.warehouse import Warehouse
 from ingestion.feeds import LoadContext
 from ingestion.feeds.bank_statements import BankStatementsFeed
 from ingestion.loader import load_file
 from ingestion.tables import create_raw_tables
-from mymedic.warehouse import Warehouse
 
 STATEMENT = """txn_date,value_date,narration,ref_no,debit,credit,balance
 03/10/2026,03/10/2026,NEFT CR-UTIBN62026100300042-RAZORPAY SOFTWARE PVT LTD,N123,,"1,23,456.78","5,00,000.10"

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from core.warehouse import Warehouse
 from ingestion.feeds import LoadContext
 from ingestion.feeds.booking_events import BookingEventsFeed
 from ingestion.loader import load_file
 from ingestion.tables import create_raw_tables
-from mymedic.warehouse import Warehouse
 
 CONTEXT = LoadContext(tenant_id="tnt_test")
 

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from core.warehouse import Warehouse
 from ingestion.feeds import LoadContext
 from ingestion.feeds.razorpay_settlements import COLUMNS, RazorpaySettlementsFeed
 from ingestion.loader import ALREADY_LOADED, BatchResult, load_file
 from ingestion.tables import create_raw_tables
-from mymedic.warehouse import Warehouse
 
 FEED = RazorpaySettlementsFeed()
 CONTEXT = LoadContext(tenant_id="tnt_test")

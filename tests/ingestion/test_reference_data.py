@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from core.warehouse import Warehouse
 from ingestion.feeds import LoadContext
 from ingestion.feeds.reference_data import ReferenceDataFeed, tenant_of
 from ingestion.loader import ALREADY_LOADED, load_file
 from ingestion.tables import create_raw_tables
-from mymedic.warehouse import Warehouse
 
 HEADER = "tenant_id,gateway,method,mdr_bps,gst_bps,settlement_days,refund_sla_days\n"
 FEED = ReferenceDataFeed()

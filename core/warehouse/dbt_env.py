@@ -8,7 +8,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from mymedic.settings import DBT_PROJECT_DIR, WarehouseSettings
+from core.settings import DBT_PROJECT_DIR, WarehouseSettings
 
 
 def dbt_env(settings: WarehouseSettings) -> dict[str, str]:

@@ -9,7 +9,7 @@ from typing import Any
 import clickhouse_connect
 from clickhouse_connect.driver.client import Client
 
-from mymedic.settings import WarehouseSettings, warehouse_settings
+from core.settings import WarehouseSettings, warehouse_settings
 
 
 class Warehouse:

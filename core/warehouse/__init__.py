@@ -1,5 +1,5 @@
 """The warehouse: one ClickHouse reached through clickhouse-connect, embedded (chDB) or a server."""
 
-from mymedic.warehouse.client import Warehouse, open_warehouse
+from core.warehouse.client import Warehouse, open_warehouse
 
 __all__ = ["Warehouse", "open_warehouse"]

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from mymedic.generator import write_sample
+from sampledata import write_sample
 
 IST = timezone(timedelta(hours=5, minutes=30))
 UTR_RE = re.compile(r"^[A-Z]{4}[0-9A-Z][0-9]{6,17}$")

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from conftest import SampleData, reconcile
 
-from mymedic.generator import write_sample
-from mymedic.generator.model import IdFactory
-from mymedic.generator.money import apply_bps, rupees
+from sampledata import write_sample
+from sampledata.model import IdFactory
+from sampledata.money import apply_bps, rupees
 
 SMALL = {"branches": 2, "days": 12, "bookings_per_branch_day": 8}
 
