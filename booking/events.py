@@ -10,6 +10,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from core.vocabulary import PaymentMethod
+
 Text = Annotated[str, Field(min_length=1, max_length=200)]
 Paise = Annotated[int, Field(strict=True, gt=0)]
 Timestamp = Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$")]
@@ -65,7 +67,7 @@ class PaymentCaptured(EventData):
     branch_id: Text
     amount_paise: Paise
     currency: Literal["INR"]
-    method: Literal["upi", "card", "wallet", "netbanking"]
+    method: PaymentMethod
     gateway: Literal["razorpay"]
     captured_at: Timestamp
 

@@ -16,8 +16,10 @@ from typing import Any
 from core.settings import DBT_PROJECT_DIR
 from dictionary.dbt_tests import DbtTestIndex, index_tests
 from dictionary.manifest import load_manifest
-from dictionary.sensitivity import classify, in_rule_order
-from ingestion.tables import METADATA_COLUMNS, RAW_TABLES, RawTable
+from dictionary.sensitivity import SPEC_SENSITIVITY, classify, in_rule_order
+from ingestion.spec import Column
+from ingestion.spec import TableSpec as RawTable
+from ingestion.tables import RAW_TABLES
 
 RAW = "raw"
 MODEL_LAYERS = ("marts", "intermediate", "staging")
@@ -157,20 +159,28 @@ def model_entry(node: Mapping[str, Any], tests: DbtTestIndex) -> ModelEntry:
     )
 
 
+def declared_categories(column: Column | None) -> tuple[str, ...]:
+    """The dictionary categories of the sensitivity a feed spec declares for a column."""
+    return SPEC_SENSITIVITY.get(column.sensitivity, ()) if column else ()
+
+
 def raw_entry(
     name: str, table: RawTable | None, source: Mapping[str, Any] | None, tests: DbtTestIndex
 ) -> ModelEntry:
     """A raw table: its columns in RAW_TABLES order (with the load metadata), described by its dbt source."""
     uid = source["unique_id"] if source else ""
     declared = (source or {}).get("columns") or {}
-    typed = dict((*table.columns, *METADATA_COLUMNS)) if table else {}
-    names = list(dict.fromkeys([*typed, *declared]))
+    specs = {c.name: c for c in table.stored_columns} if table else {}
+    names = list(dict.fromkeys([*specs, *declared]))
     columns = tuple(
         ColumnEntry(
             name=col,
-            data_type=typed.get(col) or (declared.get(col) or {}).get("data_type") or "",
-            description=tidy((declared.get(col) or {}).get("description")),
-            sensitivity=classify(col),
+            data_type=(specs[col].type if col in specs else "")
+            or (declared.get(col) or {}).get("data_type")
+            or "",
+            description=tidy((declared.get(col) or {}).get("description"))
+            or (specs[col].description if col in specs else ""),
+            sensitivity=in_rule_order({*classify(col), *declared_categories(specs.get(col))}),
             tests=tests.column_tests(uid, col),
         )
         for col in names

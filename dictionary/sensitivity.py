@@ -67,6 +67,14 @@ SENSITIVITY_RULES: tuple[SensitivityRule, ...] = (
     ),
 )
 
+# What a feed spec's per-column flag (ingestion/spec.py) means in the dictionary's categories.
+SPEC_SENSITIVITY: dict[str, tuple[str, ...]] = {
+    "phi": (HEALTH, PATIENT_LINK),
+    "pii": (IDENTITY,),
+    "financial": (MONEY,),
+    "none": (),
+}
+
 CATEGORIES: tuple[str, ...] = tuple(rule.category for rule in SENSITIVITY_RULES)
 
 

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path
 
 from core.warehouse import Warehouse
-from ingestion.feeds import FEEDS, Feed, LoadContext
-from ingestion.feeds.reference_data import tenant_of
-from ingestion.loader import BatchResult, load_file
+from ingestion.feeds import Feed, LoadContext
+from ingestion.feeds.reference import tenant_of
+from ingestion.loader import BatchResult, drop_leftover_tables, load_file
 from ingestion.tables import create_raw_tables
-
-
-def feed_files(data_dir: Path, feeds: Iterable[Feed] = FEEDS) -> list[tuple[Feed, Path]]:
-    return [(feed, path) for feed in feeds for path in feed.files(data_dir)]
 
 
 def load_feed(
@@ -25,6 +21,7 @@ def load_feed(
 ) -> list[BatchResult]:
     """Load every file of one feed in `data_dir`; the tenant is the one named in reference/branches.csv."""
     create_raw_tables(warehouse)
+    drop_leftover_tables(warehouse)
     context = LoadContext(tenant_id=tenant_of(data_dir))
     results = []
     for path in feed.files(data_dir):
@@ -32,17 +29,4 @@ def load_feed(
         results.append(result)
         if on_file:
             on_file(result)
-    return results
-
-
-def load_data_dir(
-    warehouse: Warehouse,
-    data_dir: Path,
-    *,
-    feeds: Iterable[Feed] = FEEDS,
-    on_file: Callable[[BatchResult], None] | None = None,
-) -> list[BatchResult]:
-    results: list[BatchResult] = []
-    for feed in feeds:
-        results += load_feed(warehouse, data_dir, feed, on_file=on_file)
     return results

@@ -1,37 +1,47 @@
-"""Load one file of one feed: read → validate → quarantine bad rows → idempotent load → ledger.
+"""Load one file of one feed: read → validate → quarantine bad records → idempotent load → ledger.
 
-Conservation, per file: rows read = rows loaded + rows quarantined + rows skipped as duplicates.
+Conservation, per file: records read = loaded + quarantined + skipped as duplicates.
 - A file whose content (sha256) this feed loaded before is skipped whole and writes nothing (versioned
   reference data: only when that content is what was loaded last under the file's name).
-- A row whose natural key is loaded already is skipped when its values are the same, and quarantined
-  (with the place it conflicts with) when they differ; the same holds for repeats inside one file.
-  Versioned tables instead load a differing row as the new current version.
+- A record whose natural key is loaded already is skipped when its values are the same, and quarantined
+  (naming the place it conflicts with) when they differ; the same holds for repeats inside one file.
+  Versioned tables instead load a differing row as the new current version. Where a table declares an
+  entity key (an event's payment, refund or booking fact), a record stating a different fact about an
+  entity already recorded under another key is quarantined too, naming both values.
 - A file the feed can't read at all (missing columns, not the expected JSON shape) is rejected: each of
-  its lines goes to the quarantine with the reason.
-Small feeds parse rows in Python (`Feed.read`); large feeds send rows as text in Arrow batches and
-ClickHouse casts and validates them in one query (`Feed.validation_sql`). Either way good rows wait in a
-per-batch staging table and the verdict on keys is taken in SQL, so a large file never has to fit in
-Python memory.
+  its records goes to the quarantine with the reason.
+
+Every record lands in one staging table, `_checked_<sha>`: its typed values, position, raw text and
+`_reason` ('' when good). Engine feeds fill it with one SQL query over the file's bytes, which were sent
+to the warehouse in one insert (the same call for chDB and a server); Python feeds fill it from their
+parsed records. The verdict on keys is then taken in SQL.
+
+A load commits with its ledger row, written last: dbt's staging models read the rows of committed
+batches only, and a load that died part way is swept (its raw and quarantine rows deleted) before the
+file is loaded again, so the next run equals a clean one, ledger included.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
-
 from core.warehouse import Warehouse
+from ingestion.engine_sql import document_sql, lines_sql
 from ingestion.feeds.base import Feed, LoadContext
-from ingestion.records import FileRejected, Record, TextRecord
-from ingestion.tables import METADATA_COLUMNS, RawTable
+from ingestion.records import FileRejected, Record
+from ingestion.spec import METADATA_COLUMNS, TableSpec
+from ingestion.tables import EXCERPT_BYTES, QUARANTINE
 
 BATCH_ROWS = 50_000
 ALREADY_LOADED = "already_loaded"
+TEMP_PREFIX = "_load_"  # every staging table of a load; left over only by a crash, dropped by the next load
+# The named moments of a file's load, in order; `checkpoint` is called at each (tests crash there).
+CHECKPOINTS = ("staged", "quarantined", "raw_inserted", "before_ledger")
 
 
 @dataclass(frozen=True)
@@ -60,10 +70,24 @@ def file_sha256(path: Path) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
+def _quarantine_columns() -> str:
+    return ", ".join(f"`{c.name}`" for c in QUARANTINE.columns)
+
+
+def drop_leftover_tables(warehouse: Warehouse) -> None:
+    """Drop staging tables a crashed load left behind (one load runs at a time)."""
+    db = warehouse.db("raw")
+    for (name,) in warehouse.rows(
+        "select name from system.tables where database = {db:String} and startsWith(name, {p:String})",
+        {"db": db, "p": TEMP_PREFIX},
+    ):
+        warehouse.command(f"drop table if exists `{db}`.`{name}`")
+
+
 class _Batch:
     """One file's load in progress."""
 
-    def __init__(self, warehouse: Warehouse, feed: Feed, table: RawTable, path: Path, source: str) -> None:
+    def __init__(self, warehouse: Warehouse, feed: Feed, table: TableSpec, path: Path, source: str) -> None:
         self.w = warehouse
         self.feed = feed
         self.table = table
@@ -72,278 +96,324 @@ class _Batch:
         self.sha, self.size = file_sha256(path)
         self.batch_id = f"{feed.name}-{self.sha[:20]}"
         self.raw_db = warehouse.db("raw")
-        self.incoming = f"`{self.raw_db}`.`_incoming_{self.sha[:20]}`"
+        self.target = f"`{self.raw_db}`.`{table.name}`"
+        self.checked = f"`{self.raw_db}`.`{TEMP_PREFIX}checked_{self.sha[:20]}`"
+        self.blob = f"`{self.raw_db}`.`{TEMP_PREFIX}blob_{self.sha[:20]}`"
         self.started = datetime.now(UTC)
-        self.read = self.quarantined = 0
-        self._good: list[dict] = []
-        self._bad: list[list] = []
+        self.sent = False
+        self.status, self.note = "loaded", ""
+        self.params = {"feed": feed.name, "batch": self.batch_id, "source": source, "sha": self.sha}
+
+    # --- before: is it loaded, and sweep what a crashed load of it left --------------------------------
 
     def already_loaded(self) -> bool:
         """Facts: this content was loaded before, under any name. Versioned reference data: this content
         is what was loaded last under this name (A, then B, then A again makes A current again)."""
         ledger = f"`{self.raw_db}`.load_ledger"
-        params = {"feed": self.feed.name, "sha": self.sha, "source": self.source}
         if self.table.versioned:
             latest = self.w.scalar(
                 f"select argMax(content_sha256, finished_at) from {ledger} "
                 "where feed = {feed:String} and source_file = {source:String}",
-                params,
+                self.params,
             )
             return latest == self.sha
         return bool(
             self.w.scalar(
                 f"select count() from {ledger} where feed = {{feed:String}} and content_sha256 = {{sha:String}}",
-                params,
+                self.params,
             )
         )
 
-    def number_batch(self) -> None:
-        """Batch ids are the content hash, made unique when versioned content is loaded again."""
+    def start(self) -> None:
+        # Batch ids are the content hash, made unique when versioned content is loaded again.
         loads = self.w.scalar(
             f"select count() from `{self.raw_db}`.load_ledger where feed = {{feed:String}} and content_sha256 = {{sha:String}}",
-            {"feed": self.feed.name, "sha": self.sha},
+            self.params,
         )
         if loads:
             self.batch_id = f"{self.batch_id}-{loads + 1}"
+            self.params["batch"] = self.batch_id
+        # No ledger row names this batch, so any row carrying its id is from a load that died: sweep it.
+        for table in (self.target, f"`{self.raw_db}`.quarantine"):
+            if self.w.scalar(f"select count() from {table} where _batch_id = {{batch:String}}", self.params):
+                self.w.command(
+                    f"alter table {table} delete where _batch_id = {{batch:String}}",
+                    self.params,
+                    settings={"mutations_sync": 2},
+                )
+        self.w.command(f"drop table if exists {self.checked}")
+        self.w.command(f"drop table if exists {self.blob}")
 
-    def start(self) -> None:
-        self.number_batch()
-        # A batch that crashed part way left quarantine rows behind but no ledger row: start it clean.
-        self.w.command(
-            f"delete from `{self.raw_db}`.quarantine where _batch_id = {{b:String}}", {"b": self.batch_id}
+    # --- stage: every record into the checked table ----------------------------------------------------
+
+    def _send_bytes(self) -> None:
+        """The file's bytes, in one insert, as one String value (chDB and a server alike)."""
+        self.w.command(f"create table {self.blob} (content String) engine = Memory")
+        with self.path.open("rb") as fh:
+            self.w.client.raw_insert(self.blob, ["content"], fh, fmt="RawBLOB")
+        self.sent = True
+
+    def _records_sql(self, unit: str) -> str:
+        return lines_sql(self.blob) if unit == "lines" else document_sql(self.blob)
+
+    def _create_checked(self, select: str) -> None:
+        self.w.command(f"create table {self.checked} engine = MergeTree order by _source_line as {select}")
+
+    def stage_engine(self, context: LoadContext) -> None:
+        reader = self.feed.reader
+        self._send_bytes()
+        unit = reader.unit(self.path)
+        why = ""
+        if rejection := reader.rejection_sql(self.path):
+            why = self.w.scalar(rejection.replace("{document}", document_sql(self.blob))) or ""
+        if not why:
+            try:
+                sql = reader.select_sql(self.path, context)
+            except FileRejected as exc:
+                why = str(exc)
+            else:
+                sql = sql.replace("{lines}", lines_sql(self.blob)).replace(
+                    "{document}", document_sql(self.blob)
+                )
+                self._create_checked(sql)
+                return
+        self.stage_rejected(why, unit)
+
+    def stage_rejected(self, why: str, unit: str, after_line: int = 0) -> None:
+        """Every record of a file that can't be read (after `after_line`) is quarantined with `why`."""
+        if not self.sent:
+            self._send_bytes()
+        self.w.command(f"drop table if exists {self.checked}")
+        if unit == "document":
+            records = (
+                f"(select toUInt64(1) as _source_line, content as _raw_line, toUInt64(0) as _byte_offset, "
+                f"length(content) as _byte_length from {self.blob} where trimBoth(content) != '')"
+            )
+        else:
+            records = lines_sql(self.blob)
+        blanks = "".join(
+            f"defaultValueOfTypeName({_literal(c.type)}) as `{c.name}`, " for c in self.table.data_columns
         )
-        self.w.command(f"drop table if exists {self.incoming}")
-        cols = ",\n  ".join(f"`{n}` {t}" for n, t in (*self.table.columns, *METADATA_COLUMNS))
-        self.w.command(
-            f"create table {self.incoming} (\n  {cols},\n  `_raw_line` String\n) engine = MergeTree order by tuple()"
+        self._create_checked(
+            f"select {blanks}_source_line, _raw_line, _byte_offset, _byte_length, "
+            f"{_literal('file rejected: ' + why)} as _reason from {records} where _source_line > {int(after_line)}"
         )
+        self.status, self.note = "rejected", why
 
-    def add(self, record: Record) -> None:
-        self.read += 1
-        if record.values is None:
-            self._bad.append([record.line, record.raw, record.reason or "unreadable row"])
-            if len(self._bad) >= BATCH_ROWS:
-                self._flush_bad()
-            return
-        self._good.append({**record.values, "_source_line": record.line, "_raw_line": record.raw})
-        if len(self._good) >= BATCH_ROWS:
-            self._flush_good()
-
-    def _flush_good(self) -> None:
-        if not self._good:
-            return
-        meta = {"_batch_id": self.batch_id, "_source_file": self.source, "_loaded_at": self.started}
-        names = [*self.table.column_names, *(n for n, _ in METADATA_COLUMNS), "_raw_line"]
-        columns = [
-            [meta[n]] * len(self._good) if n in meta else [row[n] for row in self._good] for n in names
-        ]
-        self.w.client.insert(self.incoming, columns, column_names=names, column_oriented=True)
-        self._good.clear()
-
-    # The SQL-validated path (large feeds): Python only splits the file into rows of text; the engine
-    # casts, validates and writes the reason, vectorised.
-
-    def start_text(self, text_columns: list[str]) -> None:
-        self.text_columns = text_columns
-        self.text_table = f"`{self.raw_db}`.`_text_{self.sha[:20]}`"
-        self._text: list[TextRecord] = []
-        self.w.command(f"drop table if exists {self.text_table}")
-        cols = "".join(f", `{c}` String" for c in text_columns)
+    def stage_python(self, context: LoadContext) -> None:
+        names = self.table.column_names
+        columns = ",\n  ".join(f"`{c.name}` {c.type}" for c in self.table.data_columns)
         self.w.command(
-            f"create table {self.text_table} (`_source_line` UInt64, `_raw_line` String, `_problem` String{cols}) "
-            "engine = MergeTree order by _source_line"
+            f"create table {self.checked} (\n  {columns},\n  `_source_line` UInt64, `_raw_line` String, "
+            "`_byte_offset` UInt64, `_byte_length` UInt64, `_reason` String\n) engine = MergeTree order by _source_line"
         )
-
-    def add_text(self, record: TextRecord) -> None:
-        self.read += 1
-        self._text.append(record)
-        if len(self._text) >= BATCH_ROWS:
-            self._flush_text()
-
-    def _flush_text(self) -> None:
-        if not self._text:
-            return
-        rows = self._text
-        columns: list[Any] = [[r.line for r in rows], [r.raw for r in rows], [r.problem or "" for r in rows]]
-        if self.text_columns:
-            blank = ("",) * len(self.text_columns)
-            columns += zip(*(r.fields or blank for r in rows), strict=True)  # rows → columns at C speed
-        names = ["_source_line", "_raw_line", "_problem", *self.text_columns]
-        # Arrow large_string builds from Python strings ~50x faster than string (or the native insert).
-        arrays = [pa.array(columns[0], pa.uint64()), *(pa.array(c, pa.large_string()) for c in columns[1:])]
-        self.w.client.insert_arrow(self.text_table, pa.Table.from_arrays(arrays, names=names))
-        self._text = []
-
-    def validate_text(self, validation_sql: str) -> None:
-        """Run the feed's validation over the text rows: good rows to the staging table, others quarantined.
-
-        `validation_sql` selects from `{text}` the raw table's data columns, `_source_line`, `_raw_line` and
-        `_reason` ('' for a good row); the text table's `_problem` (a row the reader could not split) must
-        win over any other reason."""
-        self._flush_text()
-        checked = f"`{self.raw_db}`.`_checked_{self.sha[:20]}`"
-        self.w.command(f"drop table if exists {checked}")
+        last_line = 0
         try:
-            self.w.command(
-                f"create table {checked} engine = MergeTree order by _source_line as "
-                + validation_sql.replace("{text}", self.text_table)
-            )
-            names = ", ".join(f"`{n}`" for n in self.table.column_names)
-            self.w.command(
-                f"insert into {self.incoming} ({names}, _batch_id, _source_file, _source_line, _loaded_at, _raw_line) "
-                f"select {names}, {{batch:String}}, {{source:String}}, _source_line, {{loaded:DateTime64(3, 'UTC')}}, "
-                f"_raw_line from {checked} where _reason = ''",
-                {"batch": self.batch_id, "source": self.source, "loaded": self.started},
-            )
-            self.w.command(
-                f"insert into `{self.raw_db}`.quarantine select {{feed:String}}, {{batch:String}}, {{source:String}}, "
-                f"_source_line, _raw_line, _reason, now64(3, 'UTC') from {checked} where _reason != ''",
-                {"feed": self.feed.name, "batch": self.batch_id, "source": self.source},
-            )
-            self.quarantined += self.w.scalar(f"select count() from {checked} where _reason != ''")
-        finally:
-            self.w.command(f"drop table if exists {checked}")
-            self.w.command(f"drop table if exists {self.text_table}")
+            for chunk in _chunks(self.feed.reader.records(self.path, self.table, context), BATCH_ROWS):
+                self._insert_records(chunk, names)
+                last_line = chunk[-1].line
+        except FileRejected as exc:
+            self.stage_rejected(str(exc), "lines", after_line=last_line)
 
-    def _flush_bad(self) -> None:
-        if not self._bad:
-            return
-        now = datetime.now(UTC)
-        rows = [
-            [self.feed.name, self.batch_id, self.source, line, raw, reason, now]
-            for line, raw, reason in self._bad
-        ]
+    def _insert_records(self, records: list[Record], names: list[str]) -> None:
+        blank = {c.name: _default(c.type) for c in self.table.data_columns}
+        rows = []
+        for r in records:
+            values = r.values if r.values is not None else blank
+            rows.append(
+                [
+                    *(values[n] for n in names),
+                    r.line,
+                    r.raw,
+                    r.offset,
+                    r.length,
+                    r.reason or "" if r.values is None else "",
+                ]
+            )
+        all_names = [*names, "_source_line", "_raw_line", "_byte_offset", "_byte_length", "_reason"]
         self.w.client.insert(
-            f"`{self.raw_db}`.quarantine",
-            rows,
-            column_names=[
-                "feed",
-                "_batch_id",
-                "_source_file",
-                "_source_line",
-                "raw_line",
-                "reason",
-                "_quarantined_at",
-            ],
+            self.checked, rows, column_names=all_names, settings={"input_format_null_as_default": 1}
         )
-        self.quarantined += len(self._bad)
-        self._bad.clear()
 
-    def settle_keys(self) -> tuple[int, int]:
-        """Move new rows from the staging table into the raw table. Returns (loaded, skipped)."""
-        self._flush_good()
-        self._flush_bad()
-        target = f"`{self.raw_db}`.`{self.table.name}`"
-        key = "sipHash128(" + ", ".join(f"`{c}`" for c in self.table.key) + ")"
-        values = "sipHash128(" + ", ".join(f"`{c}`" for c in self.table.column_names) + ")"
-        key_names = ", ".join(self.table.key)
+    # --- settle: keys, quarantine, raw rows, ledger ------------------------------------------------------
+
+    def counts(self) -> tuple[int, int]:
+        """(records read, records that failed validation) in the checked table."""
+        row = self.w.rows(f"select count(), countIf(_reason != '') from {self.checked}")[0]
+        return int(row[0]), int(row[1])
+
+    def verdicts_sql(self) -> str:
+        """One row per good record: its verdict (load, duplicate, conflict_*) and what a reason names."""
+        t = self.table
+        key = "sipHash128(" + ", ".join(f"`{c}`" for c in t.key) + ")"
+        values = "sipHash128(" + ", ".join(f"`{c}`" for c in t.column_names) + ")"
         # A versioned row that differs from the current version is a new version, not a conflict.
-        conflict_with_loaded = "0" if self.table.versioned else "e_present = 1"
-        verdicts = f"""
-            select line, raw_line, k, first_line, e_file, e_line,
+        conflict_with_loaded = "0" if t.versioned else "e_present = 1"
+        if t.entity_key:
+            ent = next(c for c in t.columns if c.name == t.entity_key).materialized
+            facts = f"`{t.entity_facts}`"
+            entity_inner = (
+                f", {ent} as ek, {facts} as ef, first_value({facts}) over we as first_ef, "
+                "first_value(_source_line) over we as first_e_line"
+            )
+            entity_window = f", we as (partition by {ent} order by _source_line rows between unbounded preceding and current row)"
+            entity_join = f"""
+            left join (
+                select _entity_key as ek, argMin({facts}, (_loaded_at, _source_line)) as l_ef,
+                    argMin(_source_file, (_loaded_at, _source_line)) as l_file,
+                    argMin(_source_line, (_loaded_at, _source_line)) as l_line, 1 as l_present
+                from {self.target}
+                where _entity_key != '' and _entity_key in (select {ent} from {self.checked} where _reason = '')
+                group by ek
+            ) as l using (ek)"""
+            entity_outer = "l_ef, l_file, l_line"
+            entity_verdicts = """
+                        ek != '' and l_present = 1 and l_ef != ef, 'conflict_entity_loaded',
+                        ek != '' and first_ef != ef, 'conflict_entity_batch',"""
+        else:
+            entity_inner = ", '' as ek, '' as ef, '' as first_ef, toUInt64(0) as first_e_line"
+            entity_window = entity_join = entity_verdicts = ""
+            entity_outer = "'' as l_ef, '' as l_file, toUInt64(0) as l_line"
+        return f"""
+            select line, k, first_line, e_file, e_line, ek, ef, first_ef, first_e_line, {entity_outer},
                 multiIf(e_present = 1 and e_h = h, 'duplicate',
-                        {conflict_with_loaded}, 'conflict_loaded',
+                        {conflict_with_loaded}, 'conflict_loaded',{entity_verdicts}
                         rn = 1, 'load',
                         h = first_h, 'duplicate',
                         'conflict_batch') as verdict
             from (
-                select line, raw_line, k, h,
+                select _source_line as line, {key} as k, {values} as h,
                     row_number() over w as rn,
-                    first_value(h) over w as first_h,
-                    first_value(line) over w as first_line
-                from (
-                    select _source_line as line, _raw_line as raw_line, {key} as k, {values} as h
-                    from {self.incoming}
-                )
-                window w as (partition by k order by line rows between unbounded preceding and current row)
+                    first_value({values}) over w as first_h,
+                    first_value(_source_line) over w as first_line{entity_inner}
+                from {self.checked} where _reason = ''
+                window w as (partition by {key} order by _source_line rows between unbounded preceding and current row){entity_window}
             ) as i
             left join (
                 select {key} as k, argMax({values}, (_loaded_at, _source_line)) as e_h,
                     any(_source_file) as e_file, any(_source_line) as e_line, 1 as e_present
-                from {target}
-                where {key} in (select {key} from {self.incoming})
+                from {self.target}
+                where {key} in (select {key} from {self.checked} where _reason = '')
                 group by k
-            ) as e using (k)
+            ) as e using (k){entity_join}
         """
-        verdict_table = f"`{self.raw_db}`.`_verdicts_{self.sha[:20]}`"
-        self.w.command(f"drop table if exists {verdict_table}")
-        self.w.command(f"create table {verdict_table} engine = Memory as {verdicts}")
-        try:
-            names = ", ".join(f"`{n}`" for n, _ in (*self.table.columns, *METADATA_COLUMNS))
-            self.w.command(
-                f"insert into {target} ({names}) select {names} from {self.incoming} "
-                f"where _source_line in (select line from {verdict_table} where verdict = 'load')"
-            )
-            self.w.command(
-                f"""
-                insert into `{self.raw_db}`.quarantine
-                select {{feed:String}}, {{batch:String}}, {{source:String}}, line, raw_line,
-                    if(verdict = 'conflict_loaded',
-                       concat('a row with the same key ({key_names}) was loaded before from ', e_file,
-                              ' line ', toString(e_line), ' with different values; not loaded again'),
-                       concat('line ', toString(first_line), ' of this file has the same key ({key_names}) ',
-                              'with different values; only the first was loaded')),
-                    now64(3, 'UTC')
-                from {verdict_table} where verdict like 'conflict%'
-                """,
-                {"feed": self.feed.name, "batch": self.batch_id, "source": self.source},
-            )
-            counts = dict(self.w.rows(f"select verdict, count() from {verdict_table} group by verdict"))
-        finally:
-            self.w.command(f"drop table if exists {verdict_table}")
-            self.w.command(f"drop table if exists {self.incoming}")
-        conflicts = counts.get("conflict_loaded", 0) + counts.get("conflict_batch", 0)
-        self.quarantined += conflicts
-        return counts.get("load", 0), counts.get("duplicate", 0)
 
-    def record(self, status: str, note: str, loaded: int, skipped: int) -> BatchResult:
+    def settle(self, checkpoint: Callable[[str], None]) -> tuple[int, int, int]:
+        """Quarantine, then load the raw rows; returns (read, loaded, quarantined)."""
+        t = self.table
+        key_names = ", ".join(t.key)
+        verdicts = f"`{self.raw_db}`.`{TEMP_PREFIX}verdicts_{self.sha[:20]}`"
+        self.w.command(f"drop table if exists {verdicts}")
+        self.w.command(f"create table {verdicts} engine = Memory as {self.verdicts_sql()}")
+        checkpoint("staged")
+        excerpt = f"toValidUTF8(left(r, {EXCERPT_BYTES}))"
+        entity_reason = (
+            "concat('states a different fact about ', ek, ' than ', {where}, ': ', {first}, ' there, ', "
+            "{this}, ' here; facts never change, so this one is not loaded')"
+        )
+        shown_ef = "if(length({0}) > 300, concat(substring({0}, 1, 300), '…'), {0})"
+        reason = f"""multiIf(
+            verdict = 'conflict_loaded',
+                concat('a row with the same key ({key_names}) was loaded before from ', e_file,
+                       ' line ', toString(e_line), ' with different values; not loaded again'),
+            verdict = 'conflict_batch',
+                concat('line ', toString(first_line), ' of this file has the same key ({key_names}) ',
+                       'with different values; only the first was loaded'),
+            verdict = 'conflict_entity_loaded',
+                {entity_reason.format(where="concat(l_file, ' line ', toString(l_line))", first=shown_ef.format("l_ef"), this=shown_ef.format("ef"))},
+            {entity_reason.format(where="concat('line ', toString(first_e_line), ' of this file')", first=shown_ef.format("first_ef"), this=shown_ef.format("ef"))})"""
+        bad = f"""
+            select _source_line as line, _raw_line as r, _byte_offset as o, _byte_length as n, _reason as why
+            from {self.checked} where _reason != ''
+            union all
+            select c._source_line, c._raw_line, c._byte_offset, c._byte_length, {reason}
+            from {verdicts} as v inner join {self.checked} as c on c._source_line = v.line
+            where v.verdict like 'conflict%' and c._reason = ''"""
+        try:
+            self.w.command(
+                f"insert into `{self.raw_db}`.quarantine ({_quarantine_columns()}) "
+                "select {feed:String}, {batch:String}, {source:String}, line, "
+                f"{excerpt}, why, now64(3, 'UTC'), o, n, {{sha:String}} from ({bad})",
+                self.params,
+            )
+            checkpoint("quarantined")
+            names = ", ".join(f"`{n}`" for n in t.column_names)
+            self.w.command(
+                f"insert into {self.target} ({names}, _batch_id, _source_file, _source_line, _loaded_at) "
+                f"select {names}, {{batch:String}}, {{source:String}}, _source_line, {{loaded:DateTime64(3, 'UTC')}} "
+                f"from {self.checked} where _reason = '' "
+                f"and _source_line in (select line from {verdicts} where verdict = 'load')",
+                {**self.params, "loaded": self.started},
+            )
+            checkpoint("raw_inserted")
+            counts = dict(self.w.rows(f"select verdict, count() from {verdicts} group by verdict"))
+        finally:
+            self.w.command(f"drop table if exists {verdicts}")
+        read, invalid = self.counts()
+        conflicts = sum(v for k, v in counts.items() if k.startswith("conflict"))
+        return read, counts.get("load", 0), invalid + conflicts
+
+    def commit(self, status: str, note: str, read: int, loaded: int, quarantined: int) -> BatchResult:
+        skipped = read - loaded - quarantined
         result = BatchResult(
-            feed=self.feed.name,
-            source_file=self.source,
-            batch_id=self.batch_id,
-            status=status,
-            note=note,
-            rows_read=self.read,
-            rows_loaded=loaded,
-            rows_quarantined=self.quarantined,
-            rows_skipped=skipped,
+            self.feed.name, self.source, self.batch_id, status, note, read, loaded, quarantined, skipped
         )
-        self.w.client.insert(
-            f"`{self.raw_db}`.load_ledger",
-            [
-                [
-                    self.batch_id,
-                    self.feed.name,
-                    self.source,
-                    self.sha,
-                    self.size,
-                    status,
-                    note,
-                    result.rows_read,
-                    loaded,
-                    result.rows_quarantined,
-                    skipped,
-                    self.started,
-                    datetime.now(UTC),
-                ]
-            ],
-            column_names=[
-                "_batch_id",
-                "feed",
-                "source_file",
-                "content_sha256",
-                "file_bytes",
-                "status",
-                "note",
-                "rows_read",
-                "rows_loaded",
-                "rows_quarantined",
-                "rows_skipped",
-                "started_at",
-                "finished_at",
-            ],
-        )
+        row = {
+            "_batch_id": self.batch_id,
+            "feed": self.feed.name,
+            "source_file": self.source,
+            "content_sha256": self.sha,
+            "file_bytes": self.size,
+            "status": status,
+            "note": note,
+            "rows_read": read,
+            "rows_loaded": loaded,
+            "rows_quarantined": quarantined,
+            "rows_skipped": skipped,
+            "started_at": self.started,
+            "finished_at": datetime.now(UTC),
+        }
+        self.w.client.insert(f"`{self.raw_db}`.load_ledger", [list(row.values())], column_names=list(row))
         return result
+
+    def cleanup(self) -> None:
+        self.w.command(f"drop table if exists {self.checked}")
+        self.w.command(f"drop table if exists {self.blob}")
+
+
+def _default(ch_type: str) -> Any:
+    """The value a bad record holds in a data column of this type (it is never loaded)."""
+    if ch_type.startswith("Nullable("):
+        return None
+    if ch_type.startswith("DateTime"):
+        return datetime(1970, 1, 1, tzinfo=UTC)
+    if ch_type == "Date":
+        return date(1970, 1, 1)
+    return "" if ch_type == "String" else 0
+
+
+def _blank(path: Path, size: int) -> bool:
+    """Nothing but white space (or a byte-order mark) in the file."""
+    return size == 0 or (size < 4096 and not path.read_bytes().strip(b" \t\r\n\xef\xbb\xbf"))
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def _chunks(records: Iterator[Record], size: int) -> Iterator[list[Record]]:
+    chunk: list[Record] = []
+    for record in records:
+        chunk.append(record)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _no_checkpoint(_: str) -> None:
+    return None
 
 
 def load_file(
@@ -353,36 +423,41 @@ def load_file(
     context: LoadContext,
     *,
     source: str | None = None,
-    on_row: Callable[[int], None] | None = None,
+    checkpoint: Callable[[str], None] = _no_checkpoint,
 ) -> BatchResult:
-    """Load `path` as `feed` into its raw table; see the module docstring for the guarantees."""
+    """Load `path` as `feed` into its raw table; see the module docstring for the guarantees.
+
+    `checkpoint(name)` is called at each of CHECKPOINTS (the crash-recovery tests die there)."""
     batch = _Batch(warehouse, feed, feed.table_for(path), path, source or str(path))
     if batch.already_loaded():
         return BatchResult(feed.name, batch.source, batch.batch_id, ALREADY_LOADED, "", 0, 0, 0, 0)
     batch.start()
-    status, note, last_line = "loaded", "", 0
-    text_columns = feed.text_columns(path) if feed.accepts(path) else None
-    if text_columns is not None:
-        batch.start_text(text_columns)
     try:
+        if _blank(path, batch.size):
+            batch.status, batch.note = "empty", "the file has no data rows"
+            return batch.commit(batch.status, batch.note, 0, 0, 0)
         if not feed.accepts(path):
-            raise FileRejected(f"{path.name} is not a {feed.name} file (expected {', '.join(feed.patterns)})")
-        rows = feed.read(path, context) if text_columns is None else feed.read_text(path, context)
-        for row in rows:
-            if isinstance(row, TextRecord):
-                batch.add_text(row)
-            else:
-                batch.add(row)
-            last_line = row.line
-            if on_row and batch.read % 10_000 == 0:
-                on_row(batch.read)
-    except FileRejected as exc:
-        status, note = "rejected", str(exc)
-        for record in feed.rejected_records(path, after_line=last_line):
-            batch.add(Record.bad(record.line, record.raw, f"file rejected: {exc}"))
-    if text_columns is not None:
-        batch.validate_text(feed.validation_sql(path, context))
-    loaded, skipped = batch.settle_keys()
-    if batch.read == 0 and status == "loaded":
-        status, note = "empty", "the file has no data rows"
-    return batch.record(status, note, loaded, skipped)
+            why = f"{path.name} is not a {feed.name} file (expected {', '.join(feed.patterns)})"
+            unit = "lines" if feed.reader.kind == "python" else feed.reader.unit(path)
+            batch.stage_rejected(why, "document" if path.suffix.lower() == ".json" else unit)
+        elif feed.reader.kind == "engine":
+            batch.stage_engine(context)
+        else:
+            batch.stage_python(context)
+        read, loaded, quarantined = batch.settle(checkpoint)
+        if read == 0 and batch.status == "loaded":
+            batch.status, batch.note = "empty", "the file has no data rows"
+        checkpoint("before_ledger")
+        return batch.commit(batch.status, batch.note, read, loaded, quarantined)
+    finally:
+        batch.cleanup()
+
+
+__all__ = [
+    "ALREADY_LOADED",
+    "CHECKPOINTS",
+    "METADATA_COLUMNS",
+    "BatchResult",
+    "drop_leftover_tables",
+    "load_file",
+]

@@ -15,13 +15,8 @@ def quarantined_rows(
         return []
     return warehouse.dicts(
         f"select feed, _source_file as file, _source_line as line, reason, raw_line "
-        f"from `{raw}`.quarantine where {{feed:String}} = '' or feed = {{feed:String}} "
+        f"from `{raw}`.quarantine where ({{feed:String}} = '' or feed = {{feed:String}}) "
+        f"and _batch_id in (select _batch_id from `{raw}`.load_ledger) "
         "order by feed, file, line limit {limit:UInt64}",
         {"feed": feed or "", "limit": limit},
     )
-
-
-def quarantine_counts(warehouse: Warehouse) -> dict[str, int]:
-    if not warehouse.table_exists("raw", "quarantine"):
-        return {}
-    return dict(warehouse.rows(f"select feed, count() from `{warehouse.db('raw')}`.quarantine group by feed"))

@@ -1,4 +1,4 @@
-"""What a feed reader yields: one input row, either parsed values for the raw table or a reason it can't be."""
+"""What a Python reader yields: one input record, either parsed values for the raw table or a reason it can't be."""
 
 from __future__ import annotations
 
@@ -8,24 +8,16 @@ from typing import Any
 
 @dataclass(frozen=True, slots=True)
 class Record:
-    line: int  # 1-based line (or item) number in the source file
-    raw: str  # the input row as received, kept for the quarantine
+    line: int  # 1-based position in the source file (line, JSON item, HL7 message or page)
+    raw: str  # the record as received (the quarantine keeps at most 4 KB of it)
     values: dict[str, Any] | None = None  # the raw table's data columns, typed
-    reason: str | None = None  # why the row can't be loaded (then values is None)
+    reason: str | None = None  # why the record can't be loaded (then values is None)
+    offset: int = 0  # byte offset of the record in the file
+    length: int = 0  # its length in bytes
 
     @classmethod
-    def bad(cls, line: int, raw: str, reason: str) -> Record:
-        return cls(line=line, raw=raw, reason=reason)
-
-
-@dataclass(frozen=True, slots=True)
-class TextRecord:
-    """An input row as text, for feeds validated in the warehouse: fields split but not yet cast."""
-
-    line: int
-    raw: str
-    fields: tuple[str, ...] | None = None  # in the feed's text_columns order; None for NDJSON or a bad row
-    problem: str | None = None  # the reader could not split the row; this is its quarantine reason
+    def bad(cls, line: int, raw: str, reason: str, offset: int = 0, length: int = 0) -> Record:
+        return cls(line=line, raw=raw, reason=reason, offset=offset, length=length)
 
 
 class RowError(ValueError):
@@ -33,4 +25,4 @@ class RowError(ValueError):
 
 
 class FileRejected(ValueError):
-    """The whole file can't be read as this feed (every row of it is quarantined with this reason)."""
+    """The whole file can't be read as this feed (every record of it is quarantined with this reason)."""

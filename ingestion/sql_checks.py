@@ -11,7 +11,11 @@ from collections.abc import Iterable, Sequence
 
 INT_RE = r"^[+-]?\d+$"
 EPOCH_MIN, EPOCH_MAX = 946684800, 4102444800  # 2000-01-01 .. 2100-01-01
-RFC3339_RE = r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$"
+# RFC 3339 date-time, strictly: months 01-12, days 01-31, hours 00-23, minutes 00-59, seconds 00-60.
+RFC3339_RE = (
+    r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])[Tt ]([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)(\.\d+)?"
+    r"([Zz]|[+-]([01]\d|2[0-3]):[0-5]\d)$"
+)
 
 
 def lit(text: str) -> str:

@@ -17,7 +17,7 @@ from pydantic import Field
 from booking.db import Database
 from booking.outbox import export_events
 from booking.settings import DB_ENV, DEFAULT_DB_PATH, database_url
-from ingestion.feeds.reference_data import tenant_of
+from ingestion.feeds.reference import tenant_of
 from orchestration.resources import PipelineSettings
 
 BOOKING_OUTBOX_KEY = AssetKey(["booking", "outbox_events"])

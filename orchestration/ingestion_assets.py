@@ -19,7 +19,6 @@ from dagster import (
 
 from ingestion.data_dir import load_feed
 from ingestion.feeds import FEEDS, Feed
-from ingestion.feeds.reference_data import PARSERS
 from ingestion.loader import ALREADY_LOADED, BatchResult
 from orchestration.booking_outbox import BOOKING_OUTBOX_KEY
 from orchestration.resources import PipelineSettings, WarehouseResource
@@ -28,9 +27,7 @@ INGESTION_GROUP = "ingestion"
 
 
 def feed_tables(feed: Feed) -> list[str]:
-    if feed.name == "reference":
-        return [table.name for table, _ in PARSERS.values()]
-    return [feed.table.name]
+    return [table.name for table in feed.tables]
 
 
 def raw_key(table: str) -> AssetKey:

@@ -9,8 +9,6 @@ TENANT_ID = "tnt_arogya"
 CHAIN_NAME = "Arogya Clinics"
 GATEWAY = "razorpay"
 CURRENCY = "INR"
-
-METHODS = ("upi", "card", "wallet", "netbanking")
 METHOD_WEIGHTS = (60, 22, 9, 9)
 MDR_BPS = {"upi": 100, "card": 200, "wallet": 190, "netbanking": 190}
 GST_BPS = 1800

@@ -1,16 +1,22 @@
-"""One module per feed; FEEDS is the order a data directory is loaded in (reference data first)."""
+"""One package per feed (`<feed>/spec.py` declares it, `<feed>/reader.py` reads a file of it).
 
-from ingestion.feeds.bank_statements import BankStatementsFeed
+FEEDS is the order a data directory is loaded in (reference data first). Adding a feed means adding its
+package here, its dbt staging models and its tests: docs/adding-a-feed.md.
+"""
+
+from ingestion.feeds import bank_statements, booking_events, razorpay_settlements, reference
 from ingestion.feeds.base import Feed, LoadContext
-from ingestion.feeds.booking_events import BookingEventsFeed
-from ingestion.feeds.razorpay_settlements import RazorpaySettlementsFeed
-from ingestion.feeds.reference_data import ReferenceDataFeed
 
 FEEDS: tuple[Feed, ...] = (
-    ReferenceDataFeed(),
-    BookingEventsFeed(),
-    RazorpaySettlementsFeed(),
-    BankStatementsFeed(),
+    reference.FEED,
+    booking_events.FEED,
+    razorpay_settlements.FEED,
+    bank_statements.FEED,
 )
 
-__all__ = ["FEEDS", "Feed", "LoadContext"]
+
+def feed_named(name: str) -> Feed:
+    return next(f for f in FEEDS if f.name == name)
+
+
+__all__ = ["FEEDS", "Feed", "LoadContext", "feed_named"]

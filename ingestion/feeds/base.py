@@ -1,14 +1,22 @@
-"""What every feed declares: its name, raw table, where its files live, and how to read one file."""
+"""A feed at run time: its spec (what it declares) and its reader (how one file becomes records).
+
+A reader is of one explicit kind:
+- `engine` (`EngineReader`): ClickHouse reads the file's bytes; the reader only writes SQL. `select_sql`
+  selects from `{lines}` (CSV, NDJSON) or `{document}` (a JSON document) the raw table's data columns,
+  `_source_line`, `_raw_line`, `_byte_offset`, `_byte_length` and `_reason` ('' for a good record).
+- `python` (`PythonReader`): the reader parses each record in Python (small feeds; formats the engine
+  can't parse, such as HL7 v2) and yields `Record`s.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
+from typing import Literal, Protocol
 
-from ingestion.records import Record, TextRecord
-from ingestion.tables import RawTable
+from ingestion.records import Record
+from ingestion.spec import FeedSpec, TableSpec
 
 
 @dataclass(frozen=True)
@@ -16,47 +24,68 @@ class LoadContext:
     tenant_id: str  # the clinic chain whose files these are (feeds without their own tenant column use it)
 
 
+class EngineReader(Protocol):
+    kind: Literal["engine"]
+
+    def unit(self, path: Path) -> str:
+        """'lines' (a record per line) or 'document' (the file is one JSON document)."""
+        ...
+
+    def rejection_sql(self, path: Path) -> str:
+        """'' or a SELECT over `{document}` giving why the whole file can't be read ('' when it can)."""
+        ...
+
+    def select_sql(self, path: Path, context: LoadContext) -> str:
+        """The validating SELECT (see the module docstring); raises FileRejected for a bad header."""
+        ...
+
+
+class PythonReader(Protocol):
+    kind: Literal["python"]
+
+    def records(self, path: Path, table: TableSpec, context: LoadContext) -> Iterator[Record]:
+        """Every record of the file, parsed; raises FileRejected when the file can't be read at all."""
+        ...
+
+
+@dataclass(frozen=True)
 class Feed:
-    name: ClassVar[str]
-    table: ClassVar[RawTable]
-    folder: ClassVar[str]  # relative to a data directory
-    patterns: ClassVar[tuple[str, ...]]
+    spec: FeedSpec
+    reader: EngineReader | PythonReader
+
+    def __post_init__(self) -> None:
+        if self.reader.kind != self.spec.reader:
+            raise ValueError(
+                f"feed {self.spec.name}: spec says a {self.spec.reader} reader, got {self.reader.kind}"
+            )
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def folder(self) -> str:
+        return self.spec.folder
+
+    @property
+    def patterns(self) -> tuple[str, ...]:
+        return self.spec.patterns
+
+    @property
+    def tables(self) -> tuple[TableSpec, ...]:
+        return self.spec.tables
 
     def files(self, data_dir: Path) -> list[Path]:
         """Every file in this feed's folder, sorted; files not matching `patterns` are read too and rejected."""
-        folder = data_dir / self.folder
+        folder = data_dir / self.spec.folder
         if not folder.is_dir():
             return []
         return sorted(f for f in folder.iterdir() if f.is_file() and not f.name.startswith("."))
 
     def accepts(self, path: Path) -> bool:
-        return any(path.match(pattern) for pattern in self.patterns)
+        return self.spec.accepts(path)
 
-    def table_for(self, path: Path) -> RawTable:
-        """The raw table a file loads into (one per feed, except reference data)."""
-        return self.table
-
-    # A feed either parses each row in Python (`read`, for small feeds: clear errors, any logic), or
-    # splits rows into text (`read_text`) and lets the warehouse cast and validate them in one vectorised
-    # query (`validation_sql`), for large feeds. `text_columns` returns None for the Python way.
-
-    def read(self, path: Path, context: LoadContext) -> Iterator[Record]:
-        raise NotImplementedError
-
-    def text_columns(self, path: Path) -> list[str] | None:
-        return None
-
-    def read_text(self, path: Path, context: LoadContext) -> Iterator[TextRecord]:
-        raise NotImplementedError
-
-    def validation_sql(self, path: Path, context: LoadContext) -> str:
-        """SELECT over `{text}` giving the raw table's columns, `_source_line`, `_raw_line`, `_reason`."""
-        raise NotImplementedError
-
-    def rejected_records(self, path: Path, after_line: int) -> Iterator[Record]:
-        """What goes to the quarantine when the file is rejected after `after_line`: each line left."""
-        with path.open("rb") as fh:
-            for number, raw in enumerate(fh, start=1):
-                text = raw.decode("utf-8", errors="replace").lstrip("\ufeff").rstrip("\r\n")
-                if number > after_line and text.strip():
-                    yield Record(number, text)
+    def table_for(self, path: Path) -> TableSpec:
+        """The raw table a file loads into: the one table, or for a multi-table feed the table whose
+        header file name (`<stem>.csv` in `spec.routes`) it has."""
+        return self.spec.table_for(path)

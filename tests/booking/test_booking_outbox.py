@@ -76,7 +76,7 @@ def test_events_load_into_the_warehouse_via_the_ingestion(harness: Harness, tmp_
     from core.settings import warehouse_settings
     from core.warehouse import open_warehouse
     from ingestion.feeds import LoadContext
-    from ingestion.feeds.booking_events import BookingEventsFeed
+    from ingestion.feeds.booking_events import FEED as EVENTS_FEED
     from ingestion.loader import load_file
     from ingestion.tables import create_raw_tables
 
@@ -88,7 +88,7 @@ def test_events_load_into_the_warehouse_via_the_ingestion(harness: Harness, tmp_
     with open_warehouse(warehouse_settings(f"chdb://{tmp_path / 'wh'}")) as w:
         create_raw_tables(w)
         loaded = load_file(
-            w, BookingEventsFeed(), result.files[0], LoadContext("tnt_arogya"), source="events/x.ndjson"
+            w, EVENTS_FEED, result.files[0], LoadContext("tnt_arogya"), source="events/x.ndjson"
         )
     assert loaded.conserved
     assert (loaded.rows_read, loaded.rows_loaded, loaded.rows_quarantined) == (4, 4, 0)

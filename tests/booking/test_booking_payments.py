@@ -131,7 +131,8 @@ def test_every_event_passes_the_ingestion_contract(harness: Harness, tmp_path: P
     from core.settings import warehouse_settings
     from core.warehouse import open_warehouse
     from ingestion.feeds import LoadContext
-    from ingestion.feeds.booking_events import EVENT_TYPES, BookingEventsFeed
+    from ingestion.feeds.booking_events import FEED as EVENTS_FEED
+    from ingestion.feeds.booking_events.reader import EVENT_TYPES
     from ingestion.loader import load_file
     from ingestion.tables import create_raw_tables
 
@@ -173,7 +174,7 @@ def test_every_event_passes_the_ingestion_contract(harness: Harness, tmp_path: P
     path.write_text("".join(json.dumps(e) + "\n" for e in events))
     with open_warehouse(warehouse_settings(f"chdb://{tmp_path / 'wh'}")) as w:
         create_raw_tables(w)
-        result = load_file(w, BookingEventsFeed(), path, LoadContext(TENANT), source="events/events.ndjson")
+        result = load_file(w, EVENTS_FEED, path, LoadContext(TENANT), source="events/events.ndjson")
         reasons = [r[0] for r in w.rows("select reason from raw.quarantine")]
     assert result.conserved and result.rows_loaded == len(events) and result.rows_quarantined == 0
     assert reasons == []

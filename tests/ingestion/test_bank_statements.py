@@ -7,7 +7,7 @@ from pathlib import Path
 
 from core.warehouse import Warehouse
 from ingestion.feeds import LoadContext
-from ingestion.feeds.bank_statements import BankStatementsFeed
+from ingestion.feeds.bank_statements import FEED as BANK_FEED
 from ingestion.loader import load_file
 from ingestion.tables import create_raw_tables
 
@@ -24,7 +24,7 @@ def test_bank_statement_lines(warehouse: Warehouse, tmp_path: Path) -> None:
     create_raw_tables(warehouse)
     path = tmp_path / "statement_hdfc.csv"
     path.write_text(STATEMENT)
-    result = load_file(warehouse, BankStatementsFeed(), path, LoadContext("tnt_test"), source=path.name)
+    result = load_file(warehouse, BANK_FEED, path, LoadContext("tnt_test"), source=path.name)
     assert result.conserved and (result.rows_loaded, result.rows_quarantined) == (2, 3)
     rows = warehouse.rows(
         "select txn_date, debit_paise, credit_paise, balance_paise, account_file from raw.bank_statement_lines "

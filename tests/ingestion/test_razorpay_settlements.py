@@ -11,11 +11,12 @@ import pytest
 
 from core.warehouse import Warehouse
 from ingestion.feeds import LoadContext
-from ingestion.feeds.razorpay_settlements import COLUMNS, RazorpaySettlementsFeed
+from ingestion.feeds.razorpay_settlements import FEED as SETTLEMENTS_FEED
+from ingestion.feeds.razorpay_settlements.reader import COLUMNS
 from ingestion.loader import ALREADY_LOADED, BatchResult, load_file
 from ingestion.tables import create_raw_tables
 
-FEED = RazorpaySettlementsFeed()
+FEED = SETTLEMENTS_FEED
 CONTEXT = LoadContext(tenant_id="tnt_test")
 
 

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from core.warehouse import Warehouse
 from ingestion.feeds import LoadContext
-from ingestion.feeds.reference_data import ReferenceDataFeed, tenant_of
+from ingestion.feeds.reference import FEED as REFERENCE_FEED
+from ingestion.feeds.reference import tenant_of
 from ingestion.loader import ALREADY_LOADED, load_file
 from ingestion.tables import create_raw_tables
 
 HEADER = "tenant_id,gateway,method,mdr_bps,gst_bps,settlement_days,refund_sla_days\n"
-FEED = ReferenceDataFeed()
+FEED = REFERENCE_FEED
 
 
 def contract(path: Path, upi_mdr: int) -> Path:
@@ -64,12 +67,26 @@ def test_unknown_reference_file_is_rejected_and_tenant_is_read_from_branches(
     assert (result.status, result.rows_quarantined) == ("rejected", 2)
     assert "patients.csv is not a reference file (expected branches.csv" in result.note
 
-    (tmp_path / "reference" / "branches.csv").write_text(
+    # A stray row (another tenant's, a repeated header) neither decides the tenant nor stops the load:
+    # the tenant is the one most rows name, and the stray rows are quarantined with a reason.
+    branches = tmp_path / "reference" / "branches.csv"
+    branches.write_text(
         "tenant_id,branch_id,branch_name,city,state\nt1,b1,A,X,KA\nt2,b2,B,Y,KA\n"
+        "tenant_id,branch_id,branch_name,city,state\nt1,b3,C,Z,KA\n"
     )
-    try:
+    assert tenant_of(tmp_path) == "t1"
+    result = load_file(warehouse, FEED, branches, LoadContext("t1"), source="reference/branches.csv")
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (4, 2, 2)
+    reasons = [
+        r
+        for (r,) in warehouse.rows(
+            "select reason from raw.quarantine where _source_file = 'reference/branches.csv' order by _source_line"
+        )
+    ]
+    assert reasons == [
+        "row names tenant 't2', but this data directory belongs to tenant t1 (named by most rows of reference/branches.csv)",
+        "row names tenant 'tenant_id', but this data directory belongs to tenant t1 (named by most rows of reference/branches.csv)",
+    ]
+    branches.write_text("tenant_id,branch_id,branch_name,city,state\n")
+    with pytest.raises(ValueError, match="names no tenant"):
         tenant_of(tmp_path)
-    except ValueError as exc:
-        assert "names 2 tenants" in str(exc)
-    else:
-        raise AssertionError("two tenants in one data directory were accepted")

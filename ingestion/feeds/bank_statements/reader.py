@@ -1,4 +1,4 @@
-"""The clinic chain's bank statement (CSV: dates DD/MM/YYYY, amounts in rupees with two decimals)."""
+"""Reads a bank statement CSV in Python (a small feed): dates DD/MM/YYYY, amounts in rupees."""
 
 from __future__ import annotations
 
@@ -8,11 +8,12 @@ from typing import Any
 
 from ingestion import parsers as p
 from ingestion.csv_source import csv_records
-from ingestion.feeds.base import Feed, LoadContext
+from ingestion.feeds.bank_statements.spec import SPEC
+from ingestion.feeds.base import LoadContext
 from ingestion.records import Record, RowError
-from ingestion.tables import BANK_STATEMENT_LINES
+from ingestion.spec import TableSpec
 
-COLUMNS = ["txn_date", "value_date", "narration", "ref_no", "debit", "credit", "balance"]
+COLUMNS = list(SPEC.header())
 
 
 def parse_line(f: dict[str, str], tenant_id: str, account_file: str) -> dict[str, Any]:
@@ -37,11 +38,8 @@ def parse_line(f: dict[str, str], tenant_id: str, account_file: str) -> dict[str
     }
 
 
-class BankStatementsFeed(Feed):
-    name = "bank_statements"
-    table = BANK_STATEMENT_LINES
-    folder = "bank"
-    patterns = ("*.csv",)
+class BankStatementsReader:
+    kind = "python"
 
-    def read(self, path: Path, context: LoadContext) -> Iterator[Record]:
+    def records(self, path: Path, table: TableSpec, context: LoadContext) -> Iterator[Record]:
         yield from csv_records(path, COLUMNS, lambda f: parse_line(f, context.tenant_id, path.stem))

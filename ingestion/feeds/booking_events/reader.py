@@ -1,33 +1,24 @@
 """Booking-service events: CloudEvents 1.0 in structured JSON mode, one per line (NDJSON).
 
-A large feed (several events per booking): Python only splits the file into lines; the warehouse parses
+An engine feed (several events per booking): ClickHouse reads the file's bytes, splits its lines, parses
 the JSON and validates the envelope and each known type's `data` in one vectorised query per file. Every
 reason names the attribute or `data.<field>` and what is wrong with it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from core.vocabulary import CURRENCY, GATEWAYS, PAYMENT_METHODS
 from ingestion import sql_checks as q
-from ingestion.feeds.base import Feed, LoadContext
-from ingestion.records import TextRecord
-from ingestion.tables import BOOKING_EVENTS
+from ingestion.feeds.base import LoadContext
+from ingestion.feeds.booking_events.spec import CAPTURED as PAYMENT_CAPTURED
+from ingestion.feeds.booking_events.spec import EVENT_TYPE_NAMES as EVENT_TYPES
+from ingestion.feeds.booking_events.spec import REFUNDS
 
-PAYMENT_CAPTURED = ("payment.deposit.paid", "payment.balance.paid")
-REFUNDS = ("payment.refund.initiated", "payment.refund.issued")
-APPOINTMENTS = (
-    "appointment.booked",
-    "appointment.cancelled",
-    "appointment.rescheduled",
-    "appointment.completed",
-    "appointment.no_show",
-)
-TELE = ("tele.room.created", "tele.session.started", "tele.session.completed", "tele.session.failed")
-EVENT_TYPES = (*APPOINTMENTS, "payment.initiated", *PAYMENT_CAPTURED, *REFUNDS, *TELE)
-METHODS = ("upi", "card", "wallet", "netbanking")
+APPOINTMENTS = tuple(t for t in EVENT_TYPES if t.startswith("appointment."))
+TELE = tuple(t for t in EVENT_TYPES if t.startswith("tele."))
 
 
 @dataclass(frozen=True)
@@ -45,13 +36,13 @@ DATA_RULES: tuple[DataRule, ...] = (
     DataRule(("payment.initiated",), "order_id", "text"),
     DataRule(("payment.initiated",), "booking_id", "text"),
     DataRule(("payment.initiated",), "amount_paise", "paise"),
-    DataRule(("payment.initiated",), "currency", "one_of", ("INR",)),
+    DataRule(("payment.initiated",), "currency", "one_of", (CURRENCY,)),
     DataRule(PAYMENT_CAPTURED, "payment_id", "pattern", r"^pay_\w+$"),
     *(DataRule(PAYMENT_CAPTURED, f, "text") for f in ("order_id", "booking_id", "patient_id", "branch_id")),
     DataRule(PAYMENT_CAPTURED, "amount_paise", "paise"),
-    DataRule(PAYMENT_CAPTURED, "currency", "one_of", ("INR",)),
-    DataRule(PAYMENT_CAPTURED, "method", "one_of", METHODS),
-    DataRule(PAYMENT_CAPTURED, "gateway", "one_of", ("razorpay",)),
+    DataRule(PAYMENT_CAPTURED, "currency", "one_of", (CURRENCY,)),
+    DataRule(PAYMENT_CAPTURED, "method", "one_of", PAYMENT_METHODS),
+    DataRule(PAYMENT_CAPTURED, "gateway", "one_of", GATEWAYS),
     DataRule(PAYMENT_CAPTURED, "captured_at", "time"),
     DataRule(REFUNDS, "refund_id", "pattern", r"^rfnd_\w+$"),
     DataRule(REFUNDS, "payment_id", "text"),
@@ -72,7 +63,12 @@ def _attr(name: str) -> str:
 
 
 def _is_time(expr: str) -> str:
-    return f"(match({expr}, {q.lit(q.RFC3339_RE)}) and parseDateTime64BestEffortOrNull({expr}, 3, 'UTC') is not null)"
+    """Strict RFC 3339 with its zone, on a real calendar day (no 25:00, no 30 February)."""
+    day = f"substring({expr}, 1, 10)"
+    return (
+        f"(match({expr}, {q.lit(q.RFC3339_RE)}) and toString(toDateOrNull({day})) = {day} "
+        f"and parseDateTime64BestEffortOrNull({expr}, 3, 'UTC') is not null)"
+    )
 
 
 def _rule_check(rule: DataRule) -> tuple[str, str]:
@@ -99,14 +95,23 @@ def _rule_check(rule: DataRule) -> tuple[str, str]:
 
 
 def validation_sql(tenant_id: str) -> str:
-    other = q.lit(f", but this data directory is {tenant_id!r}'s")
+    other = q.lit(f", but this data directory belongs to tenant {tenant_id}")
     checks: list[tuple[str, str]] = [
         ("not isValidJSON(_raw_line)", q.lit("line is not valid JSON (truncated or malformed)")),
         (
             "toString(JSONType(_raw_line)) != 'Object'",
             q.lit("line is JSON but not an object; expected a CloudEvent"),
         ),
-        (f"{_attr('specversion')} != '1.0'", q.lit('not a valid CloudEvent: specversion must be "1.0"')),
+        (
+            "not JSONHas(_raw_line, 'specversion')",
+            q.lit(
+                "not a CloudEvent: the line's object has no specversion (is the event wrapped in another object?)"
+            ),
+        ),
+        (
+            f"{_attr('specversion')} != '1.0'",
+            f"concat('not a valid CloudEvent: specversion must be \"1.0\", not ', {q.shown(_attr('specversion'))})",
+        ),
         *(
             (
                 f"toString(JSONType(_raw_line, {q.lit(a)})) != 'String' or {_attr(a)} = ''",
@@ -137,43 +142,26 @@ select
   event_id, specversion, event_type, source, subject,
   ifNull(parseDateTime64BestEffortOrNull({_attr("time")}, 3, 'UTC'), toDateTime64(0, 3, 'UTC')) as event_time,
   if(datacontenttype = '', 'application/json', datacontenttype) as datacontenttype,
-  tenant_id, branch_id, data, _source_line, _raw_line,
+  tenant_id, branch_id, data, _source_line, _raw_line, _byte_offset, _byte_length,
   {q.reason(checks)} as _reason
 from (
-  select _source_line, _raw_line, _problem,
+  select _source_line, _raw_line, _byte_offset, _byte_length, _line_problem as _problem,
     {_attr("id")} as event_id, {_attr("specversion")} as specversion, {_attr("type")} as event_type,
     {_attr("source")} as source, {_attr("subject")} as subject, {_attr("datacontenttype")} as datacontenttype,
     {_attr("tenantid")} as tenant_id, {_attr("branchid")} as branch_id,
     JSONExtractRaw(_raw_line, 'data') as data
-  from {{text}}
+  from {{lines}}
 )"""
 
 
-class BookingEventsFeed(Feed):
-    name = "booking_events"
-    table = BOOKING_EVENTS
-    folder = "events"
-    patterns = ("*.ndjson", "*.jsonl")
+class BookingEventsReader:
+    kind = "engine"
 
-    def text_columns(self, path: Path) -> list[str]:
-        return []
+    def unit(self, path: Path) -> str:
+        return "lines"
 
-    def validation_sql(self, path: Path, context: LoadContext) -> str:
+    def rejection_sql(self, path: Path) -> str:
+        return ""
+
+    def select_sql(self, path: Path, context: LoadContext) -> str:
         return validation_sql(context.tenant_id)
-
-    def read_text(self, path: Path, context: LoadContext) -> Iterator[TextRecord]:
-        with path.open("rb") as fh:
-            for number, raw_bytes in enumerate(fh, start=1):
-                if number == 1 and raw_bytes.startswith(b"\xef\xbb\xbf"):
-                    raw_bytes = raw_bytes[3:]
-                try:
-                    line = raw_bytes.decode("utf-8").rstrip("\r\n")
-                except UnicodeDecodeError:
-                    yield TextRecord(
-                        number,
-                        raw_bytes.decode("utf-8", "replace").rstrip("\r\n"),
-                        problem="line is not valid UTF-8",
-                    )
-                    continue
-                if line.strip():
-                    yield TextRecord(number, line)

@@ -1,0 +1,90 @@
+"""SQL that lets ClickHouse read a file's bytes: split them into records and CSV fields, keep positions.
+
+The loader sends a file's bytes to the warehouse in one insert (a one-row `RawBLOB` table: the same call
+for chDB and a server) and everything after that is SQL. Python never touches a record of an engine feed:
+- `{lines}` (`lines_sql`): one row per non-blank line, with its 1-based line number, its text (a UTF-8
+  BOM on line 1 and a trailing CR removed), its byte offset and length in the file, and `_line_problem`
+  ('' or why the line can't be read, e.g. not UTF-8);
+- `csv_fields_sql`: the lines after a CSV header split into fields by name, with a problem for a row
+  whose quoting or field count is wrong, or which holds nothing but delimiters;
+- `{document}`: the whole file as one string, for JSON documents.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from ingestion.records import FileRejected
+from ingestion.sql_checks import lit
+
+# Every field of a CSV line is one match, each preceded by the delimiter (prepended to the line): a quoted
+# field ("" escapes a quote) or an unquoted one without quotes. When the matches don't cover the whole
+# line, its quoting is broken.
+CSV_FIELD_RE = r',("(?:[^"]|"")*"|[^,"]*)'
+
+
+def lines_sql(blob: str) -> str:
+    return f"""(
+  select _source_line, _raw_line, _byte_offset, length(_line) as _byte_length,
+    if(isValidUTF8(_raw_line), '', 'line is not valid UTF-8 text') as _line_problem
+  from (
+    select n as _source_line, _line, _end - length(_line) - 1 as _byte_offset,
+      replaceRegexpOne(if(n = 1, replaceRegexpOne(_line, '^\\xEF\\xBB\\xBF', ''), _line), '\\r$', '') as _raw_line
+    from (
+      select splitByChar('\\n', content) as _ls, arrayCumSum(arrayMap(x -> length(x) + 1, _ls)) as _ends
+      from {blob}
+    )
+    array join _ls as _line, arrayEnumerate(_ls) as n, _ends as _end
+  )
+  where trimBoth(_raw_line) != ''
+)"""
+
+
+def document_sql(blob: str) -> str:
+    return f"(select content from {blob})"
+
+
+def csv_header(path: Path) -> tuple[int, list[str]]:
+    """The header of a CSV file: its line number and lower-cased names. Reads only up to the header."""
+    with path.open("rb") as fh:
+        for number, raw in enumerate(fh, start=1):
+            text = raw.decode("utf-8", errors="replace").removeprefix("\ufeff").strip()
+            if text:
+                return number, [name.strip().strip('"').strip().lower() for name in text.split(",")]
+    return 0, []
+
+
+def require_columns(header: list[str], required: Sequence[str]) -> None:
+    missing = [c for c in required if c not in header]
+    if missing:
+        raise FileRejected(f"header lacks column(s) {', '.join(missing)}; expected {', '.join(required)}")
+
+
+def _unquoted(expr: str) -> str:
+    return f"if(startsWith({expr}, '\"'), replaceAll(substring({expr}, 2, length({expr}) - 2), '\"\"', '\"'), {expr})"
+
+
+def csv_fields_sql(lines: str, header_line: int, header: list[str], columns: Sequence[str]) -> str:
+    """The data rows of a CSV file: `_source_line, _raw_line, _byte_offset, _byte_length, _problem` and one
+    String column per name in `columns` (picked by the header's names, unquoted, not yet trimmed)."""
+    width = len(header)
+    picked = ",\n    ".join(f"{_unquoted(f'_f[{header.index(c) + 1}]')} as `{c}`" for c in columns)
+    return f"""(
+  select _source_line, _raw_line, _byte_offset, _byte_length,
+    multiIf(
+      _line_problem != '', _line_problem,
+      _fit != length(_raw_line) + 1,
+        'row has a stray or unterminated double quote (a quoted field must close on its own line)',
+      length(_f) != {width},
+        concat('row has ', toString(length(_f)), {lit(f" fields but the header has {width} (truncated line or stray delimiter)")}),
+      arrayAll(x -> trimBoth(x) = '', _f), 'row has no values, only delimiters',
+      '') as _problem,
+    {picked}
+  from (
+    select *, extractAll(concat(',', _raw_line), {lit(CSV_FIELD_RE)}) as _f,
+      arraySum(arrayMap(x -> length(x) + 1, _f)) as _fit
+    from {lines}
+    where _source_line > {header_line}
+  )
+)"""

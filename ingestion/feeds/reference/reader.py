@@ -1,0 +1,91 @@
+"""Reference data of the chain: branches, doctors (with fee schedule) and the payment-gateway contract."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from core.vocabulary import PAYMENT_METHODS as METHODS
+from ingestion import parsers as p
+from ingestion.csv_source import csv_records
+from ingestion.feeds.base import LoadContext
+from ingestion.feeds.reference.spec import BRANCHES as REFERENCE_BRANCHES
+from ingestion.feeds.reference.spec import DOCTORS as REFERENCE_DOCTORS
+from ingestion.feeds.reference.spec import GATEWAY_CONTRACTS as REFERENCE_GATEWAY_CONTRACTS
+from ingestion.records import FileRejected, Record, RowError
+from ingestion.spec import TableSpec as RawTable
+
+
+def _strings(table: RawTable, f: dict[str, str]) -> dict[str, Any]:
+    """Every String column of `table`, required non-empty."""
+    return {
+        c: p.text(c, f[c], required=True)
+        for c, t in ((c.name, c.type) for c in table.data_columns)
+        if t == "String"
+    }
+
+
+def _doctor(f: dict[str, str]) -> dict[str, Any]:
+    values = _strings(REFERENCE_DOCTORS, f)
+    values["consultation_fee_paise"] = p.paise("consultation_fee_paise", f["consultation_fee_paise"])
+    return values
+
+
+def _contract(f: dict[str, str]) -> dict[str, Any]:
+    values = _strings(REFERENCE_GATEWAY_CONTRACTS, f)
+    values["method"] = values["method"].lower()
+    if values["method"] not in METHODS:
+        raise RowError(f"column 'method' has {p.show(f['method'])}; expected one of {', '.join(METHODS)}")
+    for column in ("mdr_bps", "gst_bps", "settlement_days", "refund_sla_days"):
+        values[column] = p.whole_number(column, f[column])
+        if values[column] < 0:
+            raise RowError(f"column {column!r} is negative")
+    if values["mdr_bps"] > 1000:
+        raise RowError(f"column 'mdr_bps' is {values['mdr_bps']} (over 10%); MDR is in basis points")
+    return values
+
+
+PARSERS: dict[str, Callable[[dict[str, str]], dict[str, Any]]] = {
+    REFERENCE_BRANCHES.name: lambda f: _strings(REFERENCE_BRANCHES, f),
+    REFERENCE_DOCTORS.name: _doctor,
+    REFERENCE_GATEWAY_CONTRACTS.name: _contract,
+}
+
+
+class ReferenceReader:
+    kind = "python"
+
+    def records(self, path: Path, table: RawTable, context: LoadContext) -> Iterator[Record]:
+        parse = PARSERS[table.name]
+
+        def parse_row(fields: dict[str, str]) -> dict[str, Any]:
+            values = parse(fields)
+            if values["tenant_id"] != context.tenant_id:
+                raise RowError(
+                    f"row names tenant {p.show(values['tenant_id'])}, but this data directory belongs to "
+                    f"tenant {context.tenant_id} (named by most rows of reference/branches.csv)"
+                )
+            return values
+
+        yield from csv_records(path, table.column_names, parse_row)
+
+
+def tenant_of(data_dir: Path) -> str:
+    """The tenant a data directory belongs to: the one most rows of reference/branches.csv name.
+
+    A stray row (another tenant's, a repeated header) doesn't stop the loads: the reader quarantines it."""
+    branches = data_dir / "reference" / "branches.csv"
+    if not branches.exists():
+        raise FileNotFoundError(f"{branches} is missing: a data directory names its tenant in branches.csv")
+    try:
+        rows = csv_records(
+            branches, REFERENCE_BRANCHES.column_names, lambda f: _strings(REFERENCE_BRANCHES, f)
+        )
+        tenants = Counter(r.values["tenant_id"] for r in rows if r.values)
+    except FileRejected as exc:
+        raise ValueError(f"{branches} can't be read: {exc}") from None
+    if not tenants:
+        raise ValueError(f"{branches} names no tenant: add the chain's branches, one per row")
+    return tenants.most_common(1)[0][0]

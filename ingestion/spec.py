@@ -1,0 +1,189 @@
+"""What a feed declares about itself, once: its tables, columns, types, keys, sensitivity and files.
+
+Everything that restates a feed's contract is derived from its spec or checked against it (tests fail on
+drift): the raw DDL (`TableSpec.ddl`), dbt's `_<source>__sources.yml` (`sources_yaml`), the Dagster asset
+specs (orchestration/ingestion_assets.py), the data dictionary's raw rows (dictionary/catalog.py), the
+sample generator's headers (`FeedSpec.header`) and the column lists in docs/ (`docs_columns`).
+"""
+
+from __future__ import annotations
+
+import textwrap
+from dataclasses import dataclass, field
+from pathlib import PurePath
+from typing import Literal
+
+Sensitivity = Literal["phi", "pii", "financial", "none"]
+SENSITIVITIES: tuple[str, ...] = ("phi", "pii", "financial", "none")
+# How one record is positioned in its source file, for the quarantine and the raw `_source_line`.
+Position = Literal["line", "json_item", "hl7_message", "page"]
+# engine: ClickHouse reads the file's bytes and SQL casts and validates (large CSV / NDJSON / JSON feeds);
+# python: the feed's reader parses each record in Python (small feeds, formats the engine can't parse).
+ReaderKind = Literal["engine", "python"]
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str  # ClickHouse type
+    description: str
+    sensitivity: Sensitivity = "none"
+    # Stored but computed by ClickHouse at insert from other columns (a MATERIALIZED column): not part
+    # of the file's contract, not in `select *`, used by the loader (e.g. an entity key).
+    materialized: str = ""
+
+    def __post_init__(self) -> None:
+        if self.sensitivity not in SENSITIVITIES:
+            raise ValueError(f"column {self.name}: sensitivity must be one of {', '.join(SENSITIVITIES)}")
+
+
+METADATA_COLUMNS: tuple[Column, ...] = (
+    Column("_batch_id", "String", "Load batch (one per loaded file)."),
+    Column("_source_file", "String", "File the row was read from."),
+    Column("_source_line", "UInt64", "Position of the row in its file (line, JSON item, message or page)."),
+    Column("_loaded_at", "DateTime64(3, 'UTC')", "When the row was loaded (UTC)."),
+)
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    name: str
+    description: str
+    columns: tuple[Column, ...]  # the data columns, in load order
+    key: tuple[str, ...]  # natural key: a row whose key is loaded already is not loaded again
+    # Versioned (reference data): a row whose key is loaded with other values is a new version, loaded
+    # and made current. Not versioned (facts): a loaded key never changes; a row that tries is quarantined.
+    versioned: bool = False
+    # Facts about one entity that arrive under different natural keys (an event re-sent under a new id):
+    # the MATERIALIZED column holding the entity's key ('' when the row is about no such entity) and the
+    # column whose value must not differ between two rows of one entity.
+    entity_key: str = ""
+    entity_facts: str = ""
+    metadata: bool = True  # carries the load metadata columns (every raw table of a feed does)
+
+    def __post_init__(self) -> None:
+        names = [c.name for c in self.all_columns]
+        missing = [k for k in (*self.key, self.entity_key, self.entity_facts) if k and k not in names]
+        if missing:
+            raise ValueError(f"table {self.name}: key column(s) {', '.join(missing)} not among its columns")
+
+    @property
+    def data_columns(self) -> tuple[Column, ...]:
+        """The columns a reader supplies (materialized ones are computed by the engine)."""
+        return tuple(c for c in self.columns if not c.materialized)
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.data_columns]
+
+    @property
+    def all_columns(self) -> tuple[Column, ...]:
+        return (*self.columns, *(METADATA_COLUMNS if self.metadata else ()))
+
+    @property
+    def stored_columns(self) -> tuple[Column, ...]:
+        """What `select *` returns: data and metadata columns, without the materialized ones."""
+        return tuple(c for c in self.all_columns if not c.materialized)
+
+    def ddl(self, database: str) -> str:
+        def column(c: Column) -> str:
+            kind = f" MATERIALIZED {c.materialized}" if c.materialized else ""
+            return f"`{c.name}` {c.type}{kind} comment {_sql_text(c.description)}"
+
+        cols = ",\n  ".join(column(c) for c in self.all_columns)
+        order = ", ".join(f"`{k}`" for k in self.key) or "tuple()"
+        return (
+            f"create table if not exists `{database}`.`{self.name}` (\n  {cols}\n)\n"
+            f"engine = MergeTree order by ({order})\ncomment {_sql_text(self.description)}"
+        )
+
+
+@dataclass(frozen=True)
+class FeedSpec:
+    name: str
+    description: str
+    source: str  # the dbt source name (staging models are stg_<source>__<entity>s)
+    folder: str  # under a data directory
+    patterns: tuple[str, ...]  # file name globs in that folder; other files there are rejected
+    tables: tuple[TableSpec, ...]
+    position: Position
+    reader: ReaderKind
+    # The columns a CSV file of this feed carries in its header, per table, in the order the sample
+    # generator writes them (empty for non-CSV feeds).
+    headers: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # A multi-table feed: which file (by stem, e.g. `doctors` for doctors.csv) loads into which table.
+    routes: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for table, header in self.headers.items():
+            if table not in {t.name for t in self.tables}:
+                raise ValueError(f"feed {self.name}: header for unknown table {table}")
+            if not header:
+                raise ValueError(f"feed {self.name}: empty header for {table}")
+
+    def table(self, name: str | None = None) -> TableSpec:
+        if name is None:
+            if len(self.tables) != 1:
+                raise ValueError(f"feed {self.name} has {len(self.tables)} tables; name one")
+            return self.tables[0]
+        return next(t for t in self.tables if t.name == name)
+
+    def table_for(self, path: PurePath) -> TableSpec:
+        if len(self.tables) == 1:
+            return self.tables[0]
+        return self.table(self.routes[path.stem]) if path.stem in self.routes else self.tables[0]
+
+    def header(self, table: str | None = None) -> tuple[str, ...]:
+        return self.headers[self.table(table).name]
+
+    def accepts(self, path: PurePath) -> bool:
+        return any(path.match(pattern) for pattern in self.patterns)
+
+
+def _sql_text(text: str) -> str:
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def _folded(key: str, text: str, indent: int, width: int = 104) -> list[str]:
+    pad = " " * indent
+    one = f"{pad}{key}: {text}"
+    plain_ok = not any(ch in text for ch in ":#{}[]&*!|>'\"%@`") and not text.startswith("-")
+    if len(one) <= width and plain_ok:
+        return [one]
+    lines = textwrap.wrap(text, width=width - indent - 2, break_long_words=False, break_on_hyphens=False)
+    return [f"{pad}{key}: >", *(f"{pad}  {line}" for line in lines)]
+
+
+def sources_yaml(feeds: tuple[FeedSpec, ...]) -> str:
+    """dbt's `_<source>__sources.yml` for the feeds of one source, generated from their specs."""
+    source = feeds[0].source
+    if any(f.source != source for f in feeds):
+        raise ValueError("one sources file per dbt source")
+    out = [
+        "# Generated from the feed spec(s) in ingestion/feeds/ by `python -m ingestion.specs write`; edit",
+        "# the spec, not this file (tests/ingestion/test_feed_specs.py fails when the two differ).",
+        "version: 2",
+        "",
+        "sources:",
+        f"  - name: {source}",
+        *_folded("description", " ".join(f.description for f in feeds), 4),
+        "    schema: \"{{ env_var('MYMEDIC_DB_PREFIX', '') }}raw\"",
+        "    tables:",
+    ]
+    for feed in feeds:
+        for table in feed.tables:
+            key = ", ".join(table.key)
+            out += [f"      - name: {table.name}"]
+            out += _folded("description", f"{table.description} Natural key ({key}).", 8)
+            out += ["        columns:"]
+            for c in table.stored_columns:
+                out += [f"          - name: {c.name}"]
+                out += _folded("description", c.description, 12)
+                if c.sensitivity != "none":
+                    out += ["            meta:", f"              sensitivity: {c.sensitivity}"]
+    return "\n".join(out) + "\n"
+
+
+def docs_columns(table: TableSpec) -> str:
+    """The column list of a raw table as docs/ writes it: `name Type, name Type, …`."""
+    return ", ".join(f"{c.name} {c.type}" for c in table.data_columns)
