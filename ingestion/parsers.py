@@ -7,9 +7,13 @@ from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 
 from ingestion.records import RowError
+from ingestion.sql_checks import MAX_PAISE
 
 _INT = re.compile(r"[+-]?\d+")
-_RUPEES = re.compile(r"-?\d{1,3}(,\d{2,3})*(\.\d{1,2})?|-?\d+(\.\d{1,2})?")
+# Rupees with at most two decimals: plain (1234.50), Western grouping (1,234.50, 12,345,678.00) or Indian
+# grouping (12,34,567.00). Anything else ("12,34") is not an amount.
+_RUPEES = re.compile(r"-?(\d+|\d{1,3}(,\d{3})+|\d{1,2}(,\d{2})*,\d{3})(\.\d{1,2})?")
+FIRST_DATE, LAST_DATE = date(1970, 1, 1), date(2105, 12, 31)  # what the warehouse's Date holds
 
 
 def show(value: str, limit: int = 40) -> str:
@@ -33,6 +37,8 @@ def paise(column: str, value: str, *, required: bool = True, non_negative: bool 
     if not _INT.fullmatch(value):
         raise RowError(f"column {column!r} has {show(value)}, not a whole number of paise")
     number = int(value)
+    if abs(number) > MAX_PAISE:
+        raise RowError(f"column {column!r} has {show(value)}, outside ±10^15 paise")
     if non_negative and number < 0:
         raise RowError(f"column {column!r} is negative ({number}); expected paise >= 0")
     return number
@@ -64,9 +70,12 @@ def epoch(column: str, value: str, *, required: bool = True) -> datetime | None:
 def ddmmyyyy(column: str, value: str) -> date:
     value = value.strip()
     try:
-        return datetime.strptime(value, "%d/%m/%Y").date()
+        day = datetime.strptime(value, "%d/%m/%Y").date()
     except ValueError:
         raise RowError(f"column {column!r} has {show(value)}, not a date as DD/MM/YYYY") from None
+    if not FIRST_DATE <= day <= LAST_DATE:
+        raise RowError(f"column {column!r} has {show(value)}, outside 01/01/1970..31/12/2105")
+    return day
 
 
 def rupees_to_paise(column: str, value: str) -> int:
@@ -75,16 +84,23 @@ def rupees_to_paise(column: str, value: str) -> int:
     if not value:
         return 0
     if not _RUPEES.fullmatch(value):
-        raise RowError(f"column {column!r} has {show(value)}, not an amount in rupees like 1,234.50")
+        raise RowError(
+            f"column {column!r} has {show(value)}, not an amount in rupees like 1,234.50 or 1,23,456.78"
+        )
     try:
         amount = Decimal(value.replace(",", ""))
     except InvalidOperation:
         raise RowError(f"column {column!r} has {show(value)}, not an amount in rupees") from None
-    return int(amount * 100)
+    paise = int(amount * 100)
+    if abs(paise) > MAX_PAISE:
+        raise RowError(f"column {column!r} has {show(value)}, outside ±10^15 paise")
+    return paise
 
 
 def whole_number(column: str, value: str) -> int:
     value = value.strip()
     if not _INT.fullmatch(value):
         raise RowError(f"column {column!r} has {show(value)}, not a whole number")
+    if abs(int(value)) > MAX_PAISE:
+        raise RowError(f"column {column!r} has {show(value)}, too large")
     return int(value)

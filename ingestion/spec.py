@@ -160,7 +160,7 @@ def sources_yaml(feeds: tuple[FeedSpec, ...]) -> str:
     if any(f.source != source for f in feeds):
         raise ValueError("one sources file per dbt source")
     out = [
-        "# Generated from the feed spec(s) in ingestion/feeds/ by `python -m ingestion.specs write`; edit",
+        "# Generated from the feed spec(s) in ingestion/feeds/ by `python -m ingestion.spec_artifacts write`; edit",
         "# the spec, not this file (tests/ingestion/test_feed_specs.py fails when the two differ).",
         "version: 2",
         "",

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 INT_RE = r"^[+-]?\d+$"
+MAX_PAISE = 10**15  # ±₹10 lakh crore: beyond any real amount, well inside Int64
 EPOCH_MIN, EPOCH_MAX = 946684800, 4102444800  # 2000-01-01 .. 2100-01-01
 # RFC 3339 date-time, strictly: months 01-12, days 01-31, hours 00-23, minutes 00-59, seconds 00-60.
 RFC3339_RE = (
@@ -47,6 +48,10 @@ def paise_checks(column: str, expr: str, *, required: bool = True) -> list[tuple
         (
             f"{expr} != '' and not match({expr}, {lit(INT_RE)})",
             f"concat({lit(f'column {column!r} has ')}, {shown(expr)}, ', not a whole number of paise')",
+        ),
+        (
+            f"match({expr}, {lit(INT_RE)}) and ifNull(abs(toInt128OrNull({expr})) > {MAX_PAISE}, 1)",
+            f"concat({lit(f'column {column!r} has ')}, {shown(expr)}, ', outside ±10^15 paise')",
         ),
         (
             f"toInt64OrZero({expr}) < 0",

@@ -8,9 +8,11 @@ from datetime import date
 from pathlib import Path
 from typing import NamedTuple
 
+from ingestion.feeds.bank_statements.spec import SPEC as BANK_SPEC
+
 from .money import rupees
 
-HEADER = ("txn_date", "value_date", "narration", "ref_no", "debit", "credit", "balance")
+HEADER = BANK_SPEC.header()  # from the feed spec
 
 SETTLEMENT_NARRATIONS = (
     "NEFT CR-{utr}-RAZORPAY SOFTWARE PVT LTD-SETTLEMENT",

@@ -5,10 +5,13 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
+from core.vocabulary import PAYMENT_METHODS
+
 TENANT_ID = "tnt_arogya"
 CHAIN_NAME = "Arogya Clinics"
 GATEWAY = "razorpay"
 CURRENCY = "INR"
+METHODS = PAYMENT_METHODS
 METHOD_WEIGHTS = (60, 22, 9, 9)
 MDR_BPS = {"upi": 100, "card": 200, "wallet": 190, "netbanking": 190}
 GST_BPS = 1800

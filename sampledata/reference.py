@@ -5,13 +5,13 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+from ingestion.feeds.reference.spec import SPEC as REFERENCE_SPEC
+
 from .model import GATEWAY, GST_BPS, MDR_BPS, METHODS, REFUND_SLA_DAYS, SETTLEMENT_DAYS, Chain
 
-BRANCHES_HEADER = ("tenant_id", "branch_id", "branch_name", "city", "state")
-DOCTORS_HEADER = ("tenant_id", "doctor_id", "branch_id", "doctor_name", "specialty", "consultation_fee_paise")
-CONTRACT_HEADER = (
-    "tenant_id", "gateway", "method", "mdr_bps", "gst_bps", "settlement_days", "refund_sla_days",
-)  # fmt: skip
+BRANCHES_HEADER = REFERENCE_SPEC.header("reference_branches")  # the headers come from the feed spec
+DOCTORS_HEADER = REFERENCE_SPEC.header("reference_doctors")
+CONTRACT_HEADER = REFERENCE_SPEC.header("reference_gateway_contracts")
 
 BRANCHES_FILE = "branches.csv"
 DOCTORS_FILE = "doctors.csv"

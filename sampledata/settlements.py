@@ -9,16 +9,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from ingestion.feeds.razorpay_settlements.spec import SPEC as SETTLEMENTS_SPEC
+
 from .clock import ist_midnight_s
 from .model import CURRENCY, GST_BPS, MDR_BPS, Branch, IdFactory, Payment, Refund
 from .money import apply_bps, floor_bps
 
-HEADER = (
-    "entity_id", "type", "debit", "credit", "amount", "currency", "fee", "tax", "on_hold", "settled",
-    "created_at", "settled_at", "settlement_id", "posted_at", "credit_type", "description", "notes",
-    "payment_id", "settlement_utr", "order_id", "order_receipt", "method", "card_network", "card_issuer",
-    "card_type", "dispute_id",
-)  # fmt: skip
+HEADER = SETTLEMENTS_SPEC.header()  # the columns a Razorpay recon file carries, from the feed spec
 
 ROUNDING_QUIRK_SHARE = 0.03  # lines whose fee/GST the gateway rounds down: off by <= 1 paisa, still matched
 UTR_BANKS = ("UTIB", "ICIC", "YESB")

@@ -21,6 +21,8 @@ def parse_line(f: dict[str, str], tenant_id: str, account_file: str) -> dict[str
     credit = p.rupees_to_paise("credit", f["credit"])
     if debit < 0 or credit < 0:
         raise RowError("debit and credit must not be negative")
+    if not f["debit"].strip() and not f["credit"].strip():
+        raise RowError("the line has neither a debit nor a credit; expected one of them")
     if debit and credit:
         raise RowError("a statement line has both a debit and a credit; expected one of them")
     if not f["balance"].strip():
