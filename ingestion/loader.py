@@ -136,9 +136,9 @@ class _Batch:
         # No ledger row names this batch, so any row carrying its id is from a load that died: sweep it.
         for table in (self.target, f"`{self.raw_db}`.quarantine"):
             if self.w.scalar(f"select count() from {table} where _batch_id = {{batch:String}}", self.params):
-                self.w.command(
+                self.w.client.command(
                     f"alter table {table} delete where _batch_id = {{batch:String}}",
-                    self.params,
+                    parameters=self.params,
                     settings={"mutations_sync": 2},
                 )
         self.w.command(f"drop table if exists {self.checked}")

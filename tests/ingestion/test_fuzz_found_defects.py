@@ -53,7 +53,7 @@ def event(
             "tenantid": "tnt_test",
             "branchid": "br_1",
             "data": data,
-        }  # fmt: skip
+        }
     )
 
 
@@ -118,7 +118,7 @@ def test_settlement_line_quirks_each_cost_one_record(warehouse: Warehouse, tmp_p
             settlement("pay_e"),
         ],
     )
-    result, reasons = load(warehouse, "razorpay_settlements", path, header=True)
+    _, reasons = load(warehouse, "razorpay_settlements", path, header=True)
     loaded = {
         r[0]
         for r in warehouse.rows(
