@@ -99,6 +99,8 @@ class _Batch:
         self.target = f"`{self.raw_db}`.`{table.name}`"
         self.checked = f"`{self.raw_db}`.`{TEMP_PREFIX}checked_{self.sha[:20]}`"
         self.blob = f"`{self.raw_db}`.`{TEMP_PREFIX}blob_{self.sha[:20]}`"
+        self.lines = f"`{self.raw_db}`.`{TEMP_PREFIX}lines_{self.sha[:20]}`"
+        self.temporary = [self.checked, self.blob, self.lines]
         self.started = datetime.now(UTC)
         self.sent = False
         self.status, self.note = "loaded", ""
@@ -141,8 +143,8 @@ class _Batch:
                     parameters=self.params,
                     settings={"mutations_sync": 2},
                 )
-        self.w.command(f"drop table if exists {self.checked}")
-        self.w.command(f"drop table if exists {self.blob}")
+        for table in self.temporary:
+            self.w.command(f"drop table if exists {table}")
 
     # --- stage: every record into the checked table ----------------------------------------------------
 
@@ -160,6 +162,8 @@ class _Batch:
         self.w.command(f"create table {self.checked} engine = MergeTree order by _source_line as {select}")
 
     def stage_engine(self, context: LoadContext) -> None:
+        """Run the reader's SQL stages over the file's bytes; each stage's result is materialized (so
+        what a later stage reads many times is computed once), the last one is the checked table."""
         reader = self.feed.reader
         self._send_bytes()
         unit = reader.unit(self.path)
@@ -168,16 +172,29 @@ class _Batch:
             why = self.w.scalar(rejection.replace("{document}", document_sql(self.blob))) or ""
         if not why:
             try:
-                sql = reader.select_sql(self.path, context)
+                stages = reader.select_sql(self.path, context)
             except FileRejected as exc:
                 why = str(exc)
             else:
-                sql = sql.replace("{lines}", lines_sql(self.blob)).replace(
-                    "{document}", document_sql(self.blob)
-                )
-                self._create_checked(sql)
+                self._run_stages([stages] if isinstance(stages, str) else stages, unit)
                 return
         self.stage_rejected(why, unit)
+
+    def _run_stages(self, stages: list[str], unit: str) -> None:
+        source = document_sql(self.blob)
+        if unit == "lines":
+            self.w.command(f"create table {self.lines} engine = Memory as select * from {lines_sql(self.blob)}")
+            source = self.lines
+        previous = ""
+        for number, stage in enumerate(stages, start=1):
+            sql = stage.replace("{lines}", source).replace("{document}", source).replace("{prev}", previous)
+            if number == len(stages):
+                self._create_checked(sql)
+            else:
+                previous = f"`{self.raw_db}`.`{TEMP_PREFIX}stage{number}_{self.sha[:20]}`"
+                self.w.command(f"drop table if exists {previous}")
+                self.w.command(f"create table {previous} engine = Memory as {sql}")
+                self.temporary.append(previous)
 
     def stage_rejected(self, why: str, unit: str, after_line: int = 0) -> None:
         """Every record of a file that can't be read (after `after_line`) is quarantined with `why`."""
@@ -377,8 +394,8 @@ class _Batch:
         return result
 
     def cleanup(self) -> None:
-        self.w.command(f"drop table if exists {self.checked}")
-        self.w.command(f"drop table if exists {self.blob}")
+        for table in self.temporary:
+            self.w.command(f"drop table if exists {table}")
 
 
 def _default(ch_type: str) -> Any:

@@ -35,8 +35,10 @@ class EngineReader(Protocol):
         """'' or a SELECT over `{document}` giving why the whole file can't be read ('' when it can)."""
         ...
 
-    def select_sql(self, path: Path, context: LoadContext) -> str:
-        """The validating SELECT (see the module docstring); raises FileRejected for a bad header."""
+    def select_sql(self, path: Path, context: LoadContext) -> str | list[str]:
+        """The validating SELECT (see the module docstring), or stages of it: each stage after the first
+        reads the one before as `{prev}` (materialized, so a stage's columns are computed once). Raises
+        FileRejected for a bad header."""
         ...
 
 

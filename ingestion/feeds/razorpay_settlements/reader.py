@@ -121,11 +121,12 @@ class RazorpaySettlementsReader:
             f"{q.lit(COLLECTION)}, '') from {{document}}"
         )
 
-    def select_sql(self, path: Path, context: LoadContext) -> str:
+    def select_sql(self, path: Path, context: LoadContext) -> list[str]:
+        """Two stages: the records split into text fields, then those cast and validated."""
         if self.unit(path) == "document":
             text = _json_items_sql()
         else:
             header_line, header = csv_header(path)
             require_columns(header, COLUMNS)
             text = csv_fields_sql("{lines}", header_line, header, COLUMNS)
-        return _validation_sql(context.tenant_id).replace("{text}", text)
+        return [f"select * from {text}", _validation_sql(context.tenant_id).replace("{text}", "{prev}")]
