@@ -131,6 +131,10 @@ class PlatformRun:
     def seconds(self) -> float:
         return sum(self.load_seconds.values()) + self.dbt_seconds + self.exports_seconds
 
+    def breakdown(self) -> str:
+        load = sum(self.load_seconds.values())
+        return f"{self.seconds:.1f} s ({load:.1f} + {self.dbt_seconds:.1f} + {self.exports_seconds:.1f} s)"
+
 
 def load_all(settings: WarehouseSettings, data: Path, figures: Figures, label: str) -> PlatformRun:
     run = PlatformRun({}, {}, {}, 0.0, 0.0, 0.0)
@@ -204,10 +208,16 @@ def same_counts(a: dict[str, int], b: dict[str, int]) -> str:
     return "same counts per status" if a == b else f"DIFFERENT counts per status: {a} vs {b}"
 
 
-def machine() -> str:
+def load_average() -> str:
+    return " / ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+def machine(load_at_start: str) -> str:
     memory = psutil.virtual_memory().total / 1024**3
-    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    return f"{os.cpu_count()} cores (nproc {len(os.sched_getaffinity(0))}), {memory:.1f} GiB memory, load average {load} at the end"
+    return (
+        f"{os.cpu_count()} cores (nproc {len(os.sched_getaffinity(0))}), {memory:.1f} GiB memory; load average "
+        f"(1 / 5 / 15 min) {load_at_start} at the start, {load_average()} at the end"
+    )
 
 
 def rss_target(process: str, peak_mb: float | None) -> Target:
@@ -265,7 +275,7 @@ def main() -> None:
     settings = warehouse_settings(f"chdb://{(workdir / 'warehouse').resolve()}")
     figures = Figures()
     targets: list[Target] = []
-    started_at = datetime.now().astimezone()
+    started_at, load_at_start = datetime.now().astimezone(), load_average()
     scale = f"--payments {args.payments:,}"
     peaks: dict[str, float] = {}
 
@@ -345,7 +355,7 @@ def main() -> None:
     )
     figures.add("mart vs DuckDB SQL", same_counts(mart_counts, duck_counts))
     figures.add("mart vs pandas", same_counts(mart_counts, pandas_counts))
-    figures.add("first run: load + dbt + exports", f"{first.seconds:.1f} s")
+    figures.add("first run: load + dbt + exports", first.breakdown())
 
     # -- the platform, second-day run ---------------------------------------------------------------
     held.put_back()
@@ -354,7 +364,7 @@ def main() -> None:
     peaks["dbt build, second day (child)"] = second.dbt_peak_mb
     shipped_exports(settings, exports, second, figures, "second day")
     share = ratio(second.seconds, first.seconds)
-    figures.add("second day: load + dbt + exports", f"{second.seconds:.1f} s = {share:.0%} of the first run")
+    figures.add("second day: load + dbt + exports", f"{second.breakdown()} = {share:.0%} of the first run")
 
     peaks["this process (chDB loads, exports)"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     figures.add(
@@ -391,7 +401,7 @@ def main() -> None:
     title = f"MyMedic benchmark, {started_at:%Y-%m-%d}"
     lines = [
         f"- date: {started_at:%a %d %b %Y %H:%M:%S %Z}",
-        f"- machine: {machine()}",
+        f"- machine: {machine(load_at_start)}",
         f"- scale: {scale}; first run: "
         + ", ".join(f"{int(duck_scan[feed]['rows']):,} {feed}" for feed in duck_scan)
         + f" rows; the mart has {mart_rows:,} rows",
