@@ -51,6 +51,7 @@ from ingestion.feeds import FEEDS
 
 PAYMENTS_PER_BOOKING = 1.5  # deposit always, balance when completed (measured on the generator's defaults)
 START = date(2026, 8, 1)
+REPO = Path(__file__).resolve().parent.parent
 MB_PER_GB = 1024
 console = Console(width=None if sys.stdout.isatty() else 160)  # logs keep whole lines
 
@@ -107,7 +108,10 @@ def run_child(argv: Sequence[str], *, env: dict[str, str] | None = None, answers
 
 
 def peer(task: str, data: Path, *extra: str) -> Child:
-    return run_child([sys.executable, "-m", "benchmarks.peers", task, str(data), *extra], answers=True)
+    """Run a task of benchmarks/peers.py in a child process (found from any working directory)."""
+    path = os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH", "")) if p)
+    argv = [sys.executable, "-m", "benchmarks.peers", task, str(data), *extra]
+    return run_child(argv, env={**os.environ, "PYTHONPATH": path}, answers=True)
 
 
 def rate(rows: int, seconds: float) -> str:
