@@ -48,7 +48,7 @@ format: install
 	$(BIN)/ruff check --fix .
 
 bench: install
-	$(BIN)/python -m benchmarks.run --payments $(BENCH_PAYMENTS)
+	$(BIN)/python -m benchmarks.run --payments $(BENCH_PAYMENTS) $(BENCH_ARGS)
 
 bench-booking: install
 	$(BIN)/python -m benchmarks.booking_load
