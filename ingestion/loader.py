@@ -99,8 +99,7 @@ class _Batch:
         self.target = f"`{self.raw_db}`.`{table.name}`"
         self.checked = f"`{self.raw_db}`.`{TEMP_PREFIX}checked_{self.sha[:20]}`"
         self.blob = f"`{self.raw_db}`.`{TEMP_PREFIX}blob_{self.sha[:20]}`"
-        self.lines = f"`{self.raw_db}`.`{TEMP_PREFIX}lines_{self.sha[:20]}`"
-        self.temporary = [self.checked, self.blob, self.lines]
+        self.temporary = [self.checked, self.blob]
         self.started = datetime.now(UTC)
         self.sent = False
         self.status, self.note = "loaded", ""
@@ -159,7 +158,7 @@ class _Batch:
         return lines_sql(self.blob) if unit == "lines" else document_sql(self.blob)
 
     def _create_checked(self, select: str) -> None:
-        self.w.command(f"create table {self.checked} engine = MergeTree order by _source_line as {select}")
+        self.w.command(f"create table {self.checked} engine = Memory as {select}")
 
     def stage_engine(self, context: LoadContext) -> None:
         """Run the reader's SQL stages over the file's bytes; each stage's result is materialized (so
@@ -181,10 +180,8 @@ class _Batch:
         self.stage_rejected(why, unit)
 
     def _run_stages(self, stages: list[str], unit: str) -> None:
-        source = document_sql(self.blob)
-        if unit == "lines":
-            self.w.command(f"create table {self.lines} engine = Memory as select * from {lines_sql(self.blob)}")
-            source = self.lines
+        # The first stage reads the records once, so they are not materialized before it.
+        source = lines_sql(self.blob) if unit == "lines" else document_sql(self.blob)
         previous = ""
         for number, stage in enumerate(stages, start=1):
             sql = stage.replace("{lines}", source).replace("{document}", source).replace("{prev}", previous)
@@ -222,7 +219,7 @@ class _Batch:
         columns = ",\n  ".join(f"`{c.name}` {c.type}" for c in self.table.data_columns)
         self.w.command(
             f"create table {self.checked} (\n  {columns},\n  `_source_line` UInt64, `_raw_line` String, "
-            "`_byte_offset` UInt64, `_byte_length` UInt64, `_reason` String\n) engine = MergeTree order by _source_line"
+            "`_byte_offset` UInt64, `_byte_length` UInt64, `_reason` String\n) engine = Memory"
         )
         last_line = 0
         try:

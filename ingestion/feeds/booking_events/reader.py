@@ -58,8 +58,17 @@ DATA_RULES: tuple[DataRule, ...] = (
 ENVELOPE_TEXT = ("id", "source", "type", "subject", "tenantid", "branchid")
 
 
+# Each line's JSON is parsed once (stage 1): the envelope's and the data object's members become maps of
+# their raw JSON values; every check then reads a member (a small JSON value) from those maps.
+
+
 def _attr(name: str) -> str:
-    return f"JSONExtractString(_raw_line, {q.lit(name)})"
+    """An envelope attribute as text ('' when missing or not a string)."""
+    return f"JSONExtractString(_env[{q.lit(name)}])"
+
+
+def _attr_type(name: str) -> str:
+    return f"toString(JSONType(_env[{q.lit(name)}]))"
 
 
 def _is_time(expr: str) -> str:
@@ -72,16 +81,16 @@ def _is_time(expr: str) -> str:
 
 
 def _rule_check(rule: DataRule) -> tuple[str, str]:
-    field = q.lit(rule.field)
-    value = f"JSONExtractString(data, {field})"
-    json_type = f"toString(JSONType(data, {field}))"
+    raw = f"_data[{q.lit(rule.field)}]"
+    value = f"JSONExtractString({raw})"
+    json_type = f"toString(JSONType({raw}))"
     if rule.kind == "text":
         good, why = f"{json_type} = 'String' and {value} != ''", "missing, empty or not a string"
     elif rule.kind == "paise":
-        good = f"{json_type} in ('Int64', 'UInt64') and JSONExtractInt(data, {field}) > 0"
+        good = f"{json_type} in ('Int64', 'UInt64') and JSONExtractInt({raw}) > 0"
         why = "expected a whole number of paise greater than 0 (a JSON integer, not text or a decimal)"
     elif rule.kind == "count":
-        good = f"{json_type} in ('Int64', 'UInt64') and JSONExtractInt(data, {field}) >= 0"
+        good = f"{json_type} in ('Int64', 'UInt64') and JSONExtractInt({raw}) >= 0"
         why = "expected a whole number >= 0 (a JSON integer)"
     elif rule.kind == "time":
         good, why = _is_time(value), "expected an RFC 3339 time with its zone, e.g. 2026-10-01T04:30:00Z"
@@ -94,16 +103,17 @@ def _rule_check(rule: DataRule) -> tuple[str, str]:
     return bad, message
 
 
-def validation_sql(tenant_id: str) -> str:
+def validation_sql(tenant_id: str) -> list[str]:
+    """Two stages: each line parsed once into maps of its members, then the checks over those."""
     other = q.lit(f", but this data directory belongs to tenant {tenant_id}")
     checks: list[tuple[str, str]] = [
-        ("not isValidJSON(_raw_line)", q.lit("line is not valid JSON (truncated or malformed)")),
+        ("not _valid", q.lit("line is not valid JSON (truncated or malformed)")),
         (
-            "toString(JSONType(_raw_line)) != 'Object'",
+            "not startsWith(trimLeft(_raw_line), '{')",
             q.lit("line is JSON but not an object; expected a CloudEvent"),
         ),
         (
-            "not JSONHas(_raw_line, 'specversion')",
+            "not mapContains(_env, 'specversion')",
             q.lit(
                 "not a CloudEvent: the line's object has no specversion (is the event wrapped in another object?)"
             ),
@@ -114,7 +124,7 @@ def validation_sql(tenant_id: str) -> str:
         ),
         *(
             (
-                f"toString(JSONType(_raw_line, {q.lit(a)})) != 'String' or {_attr(a)} = ''",
+                f"{_attr_type(a)} != 'String' or {_attr(a)} = ''",
                 q.lit(f"not a valid CloudEvent: {a} is missing, empty or not a string"),
             )
             for a in ENVELOPE_TEXT
@@ -124,7 +134,7 @@ def validation_sql(tenant_id: str) -> str:
             q.lit("not a valid CloudEvent: time must be RFC 3339 with its zone"),
         ),
         (
-            "toString(JSONType(_raw_line, 'data')) != 'Object'",
+            f"{_attr_type('data')} != 'Object'",
             q.lit("not a valid CloudEvent: data must be a JSON object"),
         ),
         (
@@ -137,7 +147,16 @@ def validation_sql(tenant_id: str) -> str:
         ),
         *(_rule_check(rule) for rule in DATA_RULES),
     ]
-    return f"""
+    parsed = """
+select _source_line, _raw_line, _byte_offset, _byte_length, _line_problem as _problem, _valid, _env,
+  if(startsWith(_env['data'], '{'), CAST(JSONExtractKeysAndValuesRaw(_env['data']), 'Map(String, String)'),
+     map()) as _data
+from (
+  select *, isValidJSON(_raw_line) as _valid,
+    if(_valid, CAST(JSONExtractKeysAndValuesRaw(_raw_line), 'Map(String, String)'), map()) as _env
+  from {lines}
+)"""
+    checked = f"""
 select
   event_id, specversion, event_type, source, subject,
   ifNull(parseDateTime64BestEffortOrNull({_attr("time")}, 3, 'UTC'), toDateTime64(0, 3, 'UTC')) as event_time,
@@ -145,13 +164,13 @@ select
   tenant_id, branch_id, data, _source_line, _raw_line, _byte_offset, _byte_length,
   {q.reason(checks)} as _reason
 from (
-  select _source_line, _raw_line, _byte_offset, _byte_length, _line_problem as _problem,
+  select *,
     {_attr("id")} as event_id, {_attr("specversion")} as specversion, {_attr("type")} as event_type,
     {_attr("source")} as source, {_attr("subject")} as subject, {_attr("datacontenttype")} as datacontenttype,
-    {_attr("tenantid")} as tenant_id, {_attr("branchid")} as branch_id,
-    JSONExtractRaw(_raw_line, 'data') as data
-  from {{lines}}
+    {_attr("tenantid")} as tenant_id, {_attr("branchid")} as branch_id, _env['data'] as data
+  from {{prev}}
 )"""
+    return [parsed, checked]
 
 
 class BookingEventsReader:
@@ -163,5 +182,5 @@ class BookingEventsReader:
     def rejection_sql(self, path: Path) -> str:
         return ""
 
-    def select_sql(self, path: Path, context: LoadContext) -> str:
+    def select_sql(self, path: Path, context: LoadContext) -> list[str]:
         return validation_sql(context.tenant_id)
