@@ -11,7 +11,7 @@ from dictionary_project import model_files
 from core.settings import DBT_PROJECT_DIR
 from dictionary.catalog import MODEL_LAYERS, RAW, Catalog, build_catalog
 from dictionary.sensitivity import CARD, FREE_TEXT, HEALTH, IDENTITY, MONEY, PATIENT_LINK, classify
-from ingestion.tables import METADATA_COLUMNS, RAW_TABLES
+from ingestion.tables import RAW_TABLES
 
 MART = "fct_payment_reconciliation"
 
@@ -65,7 +65,9 @@ def test_raw_tables_carry_clickhouse_types_and_natural_keys(catalog: Catalog) ->
     for table in RAW_TABLES:
         raw = catalog.model(table.name)
         assert raw.layer == RAW and raw.relation == f"raw.{table.name}"
-        assert [(c.name, c.data_type) for c in raw.columns] == [*table.columns, *METADATA_COLUMNS]
+        assert [(c.name, c.data_type) for c in raw.columns] == [
+            (c.name, c.type) for c in table.stored_columns
+        ]
         assert raw.key == table.key
         assert raw.description
         assert all(c.description for c in raw.columns), table.name
@@ -83,8 +85,10 @@ def test_sensitivity_flags_patient_identity_money_and_free_text(catalog: Catalog
         assert MONEY in column.sensitivity, f"{model}.{column.name}"
     flags = {(m.name, c.name): c.sensitivity for m, c in catalog.rows()}
     assert flags[("razorpay_settlement_lines", "fee")] == (MONEY,)
-    assert flags[("bank_statement_lines", "narration")] == (FREE_TEXT,)
-    assert flags[("razorpay_settlement_lines", "notes")] == (FREE_TEXT,)
+    # raw columns add what their feed spec declares (narration and notes may name a person: pii)
+    assert flags[("bank_statement_lines", "narration")] == (IDENTITY, FREE_TEXT)
+    assert flags[("razorpay_settlement_lines", "notes")] == (IDENTITY, FREE_TEXT)
+    assert PATIENT_LINK in flags[("booking_events", "data")] and HEALTH in flags[("booking_events", "data")]
     assert flags[("dim_doctors", "doctor_name")] == (IDENTITY,)
     assert flags[("dim_doctors", "specialty")] == (HEALTH,)
     assert flags[(MART, "booking_id")] == (PATIENT_LINK,)
