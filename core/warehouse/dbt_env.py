@@ -8,21 +8,33 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from core.settings import DBT_PROJECT_DIR, WarehouseSettings
+from core.settings import (
+    DB_PREFIX_ENV,
+    DBT_DRIVER_ENV,
+    DBT_HOST_ENV,
+    DBT_PARENT_PID_ENV,
+    DBT_PASSWORD_ENV,
+    DBT_PORT_ENV,
+    DBT_PROJECT_DIR,
+    DBT_SECURE_ENV,
+    DBT_USER_ENV,
+    WarehouseSettings,
+)
 
 
 def dbt_env(settings: WarehouseSettings) -> dict[str, str]:
     """Environment for a dbt process on `settings` (the profile reads only these)."""
-    env = {
-        "MYMEDIC_DBT_DRIVER": "chdb" if settings.embedded else "http",
-        "MYMEDIC_DBT_HOST": str(settings.path) if settings.embedded else settings.host,
-        "MYMEDIC_DBT_PORT": str(settings.port),
-        "MYMEDIC_DBT_USER": settings.username,
-        "MYMEDIC_DBT_PASSWORD": settings.password,
-        "MYMEDIC_DBT_SECURE": "true" if settings.interface == "https" else "false",
-        "MYMEDIC_DB_PREFIX": settings.db_prefix,
+    return {
+        DBT_DRIVER_ENV: "chdb" if settings.embedded else "http",
+        DBT_HOST_ENV: str(settings.path) if settings.embedded else settings.host,
+        DBT_PORT_ENV: str(settings.port),
+        DBT_USER_ENV: settings.username,
+        DBT_PASSWORD_ENV: settings.password,
+        DBT_SECURE_ENV: "true" if settings.interface == "https" else "false",
+        DB_PREFIX_ENV: settings.db_prefix,
+        # The dbt wrapper dies with this process (core.warehouse.dbt_chdb.die_with_parent).
+        DBT_PARENT_PID_ENV: str(os.getpid()),
     }
-    return env
 
 
 def dbt_executable() -> str:
