@@ -1,12 +1,15 @@
-"""What dbt needs to reach the same warehouse as everything else: env vars read by profiles.yml."""
+"""What dbt needs: env vars read by profiles.yml (to reach the same warehouse as everything else), the
+executable, and a current manifest.json."""
 
 from __future__ import annotations
 
 import os
 import shutil
 import sys
+import sysconfig
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from core.settings import (
     DB_PREFIX_ENV,
@@ -20,6 +23,12 @@ from core.settings import (
     DBT_USER_ENV,
     WarehouseSettings,
 )
+
+if TYPE_CHECKING:
+    from dagster_dbt import DbtProject
+
+# What `dbt parse` reads besides dbt_project.yml; a newer file than the manifest makes the manifest stale.
+SOURCE_FOLDERS = ("models", "macros", "tests", "seeds", "snapshots", "analyses")
 
 
 def dbt_env(settings: WarehouseSettings) -> dict[str, str]:
@@ -55,3 +64,34 @@ def dbt_vars(as_of: date | None) -> str:
 def apply_dbt_env(settings: WarehouseSettings) -> None:
     os.environ.update(dbt_env(settings))
     os.environ.setdefault("DBT_PROFILES_DIR", str(DBT_PROJECT_DIR))
+
+
+def newest_source_mtime(project_dir: Path) -> float:
+    files = [project_dir / "dbt_project.yml"]
+    for folder in SOURCE_FOLDERS:
+        files += [p for p in (project_dir / folder).rglob("*") if p.is_file()]
+    return max(p.stat().st_mtime for p in files if p.exists())
+
+
+def prepare_manifest(project: DbtProject) -> Path:
+    """`project.manifest_path`, prepared by dagster-dbt first when it is missing or older than a source file.
+
+    dagster-dbt's own story: under `dagster dev` `DbtProject.prepare_if_dev()` parses on every code load
+    (orchestration/dbt_project.py calls it), and a deployment runs `dagster-dbt project prepare-and-package
+    --file orchestration/dbt_project.py` at build time. `mymedic run`, the dictionary, the tests and CI are
+    neither, so they call this: the same preparer (`DbtProject.preparer.prepare`, i.e. `dbt parse`), only
+    when the manifest is stale, so an unchanged project costs a few `stat` calls instead of a parse.
+
+    Concurrent callers (pytest-xdist workers importing the definitions at once) are safe: the preparer
+    holds a file lock beside the manifest and skips the parse when another process wrote the manifest while
+    it waited. Parsing needs no warehouse, so plain `dbt` (not `mymedic-dbt`) does it; the preparer finds
+    it on PATH, which lacks the virtualenv's scripts when `.venv/bin/mymedic` runs unactivated.
+    """
+    manifest = project.manifest_path
+    if manifest.exists() and manifest.stat().st_mtime >= newest_source_mtime(project.project_dir):
+        return manifest
+    scripts = sysconfig.get_path("scripts")
+    if shutil.which("dbt") is None and scripts:
+        os.environ["PATH"] = os.pathsep.join([scripts, os.environ.get("PATH", "")])
+    project.preparer.prepare(project)
+    return manifest
