@@ -11,9 +11,6 @@ from core.settings import WarehouseSettings, warehouse_settings
 from core.warehouse import Warehouse, open_warehouse
 from core.warehouse.dbt_env import prepare_manifest
 
-REPO = Path(__file__).resolve().parent.parent
-CORPORA = REPO.parent / "shared" / "corpora"
-
 
 def pytest_configure(config: pytest.Config) -> None:
     """Prepare the dbt project's manifest once, before xdist starts its workers (only the controller, or a

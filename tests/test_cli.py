@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from support.paths import MYMEDIC
 
 from core.settings import WAREHOUSE_ENV
 
 pytestmark = pytest.mark.slow
-MYMEDIC = str(Path(sys.executable).with_name("mymedic"))
 
 
 def mymedic(*args: str, env: dict[str, str], cwd: Path | None = None) -> subprocess.CompletedProcess[str]:

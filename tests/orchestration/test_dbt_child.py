@@ -12,12 +12,12 @@ from pathlib import Path
 
 import psutil
 import pytest
+from support.paths import MYMEDIC
 
 from core.settings import WAREHOUSE_ENV
 from sampledata import write_sample
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(not sys.platform.startswith("linux"), reason="prctl")]
-MYMEDIC = str(Path(sys.executable).with_name("mymedic"))
 
 
 def dbt_build(parent: psutil.Process) -> psutil.Process | None:

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 import yaml
 from dagster import AssetKey, Definitions
+from support.paths import REPO
 
 from core.settings import WAREHOUSE_ENV
 from orchestration.definitions import build_definitions
-
-REPO = Path(__file__).resolve().parents[2]
 
 
 def test_definitions_load_with_the_whole_graph(monkeypatch: pytest.MonkeyPatch) -> None:

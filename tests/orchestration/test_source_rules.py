@@ -12,7 +12,8 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
+from support.paths import REPO
+
 # The application's packages (pyproject's packages.find).
 PACKAGES = ("core", "sampledata", "mymedic", "ingestion", "orchestration", "exports", "dictionary", "booking")
 ENV_OWNERS = {Path("core/settings.py"), Path("booking/settings.py")}
