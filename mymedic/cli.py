@@ -20,7 +20,7 @@ from rich.progress import (
 from rich.table import Table
 
 from booking.cli import booking_app
-from core.settings import DEFAULT_EXPORTS, WAREHOUSE_ENV
+from core.settings import DEFAULT_EXPORTS, WAREHOUSE_ENV, parse_warehouse_url
 
 app = typer.Typer(
     help="MyMedic data platform: clinic-chain payments reconciled to the paisa.", no_args_is_help=True
@@ -103,6 +103,11 @@ def run(
         date.fromisoformat(as_of)
     if not data.is_dir():
         raise typer.BadParameter(f"{data} is not a directory", param_hint="--data")
+    if warehouse:
+        try:
+            parse_warehouse_url(warehouse)
+        except ValueError as error:
+            raise typer.BadParameter(str(error), param_hint=f"--warehouse / ${WAREHOUSE_ENV}") from error
     with _progress() as progress:
         task = progress.add_task("Running the pipeline", total=None)
         report = run_pipeline(

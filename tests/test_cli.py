@@ -62,3 +62,14 @@ def test_run_refuses_a_missing_data_dir(tmp_path: Path) -> None:
     result = mymedic("run", "--data", str(tmp_path / "nope"), env=env)
     assert result.returncode != 0
     assert "is not a directory" in result.stdout + result.stderr
+
+
+def test_run_refuses_a_warehouse_url_it_does_not_understand(tmp_path: Path) -> None:
+    env = {**os.environ, "COLUMNS": "300"}
+    env.pop(WAREHOUSE_ENV, None)
+    result = mymedic("run", "--data", str(tmp_path), "--warehouse", "postgres://x/y", env=env)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "is not understood" in result.stdout + result.stderr
+    env[WAREHOUSE_ENV] = "chdb://"  # the variable is the same option
+    result = mymedic("run", "--data", str(tmp_path), env=env)
+    assert result.returncode == 2 and "names no data directory" in result.stdout + result.stderr
