@@ -45,15 +45,16 @@ def test_killing_mymedic_run_kills_its_dbt_child(tmp_path: Path) -> None:
     )
     env = {**os.environ, WAREHOUSE_ENV: f"chdb://{tmp_path / 'wh'}"}
     command = [MYMEDIC, "run", "--data", str(tmp_path / "data"), "--exports", str(tmp_path / "exports")]
-    run = subprocess.Popen(command, env=env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    errors = tmp_path / "stderr.txt"
+    child: psutil.Process | None = None
+    with errors.open("w") as sink:
+        run = subprocess.Popen(command, env=env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=sink)
     try:
-        parent, deadline, child = psutil.Process(run.pid), time.monotonic() + 300, None
+        parent, deadline = psutil.Process(run.pid), time.monotonic() + 300
         while child is None and run.poll() is None and time.monotonic() < deadline:
             child = dbt_build(parent)
             time.sleep(0.05)
-        assert child is not None, (
-            f"dbt never started (exit {run.poll()}): {run.stderr.read() if run.stderr else ''}"
-        )
+        assert child is not None, f"dbt never started (exit {run.poll()}): {errors.read_text()[-3000:]}"
         run.send_signal(signal.SIGKILL)
         run.wait(timeout=10)
         deadline = time.monotonic() + 5
@@ -63,5 +64,5 @@ def test_killing_mymedic_run_kills_its_dbt_child(tmp_path: Path) -> None:
     finally:
         if run.poll() is None:
             run.kill()
-        for leftover in [c for c in [locals().get("child")] if c is not None and not gone(c)]:
-            leftover.kill()
+        if child is not None and not gone(child):
+            child.kill()
