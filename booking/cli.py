@@ -7,16 +7,18 @@ from typing import Annotated
 
 import typer
 
+from booking.settings import CONFIG_ENV, DB_ENV
+
 booking_app = typer.Typer(
     help="The booking service: serve the API, export its outbox events.", no_args_is_help=True
 )
 
 DbOption = Annotated[
     str | None,
-    typer.Option("--db", help="Database URL (default: $MYMEDIC_BOOKING_DB or .mymedic/booking.db)"),
+    typer.Option("--db", help=f"Database URL (default: ${DB_ENV} or .mymedic/booking.db)"),
 ]
 ConfigOption = Annotated[
-    str | None, typer.Option("--config", help="Config JSON file (default: $MYMEDIC_BOOKING_CONFIG)")
+    str | None, typer.Option("--config", help=f"Config JSON file (default: ${CONFIG_ENV})")
 ]
 
 
@@ -35,13 +37,11 @@ def serve(
 
     from booking.app import create_app
     from booking.db import migrate as run_migrations
-    from booking.settings import CONFIG_ENV, DB_ENV, database_url, load_config
+    from booking.settings import database_url, load_config
 
     settings = load_config(config)
     if not settings.tenants:
-        typer.echo(
-            "warning: no tenants configured (MYMEDIC_BOOKING_CONFIG); every call will answer 401", err=True
-        )
+        typer.echo(f"warning: no tenants configured ({CONFIG_ENV}); every call will answer 401", err=True)
     url = database_url(db)
     run_migrations(url)
     if workers > 1:  # each worker process builds the app from the environment

@@ -1,4 +1,8 @@
-"""Where things live: the one warehouse setting and the default folders."""
+"""Where things live: the one warehouse setting, the default folders, and the name of every environment
+variable the platform reads or sets (declared here once; everything else imports the constant).
+
+The booking service owns its own two variables (`booking.settings.CONFIG_ENV` and `DB_ENV`).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,23 @@ from urllib.parse import unquote, urlparse
 
 from pydantic import BaseModel
 
-WAREHOUSE_ENV = "MYMEDIC_WAREHOUSE"
+# What a deployment sets.
+WAREHOUSE_ENV = "MYMEDIC_WAREHOUSE"  # chdb://DIR or http(s)://user:pass@host:port/db; may carry a password
+DATA_ENV = "MYMEDIC_DATA"  # the feeds' data directory Dagster runs read
+EXPORTS_ENV = "MYMEDIC_EXPORTS"  # where Dagster runs write the exports
+
+# What the platform sets for its dbt processes (read by dbt_project/profiles.yml; see core.warehouse.dbt_env).
+DBT_DRIVER_ENV = "MYMEDIC_DBT_DRIVER"
+DBT_HOST_ENV = "MYMEDIC_DBT_HOST"
+DBT_PORT_ENV = "MYMEDIC_DBT_PORT"
+DBT_USER_ENV = "MYMEDIC_DBT_USER"
+DBT_PASSWORD_ENV = "MYMEDIC_DBT_PASSWORD"
+DBT_SECURE_ENV = "MYMEDIC_DBT_SECURE"
+DB_PREFIX_ENV = "MYMEDIC_DB_PREFIX"
+# The pid of the process that starts dbt: the dbt wrapper exits if that process is already gone.
+DBT_PARENT_PID_ENV = "MYMEDIC_DBT_PARENT_PID"
+
+DEFAULT_DATA = Path(".mymedic/sample")
 DEFAULT_WAREHOUSE = "chdb://.mymedic/warehouse"
 DEFAULT_EXPORTS = Path(".mymedic/exports")
 PROJECT_ROOT = Path(__file__).resolve().parent.parent

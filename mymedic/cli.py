@@ -20,7 +20,7 @@ from rich.progress import (
 from rich.table import Table
 
 from booking.cli import booking_app
-from core.settings import DEFAULT_EXPORTS
+from core.settings import DEFAULT_EXPORTS, WAREHOUSE_ENV, parse_warehouse_url
 
 app = typer.Typer(
     help="MyMedic data platform: clinic-chain payments reconciled to the paisa.", no_args_is_help=True
@@ -86,6 +86,15 @@ def run(
     data: Annotated[Path, typer.Option(help="Data directory (the layout `mymedic generate` writes)")],
     as_of: Annotated[str, typer.Option("--as-of", help="Reconcile as of YYYY-MM-DD (IST)")] = "",
     exports: Annotated[Path, typer.Option(help="Where the exports go")] = DEFAULT_EXPORTS,
+    warehouse: Annotated[
+        str,
+        typer.Option(
+            envvar=WAREHOUSE_ENV,
+            show_default=False,
+            help="chdb://DIR or http(s)://user:pass@host:port/db (default: the embedded warehouse). "
+            "Prefer the environment variable for a URL with a password: a command line is visible to `ps`",
+        ),
+    ] = "",
 ) -> None:
     """Load every feed, build the reconciliation, write the exports, print a summary."""
     from mymedic.pipeline import run_pipeline
@@ -94,12 +103,18 @@ def run(
         date.fromisoformat(as_of)
     if not data.is_dir():
         raise typer.BadParameter(f"{data} is not a directory", param_hint="--data")
+    if warehouse:
+        try:
+            parse_warehouse_url(warehouse)
+        except ValueError as error:
+            raise typer.BadParameter(str(error), param_hint=f"--warehouse / ${WAREHOUSE_ENV}") from error
     with _progress() as progress:
         task = progress.add_task("Running the pipeline", total=None)
         report = run_pipeline(
             data,
             exports,
             as_of=as_of,
+            warehouse_url=warehouse,
             on_step=lambda done, total, name: progress.update(
                 task, completed=done, total=total, description=name
             ),

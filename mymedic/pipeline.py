@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from core.settings import warehouse_settings
+from core.settings import WAREHOUSE_ENV, warehouse_settings
 
 
 @dataclass
@@ -44,6 +46,27 @@ def _watch_steps(instance: Any, run_id: str, total: int, worker: threading.Threa
         on_step(done, total, f"Running {running[-1]}" if running and done < total else "Finishing")
 
 
+@contextlib.contextmanager
+def _warehouse_env(url: str) -> Iterator[None]:
+    """`MYMEDIC_WAREHOUSE=url` for the duration of a run (no change when `url` is empty).
+
+    The URL reaches the run only through the environment, which the resources read as `EnvVar`: nothing
+    in the run's config, resource config or event log holds it, and a password in it stays out of the UI.
+    """
+    if not url:
+        yield
+        return
+    before = os.environ.get(WAREHOUSE_ENV)
+    os.environ[WAREHOUSE_ENV] = url
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(WAREHOUSE_ENV, None)
+        else:
+            os.environ[WAREHOUSE_ENV] = before
+
+
 def run_pipeline(
     data_dir: Path,
     exports_dir: Path,
@@ -52,19 +75,27 @@ def run_pipeline(
     warehouse_url: str = "",
     on_step: Callable[[int, int, str], None] | None = None,
 ) -> RunReport:
+    """Run every asset once in this process; `warehouse_url` (empty: `$MYMEDIC_WAREHOUSE`) is handed to
+    the run through the environment only."""
+    with _warehouse_env(warehouse_url):
+        return _run(data_dir, exports_dir, as_of, on_step)
+
+
+def _run(
+    data_dir: Path, exports_dir: Path, as_of: str, on_step: Callable[[int, int, str], None] | None
+) -> RunReport:
     from dagster import DagsterInstance
-    from dagster._core.utils import make_new_run_id
 
     from orchestration.definitions import build_definitions
     from orchestration.resources import PipelineSettings
 
-    settings = warehouse_settings(warehouse_url or None)
+    settings = warehouse_settings()
     pipeline = PipelineSettings(
         data_dir=str(data_dir.resolve()), exports_dir=str(exports_dir.resolve()), as_of=as_of
     )
-    defs = build_definitions(warehouse_url, pipeline)
+    defs = build_definitions(pipeline)
     job = defs.resolve_job_def("reconcile_everything")
-    instance, run_id, outcome = DagsterInstance.ephemeral(), make_new_run_id(), {}
+    instance, run_id, outcome = DagsterInstance.ephemeral(), str(uuid.uuid4()), {}
 
     log = LOG_DIR.resolve() / f"run-{run_id}.log"
     log.parent.mkdir(parents=True, exist_ok=True)

@@ -24,9 +24,7 @@ BOOKING_OUTBOX_KEY = AssetKey(["booking", "outbox_events"])
 
 
 class BookingOutboxConfig(Config):
-    database_url: str = Field(
-        default="", description="Booking DB URL; empty: $MYMEDIC_BOOKING_DB or the SQLite file"
-    )
+    database_url: str = Field(default="", description=f"Booking DB URL; empty: ${DB_ENV} or the SQLite file")
     tenant_id: str = Field(
         default="", description="Export only this tenant; empty: the data directory's tenant"
     )
@@ -52,9 +50,7 @@ def booking_outbox_asset(
 ) -> MaterializeResult:
     events_dir = pipeline.data_path / "events"
     if not (config.database_url or os.environ.get(DB_ENV) or DEFAULT_DB_PATH.exists()):
-        context.log.info(
-            "no booking database ($MYMEDIC_BOOKING_DB unset, no embedded file): nothing to export"
-        )
+        context.log.info(f"no booking database (${DB_ENV} unset, no embedded file): nothing to export")
         return MaterializeResult(metadata={"events": 0, "files": [], "tenant": "none"})
     tenant = _tenant(pipeline.data_path, config.tenant_id)
     db = Database(database_url(config.database_url or None))

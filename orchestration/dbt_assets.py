@@ -4,57 +4,16 @@ dbt runs as a subprocess through `mymedic-dbt` (dbt with the chdb driver registe
 the warehouse open while it runs: chDB lets one process at a time use its data directory.
 """
 
-import fcntl
-import subprocess
 from collections.abc import Iterator, Mapping
-from pathlib import Path
 from typing import Any
 
 from dagster import AssetExecutionContext, AssetKey
-from dagster_dbt import (
-    DagsterDbtTranslator,
-    DagsterDbtTranslatorSettings,
-    DbtCliResource,
-    DbtProject,
-    dbt_assets,
-)
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
 from core.settings import DBT_PROJECT_DIR
-from core.warehouse.dbt_env import apply_dbt_env, dbt_executable, dbt_vars
+from core.warehouse.dbt_env import apply_dbt_env, dbt_executable, dbt_vars, prepare_manifest
+from orchestration.dbt_project import DBT_PROJECT
 from orchestration.resources import PipelineSettings, WarehouseResource
-
-DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
-
-
-def _newest_source_mtime(project_dir: Path) -> float:
-    files = [project_dir / "dbt_project.yml"]
-    for folder in ("models", "macros", "tests"):
-        files += [p for p in (project_dir / folder).rglob("*") if p.is_file()]
-    return max(p.stat().st_mtime for p in files if p.exists())
-
-
-def ensure_manifest(project: DbtProject = DBT_PROJECT) -> Path:
-    """Parse the dbt project when its manifest is missing or older than its sources (parsing needs no
-    warehouse connection). A file lock keeps concurrent processes from parsing at once."""
-    manifest = project.manifest_path
-    manifest.parent.mkdir(parents=True, exist_ok=True)
-    with (manifest.parent / ".parse.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not manifest.exists() or manifest.stat().st_mtime < _newest_source_mtime(project.project_dir):
-            subprocess.run(
-                [
-                    dbt_executable(),
-                    "parse",
-                    "--quiet",
-                    "--project-dir",
-                    str(project.project_dir),
-                    "--profiles-dir",
-                    str(project.profiles_dir),
-                ],
-                check=True,
-                cwd=project.project_dir,
-            )
-    return manifest
 
 
 class MyMedicDbtTranslator(DagsterDbtTranslator):
@@ -71,7 +30,7 @@ class MyMedicDbtTranslator(DagsterDbtTranslator):
 
 
 @dbt_assets(
-    manifest=ensure_manifest(),
+    manifest=prepare_manifest(DBT_PROJECT),
     project=DBT_PROJECT,
     dagster_dbt_translator=MyMedicDbtTranslator(
         settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)

@@ -1,4 +1,9 @@
-"""Dagster resources: the warehouse (one setting picks chDB or a server) and where a run reads and writes."""
+"""Dagster resources: the warehouse (one setting picks chDB or a server) and where a run reads and writes.
+
+The warehouse URL may carry a password, so it never becomes a config value: `warehouse_resource()` binds
+it as `EnvVar(MYMEDIC_WAREHOUSE)`, which Dagster resolves in the process that runs the step and shows in
+run config, the launchpad and the resources page as the variable's name only.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +13,18 @@ from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
-from dagster import ConfigurableResource
+from dagster import ConfigurableResource, EnvVar
 from pydantic import Field
 
-from core.settings import DEFAULT_EXPORTS, WAREHOUSE_ENV, WarehouseSettings, warehouse_settings
+from core.settings import (
+    DATA_ENV,
+    DEFAULT_DATA,
+    DEFAULT_EXPORTS,
+    EXPORTS_ENV,
+    WAREHOUSE_ENV,
+    WarehouseSettings,
+    warehouse_settings,
+)
 from core.warehouse import Warehouse, open_warehouse
 
 
@@ -19,8 +32,11 @@ class WarehouseResource(ConfigurableResource):
     """The ClickHouse warehouse. Each step opens it and closes it after (chDB: one process at a time)."""
 
     url: str = Field(
-        default_factory=lambda: os.environ.get(WAREHOUSE_ENV, ""),
-        description="MYMEDIC_WAREHOUSE: chdb://DIR or http(s)://user:pass@host:port/db",
+        default="",
+        description=(
+            f"chdb://DIR or http(s)://user:pass@host:port/db; bind it to EnvVar({WAREHOUSE_ENV!r}), never "
+            f"a literal (it may carry a password). Empty: ${WAREHOUSE_ENV} at run time, else the default"
+        ),
     )
 
     @property
@@ -36,8 +52,8 @@ class WarehouseResource(ConfigurableResource):
 class PipelineSettings(ConfigurableResource):
     """What a run reads and writes: the feeds' data directory, the exports folder, the as-of date."""
 
-    data_dir: str = Field(default_factory=lambda: os.environ.get("MYMEDIC_DATA", ".mymedic/sample"))
-    exports_dir: str = Field(default_factory=lambda: os.environ.get("MYMEDIC_EXPORTS", str(DEFAULT_EXPORTS)))
+    data_dir: str = Field(default_factory=lambda: os.environ.get(DATA_ENV, str(DEFAULT_DATA)))
+    exports_dir: str = Field(default_factory=lambda: os.environ.get(EXPORTS_ENV, str(DEFAULT_EXPORTS)))
     as_of: str = Field(default="", description="YYYY-MM-DD; empty: the latest date in the data")
 
     @property
@@ -51,3 +67,11 @@ class PipelineSettings(ConfigurableResource):
     @property
     def as_of_date(self) -> date | None:
         return date.fromisoformat(self.as_of) if self.as_of else None
+
+
+def warehouse_resource() -> WarehouseResource:
+    """The warehouse as the environment names it: `EnvVar` when the variable is set (resolved when a step
+    runs), otherwise empty (the embedded default). Either way no URL is stored in the definitions."""
+    return (
+        WarehouseResource(url=EnvVar(WAREHOUSE_ENV)) if os.environ.get(WAREHOUSE_ENV) else WarehouseResource()
+    )

@@ -9,9 +9,18 @@ import pytest
 
 from core.settings import WarehouseSettings, warehouse_settings
 from core.warehouse import Warehouse, open_warehouse
+from core.warehouse.dbt_env import prepare_manifest
 
-REPO = Path(__file__).resolve().parent.parent
-CORPORA = REPO.parent / "shared" / "corpora"
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Prepare the dbt project's manifest once, before xdist starts its workers (only the controller, or a
+    run without xdist, gets here without `workerinput`): workers then import a fresh manifest, and
+    nothing re-parses the real project while a test copies its parse state. dagster-dbt's preparer (see
+    core.warehouse.dbt_env.prepare_manifest) parses only when a source changed since the last parse."""
+    if not hasattr(config, "workerinput"):
+        from orchestration.dbt_project import DBT_PROJECT
+
+        prepare_manifest(DBT_PROJECT)
 
 
 @pytest.fixture(scope="module")

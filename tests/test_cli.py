@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from support.paths import MYMEDIC
+
+from core.settings import WAREHOUSE_ENV
 
 pytestmark = pytest.mark.slow
-MYMEDIC = str(Path(sys.executable).with_name("mymedic"))
 
 
 def mymedic(*args: str, env: dict[str, str], cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -18,7 +19,7 @@ def mymedic(*args: str, env: dict[str, str], cwd: Path | None = None) -> subproc
 
 
 def test_generate_run_and_quarantine_list(tmp_path: Path) -> None:
-    env = {**os.environ, "MYMEDIC_WAREHOUSE": f"chdb://{tmp_path / 'wh'}", "COLUMNS": "200"}
+    env = {**os.environ, WAREHOUSE_ENV: f"chdb://{tmp_path / 'wh'}", "COLUMNS": "200"}
     data, exports = tmp_path / "data", tmp_path / "exports"
     generated = mymedic(
         "generate", "--out", str(data), "--seed", "3", "--branches", "2", "--days", "12", env=env
@@ -57,7 +58,18 @@ def test_generate_run_and_quarantine_list(tmp_path: Path) -> None:
 
 
 def test_run_refuses_a_missing_data_dir(tmp_path: Path) -> None:
-    env = {**os.environ, "MYMEDIC_WAREHOUSE": f"chdb://{tmp_path / 'wh'}", "COLUMNS": "300"}
+    env = {**os.environ, WAREHOUSE_ENV: f"chdb://{tmp_path / 'wh'}", "COLUMNS": "300"}
     result = mymedic("run", "--data", str(tmp_path / "nope"), env=env)
     assert result.returncode != 0
     assert "is not a directory" in result.stdout + result.stderr
+
+
+def test_run_refuses_a_warehouse_url_it_does_not_understand(tmp_path: Path) -> None:
+    env = {**os.environ, "COLUMNS": "300"}
+    env.pop(WAREHOUSE_ENV, None)
+    result = mymedic("run", "--data", str(tmp_path), "--warehouse", "postgres://x/y", env=env)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "is not understood" in result.stdout + result.stderr
+    env[WAREHOUSE_ENV] = "chdb://"  # the variable is the same option
+    result = mymedic("run", "--data", str(tmp_path), env=env)
+    assert result.returncode == 2 and "names no data directory" in result.stdout + result.stderr

@@ -9,11 +9,55 @@ script and the `dbt_executable` setting in orchestration the day dbt-clickhouse 
 
 from __future__ import annotations
 
+import ctypes
+import os
+import signal
+import sys
+from pathlib import Path
 from typing import Any
 
-import clickhouse_connect
-from dbt.adapters.clickhouse import connections, dbclient
-from dbt.adapters.clickhouse.httpclient import ChHttpClient
+from core.settings import DBT_PARENT_PID_ENV
+
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
+
+def die_with_parent() -> None:
+    """Linux: have the kernel SIGKILL this process as soon as its parent dies.
+
+    dagster-dbt starts `mymedic-dbt` as a plain subprocess, so a `mymedic run` killed hard (SIGKILL, OOM)
+    used to leave dbt running, holding chDB's lock on the warehouse directory. PR_SET_PDEATHSIG fires when
+    the *thread* that started this process exits; dagster-dbt starts dbt from the step's thread, which
+    waits for dbt, so that is the run's lifetime. The parent may already be gone by the time we get here
+    (Python start-up and imports take a moment): `$MYMEDIC_DBT_PARENT_PID` (set by core.warehouse.dbt_env)
+    names it, and we exit if we were re-parented and that process is gone or a zombie (killed, not yet
+    reaped by its own parent).
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
+        return  # not fatal: dbt still runs, it just may outlive a killed parent
+    parent = os.environ.get(DBT_PARENT_PID_ENV, "")
+    if parent.isdigit() and os.getppid() != int(parent) and not _running(int(parent)):
+        os._exit(1)  # orphaned before the kernel could be told
+
+
+def _running(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
+    except OSError:
+        return False
+    return stat.rpartition(")")[2].split()[0] not in ("Z", "X")  # the state follows "(comm)"
+
+
+# First thing in a `mymedic-dbt` process: importing dbt takes seconds, and a parent killed meanwhile must
+# take this process with it. Importing the module elsewhere (tests, tools) changes nothing.
+if Path(sys.argv[0]).name == "mymedic-dbt":
+    die_with_parent()
+
+import clickhouse_connect  # noqa: E402
+from dbt.adapters.clickhouse import connections, dbclient  # noqa: E402
+from dbt.adapters.clickhouse.httpclient import ChHttpClient  # noqa: E402
 
 # Settings that only mean something to an HTTP server session.
 _HTTP_ONLY_SETTINGS = {"session_id"}
@@ -46,7 +90,8 @@ def register() -> None:
 
 
 def main() -> None:
-    """`mymedic-dbt`: dbt's CLI with the chdb driver registered."""
+    """`mymedic-dbt`: dbt's CLI with the chdb driver registered; dies with the process that started it
+    (`die_with_parent` ran when this module was imported, before dbt's own imports)."""
     register()
     from dbt.cli.main import cli
 

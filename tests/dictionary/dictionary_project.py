@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import fcntl
 import shutil
 from pathlib import Path
 from typing import Any
@@ -10,7 +9,6 @@ from typing import Any
 import yaml
 
 from core.settings import DBT_PROJECT_DIR
-from dictionary.manifest import PARSE_LOCK
 
 PARSE_STATE = "partial_parse.msgpack"
 
@@ -27,14 +25,15 @@ def manifest_models(manifest: dict[str, Any]) -> list[dict[str, Any]]:
 
 def copy_project(target: Path) -> Path:
     """A copy of the dbt project's sources at `target`, with dbt's partial-parse state (so the copy parses
-    in seconds; dbt re-reads whatever files differ) but no manifest."""
+    in seconds; dbt re-reads whatever files differ) but no manifest.
+
+    No lock: tests/conftest.py prepares the real project before any test (or xdist worker) starts, so
+    nothing rewrites its partial-parse state while a test copies it."""
     shutil.copytree(DBT_PROJECT_DIR, target, ignore=shutil.ignore_patterns("target", "logs", "dbt_packages"))
     state = DBT_PROJECT_DIR / "target" / PARSE_STATE
     (target / "target").mkdir()
-    with (DBT_PROJECT_DIR / "target" / PARSE_LOCK).open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # not while a parse of the real project rewrites it
-        if state.exists():
-            shutil.copy2(state, target / "target" / PARSE_STATE)
+    if state.exists():
+        shutil.copy2(state, target / "target" / PARSE_STATE)
     return target
 
 

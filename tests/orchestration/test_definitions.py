@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
+import pytest
 import yaml
 from dagster import AssetKey, Definitions
+from support.paths import REPO
 
+from core.settings import WAREHOUSE_ENV
 from orchestration.definitions import build_definitions
 
-REPO = Path(__file__).resolve().parents[2]
 
-
-def test_definitions_load_with_the_whole_graph() -> None:
-    defs = build_definitions("chdb:///tmp/never-opened")
+def test_definitions_load_with_the_whole_graph(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(WAREHOUSE_ENV, "chdb:///tmp/never-opened")
+    defs = build_definitions()
     Definitions.validate_loadable(defs)
     graph = defs.resolve_asset_graph()
     keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
@@ -35,8 +35,10 @@ def test_definitions_load_with_the_whole_graph() -> None:
     assert (schedule.cron_schedule, schedule.execution_timezone) == ("0 6 * * *", "Asia/Kolkata")
 
 
-def test_embedded_warehouse_runs_steps_in_process_one_run_at_a_time() -> None:
-    assert build_definitions("chdb:///tmp/never-opened").executor.name == "in_process"
-    assert build_definitions("http://u:p@clickhouse:8123/mymedic").executor.name == "multiprocess"
+def test_embedded_warehouse_runs_steps_in_process_one_run_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(WAREHOUSE_ENV, "chdb:///tmp/never-opened")
+    assert build_definitions().executor.name == "in_process"
+    monkeypatch.setenv(WAREHOUSE_ENV, "http://u:p@clickhouse:8123/mymedic")
+    assert build_definitions().executor.name == "multiprocess"
     dagster_yaml = yaml.safe_load((REPO / "orchestration" / "dagster.yaml").read_text())
     assert dagster_yaml["run_coordinator"]["config"]["max_concurrent_runs"] == 1
