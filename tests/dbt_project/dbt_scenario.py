@@ -12,15 +12,13 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from core.warehouse import Warehouse
-from ingestion.tables import (
-    BANK_STATEMENT_LINES,
-    BOOKING_EVENTS,
-    RAZORPAY_SETTLEMENT_LINES,
-    REFERENCE_BRANCHES,
-    REFERENCE_DOCTORS,
-    REFERENCE_GATEWAY_CONTRACTS,
-    RawTable,
-)
+from ingestion.feeds.bank_statements.spec import LINES as BANK_STATEMENT_LINES
+from ingestion.feeds.booking_events.spec import EVENTS as BOOKING_EVENTS
+from ingestion.feeds.razorpay_settlements.spec import LINES as RAZORPAY_SETTLEMENT_LINES
+from ingestion.feeds.reference.spec import BRANCHES as REFERENCE_BRANCHES
+from ingestion.feeds.reference.spec import DOCTORS as REFERENCE_DOCTORS
+from ingestion.feeds.reference.spec import GATEWAY_CONTRACTS as REFERENCE_GATEWAY_CONTRACTS
+from ingestion.spec import TableSpec as RawTable
 
 TENANT = "t_dbt"
 AS_OF = "2026-10-30"

@@ -12,7 +12,9 @@ from dbt_runner import dbt_failure, run_dbt, run_results
 
 from core.settings import WarehouseSettings, warehouse_settings
 from core.warehouse import open_warehouse
-from ingestion.tables import BANK_STATEMENT_LINES, BOOKING_EVENTS, create_raw_tables
+from ingestion.feeds.bank_statements.spec import LINES as BANK_STATEMENT_LINES
+from ingestion.feeds.booking_events.spec import EVENTS as BOOKING_EVENTS
+from ingestion.tables import create_raw_tables
 
 
 @pytest.fixture(scope="module")
