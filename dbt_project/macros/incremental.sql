@@ -14,8 +14,13 @@
 {%- endmacro %}
 
 
-{#- The batch ids committed after the model's last run, as a subquery (incremental runs only). -#}
+{#- The batch ids committed after the model's last run, as a subquery (incremental runs only). A table
+    built before the model was incremental has no batches_committed_through yet: every batch is new then,
+    and on_schema_change='append_new_columns' adds the column as that run rewrites every row. -#}
 {% macro new_batch_ids() -%}
+    {%- set done_columns = (adapter.get_columns_in_relation(this) | map(attribute='name') | list) if adapter is defined else [] -%}
     select batches.batch_id from {{ ref('stg_raw__load_batches') }} as batches
-    where batches.committed_at > (select max(done.batches_committed_through) from {{ this }} as done)
+    {%- if 'batches_committed_through' in done_columns %}
+        where batches.committed_at > (select max(done.batches_committed_through) from {{ this }} as done)
+    {%- endif %}
 {%- endmacro %}

@@ -1,15 +1,12 @@
-{#- Incremental (delete+insert on tenant_id, settlement_id, entity_id): several downstream models read it,
-    and a daily load must not re-match a million lines. A line's row depends on the line, on the payment,
-    refund and booking it names, on the other lines of its settlement (the branch vote) and on the other
-    lines of its entity (which one settles it). An incremental run recomputes the lines of every settlement
-    and every entity that a newly committed line, or a newly committed capture, refund or booking event
-    touches, reading whole settlements and entities around them. -#}
--- depends_on: {{ ref('stg_booking__payments') }}, {{ ref('stg_booking__refunds') }}
+{#- A table, not a view: several downstream models read it, and computing it once keeps the build fast
+    at a million payments. Not incremental: a line's row depends on its whole settlement (the branch vote),
+    its entity's other lines and the payment, refund and booking it names; scoping a run to the lines new
+    batches touch took more CTEs than the model itself, and ClickHouse inlines every CTE each time it is
+    referenced, so the scoped run measured no faster than the full one. It reads the incremental
+    int_payments__deduplicated. -#}
 {{
     config(
-        materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key=['tenant_id', 'settlement_id', 'entity_id'],
+        materialized='table',
         engine='MergeTree()',
         order_by='(tenant_id, settlement_id, entity_id)',
     )
@@ -27,7 +24,7 @@
     notes, else the branch of the rest of its settlement (one settlement per branch). -#}
 with
 
-all_lines as (
+lines as (
     select * from {{ ref('stg_razorpay__settlement_lines') }}
 ),
 
@@ -42,182 +39,6 @@ refunds as (
 appointments as (
     select * from {{ ref('stg_booking__appointments') }}
 ),
-
-{% if is_incremental() %}
-
-touched_payments as (
-    select distinct
-        tenant_id,
-        payment_id
-    from {{ ref('stg_booking__payments') }}
-    where batch_id in ({{ new_batch_ids() }})
-),
-
-touched_refunds as (
-    select distinct
-        tenant_id,
-        refund_id
-    from {{ ref('stg_booking__refunds') }}
-    where batch_id in ({{ new_batch_ids() }})
-),
-
-touched_bookings as (
-    select distinct
-        tenant_id,
-        booking_id
-    from appointments
-    where batch_id in ({{ new_batch_ids() }})
-),
-
--- lines that are new, or whose payment, refund or booking has new events
-changed_lines as (
-    select
-        tenant_id,
-        settlement_id,
-        line_type,
-        entity_id
-    from all_lines
-    where batch_id in ({{ new_batch_ids() }})
-    union distinct
-    select
-        done.tenant_id as tenant_id,
-        done.settlement_id as settlement_id,
-        done.line_type as line_type,
-        done.entity_id as entity_id
-    from {{ this }} as done
-    left semi join touched_payments
-        on
-            done.tenant_id = touched_payments.tenant_id
-            and done.payment_id = touched_payments.payment_id
-    union distinct
-    select
-        done.tenant_id as tenant_id,
-        done.settlement_id as settlement_id,
-        done.line_type as line_type,
-        done.entity_id as entity_id
-    from {{ this }} as done
-    left semi join touched_payments
-        on
-            done.tenant_id = touched_payments.tenant_id
-            and done.entity_id = touched_payments.payment_id
-    union distinct
-    select
-        done.tenant_id as tenant_id,
-        done.settlement_id as settlement_id,
-        done.line_type as line_type,
-        done.entity_id as entity_id
-    from {{ this }} as done
-    left semi join touched_refunds
-        on
-            done.tenant_id = touched_refunds.tenant_id
-            and done.entity_id = touched_refunds.refund_id
-    union distinct
-    select
-        done.tenant_id as tenant_id,
-        done.settlement_id as settlement_id,
-        done.line_type as line_type,
-        done.entity_id as entity_id
-    from {{ this }} as done
-    left semi join touched_bookings
-        on
-            done.tenant_id = touched_bookings.tenant_id
-            and done.booking_id = touched_bookings.booking_id
-    union distinct
-    select
-        done.tenant_id as tenant_id,
-        done.settlement_id as settlement_id,
-        done.line_type as line_type,
-        done.entity_id as entity_id
-    from {{ this }} as done
-    left semi join touched_bookings
-        on
-            done.tenant_id = touched_bookings.tenant_id
-            and done.notes_booking_id = touched_bookings.booking_id
-),
-
--- the rows that may change: every line of a changed line's settlement (its branch vote) and entity (rank)
-changed_settlements as (
-    select distinct
-        tenant_id,
-        settlement_id
-    from changed_lines
-    where settlement_id != ''
-),
-
-changed_entities as (
-    select distinct
-        tenant_id,
-        line_type,
-        entity_id
-    from changed_lines
-),
-
-output_lines as (
-    select
-        all_lines.tenant_id as tenant_id,
-        all_lines.settlement_id as settlement_id,
-        all_lines.line_type as line_type,
-        all_lines.entity_id as entity_id
-    from all_lines
-    left semi join changed_settlements
-        on
-            all_lines.tenant_id = changed_settlements.tenant_id
-            and all_lines.settlement_id = changed_settlements.settlement_id
-    union distinct
-    select
-        all_lines.tenant_id as tenant_id,
-        all_lines.settlement_id as settlement_id,
-        all_lines.line_type as line_type,
-        all_lines.entity_id as entity_id
-    from all_lines
-    left semi join changed_entities
-        on
-            all_lines.tenant_id = changed_entities.tenant_id
-            and all_lines.line_type = changed_entities.line_type
-            and all_lines.entity_id = changed_entities.entity_id
-),
-
--- computing those rows needs the whole settlement and the whole entity of each of them
-scope_settlements as (
-    select distinct
-        tenant_id,
-        settlement_id
-    from output_lines
-    where settlement_id != ''
-),
-
-scope_entities as (
-    select distinct
-        tenant_id,
-        line_type,
-        entity_id
-    from output_lines
-),
-
-lines as (
-    select all_lines.*
-    from all_lines
-    left semi join scope_settlements
-        on
-            all_lines.tenant_id = scope_settlements.tenant_id
-            and all_lines.settlement_id = scope_settlements.settlement_id
-    union distinct
-    select all_lines.*
-    from all_lines
-    left semi join scope_entities
-        on
-            all_lines.tenant_id = scope_entities.tenant_id
-            and all_lines.line_type = scope_entities.line_type
-            and all_lines.entity_id = scope_entities.entity_id
-),
-
-{% else %}
-
-lines as (
-    select * from all_lines
-),
-
-{% endif %}
 
 known_payments as (
     select
@@ -405,8 +226,7 @@ final as (
         ranked.notes_booking_id as notes_booking_id,
         ranked.notes_branch_id as notes_branch_id,
         ranked.source_file as source_file,
-        ranked.source_line as source_line,
-        {{ batches_committed_through() }} as batches_committed_through
+        ranked.source_line as source_line
     from ranked
     left join settlement_branches
         on
@@ -414,19 +234,4 @@ final as (
             and ranked.settlement_id = settlement_branches.settlement_id
 )
 
-{% if is_incremental() %}
-
-select final.*
-from final
-left semi join output_lines
-    on
-        final.tenant_id = output_lines.tenant_id
-        and final.settlement_id = output_lines.settlement_id
-        and final.line_type = output_lines.line_type
-        and final.entity_id = output_lines.entity_id
-
-{% else %}
-
 select * from final
-
-{% endif %}

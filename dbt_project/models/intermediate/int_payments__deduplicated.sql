@@ -6,6 +6,7 @@
     config(
         materialized='incremental',
         incremental_strategy='delete+insert',
+        on_schema_change='append_new_columns',
         unique_key=['tenant_id', 'payment_id'],
         engine='MergeTree()',
         order_by='(tenant_id, payment_id)',
