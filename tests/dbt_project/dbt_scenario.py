@@ -275,6 +275,20 @@ def insert(warehouse: Warehouse, table: RawTable, rows: list[dict[str, Any]]) ->
         for line, row in enumerate(rows, 1)
     ]
     warehouse.client.insert(f"{warehouse.db('raw')}.{table.name}", data, column_names=names)
+    commit(warehouse, f"batch_{table.name}", table.name, len(rows))
+
+
+def commit(warehouse: Warehouse, batch_id: str, feed: str, rows: int) -> None:
+    """Write the load_ledger row that commits `batch_id`, as the loader does after a file's rows: dbt's
+    staging models read only committed batches."""
+    now = datetime.now(UTC)
+    warehouse.client.insert(
+        f"{warehouse.db('raw')}.load_ledger",
+        [[batch_id, feed, f"{feed}.test", batch_id, 0, "loaded", "", rows, rows, 0, 0, now, now]],
+        column_names=["_batch_id", "feed", "source_file", "content_sha256", "file_bytes", "status", "note",
+                      "rows_read", "rows_loaded", "rows_quarantined", "rows_skipped", "started_at",
+                      "finished_at"],
+    )  # fmt: skip
 
 
 def load(warehouse: Warehouse) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from dbt_runner import dbt_failure, run_dbt, run_results
+from dbt_scenario import commit
 
 from core.settings import WarehouseSettings, warehouse_settings
 from core.warehouse import open_warehouse
@@ -54,14 +55,19 @@ def test_as_of_without_var_is_the_latest_ist_date_in_the_data(
             f"{warehouse.db('raw')}.{BOOKING_EVENTS.name}",
             [["evt_1", "1.0", "appointment.completed", "mymedic/booking/B1", "bk_1",
               datetime(2026, 10, 29, 19, 0, tzinfo=UTC), "application/json", "t", "B1",
-              json.dumps({"booking_id": "bk_1"})]],
-            column_names=BOOKING_EVENTS.column_names,
+              json.dumps({"booking_id": "bk_1"}), "batch_late"]],
+            column_names=[*BOOKING_EVENTS.column_names, "_batch_id"],
         )  # fmt: skip
         warehouse.client.insert(
             f"{warehouse.db('raw')}.{BANK_STATEMENT_LINES.name}",
-            [["t", "bank", date(2026, 10, 12), date(2026, 10, 12), "NEFT", "", 0, 100, 100]],
-            column_names=BANK_STATEMENT_LINES.column_names,
+            [["t", "bank", date(2026, 10, 12), date(2026, 10, 12), "NEFT", "", 0, 100, 100, "batch_late"]],
+            column_names=[*BANK_STATEMENT_LINES.column_names, "_batch_id"],
         )
+        # rows of a load whose ledger row is not written yet (or never will be: it crashed) are not read
+        assert warehouse.dicts(f"select * from {view}") == [
+            {"as_of_date": today_ist, "as_of_source": "today", "latest_data_date": None}
+        ]
+        commit(warehouse, "batch_late", "booking_events", 2)
         # 19:00 UTC on 29 Oct is 30 Oct in IST
         assert warehouse.dicts(f"select * from {view}") == [
             {"as_of_date": date(2026, 10, 30), "as_of_source": "data", "latest_data_date": date(2026, 10, 30)}

@@ -1,8 +1,13 @@
-{#- A table, not a view: several downstream models read it, and computing it once keeps the build fast
-    at a million payments. -#}
+{#- Incremental (delete+insert on tenant_id, payment_id): several downstream models read it, and a daily
+    load must not recompute a million payments. A payment's row depends on its own capture events and on
+    the other payments of its order, so an incremental run recomputes every payment of each order that
+    new capture events touch (the orders they name and the orders their payments had before). -#}
 {{
     config(
-        materialized='table',
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        on_schema_change='append_new_columns',
+        unique_key=['tenant_id', 'payment_id'],
         engine='MergeTree()',
         order_by='(tenant_id, payment_id)',
     )
@@ -16,6 +21,61 @@ captures as (
     select * from {{ ref('stg_booking__payments') }}
 ),
 
+{% if is_incremental() %}
+
+new_captures as (
+    select
+        tenant_id,
+        payment_id,
+        order_id
+    from captures
+    where batch_id in ({{ new_batch_ids() }})
+),
+
+affected_orders as (
+    select
+        tenant_id,
+        order_id
+    from new_captures
+    union distinct
+    select
+        done.tenant_id as tenant_id,
+        done.order_id as order_id
+    from {{ this }} as done
+    left semi join new_captures
+        on
+            done.tenant_id = new_captures.tenant_id
+            and done.payment_id = new_captures.payment_id
+),
+
+affected_payments as (
+    select distinct
+        captures.tenant_id as tenant_id,
+        captures.payment_id as payment_id
+    from captures
+    left semi join affected_orders
+        on
+            captures.tenant_id = affected_orders.tenant_id
+            and captures.order_id = affected_orders.order_id
+),
+
+scoped_captures as (
+    select captures.*
+    from captures
+    left semi join affected_payments
+        on
+            captures.tenant_id = affected_payments.tenant_id
+            and captures.payment_id = affected_payments.payment_id
+),
+
+{% else %}
+
+scoped_captures as (
+    select * from captures
+),
+
+{% endif %}
+
 -- a capture event re-sent under a new event id is still one payment: keep its first event
 one_per_payment as (
     select
@@ -24,7 +84,7 @@ one_per_payment as (
             partition by tenant_id, payment_id
             order by captured_at, event_at, event_id
         ) as event_rank
-    from captures
+    from scoped_captures
 ),
 
 ranked_within_order as (
@@ -41,6 +101,26 @@ ranked_within_order as (
     from one_per_payment
     where event_rank = 1
 ),
+
+{% if is_incremental() %}
+
+-- a scoped payment whose order no new capture touched is unchanged (and its order may be incomplete here)
+changed as (
+    select ranked_within_order.*
+    from ranked_within_order
+    left semi join affected_orders
+        on
+            ranked_within_order.tenant_id = affected_orders.tenant_id
+            and ranked_within_order.order_id = affected_orders.order_id
+),
+
+{% else %}
+
+changed as (
+    select * from ranked_within_order
+),
+
+{% endif %}
 
 final as (
     select
@@ -60,8 +140,9 @@ final as (
         order_capture_rank,
         order_id != '' and order_capture_rank > 1 as is_duplicate,
         if(is_duplicate, first_payment_id_of_order, '') as duplicate_of_payment_id,
-        event_id
-    from ranked_within_order
+        event_id,
+        {{ batches_committed_through() }} as batches_committed_through
+    from changed
 )
 
 select * from final

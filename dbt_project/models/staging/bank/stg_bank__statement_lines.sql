@@ -1,7 +1,7 @@
 with
 
 source as (
-    select * from {{ source('bank', 'bank_statement_lines') }}
+    {{ committed_rows(source('bank', 'bank_statement_lines')) }}
 ),
 
 renamed as (
@@ -16,9 +16,7 @@ renamed as (
         debit_paise,
         credit_paise,
         balance_paise,
-        _source_file as source_file,
-        _source_line as source_line,
-        _loaded_at as loaded_at
+        {{ load_metadata() }}
     from source
 ),
 

@@ -1,8 +1,7 @@
 with
 
 source as (
-    select * from {{ source('booking', 'booking_events') }}
-    where event_type = 'appointment.booked'
+    {{ committed_rows(source('booking', 'booking_events')) }}
 ),
 
 renamed as (
@@ -21,8 +20,9 @@ renamed as (
         JSONExtractString(data, 'visit_type') as visit_type,
         JSONExtractInt(data, 'fee_paise') as fee_paise,
         event_time as booked_at,
-        _loaded_at as loaded_at
+        {{ load_metadata() }}
     from source
+    where event_type = 'appointment.booked'
 ),
 
 final as (

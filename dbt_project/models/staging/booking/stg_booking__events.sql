@@ -1,7 +1,7 @@
 with
 
 source as (
-    select * from {{ source('booking', 'booking_events') }}
+    {{ committed_rows(source('booking', 'booking_events')) }}
 ),
 
 renamed as (
@@ -16,10 +16,7 @@ renamed as (
         specversion as spec_version,
         datacontenttype as data_content_type,
         data as data_json,
-        _batch_id as batch_id,
-        _source_file as source_file,
-        _source_line as source_line,
-        _loaded_at as loaded_at
+        {{ load_metadata() }}
     from source
 ),
 

@@ -1,8 +1,7 @@
 with
 
 source as (
-    select * from {{ source('booking', 'booking_events') }}
-    where event_type in ('payment.deposit.paid', 'payment.balance.paid')
+    {{ committed_rows(source('booking', 'booking_events')) }}
 ),
 
 renamed as (
@@ -29,8 +28,9 @@ renamed as (
             parseDateTime64BestEffortOrNull(JSONExtractString(data, 'captured_at'), 3, 'UTC'), event_time
         ) as captured_at,
         event_time as event_at,
-        _loaded_at as loaded_at
+        {{ load_metadata() }}
     from source
+    where event_type in ('payment.deposit.paid', 'payment.balance.paid')
 ),
 
 final as (

@@ -1,8 +1,7 @@
 with
 
 source as (
-    select * from {{ source('booking', 'booking_events') }}
-    where event_type = 'payment.refund.initiated'
+    {{ committed_rows(source('booking', 'booking_events')) }}
 ),
 
 renamed as (
@@ -15,8 +14,9 @@ renamed as (
         JSONExtractInt(data, 'amount_paise') as amount_paise,
         JSONExtractString(data, 'reason') as reason,
         event_time as initiated_at,
-        _loaded_at as loaded_at
+        {{ load_metadata() }}
     from source
+    where event_type = 'payment.refund.initiated'
 ),
 
 final as (

@@ -1,7 +1,7 @@
 with
 
 source as (
-    select * from {{ source('razorpay', 'razorpay_settlement_lines') }}
+    {{ committed_rows(source('razorpay', 'razorpay_settlement_lines')) }}
 ),
 
 renamed as (
@@ -37,9 +37,7 @@ renamed as (
         notes as notes_json,
         JSONExtractString(notes, 'booking_id') as notes_booking_id,
         JSONExtractString(notes, 'branch_id') as notes_branch_id,
-        _source_file as source_file,
-        _source_line as source_line,
-        _loaded_at as loaded_at
+        {{ load_metadata() }}
     from source
 ),
 

@@ -1,7 +1,7 @@
 with
 
 source as (
-    select * from {{ source('reference', 'reference_branches') }}
+    {{ committed_rows(source('reference', 'reference_branches')) }}
 ),
 
 renamed as (
@@ -11,9 +11,7 @@ renamed as (
         branch_name,
         city,
         state,
-        _source_file as source_file,
-        _source_line as source_line,
-        _loaded_at as loaded_at
+        {{ load_metadata() }}
     from source
 ),
 

@@ -1,7 +1,7 @@
 with
 
 source as (
-    select * from {{ source('reference', 'reference_doctors') }}
+    {{ committed_rows(source('reference', 'reference_doctors')) }}
 ),
 
 renamed as (
@@ -12,9 +12,7 @@ renamed as (
         doctor_name,
         specialty,
         consultation_fee_paise,
-        _source_file as source_file,
-        _source_line as source_line,
-        _loaded_at as loaded_at
+        {{ load_metadata() }}
     from source
 ),
 

@@ -1,7 +1,7 @@
 with
 
 source as (
-    select * from {{ source('reference', 'reference_gateway_contracts') }}
+    {{ committed_rows(source('reference', 'reference_gateway_contracts')) }}
 ),
 
 renamed as (
@@ -13,9 +13,7 @@ renamed as (
         gst_bps,
         settlement_days,
         refund_sla_days,
-        _source_file as source_file,
-        _source_line as source_line,
-        _loaded_at as loaded_at
+        {{ load_metadata() }}
     from source
 ),
 
