@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
-
-IST = timezone(timedelta(hours=5, minutes=30), "IST")
 
 
 class Clock(Protocol):

@@ -6,9 +6,9 @@ from contextlib import closing
 from datetime import date
 from pathlib import Path
 
+from core.atomic_files import AtomicFiles
 from core.warehouse import Warehouse
 from exports.as_of_date import latest_data_date
-from exports.atomic_files import AtomicFiles
 from exports.csv_table import CsvTable
 from exports.mart_reader import MartReader
 from exports.reconciliation_workbook import ReconciliationWorkbook

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from booking_harness import START, TENANT, Harness, payment_event, refund_event, slot
 
-from booking.clock import IST
+from core.time import IST
 
 TOMORROW = START.astimezone(IST).date() + timedelta(days=1)
 

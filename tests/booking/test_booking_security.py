@@ -22,7 +22,7 @@ from booking_harness import (
     slot,
 )
 
-from booking.clock import IST
+from core.time import IST
 
 TOMORROW = START.astimezone(IST).date() + timedelta(days=1)
 
