@@ -39,8 +39,8 @@ def write_finance_exports(
     with AtomicFiles() as files:
         csv_temp = files.temp_for(csv_path)
         xlsx_temp = files.temp_for(xlsx_path)
-        xlsx_scratch = files.scratch(xlsx_path, note="openpyxl.")
-        workbook = ReconciliationWorkbook(columns)
+        xlsx_scratch = files.scratch(xlsx_path, note="xlsxwriter.")
+        workbook = ReconciliationWorkbook(columns, work_dir=folder)
         try:
             with (
                 CsvTable(csv_temp, [c.name for c in columns]) as csv_table,
