@@ -63,12 +63,15 @@ class ReconciliationWorkbook:
         )
 
     def add_rows(self, rows: Iterable[Sequence[object]]) -> None:
-        summary, detail, exceptions = self.summary, self.detail, self.exceptions
-        for row in rows:
+        """One block of rows, in export order (rendered together, so keep blocks to thousands of rows)."""
+        block = rows if isinstance(rows, Sequence) else list(rows)
+        summary, exceptions = self.summary, []
+        for row in block:
             summary.add(row)
-            detail.append(row)
             if summary.status_of(row) != MATCHED:
                 exceptions.append(row)
+        self.detail.append_rows(block)
+        self.exceptions.append_rows(exceptions)
 
     def save(self, target: Path, *, scratch: Path, as_of: date | None, source: str) -> None:
         """Write the workbook to `target` via the scratch file `scratch`. The workbook is done after."""

@@ -12,14 +12,14 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from enum import IntEnum
 from typing import Any
 
 from xlsxwriter.utility import xl_col_to_name
 
-from core.money import paise_to_rupees
+from core.money import rupees_text
 from core.spreadsheet_text import FORMULA_TRIGGERS, spreadsheet_text
 from core.time import ist_wall_clock
 from exports.mart_columns import ColumnKind
@@ -29,6 +29,8 @@ EXCEL_EPOCH_DATE = EXCEL_EPOCH.date()
 # Text that needs more than copying: characters XML cannot hold, markup, and CR (which XML would read
 # back as LF unless it is a character reference).
 NEEDS_ESCAPING = re.compile(r"[\x00-\x08\x0b\x0c\x0d\x0e-\x1f&<>]")
+# A first character that makes text slow-path: a formula trigger or white space (kept with xml:space).
+SPECIAL_FIRST = frozenset(FORMULA_TRIGGERS) | frozenset(" \t\n\r\x0b\x0c")
 XML_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
 
 
@@ -60,8 +62,7 @@ def text_xml(text: str) -> str:
 
 
 def cell_xml(kind: ColumnKind, column: int) -> CellXml:
-    """How a value of `kind` in 0-based `column` becomes a cell (None: no cell). Called for every cell,
-    so each is one function with its checks inline."""
+    """How a value (not None) of `kind` in 0-based `column` becomes a cell ("" for empty text)."""
     ref = xl_col_to_name(column)
     quoted = f' s="{RowStyle.QUOTED_TEXT}"'
 
@@ -70,10 +71,10 @@ def cell_xml(kind: ColumnKind, column: int) -> CellXml:
             return other(value, row)
         if not value:
             return ""
-        style = quoted if value.startswith(FORMULA_TRIGGERS) else ""
-        if NEEDS_ESCAPING.search(value) or value[0].isspace() or value[-1].isspace():
+        if value[0] in SPECIAL_FIRST or value[-1].isspace() or NEEDS_ESCAPING.search(value):
+            style = quoted if value.startswith(FORMULA_TRIGGERS) else ""
             return f'<c r="{ref}{row}"{style} t="inlineStr">{text_xml(value)}</c>'
-        return f'<c r="{ref}{row}"{style} t="inlineStr"><is><t>{value}</t></is></c>'
+        return f'<c r="{ref}{row}" t="inlineStr"><is><t>{value}</t></is></c>'
 
     def other(value: Any, row: str) -> str:
         if isinstance(value, bool):
@@ -86,7 +87,7 @@ def cell_xml(kind: ColumnKind, column: int) -> CellXml:
         return f'<c r="{ref}{row}"><v>{value}</v></c>'
 
     def money(value: Any, row: str) -> str:
-        return f'<c r="{ref}{row}" s="{RowStyle.RUPEES}"><v>{paise_to_rupees(value)}</v></c>'
+        return f'<c r="{ref}{row}" s="{RowStyle.RUPEES}"><v>{rupees_text(value)}</v></c>'
 
     def timestamp(value: Any, row: str) -> str:
         serial = excel_serial(ist_wall_clock(value))
@@ -106,13 +107,77 @@ def cell_xml(kind: ColumnKind, column: int) -> CellXml:
     }[kind]
 
 
+ColumnXml = Callable[[Sequence[Any], Sequence[str]], list[str]]  # values, their row numbers -> cells
+
+
+def column_xml(kind: ColumnKind, column: int) -> ColumnXml:
+    """A block's worth of one column's cells at a time: the common cases (plain text, integers, money)
+    inline in one comprehension, the rest through `cell_xml`. Empty cells are ""."""
+    ref = xl_col_to_name(column)
+    cell = cell_xml(kind, column)
+
+    def text(values: Sequence[Any], rows: Sequence[str]) -> list[str]:
+        return [
+            f'<c r="{ref}{r}" t="inlineStr"><is><t>{v}</t></is></c>'
+            if v.__class__ is str
+            and v
+            and v[0] not in SPECIAL_FIRST
+            and not v[-1].isspace()
+            and not NEEDS_ESCAPING.search(v)
+            else ("" if v is None else cell(v, r))
+            for v, r in zip(values, rows, strict=True)
+        ]
+
+    def integer(values: Sequence[Any], rows: Sequence[str]) -> list[str]:
+        return [
+            "" if v is None else f'<c r="{ref}{r}"><v>{v}</v></c>' for v, r in zip(values, rows, strict=True)
+        ]
+
+    def money(values: Sequence[Any], rows: Sequence[str]) -> list[str]:
+        style = RowStyle.RUPEES.value
+        return [
+            "" if v is None else f'<c r="{ref}{r}" s="{style}"><v>{rupees_text(v)}</v></c>'
+            for v, r in zip(values, rows, strict=True)
+        ]
+
+    def calendar_date(values: Sequence[Any], rows: Sequence[str]) -> list[str]:
+        style = RowStyle.DATE.value
+        return [
+            f'<c r="{ref}{r}" s="{style}"><v>{(v - EXCEL_EPOCH_DATE).days}</v></c>'
+            if v.__class__ is date
+            else ("" if v is None else cell(v, r))
+            for v, r in zip(values, rows, strict=True)
+        ]
+
+    def other(values: Sequence[Any], rows: Sequence[str]) -> list[str]:
+        return ["" if v is None else cell(v, r) for v, r in zip(values, rows, strict=True)]
+
+    fast = {
+        ColumnKind.TEXT: text,
+        ColumnKind.INTEGER: integer,
+        ColumnKind.MONEY_PAISE: money,
+        ColumnKind.DATE: calendar_date,
+    }
+    return fast.get(kind, other)
+
+
 class RowRenderer:
-    """`<row>` elements for rows of values in the mart's column order (the header is row 1)."""
+    """`<row>` elements for rows of values in the mart's column order (the header is row 1).
+
+    A block of rows is rendered column by column (one comprehension per column, no call per cell),
+    then the cells are put together row by row."""
 
     def __init__(self, kinds: Sequence[ColumnKind]) -> None:
-        self._cells = [cell_xml(kind, i) for i, kind in enumerate(kinds)]
+        self._columns = [column_xml(kind, i) for i, kind in enumerate(kinds)]
 
-    def row(self, number: int, values: Sequence[object]) -> str:
-        r = str(number)
-        cells = "".join([cell(v, r) for cell, v in zip(self._cells, values, strict=True) if v is not None])
-        return f'<row r="{r}">{cells}</row>'
+    def rows(self, first: int, block: Sequence[Sequence[object]]) -> str:
+        """`block` as rows `first`, `first + 1`, ..."""
+        if not block:
+            return ""
+        numbers = [str(n) for n in range(first, first + len(block))]
+        columns = [
+            render(values, numbers)
+            for render, values in zip(self._columns, zip(*block, strict=True), strict=True)
+        ]
+        rows = zip(numbers, zip(*columns, strict=True), strict=True)
+        return "".join([f'<row r="{n}">{"".join(cells)}</row>' for n, cells in rows])

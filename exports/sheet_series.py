@@ -87,14 +87,19 @@ class SheetSeries:
         self._file = part.path.open("w", encoding="utf-8", buffering=WRITE_BUFFER)
         self.parts.append(part)
 
-    def append(self, values: Sequence[object]) -> None:
-        part = self.parts[-1]
-        if part.rows == self.rows_per_sheet:
-            self._new_part()
+    def append_rows(self, rows: Sequence[Sequence[object]]) -> None:
+        """Render `rows` onto the current sheet, continuing on a new one at the row limit."""
+        done = 0
+        while done < len(rows):
             part = self.parts[-1]
-        part.rows += 1
-        assert self._file is not None
-        self._file.write(self._renderer.row(part.rows + 1, values))
+            if part.rows == self.rows_per_sheet:
+                self._new_part()
+                part = self.parts[-1]
+            batch = rows[done : done + self.rows_per_sheet - part.rows]
+            assert self._file is not None
+            self._file.write(self._renderer.rows(part.rows + 2, batch))
+            part.rows += len(batch)
+            done += len(batch)
 
     def close(self) -> None:
         """Finish writing rows (idempotent)."""

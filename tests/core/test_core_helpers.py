@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from core.atomic_files import AtomicFiles
-from core.money import format_rupees, paise_to_rupees
+from core.money import format_rupees, paise_to_rupees, rupees_text
 from core.spreadsheet_text import looks_like_formula, spreadsheet_text
 from core.time import IST, as_utc, ist_wall_clock, to_ist
 
@@ -48,6 +48,13 @@ def test_paise_to_rupees_is_exact() -> None:
     assert paise_to_rupees(45010) == Decimal("450.10") and str(paise_to_rupees(45010)) == "450.10"
     assert str(paise_to_rupees(-12345)) == "-123.45"
     assert str(paise_to_rupees(0)) == "0.00"
+
+
+@pytest.mark.parametrize(
+    "paise", [0, 1, -1, 9, -9, 10, 99, -99, 100, -100, 45010, -2500, 100051900, -(10**15) - 7]
+)
+def test_rupees_text_is_the_exact_decimal(paise: int) -> None:
+    assert rupees_text(paise) == str(paise_to_rupees(paise))
 
 
 def test_spreadsheet_text() -> None:
