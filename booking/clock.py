@@ -6,6 +6,10 @@ import threading
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
+from core.time import IST
+
+__all__ = ["IST", "Clock", "ManualClock", "SystemClock", "rfc3339"]  # IST: core.time's, for old importers
+
 
 class Clock(Protocol):
     def now(self) -> datetime: ...

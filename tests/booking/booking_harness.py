@@ -17,12 +17,11 @@ import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from booking import webhooks
-from booking.clock import ManualClock
+from booking.clock import IST, ManualClock
 from booking.db import Database
 from booking.directory import Directory, load_directory
 from booking.models import OutboxEvent
 from booking.settings import BookingConfig, hash_api_key
-from core.time import IST
 
 TENANT = "tnt_arogya"
 OTHER = "tnt_sehat"

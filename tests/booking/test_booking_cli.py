@@ -15,8 +15,8 @@ import httpx
 from booking_harness import KEYS, START, TENANT, Harness, directory, slot
 from typer.testing import CliRunner
 
+from booking.clock import IST
 from booking.settings import hash_api_key
-from core.time import IST
 from mymedic.cli import app
 
 TOMORROW = START.astimezone(IST).date() + timedelta(days=1)

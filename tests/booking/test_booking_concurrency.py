@@ -11,9 +11,9 @@ import httpx
 from booking_harness import KEYS, START, TENANT, Harness, iso, new_key, serve_in_thread, slot
 from sqlalchemy import func, select
 
+from booking.clock import IST
 from booking.db import Database
 from booking.models import Booking, OutboxEvent
-from core.time import IST
 
 REQUESTS = 50
 WHEN = slot(START.astimezone(IST).date() + timedelta(days=1), "10:00")

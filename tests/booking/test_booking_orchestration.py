@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from booking_harness import OTHER, START, TENANT, Harness, slot
 
-from core.time import IST
+from booking.clock import IST
 
 TOMORROW = START.astimezone(IST).date() + timedelta(days=1)
 

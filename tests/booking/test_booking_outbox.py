@@ -12,9 +12,9 @@ import httpx
 from booking_harness import OTHER, START, Harness, StaffKeys, make_config, serve_in_thread, slot
 from fastapi import FastAPI, Request, Response
 
+from booking.clock import IST
 from booking.db import Database
 from booking.outbox import export_events, pending_count
-from core.time import IST
 
 TOMORROW = START.astimezone(IST).date() + timedelta(days=1)
 

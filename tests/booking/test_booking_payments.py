@@ -8,7 +8,7 @@ from pathlib import Path
 
 from booking_harness import START, TENANT, Harness, payment_event, refund_event, slot
 
-from core.time import IST
+from booking.clock import IST
 
 TOMORROW = START.astimezone(IST).date() + timedelta(days=1)
 

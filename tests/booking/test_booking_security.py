@@ -22,7 +22,7 @@ from booking_harness import (
     slot,
 )
 
-from core.time import IST
+from booking.clock import IST
 
 TOMORROW = START.astimezone(IST).date() + timedelta(days=1)
 

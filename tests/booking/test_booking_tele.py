@@ -7,7 +7,7 @@ from datetime import timedelta
 import jwt
 from booking_harness import START, TELE_APP_SECRET, Harness, iso, slot
 
-from core.time import IST
+from booking.clock import IST
 
 TOMORROW = START.astimezone(IST).date() + timedelta(days=1)
 
