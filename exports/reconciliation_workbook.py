@@ -67,8 +67,7 @@ class ReconciliationWorkbook:
         block = rows if isinstance(rows, Sequence) else list(rows)
         summary, exceptions = self.summary, []
         for row in block:
-            summary.add(row)
-            if summary.status_of(row) != MATCHED:
+            if summary.add(row) != MATCHED:
                 exceptions.append(row)
         self.detail.append_rows(block)
         self.exceptions.append_rows(exceptions)
