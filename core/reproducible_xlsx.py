@@ -2,8 +2,8 @@
 sheets of millions of rows.
 
 XlsxWriter (constant-memory mode) writes the workbook: styles, sheets with their headers, widths, panes
-and filters, and the small sheets whole. Writing a cell through XlsxWriter costs about 14 µs here, so
-a million rows of two dozen columns would take minutes; big sheets' rows are rendered as worksheet XML
+and filters, and the small sheets whole. Writing a cell through XlsxWriter costs about 17 µs here, so
+a million rows of two dozen columns take six minutes; big sheets' rows are rendered as worksheet XML
 elsewhere instead (`exports.sheet_rows`), a file per sheet, and spliced in by `repackage`, which also
 rewrites the package with fixed entry times, attributes, compression and order. The document's created
 and modified times are midnight of the data's as-of date, so nothing in the file depends on when it ran.
