@@ -6,7 +6,7 @@ folder; the sheets themselves (header, widths, panes, filter) are made when the 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
@@ -107,12 +107,14 @@ class SheetSeries:
             self._file.close()
             self._file = None
 
-    def add_sheets(self, add_sheet, header_format: Format) -> dict[str, SheetRows]:
+    def add_sheets(
+        self, add_sheet: Callable[[str], Worksheet], header_format: Format
+    ) -> dict[str, SheetRows]:
         """Make the series' sheets with `add_sheet(title) -> Worksheet`; returns each sheet's rows by title."""
         self.close()
         rows: dict[str, SheetRows] = {}
         for part in self.parts:
-            ws: Worksheet = add_sheet(part.title)
+            ws = add_sheet(part.title)
             for i, column in enumerate(self.columns):
                 ws.set_column_pixels(i, i, column_pixels(column.width))
                 ws.write_string(0, i, column.header, header_format)
