@@ -55,22 +55,22 @@ class ReconciliationWorkbook:
     ) -> None:
         self.summary = ReconciliationSummary(columns)
         self._folder = Path(tempfile.mkdtemp(prefix=".xlsx-rows.", dir=work_dir))
-        renderer = RowRenderer([c.kind for c in columns])
+        self._renderer = RowRenderer([c.kind for c in columns])
         sheet_columns = [sheet_column(c) for c in columns]
         self.detail, self.exceptions = (
-            SheetSeries(title, sheet_columns, renderer, self._folder, max_rows=max_rows_per_sheet)
+            SheetSeries(title, sheet_columns, self._folder, max_rows=max_rows_per_sheet)
             for title in (DETAIL_TITLE, EXCEPTIONS_TITLE)
         )
 
     def add_rows(self, rows: Iterable[Sequence[object]]) -> None:
         """One block of rows, in export order (rendered together, so keep blocks to thousands of rows)."""
         block = rows if isinstance(rows, Sequence) else list(rows)
-        summary, exceptions = self.summary, []
-        for row in block:
-            if summary.add(row) != MATCHED:
-                exceptions.append(row)
-        self.detail.append_rows(block)
-        self.exceptions.append_rows(exceptions)
+        bodies = self._renderer.bodies(block)
+        add = self.summary.add
+        self.detail.append_rows(bodies)
+        self.exceptions.append_rows(
+            [body for row, body in zip(block, bodies, strict=True) if add(row) != MATCHED]
+        )
 
     def save(self, target: Path, *, scratch: Path, as_of: date | None, source: str) -> None:
         """Write the workbook to `target` via the scratch file `scratch`. The workbook is done after."""

@@ -107,50 +107,48 @@ def cell_xml(kind: ColumnKind, column: int) -> CellXml:
     }[kind]
 
 
-ColumnXml = Callable[[Sequence[Any], Sequence[str]], list[str]]  # values, their row numbers -> cells
+ROW = "\x00"  # the row number in a rendered row body; XML cannot hold it, so no value contains it
+ColumnXml = Callable[[Sequence[Any]], list[str]]  # a column's values in a block -> their cells
 
 
 def column_xml(kind: ColumnKind, column: int) -> ColumnXml:
-    """A block's worth of one column's cells at a time: the common cases (plain text, integers, money)
-    inline in one comprehension, the rest through `cell_xml`. Empty cells are ""."""
+    """A block's worth of one column's cells at a time, row numbers left as `ROW`: the common cases
+    (plain text, integers, money, dates) inline in one comprehension, the rest through `cell_xml`.
+    Empty cells are ""."""
     ref = xl_col_to_name(column)
     cell = cell_xml(kind, column)
+    start = f'<c r="{ref}{ROW}"'
+    text_start, money_start = f'{start} t="inlineStr"><is><t>', f'{start} s="{RowStyle.RUPEES}"><v>'
+    date_start = f'{start} s="{RowStyle.DATE}"><v>'
 
-    def text(values: Sequence[Any], rows: Sequence[str]) -> list[str]:
+    def text(values: Sequence[Any]) -> list[str]:
         return [
-            f'<c r="{ref}{r}" t="inlineStr"><is><t>{v}</t></is></c>'
+            f"{text_start}{v}</t></is></c>"
             if v.__class__ is str
             and v
             and v[0] not in SPECIAL_FIRST
             and not v[-1].isspace()
             and not NEEDS_ESCAPING.search(v)
-            else ("" if v is None else cell(v, r))
-            for v, r in zip(values, rows, strict=True)
+            else ("" if v is None else cell(v, ROW))
+            for v in values
         ]
 
-    def integer(values: Sequence[Any], rows: Sequence[str]) -> list[str]:
-        return [
-            "" if v is None else f'<c r="{ref}{r}"><v>{v}</v></c>' for v, r in zip(values, rows, strict=True)
-        ]
+    def integer(values: Sequence[Any]) -> list[str]:
+        return ["" if v is None else f"{start}><v>{v}</v></c>" for v in values]
 
-    def money(values: Sequence[Any], rows: Sequence[str]) -> list[str]:
-        style = RowStyle.RUPEES.value
-        return [
-            "" if v is None else f'<c r="{ref}{r}" s="{style}"><v>{rupees_text(v)}</v></c>'
-            for v, r in zip(values, rows, strict=True)
-        ]
+    def money(values: Sequence[Any]) -> list[str]:
+        return ["" if v is None else f"{money_start}{rupees_text(v)}</v></c>" for v in values]
 
-    def calendar_date(values: Sequence[Any], rows: Sequence[str]) -> list[str]:
-        style = RowStyle.DATE.value
+    def calendar_date(values: Sequence[Any]) -> list[str]:
         return [
-            f'<c r="{ref}{r}" s="{style}"><v>{(v - EXCEL_EPOCH_DATE).days}</v></c>'
+            f"{date_start}{(v - EXCEL_EPOCH_DATE).days}</v></c>"
             if v.__class__ is date
-            else ("" if v is None else cell(v, r))
-            for v, r in zip(values, rows, strict=True)
+            else ("" if v is None else cell(v, ROW))
+            for v in values
         ]
 
-    def other(values: Sequence[Any], rows: Sequence[str]) -> list[str]:
-        return ["" if v is None else cell(v, r) for v, r in zip(values, rows, strict=True)]
+    def other(values: Sequence[Any]) -> list[str]:
+        return ["" if v is None else cell(v, ROW) for v in values]
 
     fast = {
         ColumnKind.TEXT: text,
@@ -164,20 +162,26 @@ def column_xml(kind: ColumnKind, column: int) -> ColumnXml:
 class RowRenderer:
     """`<row>` elements for rows of values in the mart's column order (the header is row 1).
 
-    A block of rows is rendered column by column (one comprehension per column, no call per cell),
-    then the cells are put together row by row."""
+    A block of rows is rendered column by column (one comprehension per column, no call per cell) into
+    row bodies whose row number is left open (`ROW`), so a row going to both Detail and Exceptions is
+    rendered once; `rows` numbers the bodies for one sheet."""
 
     def __init__(self, kinds: Sequence[ColumnKind]) -> None:
         self._columns = [column_xml(kind, i) for i, kind in enumerate(kinds)]
 
-    def rows(self, first: int, block: Sequence[Sequence[object]]) -> str:
-        """`block` as rows `first`, `first + 1`, ..."""
+    def bodies(self, block: Sequence[Sequence[object]]) -> list[str]:
+        """Each row's cells, row numbers open."""
         if not block:
-            return ""
-        numbers = [str(n) for n in range(first, first + len(block))]
+            return []
         columns = [
-            render(values, numbers)
-            for render, values in zip(self._columns, zip(*block, strict=True), strict=True)
+            render(values) for render, values in zip(self._columns, zip(*block, strict=True), strict=True)
         ]
-        rows = zip(numbers, zip(*columns, strict=True), strict=True)
-        return "".join([f'<row r="{n}">{"".join(cells)}</row>' for n, cells in rows])
+        return ["".join(cells) for cells in zip(*columns, strict=True)]
+
+    @staticmethod
+    def rows(first: int, bodies: Sequence[str]) -> str:
+        """`bodies` as rows `first`, `first + 1`, ..."""
+        numbers = [str(n) for n in range(first, first + len(bodies))]
+        return "".join(
+            [f'<row r="{n}">{body.replace(ROW, n)}</row>' for n, body in zip(numbers, bodies, strict=True)]
+        )

@@ -52,7 +52,6 @@ class SheetSeries:
         self,
         base: str,
         columns: Sequence[SheetColumn],
-        renderer: RowRenderer,
         folder: Path,
         *,
         max_rows: int = EXCEL_MAX_ROWS,
@@ -63,7 +62,6 @@ class SheetSeries:
         self.columns = list(columns)
         self.rows_per_sheet = max_rows - 1
         self.parts: list[SheetPart] = []
-        self._renderer = renderer
         self._folder = folder
         self._file: TextIO | None = None
         self._new_part()
@@ -87,8 +85,9 @@ class SheetSeries:
         self._file = part.path.open("w", encoding="utf-8", buffering=WRITE_BUFFER)
         self.parts.append(part)
 
-    def append_rows(self, rows: Sequence[Sequence[object]]) -> None:
-        """Render `rows` onto the current sheet, continuing on a new one at the row limit."""
+    def append_rows(self, rows: Sequence[str]) -> None:
+        """Rendered row bodies (`RowRenderer.bodies`) onto the current sheet, continuing on a new one at
+        the row limit."""
         done = 0
         while done < len(rows):
             part = self.parts[-1]
@@ -97,7 +96,7 @@ class SheetSeries:
                 part = self.parts[-1]
             batch = rows[done : done + self.rows_per_sheet - part.rows]
             assert self._file is not None
-            self._file.write(self._renderer.rows(part.rows + 2, batch))
+            self._file.write(RowRenderer.rows(part.rows + 2, batch))
             part.rows += len(batch)
             done += len(batch)
 

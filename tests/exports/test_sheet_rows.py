@@ -8,23 +8,23 @@ from decimal import Decimal
 import pytest
 
 from exports.mart_columns import ColumnKind
-from exports.sheet_rows import RowRenderer, cell_xml, column_xml
+from exports.sheet_rows import ROW, RowRenderer, cell_xml, column_xml
 
 
 def cell(kind: ColumnKind, value: object) -> str:
     """The cell both ways: alone, and in a block (where plain values take the fast path)."""
     alone = cell_xml(kind, 2)(value, "7")
-    assert column_xml(kind, 2)([value], ["7"]) == [alone]
+    assert column_xml(kind, 2)([value]) == [cell_xml(kind, 2)(value, ROW)]
     return alone
 
 
 def test_a_row_skips_empty_cells() -> None:
     renderer = RowRenderer([ColumnKind.TEXT, ColumnKind.MONEY_PAISE, ColumnKind.TEXT])
-    assert renderer.rows(2, [["a", None, ""], [None, 1, "=b"]]) == (
+    assert renderer.rows(2, renderer.bodies([["a", None, ""], [None, 1, "=b"]])) == (
         '<row r="2"><c r="A2" t="inlineStr"><is><t>a</t></is></c></row>'
         '<row r="3"><c r="B3" s="1"><v>0.01</v></c><c r="C3" s="4" t="inlineStr"><is><t>=b</t></is></c></row>'
     )
-    assert renderer.rows(2, []) == ""
+    assert renderer.bodies([]) == [] and renderer.rows(2, []) == ""
 
 
 @pytest.mark.parametrize(
