@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-IST = timezone(timedelta(hours=5, minutes=30), "IST")
+from core.time import IST
+
+__all__ = ["IST", "Clock", "ManualClock", "SystemClock", "rfc3339"]  # IST: core.time's, for old importers
 
 
 class Clock(Protocol):

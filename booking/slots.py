@@ -8,10 +8,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from booking.clock import IST
 from booking.errors import Unprocessable
 from booking.models import Booking, Doctor, DoctorSchedule
 from booking.settings import TenantConfig
+from core.time import IST
 
 
 @dataclass(frozen=True, slots=True)

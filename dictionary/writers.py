@@ -1,21 +1,20 @@
 """Write the dictionary: data_dictionary.md, data_dictionary.csv and data_dictionary.xlsx.
 
 The same dbt project and raw tables give the same Markdown and CSV bytes: rows are sorted, nothing
-carries a time. Each file is written beside its final path and renamed into place.
+carries a time. The files are written beside their final paths and renamed into place together.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import os
-from collections.abc import Callable
 from pathlib import Path
 
+from core.atomic_files import AtomicFiles
 from dictionary.catalog import Catalog
 from dictionary.markdown import render_markdown
 from dictionary.rows import COLUMN_HEADER, column_rows
-from dictionary.workbook import build_workbook, save_workbook
+from dictionary.workbook import write_workbook
 
 DEFAULT_OUT = Path(".mymedic/dictionary")
 MARKDOWN_NAME = "data_dictionary.md"
@@ -32,25 +31,14 @@ def render_csv(catalog: Catalog) -> str:
     return buffer.getvalue()
 
 
-def replace_atomically(path: Path, write: Callable[[Path], None]) -> None:
-    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        write(temp)
-        os.replace(temp, path)
-    finally:
-        temp.unlink(missing_ok=True)
-
-
 def write_dictionary(catalog: Catalog, out_dir: Path = DEFAULT_OUT) -> list[Path]:
     """Write the three files into `out_dir` (created if needed) and return their paths."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     markdown, table = out_dir / MARKDOWN_NAME, out_dir / CSV_NAME
     workbook_path = out_dir / XLSX_NAME
-    replace_atomically(
-        markdown, lambda p: p.write_text(render_markdown(catalog), encoding="utf-8", newline="")
-    )
-    replace_atomically(table, lambda p: p.write_text(render_csv(catalog), encoding="utf-8", newline=""))
-    workbook = build_workbook(catalog)
-    replace_atomically(workbook_path, lambda p: save_workbook(workbook, p))
+    with AtomicFiles() as files:
+        files.temp_for(markdown).write_text(render_markdown(catalog), encoding="utf-8", newline="")
+        files.temp_for(table).write_text(render_csv(catalog), encoding="utf-8", newline="")
+        write_workbook(catalog, files.temp_for(workbook_path))
     return [markdown, table, workbook_path]

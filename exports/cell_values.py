@@ -1,19 +1,10 @@
-"""How one stored value is written: as CSV text, and as the value of a spreadsheet cell."""
+"""How one stored value is written as CSV text."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
-from decimal import Decimal
-from zoneinfo import ZoneInfo
+from datetime import date, datetime
 
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
-IST = ZoneInfo("Asia/Kolkata")
-
-
-def as_utc(value: datetime) -> datetime:
-    """An aware UTC datetime; a naive one is taken to be UTC already (the reader asks for UTC)."""
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+from core.time import as_utc
 
 
 def iso_utc(value: datetime) -> str:
@@ -39,20 +30,3 @@ def csv_text(value: object) -> str:
     if isinstance(value, date):
         return value.isoformat()
     return str(value)
-
-
-def paise_to_rupees(paise: int) -> Decimal:
-    """Exact: 45010 -> Decimal('450.10'). No binary float is involved."""
-    return Decimal(paise).scaleb(-2)
-
-
-def ist_wall_clock(value: datetime) -> datetime:
-    """The instant as a naive IST datetime (Excel has no time zones; the column header says IST)."""
-    return as_utc(value).astimezone(IST).replace(tzinfo=None)
-
-
-def spreadsheet_text(value: str) -> str | None:
-    """Empty text is an empty cell; characters XML cannot hold become U+FFFD."""
-    if not value:
-        return None
-    return ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)

@@ -6,9 +6,9 @@ from contextlib import closing
 from datetime import date
 from pathlib import Path
 
+from core.atomic_files import AtomicFiles
 from core.warehouse import Warehouse
 from exports.as_of_date import latest_data_date
-from exports.atomic_files import AtomicFiles
 from exports.csv_table import CsvTable
 from exports.mart_reader import MartReader
 from exports.reconciliation_workbook import ReconciliationWorkbook
@@ -39,8 +39,8 @@ def write_finance_exports(
     with AtomicFiles() as files:
         csv_temp = files.temp_for(csv_path)
         xlsx_temp = files.temp_for(xlsx_path)
-        xlsx_scratch = files.scratch(xlsx_path, note="openpyxl.")
-        workbook = ReconciliationWorkbook(columns)
+        xlsx_scratch = files.scratch(xlsx_path, note="xlsxwriter.")
+        workbook = ReconciliationWorkbook(columns, work_dir=folder)
         try:
             with (
                 CsvTable(csv_temp, [c.name for c in columns]) as csv_table,

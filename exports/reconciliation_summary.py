@@ -57,16 +57,16 @@ class ReconciliationSummary:
         self.tenants: set[str] = set()
         self.by_branch_status: dict[tuple[str, str], Totals] = {}
 
-    def status_of(self, row: Sequence[object]) -> str:
-        return str(row[self._status] or "")
-
-    def add(self, row: Sequence[object]) -> None:
+    def add(self, row: Sequence[object]) -> str:
+        """Count `row` in; returns its status (called for every row, so kept lean)."""
         self.tenants.add(str(row[self._tenant] or ""))
-        key = (str(row[self._branch] or ""), self.status_of(row))
+        status = str(row[self._status] or "")
+        key = (str(row[self._branch] or ""), status)
         totals = self.by_branch_status.get(key)
         if totals is None:
             totals = self.by_branch_status[key] = Totals()
-        totals.add([cast(int | None, row[i]) for i in self._amounts])
+        totals.add(cast(list[int | None], [row[i] for i in self._amounts]))
+        return status
 
     def branch_status_rows(self) -> list[tuple[str, str, Totals]]:
         keys = sorted(self.by_branch_status, key=lambda k: (k[0], status_order(k[1])))

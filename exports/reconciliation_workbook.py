@@ -1,124 +1,103 @@
 """The finance workbook: Summary, Detail (every row) and Exceptions (every row not matched).
 
-Written in openpyxl's write-only mode, so rows go to disk as they stream in and a mart of millions of
-rows needs little memory. Summary is filled last, from totals added up while the rows went by.
+Detail and Exceptions rows are rendered to XML files as they stream in (`exports.sheet_series`), so a mart
+of millions of rows needs little memory and about a minute per million rows. Saving makes the workbook
+with XlsxWriter (Summary from totals added up while the rows went by, the other sheets' headers) and
+splices the rendered rows into it (`core.reproducible_xlsx`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
-from contextlib import suppress
-from datetime import date, datetime
+import shutil
+import tempfile
+from collections.abc import Iterable, Sequence
+from datetime import date
 from pathlib import Path
-from typing import cast
 
-from openpyxl.workbook import Workbook
-
-from core.reproducible_xlsx import save_reproducibly
-from exports.cell_values import ist_wall_clock, paise_to_rupees, spreadsheet_text
+from core.reproducible_xlsx import document_time, new_workbook, repackage
 from exports.mart_columns import PAISE_SUFFIX, ColumnKind, MartColumn
 from exports.reconciliation_summary import MATCHED, ReconciliationSummary
+from exports.sheet_rows import RowRenderer
 from exports.sheet_series import EXCEL_MAX_ROWS, SheetColumn, SheetSeries
-from exports.summary_sheet import (
-    RUPEE_FORMAT,
-    SUMMARY_TITLE,
-    prepare_summary_sheet,
-    workbook_title,
-    write_summary_sheet,
-)
+from exports.summary_sheet import SUMMARY_TITLE, workbook_title, write_summary_sheet
+from exports.workbook_styles import WorkbookStyles
 
 DETAIL_TITLE = "Detail"
 EXCEPTIONS_TITLE = "Exceptions"
-TIMESTAMP_FORMAT = "yyyy-mm-dd hh:mm:ss"
-DATE_FORMAT = "yyyy-mm-dd"
-
-CellValue = Callable[[object], object]
 
 
 def sheet_column(column: MartColumn) -> SheetColumn:
-    """Header, width and number format of a mart column on Detail and Exceptions."""
+    """Header and width of a mart column on Detail and Exceptions (the number format goes with its kind)."""
     name = column.name
     if column.kind is ColumnKind.MONEY_PAISE:
         header = f"{name.removesuffix(PAISE_SUFFIX)} (₹)"
-        return SheetColumn(header, max(len(header) + 2, 16), RUPEE_FORMAT)
+        return SheetColumn(header, max(len(header) + 2, 16))
     if column.kind is ColumnKind.TIMESTAMP:
         header = f"{name} (IST)"
-        return SheetColumn(header, max(len(header) + 2, 20), TIMESTAMP_FORMAT)
+        return SheetColumn(header, max(len(header) + 2, 20))
     if column.kind is ColumnKind.DATE:
-        return SheetColumn(name, max(len(name) + 2, 12), DATE_FORMAT)
+        return SheetColumn(name, max(len(name) + 2, 12))
     if column.kind is ColumnKind.INTEGER:
         return SheetColumn(name, max(len(name) + 2, 10))
     return SheetColumn(name, 60 if name.endswith("_reason") else max(len(name) + 2, 22))
 
 
-def cell_value(kind: ColumnKind) -> CellValue:
-    """How a stored value becomes a cell value (None stays an empty cell)."""
-
-    def money(value: object) -> object:
-        return None if value is None else paise_to_rupees(cast(int, value))
-
-    def timestamp(value: object) -> object:
-        return None if value is None else ist_wall_clock(cast(datetime, value))
-
-    def text(value: object) -> object:
-        return spreadsheet_text(value) if isinstance(value, str) else value
-
-    def unchanged(value: object) -> object:
-        return value
-
-    return {ColumnKind.MONEY_PAISE: money, ColumnKind.TIMESTAMP: timestamp, ColumnKind.TEXT: text}.get(
-        kind, unchanged
-    )
-
-
 class ReconciliationWorkbook:
-    def __init__(self, columns: Sequence[MartColumn], *, max_rows_per_sheet: int = EXCEL_MAX_ROWS) -> None:
+    """`add_rows` as they stream in, then `save` once; `discard` after a failure. Scratch files go to a
+    folder in `work_dir` (the system's temporary folder by default)."""
+
+    def __init__(
+        self,
+        columns: Sequence[MartColumn],
+        *,
+        max_rows_per_sheet: int = EXCEL_MAX_ROWS,
+        work_dir: Path | None = None,
+    ) -> None:
         self.summary = ReconciliationSummary(columns)
-        self.workbook = Workbook(write_only=True)
-        self.summary_sheet = self.workbook.create_sheet(SUMMARY_TITLE)
-        prepare_summary_sheet(self.summary_sheet)
+        self._folder = Path(tempfile.mkdtemp(prefix=".xlsx-rows.", dir=work_dir))
+        self._renderer = RowRenderer([c.kind for c in columns])
         sheet_columns = [sheet_column(c) for c in columns]
-        self.detail = SheetSeries(self.workbook, DETAIL_TITLE, sheet_columns, max_rows=max_rows_per_sheet)
-        self.exceptions = SheetSeries(
-            self.workbook, EXCEPTIONS_TITLE, sheet_columns, max_rows=max_rows_per_sheet
+        self.detail, self.exceptions = (
+            SheetSeries(title, sheet_columns, self._folder, max_rows=max_rows_per_sheet)
+            for title in (DETAIL_TITLE, EXCEPTIONS_TITLE)
         )
-        self._cell_values = [cell_value(c.kind) for c in columns]
 
     def add_rows(self, rows: Iterable[Sequence[object]]) -> None:
-        for row in rows:
-            self.summary.add(row)
-            values = [convert(value) for convert, value in zip(self._cell_values, row, strict=True)]
-            self.detail.append(values)
-            if self.summary.status_of(row) != MATCHED:
-                self.exceptions.append(values)
+        """One block of rows, in export order (rendered together, so keep blocks to thousands of rows)."""
+        block = rows if isinstance(rows, Sequence) else list(rows)
+        bodies = self._renderer.bodies(block)
+        add = self.summary.add
+        self.detail.append_rows(bodies)
+        self.exceptions.append_rows(
+            [body for row, body in zip(block, bodies, strict=True) if add(row) != MATCHED]
+        )
 
     def save(self, target: Path, *, scratch: Path, as_of: date | None, source: str) -> None:
-        """Fill Summary, put the sheets in order and save reproducibly. The workbook is done after."""
-        title = workbook_title(self.summary.tenants, as_of)
-        write_summary_sheet(
-            self.summary_sheet,
-            self.summary,
-            title=title,
-            source=source,
-            detail=self.detail,
-            exceptions=self.exceptions,
-        )
-        self.detail.finish()
-        self.exceptions.finish()
-        self._order_sheets([SUMMARY_TITLE, *self.detail.titles, *self.exceptions.titles])
-        save_reproducibly(self.workbook, target, scratch=scratch, title=title, as_of=as_of)
+        """Write the workbook to `target` via the scratch file `scratch`. The workbook is done after."""
+        try:
+            title = workbook_title(self.summary.tenants, as_of)
+            workbook = new_workbook(scratch, title=title, as_of=as_of, tmpdir=self._folder)
+            styles = WorkbookStyles.of(workbook)
+            write_summary_sheet(
+                workbook.add_worksheet(SUMMARY_TITLE),
+                styles,
+                self.summary,
+                title=title,
+                source=source,
+                detail=self.detail,
+                exceptions=self.exceptions,
+            )
+            rows = {
+                **self.detail.add_sheets(workbook.add_worksheet, styles.header),
+                **self.exceptions.add_sheets(workbook.add_worksheet, styles.header),
+            }
+            workbook.close()
+            repackage(scratch, target, timestamp=document_time(as_of), sheet_rows=rows)
+        finally:
+            self.discard()
 
     def discard(self) -> None:
-        """After a failure: end each sheet's row stream and remove its temporary file now, not at exit."""
-        for ws in self.workbook.worksheets:
-            with suppress(Exception):
-                if not ws.closed:
-                    ws.close()
-                writer = getattr(ws, "_writer", None)  # openpyxl's own temporary sheet file
-                if writer is not None:
-                    writer.cleanup()
-
-    def _order_sheets(self, titles: list[str]) -> None:
-        """A sheet split off Detail was created after Exceptions; move each sheet to its place."""
-        for position, title in enumerate(titles):
-            self.workbook.move_sheet(title, position - self.workbook.sheetnames.index(title))
+        """Close the row files and remove the scratch folder (after `save`, or after a failure)."""
+        self.detail.close()
+        self.exceptions.close()
+        shutil.rmtree(self._folder, ignore_errors=True)

@@ -1,105 +1,123 @@
-"""A write-only worksheet that continues on `Name (2)`, `Name (3)`, ... when Excel's row limit is reached."""
+"""Rows for a sheet that continues on `Name (2)`, `Name (3)`, ... when Excel's row limit is reached.
+
+The rows are rendered as they stream in (`exports.sheet_rows`) into a file per sheet in a scratch
+folder; the sheets themselves (header, widths, panes, filter) are made when the workbook is saved.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
 
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
-from openpyxl.workbook import Workbook
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+from xlsxwriter.format import Format
+from xlsxwriter.worksheet import Worksheet
+
+from core.reproducible_xlsx import SheetRows, column_pixels
+from exports.sheet_rows import RowRenderer
 
 EXCEL_MAX_ROWS = 1_048_576
-HEADER_FONT = Font(bold=True)
-HEADER_ALIGNMENT = Alignment(vertical="top", wrap_text=True)
+WRITE_BUFFER = 1 << 20
 
 
 @dataclass(frozen=True)
 class SheetColumn:
     header: str
     width: float
-    number_format: str | None = None  # None: the value is written unstyled
 
 
 def series_title(base: str, number: int) -> str:
     return base if number == 1 else f"{base} ({number})"
 
 
+@dataclass
+class SheetPart:
+    """One sheet of a series: its title, the file of its rendered rows and how many rows that holds."""
+
+    title: str
+    path: Path
+    rows: int = 0
+
+
 class SheetSeries:
     """Rows go to `base`, then to `base (2)` once `base` holds `max_rows` rows (header included).
 
-    Every sheet has the header row, frozen panes below it, an autofilter over the header and its rows,
-    and the column widths and number formats of `columns`. The first sheet exists from the start, so
-    an empty series is a header row.
+    Every sheet gets the header row, frozen panes below it, an autofilter over the header and its rows,
+    and the column widths of `columns`. The first sheet exists from the start, so an empty series is
+    a header row.
     """
 
     def __init__(
         self,
-        workbook: Workbook,
         base: str,
         columns: Sequence[SheetColumn],
+        folder: Path,
         *,
         max_rows: int = EXCEL_MAX_ROWS,
     ) -> None:
         if max_rows < 2:
             raise ValueError("a sheet must hold the header and at least one row")
-        self.workbook = workbook
         self.base = base
         self.columns = list(columns)
         self.rows_per_sheet = max_rows - 1
-        self.sheets: list[WriteOnlyWorksheet] = []
-        self.data_rows: list[int] = []
-        self._formats = [c.number_format for c in self.columns]
-        self._new_sheet()
+        self.parts: list[SheetPart] = []
+        self._folder = folder
+        self._file: TextIO | None = None
+        self._new_part()
 
     @property
     def titles(self) -> list[str]:
-        return [ws.title for ws in self.sheets]
+        return [part.title for part in self.parts]
+
+    @property
+    def sheets(self) -> list[SheetPart]:
+        return self.parts
 
     @property
     def total_rows(self) -> int:
-        return sum(self.data_rows)
+        return sum(part.rows for part in self.parts)
 
-    def _new_sheet(self) -> None:
-        ws = self.workbook.create_sheet(series_title(self.base, len(self.sheets) + 1))
-        for i, column in enumerate(self.columns, 1):
-            ws.column_dimensions[get_column_letter(i)].width = column.width
-        ws.freeze_panes = "A2"
-        header = []
-        for column in self.columns:
-            cell = WriteOnlyCell(ws, column.header)
-            cell.font = HEADER_FONT
-            cell.alignment = HEADER_ALIGNMENT
-            header.append(cell)
-        ws.append(header)
-        self.sheets.append(ws)
-        self.data_rows.append(0)
+    def _new_part(self) -> None:
+        self.close()
+        number = len(self.parts) + 1
+        part = SheetPart(series_title(self.base, number), self._folder / f"{self.base}.{number}.rows.xml")
+        self._file = part.path.open("w", encoding="utf-8", buffering=WRITE_BUFFER)
+        self.parts.append(part)
 
-    def append(self, values: Sequence[object]) -> None:
-        if self.data_rows[-1] == self.rows_per_sheet:
-            self._new_sheet()
-        ws = self.sheets[-1]
-        row: list[object] = []
-        for value, number_format in zip(values, self._formats, strict=True):
-            if value is None:
-                row.append(None)
-            elif isinstance(value, str) and value.startswith("="):
-                cell = WriteOnlyCell(ws, value)
-                cell.data_type = "s"  # text such as "=1+1" is data, never a formula
-                row.append(cell)
-            elif number_format is not None:
-                cell = WriteOnlyCell(ws, value)
-                cell.number_format = number_format
-                row.append(cell)
-            else:
-                row.append(value)
-        ws.append(row)
-        self.data_rows[-1] += 1
+    def append_rows(self, rows: Sequence[str]) -> None:
+        """Rendered row bodies (`RowRenderer.bodies`) onto the current sheet, continuing on a new one at
+        the row limit."""
+        done = 0
+        while done < len(rows):
+            part = self.parts[-1]
+            if part.rows == self.rows_per_sheet:
+                self._new_part()
+                part = self.parts[-1]
+            batch = rows[done : done + self.rows_per_sheet - part.rows]
+            assert self._file is not None
+            self._file.write(RowRenderer.rows(part.rows + 2, batch))
+            part.rows += len(batch)
+            done += len(batch)
 
-    def finish(self) -> None:
-        """Set each sheet's autofilter over its header and rows (call before saving)."""
-        last_column = get_column_letter(len(self.columns))
-        for ws, rows in zip(self.sheets, self.data_rows, strict=True):
-            ws.auto_filter.ref = f"A1:{last_column}{rows + 1}"
+    def close(self) -> None:
+        """Finish writing rows (idempotent)."""
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+    def add_sheets(
+        self, add_sheet: Callable[[str], Worksheet], header_format: Format
+    ) -> dict[str, SheetRows]:
+        """Make the series' sheets with `add_sheet(title) -> Worksheet`; returns each sheet's rows by title."""
+        self.close()
+        rows: dict[str, SheetRows] = {}
+        for part in self.parts:
+            ws = add_sheet(part.title)
+            for i, column in enumerate(self.columns):
+                ws.set_column_pixels(i, i, column_pixels(column.width))
+                ws.write_string(0, i, column.header, header_format)
+            ws.freeze_panes(1, 0)
+            ws.autofilter(0, 0, part.rows, len(self.columns) - 1)
+            rows[part.title] = SheetRows(part.path, last_row=part.rows + 1, last_column=len(self.columns))
+        return rows

@@ -2,44 +2,35 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+from xlsxwriter.format import Format
+from xlsxwriter.worksheet import Worksheet
 
-from exports.cell_values import paise_to_rupees
+from core.money import paise_to_rupees
+from core.reproducible_xlsx import column_pixels
 from exports.reconciliation_summary import SUMMED_AMOUNTS, ReconciliationSummary, Totals
-from exports.sheet_series import HEADER_FONT, SheetSeries
+from exports.sheet_series import SheetSeries
+from exports.workbook_styles import WorkbookStyles
 
 SUMMARY_TITLE = "Summary"
-RUPEE_FORMAT = '"₹"#,##0.00'
 CONFIDENTIALITY = (
     "Confidential financial data: payments, refunds and settlements with their payment, order, booking "
     "and settlement identifiers, which can be linked to patients. It holds no clinical data. "
     "Share only with the people who reconcile these payments."
 )
 HEADER_ROW = 7  # rows 1-5 say what the workbook is, row 6 is blank
-FREEZE_BELOW_HEADER = f"A{HEADER_ROW + 1}"
 HEADERS = ("Branch", "Status", "Count", *(f"{label} (₹)" for _, label in SUMMED_AMOUNTS))
 WIDTHS = (16, 22, 10, *(18 for _ in SUMMED_AMOUNTS))
 ALL_BRANCHES = "All branches"
 ALL_STATUSES = "All statuses"
-TITLE_FONT = Font(bold=True, size=14)
 
 
 def workbook_title(tenants: set[str], as_of: date | None) -> str:
     tenant = ", ".join(sorted(tenants)) if tenants else "no rows"
     when = as_of.isoformat() if as_of else "date not known"
     return f"Payment reconciliation — {tenant} — as of {when}"
-
-
-def prepare_summary_sheet(ws: WriteOnlyWorksheet) -> None:
-    """Widths and frozen panes; a write-only sheet takes them only before its first row."""
-    for i, width in enumerate(WIDTHS, 1):
-        ws.column_dimensions[get_column_letter(i)].width = width
-    ws.freeze_panes = FREEZE_BELOW_HEADER
 
 
 def sheet_note(series: SheetSeries, what: str) -> str:
@@ -53,7 +44,8 @@ def sheet_note(series: SheetSeries, what: str) -> str:
 
 
 def write_summary_sheet(
-    ws: WriteOnlyWorksheet,
+    ws: Worksheet,
+    styles: WorkbookStyles,
     summary: ReconciliationSummary,
     *,
     title: str,
@@ -61,47 +53,49 @@ def write_summary_sheet(
     detail: SheetSeries,
     exceptions: SheetSeries,
 ) -> None:
-    ws.append([styled(ws, title, TITLE_FONT)])
-    ws.append([CONFIDENTIALITY])
-    ws.append(
-        [
-            f"Source: {source}. Amounts in rupees (₹) from integer paise; counts are rows; "
-            "timestamps in IST (Asia/Kolkata)."
-        ]
-    )
-    ws.append([sheet_note(detail, "every row of the reconciliation")])
-    ws.append([sheet_note(exceptions, "every row whose status is not matched, with its reason and aging")])
-    ws.append([])
-    ws.append([styled(ws, header, HEADER_FONT) for header in HEADERS])
+    for i, width in enumerate(WIDTHS):
+        ws.set_column_pixels(i, i, column_pixels(width))
+    ws.freeze_panes(HEADER_ROW, 0)
+    ws.write_string(0, 0, title, styles.title)
+    notes = [
+        CONFIDENTIALITY,
+        f"Source: {source}. Amounts in rupees (₹) from integer paise; counts are rows; "
+        "timestamps in IST (Asia/Kolkata).",
+        sheet_note(detail, "every row of the reconciliation"),
+        sheet_note(exceptions, "every row whose status is not matched, with its reason and aging"),
+    ]
+    for row, note in enumerate(notes, 1):
+        ws.write_string(row, 0, note)
+    header = HEADER_ROW - 1  # 0-based from here on
+    for column, text in enumerate(HEADERS):
+        ws.write_string(header, column, text, styles.bold)
 
     branch_rows = summary.branch_status_rows()
-    for branch, status, totals in branch_rows:
-        ws.append(totals_row(ws, branch, status, totals))
-    ws.auto_filter.ref = f"A{HEADER_ROW}:{get_column_letter(len(HEADERS))}{HEADER_ROW + len(branch_rows)}"
+    for row, (branch, status, totals) in enumerate(branch_rows, header + 1):
+        write_totals(ws, row, styles, [branch, status], totals)
+    ws.autofilter(header, 0, header + len(branch_rows), len(HEADERS) - 1)
 
-    ws.append([])
-    for status, totals in summary.by_status():
-        ws.append(totals_row(ws, ALL_BRANCHES, status, totals))
-    ws.append(totals_row(ws, ALL_BRANCHES, ALL_STATUSES, summary.grand_total(), font=HEADER_FONT))
-
-
-def styled(
-    ws: WriteOnlyWorksheet, value: object, font: Font | None = None, number_format: str | None = None
-) -> WriteOnlyCell:
-    cell = WriteOnlyCell(ws, value)
-    if font is not None:
-        cell.font = font
-    if number_format is not None:
-        cell.number_format = number_format
-    return cell
+    lines = [([ALL_BRANCHES, status], totals, False) for status, totals in summary.by_status()]
+    lines.append(([ALL_BRANCHES, ALL_STATUSES], summary.grand_total(), True))
+    first = header + len(branch_rows) + 2  # after a blank row: totals by status, then the grand total
+    for row, (labels, totals, bold) in enumerate(lines, first):
+        write_totals(ws, row, styles, labels, totals, bold=bold)
 
 
-def totals_row(
-    ws: WriteOnlyWorksheet, branch: str, status: str, totals: Totals, *, font: Font | None = None
-) -> list[WriteOnlyCell]:
-    return [
-        styled(ws, branch, font),
-        styled(ws, status, font),
-        styled(ws, totals.count, font),
-        *(styled(ws, paise_to_rupees(paise), font, RUPEE_FORMAT) for paise in totals.amounts_paise),
-    ]
+def write_totals(
+    ws: Worksheet,
+    row: int,
+    styles: WorkbookStyles,
+    labels: Sequence[str],
+    totals: Totals,
+    *,
+    bold: bool = False,
+) -> None:
+    """`labels` (branch, status), the count, then each summed amount in rupees."""
+    plain: Format | None = styles.bold if bold else None
+    for column, label in enumerate(labels):
+        ws.write_string(row, column, label, styles.text(label, plain))
+    ws.write_number(row, len(labels), totals.count, plain)
+    money = styles.bold_rupees if bold else styles.rupees
+    for column, paise in enumerate(totals.amounts_paise, len(labels) + 1):
+        ws.write_number(row, column, paise_to_rupees(paise), money)

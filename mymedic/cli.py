@@ -20,6 +20,7 @@ from rich.progress import (
 from rich.table import Table
 
 from booking.cli import booking_app
+from core.money import format_rupees
 from core.settings import DEFAULT_EXPORTS, WAREHOUSE_ENV, parse_warehouse_url
 
 app = typer.Typer(
@@ -45,10 +46,7 @@ def _progress() -> Progress:
 
 
 def rupees(paise: int | None) -> str:
-    if paise is None:
-        return ""
-    sign, paise = ("-" if paise < 0 else ""), abs(paise)
-    return f"{sign}₹{paise // 100:,}.{paise % 100:02d}"
+    return "" if paise is None else format_rupees(paise)
 
 
 @app.command()

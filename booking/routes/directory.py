@@ -9,12 +9,12 @@ from fastapi import APIRouter, Path, Query
 from sqlalchemy import select
 
 from booking.bookings import get_doctor
-from booking.clock import IST
 from booking.deps import ERRORS, Caller, Service
 from booking.errors import Forbidden, NotFound, Unprocessable
 from booking.models import Branch, Doctor
 from booking.schemas import ID_PATTERN, TEXT_PATTERN, BranchOut, DoctorOut, PriceOut, SlotOut, VisitType
 from booking.slots import free_slots
+from core.time import IST
 
 router = APIRouter(prefix="/v1", tags=["portal"], responses=ERRORS)
 IdPath = Annotated[str, Path(pattern=ID_PATTERN)]

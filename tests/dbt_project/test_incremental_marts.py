@@ -22,7 +22,7 @@ from dbt_runner import dbt_failure, run_dbt, run_results
 from core.settings import WarehouseSettings, warehouse_settings
 from core.warehouse import Warehouse, open_warehouse
 from ingestion.data_dir import load_data_dir
-from ingestion.tables import BOOKING_EVENTS
+from ingestion.feeds.booking_events.spec import EVENTS as BOOKING_EVENTS
 from sampledata import write_sample
 
 pytestmark = pytest.mark.slow

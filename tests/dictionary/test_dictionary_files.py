@@ -12,14 +12,14 @@ from zipfile import ZipFile
 
 import pytest
 from dictionary_project import manifest_models
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 from typer.testing import CliRunner
 
 from core.settings import DBT_PROJECT_DIR
 from dictionary.catalog import RAW, Catalog, build_catalog
 from dictionary.manifest import ensure_manifest
 from dictionary.rows import COLUMN_HEADER, MODEL_HEADER
-from dictionary.workbook import fill_sheet, save_workbook
+from dictionary.workbook import save_workbook
 from dictionary.writers import CSV_NAME, MARKDOWN_NAME, XLSX_NAME, write_dictionary
 from ingestion.tables import RAW_TABLES
 from mymedic.cli import app
@@ -98,11 +98,12 @@ def test_workbook_has_filtered_columns_and_models_sheets(first: Path, catalog: C
 
 
 def test_workbook_text_that_looks_like_a_formula_stays_text(tmp_path: Path) -> None:
-    workbook = Workbook()
-    fill_sheet(workbook.active, ("column", "description"), [("net", "= credit - debit, paise")])
-    save_workbook(workbook, tmp_path / "x.xlsx")
+    save_workbook(
+        tmp_path / "x.xlsx", [("Columns", ("column", "description"), [("net", "= credit - debit, paise")])]
+    )
     cell = load_workbook(tmp_path / "x.xlsx").active["B2"]
     assert (cell.value, cell.data_type) == ("= credit - debit, paise", "s")
+    assert cell.quotePrefix
 
 
 def test_the_command_writes_the_three_files(tmp_path: Path) -> None:

@@ -242,6 +242,9 @@ def test_text_that_looks_like_a_formula_stays_text(export_dir: Path, workbook) -
         assert not any(b"<f>" in z.read(n) for n in sheets)
     reasons = [r["exception_reason"] for r in sheet_dicts(workbook["Exceptions"])]
     assert "=bank credit 1,000.00 differs from settlement net 996.42" in reasons
+    # and editing the cell in Excel keeps it text: the quote prefix, as if typed with a leading '
+    cells = [c for row in workbook["Detail"].iter_rows() for c in row if str(c.value).startswith("=")]
+    assert cells and all(c.data_type == "s" and c.quotePrefix for c in cells)
 
 
 # --- reproducible ------------------------------------------------------------------------------------
