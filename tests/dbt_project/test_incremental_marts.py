@@ -21,7 +21,8 @@ from dbt_runner import dbt_failure, run_dbt, run_results
 
 from core.settings import WarehouseSettings, warehouse_settings
 from core.warehouse import Warehouse, open_warehouse
-from ingestion.data_dir import load_data_dir
+from ingestion.data_dir import load_feed
+from ingestion.feeds import FEEDS
 from ingestion.feeds.booking_events.spec import EVENTS as BOOKING_EVENTS
 from sampledata import write_sample
 
@@ -54,7 +55,8 @@ def stage(full: Path, out: Path, last_day: date) -> Path:
 
 def load(settings: WarehouseSettings, data_dir: Path) -> None:
     with open_warehouse(settings) as warehouse:  # closed before dbt opens the directory
-        load_data_dir(warehouse, data_dir)
+        for feed in FEEDS:
+            load_feed(warehouse, data_dir, feed)
 
 
 def build(settings: WarehouseSettings, work_dir: Path) -> None:
