@@ -12,6 +12,7 @@ for chDB and a server) and everything after that is SQL. Python never touches a 
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from ingestion.sql_checks import lit
 # Every field of a CSV line is one match, each preceded by the delimiter (prepended to the line): a quoted
 # field ("" escapes a quote) or an unquoted one without quotes. When the matches don't cover the whole
 # line, its quoting is broken.
+EMPTY = "''"  # SQL for an empty string
 CSV_FIELD_RE = r',("(?:[^"]|"")*"|[^,"]*)'
 
 
@@ -65,11 +67,28 @@ def _unquoted(expr: str) -> str:
     return f"if(startsWith({expr}, '\"'), replaceAll(substring({expr}, 2, length({expr}) - 2), '\"\"', '\"'), {expr})"
 
 
-def csv_fields_sql(lines: str, header_line: int, header: list[str], columns: Sequence[str]) -> str:
+def csv_first_row(path: Path, header_line: int) -> list[str]:
+    """The fields of the first non-blank line after the header (to tell formats with one header apart)."""
+    with path.open("rb") as fh:
+        for number, raw in enumerate(fh, start=1):
+            text = raw.decode("utf-8", errors="replace").strip()
+            if number > header_line and text:
+                return next(csv.reader([text]), [])
+    return []
+
+
+def csv_fields_sql(
+    lines: str, header_line: int, header: list[str], columns: Sequence[str | tuple[str, str]]
+) -> str:
     """The data rows of a CSV file: `_source_line, _raw_line, _byte_offset, _byte_length, _problem` and one
-    String column per name in `columns` (picked by the header's names, unquoted, not yet trimmed)."""
+    String column per entry of `columns` (unquoted, not yet trimmed): a header name, or (output name,
+    header name) where a header name the file lacks gives ''."""
     width = len(header)
-    picked = ",\n    ".join(f"{_unquoted(f'_f[{header.index(c) + 1}]')} as `{c}`" for c in columns)
+    pairs = [(c, c) if isinstance(c, str) else c for c in columns]
+    picked = ",\n    ".join(
+        f"{_unquoted(f'_f[{header.index(source) + 1}]') if source in header else EMPTY} as `{name}`"
+        for name, source in pairs
+    )
     return f"""(
   select _source_line, _raw_line, _byte_offset, _byte_length,
     multiIf(

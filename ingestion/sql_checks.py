@@ -102,3 +102,91 @@ def flag_value(expr: str) -> str:
 
 def required_text(column: str, expr: str) -> tuple[str, str]:
     return (f"{expr} = ''", lit(f"column '{column}' is empty but required"))
+
+
+RUPEES_RE = r"^\d+(\.\d{1,2})?$"
+IST_LOCAL_RES = (
+    (r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}$", "%Y-%m-%d %H:%i:%s"),
+    (r"^\d{2}/\d{2}/\d{4} \d{2}:\d{2}:\d{2}$", "%d/%m/%Y %H:%i:%s"),
+)
+
+
+def amount_checks(column: str, expr: str, unit: str, *, required: bool = True) -> list[tuple[str, str]]:
+    """An amount as a format writes it: paise (a whole number) or rupees (at most two decimals)."""
+    if unit == "paise":
+        return paise_checks(column, expr, required=required)
+    checks = []
+    if required:
+        checks.append((f"{expr} = ''", lit(f"column '{column}' is empty; expected an amount in rupees")))
+    checks += [
+        (
+            f"{expr} != '' and not match({expr}, {lit(RUPEES_RE)})",
+            f"concat({lit(f'column {column!r} has ')}, {shown(expr)}, "
+            "', not an amount in rupees with at most two decimals (e.g. 294.69)')",
+        ),
+        (
+            f"match({expr}, {lit(RUPEES_RE)}) and ifNull(toDecimal128OrNull({expr}, 2) * 100 > {MAX_PAISE}, 1)",
+            f"concat({lit(f'column {column!r} has ')}, {shown(expr)}, ', outside ±10^15 paise')",
+        ),
+    ]
+    return checks
+
+
+def amount_value(expr: str, unit: str) -> str:
+    """Paise from an amount the checks accepted."""
+    if unit == "paise":
+        return paise_value(expr)
+    return f"if({expr} = '', toInt64(0), toInt64(toDecimal128OrZero({expr}, 2) * 100))"
+
+
+def _ist_local(expr: str) -> str:
+    """An IST wall-clock time (as a dashboard shows it) as a UTC DateTime, NULL when not a real time."""
+    branches = ", ".join(
+        f"match({expr}, {lit(pattern)}), parseDateTimeOrNull(replaceOne({expr}, 'T', ' '), {lit(fmt)}, 'Asia/Kolkata')"
+        for pattern, fmt in IST_LOCAL_RES
+    )
+    return f"toTimeZone(multiIf({branches}, NULL), 'UTC')"
+
+
+def _iso8601(expr: str) -> str:
+    day = f"substring({expr}, 1, 10)"
+    return (
+        f"if(match({expr}, {lit(RFC3339_RE)}) and toString(toDateOrNull({day})) = {day}, "
+        f"toDateTime(parseDateTime64BestEffortOrNull({expr}, 0, 'UTC'), 'UTC'), NULL)"
+    )
+
+
+TIME_FORMAT_WORDS = {
+    "epoch_seconds": "a time in epoch seconds",
+    "ist_local": "an IST time as YYYY-MM-DD HH:MM:SS or DD/MM/YYYY HH:MM:SS",
+    "iso8601": "an ISO 8601 time with its zone, e.g. 2026-10-01T10:00:00+05:30",
+}
+
+
+def time_checks(
+    column: str, expr: str, time_format: str, *, required_when: str = "1"
+) -> list[tuple[str, str]]:
+    if time_format == "epoch_seconds":
+        return epoch_checks(column, expr, required_when=required_when)
+    parsed = _ist_local(expr) if time_format == "ist_local" else _iso8601(expr)
+    words = TIME_FORMAT_WORDS[time_format]
+    return [
+        (f"{expr} = '' and ({required_when})", lit(f"column '{column}' is empty; expected {words}")),
+        (
+            f"{expr} != '' and {parsed} is null",
+            f"concat({lit(f'column {column!r} has ')}, {shown(expr)}, {lit(f', not {words}')})",
+        ),
+        (
+            f"{expr} != '' and toUnixTimestamp(ifNull({parsed}, toDateTime(0, 'UTC'))) "
+            f"not between {EPOCH_MIN} and {EPOCH_MAX}",
+            f"concat({lit(f'column {column!r} has ')}, {shown(expr)}, ', outside 2000..2100')",
+        ),
+    ]
+
+
+def time_value(expr: str, time_format: str, *, nullable: bool) -> str:
+    if time_format == "epoch_seconds":
+        return epoch_value(expr, nullable=nullable)
+    parsed = _ist_local(expr) if time_format == "ist_local" else _iso8601(expr)
+    value = f"ifNull({parsed}, toDateTime(0, 'UTC'))"
+    return f"if({expr} = '', NULL, {value})" if nullable else value

@@ -48,3 +48,11 @@ def rfc3339_ms(epoch_ms: int) -> str:
     hours, secs = divmod(secs, 3600)
     minutes, secs = divmod(secs, 60)
     return f"{prefix}T{hours:02d}:{minutes:02d}:{secs:02d}.{millis:03d}Z"
+
+
+def ist_text(epoch_s: int) -> str:
+    """`YYYY-MM-DD HH:MM:SS` on the IST wall clock (as the Razorpay Dashboard shows times)."""
+    local = epoch_s + IST_OFFSET_S
+    day, seconds = divmod(local, DAY_S)
+    hours, rest = divmod(seconds, 3600)
+    return f"{iso_day(day + EPOCH_ORDINAL)} {hours:02d}:{rest // 60:02d}:{rest % 60:02d}"

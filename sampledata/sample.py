@@ -31,7 +31,14 @@ from .model import (
 )
 from .money import apply_bps, rupees
 from .reference import BRANCHES_FILE, CONTRACT_FILE, DOCTORS_FILE, write_reference
-from .settlements import Orphan, Settlement, SettlementBuilder, SettlementFile, contract_fee
+from .settlements import (
+    SETTLEMENT_PROFILES,
+    Orphan,
+    Settlement,
+    SettlementBuilder,
+    SettlementFile,
+    contract_fee,
+)
 
 EVENTS_DIR = "events"
 SETTLEMENTS_DIR = "settlements/razorpay"
@@ -50,12 +57,16 @@ def write_sample(
     start: date = date(2026, 10, 1),
     bookings_per_branch_day: int = 20,
     progress: Callable[[int, int], None] | None = None,
+    settlement_profile: str = "recon_csv",
 ) -> dict:
     """Write a sample data directory for one clinic chain and its ground truth; return a summary.
 
     Deterministic: the same arguments give byte-identical files. `progress(done_days, days)` is called
-    after each simulated day.
+    after each simulated day. `settlement_profile` is the format of the Razorpay settlement files (see
+    `SettlementFile`), or `mixed`: each day's file in the next format in turn.
     """
+    if settlement_profile not in (*SETTLEMENT_PROFILES, "mixed"):
+        raise ValueError(f"settlement_profile must be one of {', '.join(SETTLEMENT_PROFILES)} or mixed")
     if branches < 1:
         raise ValueError("branches must be >= 1")
     if days < 1:
@@ -65,7 +76,7 @@ def write_sample(
     out = Path(out)
     _remove_previous_output(out)
     out.mkdir(parents=True, exist_ok=True)
-    run = _SampleRun(out, seed, branches, days, start, bookings_per_branch_day)
+    run = _SampleRun(out, seed, branches, days, start, bookings_per_branch_day, settlement_profile)
     try:
         for i, day in enumerate(range(run.first_day, run.last_day + 1)):
             run.simulate_day(day)
@@ -83,6 +94,7 @@ def _remove_previous_output(out: Path) -> None:
     patterns = [
         (EVENTS_DIR, "*.ndjson"),
         (SETTLEMENTS_DIR, "*.csv"),
+        (SETTLEMENTS_DIR, "*.json"),
         (BANK_DIR, "statement_*.csv"),
         (REFERENCE_DIR, BRANCHES_FILE),
         (REFERENCE_DIR, DOCTORS_FILE),
@@ -107,8 +119,18 @@ def _mark_duplicates(payments: list[Payment]) -> None:
 
 
 class _SampleRun:
-    def __init__(self, out: Path, seed: int, n_branches: int, days: int, start: date, volume: int) -> None:
+    def __init__(
+        self,
+        out: Path,
+        seed: int,
+        n_branches: int,
+        days: int,
+        start: date,
+        volume: int,
+        settlement_profile: str = "recon_csv",
+    ) -> None:
         self.out = out
+        self.settlement_profile = settlement_profile
         self.seed = seed
         self.days = days
         self.start = start
@@ -175,6 +197,11 @@ class _SampleRun:
             self.truth.watch[entity_id] = anomaly.expected_status
 
     # -- settlements and bank ------------------------------------------------------------------
+    def _settlement_profile(self, day: int) -> str:
+        if self.settlement_profile != "mixed":
+            return self.settlement_profile
+        return SETTLEMENT_PROFILES[day % len(SETTLEMENT_PROFILES)]
+
     def settle_day(self, day: int) -> None:
         rng = self.rng
         bank_entries: list[BankEntry] = overheads(rng, day, len(self.chain.branches), self.volume)
@@ -199,7 +226,9 @@ class _SampleRun:
                     continue
                 s = self.builder.build(day, branch, payments, refunds, orphans, overrides)
                 if file is None:
-                    file = SettlementFile(self.out / SETTLEMENTS_DIR / f"{iso_day(day)}.csv")
+                    file = SettlementFile(
+                        self.out / SETTLEMENTS_DIR / f"{iso_day(day)}.csv", self._settlement_profile(day)
+                    )
                     self.settlement_files += 1
                 file.write(s)
                 self.settlements += 1

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ingestion.feeds.razorpay_settlements.spec import SPEC as SETTLEMENTS_SPEC
 
-from .clock import ist_midnight_s
+from .clock import ist_midnight_s, ist_text
 from .model import CURRENCY, GST_BPS, MDR_BPS, Branch, IdFactory, Payment, Refund
 from .money import apply_bps, floor_bps
 
@@ -157,20 +157,98 @@ class SettlementBuilder:
             row[22], row[23], row[24] = p.card
 
 
-class SettlementFile:
-    """One CSV per settlement day holding every branch's settlement of that day."""
+SETTLEMENT_PROFILES = ("recon_csv", "dashboard_csv", "api_json")
+# A Razorpay Dashboard download lacks posted_at and credit_type and adds these (ignored by the loader).
+DASHBOARD_DROPS = ("posted_at", "credit_type")
+DASHBOARD_ADDS = {"payment_id": "arn", "method": "upi_flow", "dispute_id": "additional_utr"}
+AMOUNTS = ("debit", "credit", "amount", "fee", "tax")
+TIMES = ("created_at", "settled_at", "posted_at")
+FLAGS = ("on_hold", "settled")
 
-    def __init__(self, path: Path) -> None:
+
+def _rupees(paise: object) -> str:
+    value = int(str(paise))
+    return f"{value // 100}.{value % 100:02d}"
+
+
+def _ist_text(epoch_s: object) -> str:
+    return "" if epoch_s in ("", None) else ist_text(int(str(epoch_s)))
+
+
+class SettlementFile:
+    """One file per settlement day holding every branch's settlement of that day, in one of the formats
+    Razorpay delivers (ingestion/feeds/razorpay_settlements/profiles.py):
+    - `recon_csv`: the recon API's items as CSV (paise, epoch seconds);
+    - `dashboard_csv`: the Dashboard's download (rupees, IST date-times, no posted_at/credit_type, three
+      extra columns, and a `type=settlement` summary row per settlement);
+    - `api_json`: the recon API's JSON collection (numbers, booleans, null for absent values, notes as an
+      object)."""
+
+    def __init__(self, path: Path, profile: str = "recon_csv") -> None:
+        if profile not in SETTLEMENT_PROFILES:
+            raise ValueError(f"unknown settlement profile {profile!r}; expected one of {SETTLEMENT_PROFILES}")
         path.parent.mkdir(parents=True, exist_ok=True)
-        self.path = path
-        self._fh = path.open("w", newline="", encoding="utf-8")
-        self._writer = csv.writer(self._fh, lineterminator="\n")
-        self._writer.writerow(HEADER)
+        self.profile = profile
+        self.path = path.with_suffix(".json") if profile == "api_json" else path
         self.lines = 0
+        self._items: list[dict[str, object]] = []
+        if profile != "api_json":
+            self._fh = self.path.open("w", newline="", encoding="utf-8")
+            self._writer = csv.writer(self._fh, lineterminator="\n")
+            self._writer.writerow(self._dashboard_header() if profile == "dashboard_csv" else HEADER)
+
+    @staticmethod
+    def _dashboard_header() -> list[str]:
+        header: list[str] = []
+        for name in HEADER:
+            if name not in DASHBOARD_DROPS:
+                header.append(name)
+            if name in DASHBOARD_ADDS:
+                header.append(DASHBOARD_ADDS[name])
+        return header
 
     def write(self, settlement: Settlement) -> None:
-        self._writer.writerows(settlement.rows)
-        self.lines += len(settlement.rows)
+        rows = [dict(zip(HEADER, row, strict=True)) for row in settlement.rows]
+        if self.profile == "recon_csv":
+            self._writer.writerows(settlement.rows)
+        elif self.profile == "dashboard_csv":
+            for row in [*rows, self._summary(settlement)]:
+                shown = {
+                    k: _rupees(v) if k in AMOUNTS else _ist_text(v) if k in TIMES else v
+                    for k, v in row.items()
+                }
+                self._writer.writerow([shown.get(name, "") for name in self._dashboard_header()])
+        else:
+            self._items += [self._item(row) for row in rows]
+        self.lines += len(settlement.rows) + (self.profile == "dashboard_csv")
+
+    @staticmethod
+    def _summary(s: Settlement) -> dict[str, object]:
+        """The Dashboard's summary row of a whole settlement (not a line of money)."""
+        return {
+            "entity_id": s.settlement_id, "type": "settlement", "debit": max(-s.net, 0),
+            "credit": max(s.net, 0), "amount": abs(s.net), "currency": CURRENCY, "fee": 0, "tax": 0,
+            "on_hold": 0, "settled": 1, "created_at": s.settled_at, "settled_at": s.settled_at,
+            "settlement_id": s.settlement_id, "description": "settlement", "settlement_utr": s.utr,
+        }  # fmt: skip
+
+    @staticmethod
+    def _item(row: dict[str, object]) -> dict[str, object]:
+        item: dict[str, object] = {}
+        for name, value in row.items():
+            if name in FLAGS:
+                item[name] = bool(int(str(value)))
+            elif name in AMOUNTS or (name in TIMES and value != ""):
+                item[name] = int(str(value))
+            elif name == "notes":
+                item[name] = json.loads(str(value)) if value else {}
+            else:
+                item[name] = value if value != "" else None
+        return item
 
     def close(self) -> None:
-        self._fh.close()
+        if self.profile == "api_json":
+            collection = {"entity": "collection", "count": len(self._items), "items": self._items}
+            self.path.write_text(json.dumps(collection, separators=(",", ":")) + "\n", encoding="utf-8")
+        else:
+            self._fh.close()

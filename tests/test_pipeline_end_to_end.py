@@ -25,12 +25,12 @@ MART = "fct_payment_reconciliation"
 
 
 class Run:
-    def __init__(self, root: Path, seed: int) -> None:
+    def __init__(self, root: Path, seed: int, settlement_profile: str = "recon_csv") -> None:
         self.root = root
         self.data = root / "data"
         self.exports = root / "exports"
         self.url = f"chdb://{root / 'warehouse'}"
-        write_sample(self.data, seed=seed, **SAMPLE)
+        write_sample(self.data, seed=seed, settlement_profile=settlement_profile, **SAMPLE)
         self.truth = json.loads((self.data / "ground_truth.json").read_text())
 
     def run(self, data: Path | None = None) -> RunReport:
@@ -43,7 +43,9 @@ class Run:
 
 @pytest.fixture(scope="module", params=[42, 2026])
 def seeded(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> tuple[Run, RunReport]:
-    run = Run(tmp_path_factory.mktemp(f"seed{request.param}"), request.param)
+    # Each day's settlement file in the next of Razorpay's formats: recon API CSV (paise, epoch), Dashboard
+    # download (rupees, IST times, summary rows, other columns) and the API's JSON (nulls, booleans).
+    run = Run(tmp_path_factory.mktemp(f"seed{request.param}"), request.param, settlement_profile="mixed")
     report = run.run()
     assert report.success, report
     return run, report
@@ -56,6 +58,21 @@ def test_every_entity_gets_the_ground_truth_status(seeded: tuple[Run, RunReport]
     wrong = {k: (v, got.get(k)) for k, v in expected.items() if got.get(k) != v}
     assert not wrong, f"{len(wrong)} entities differ (expected, got): {dict(list(wrong.items())[:10])}"
     assert set(got) == set(expected)
+
+
+def test_every_settlement_format_loads_without_a_quarantined_line(seeded: tuple[Run, RunReport]) -> None:
+    run, _ = seeded
+    formats = {p.suffix for p in (run.data / "settlements" / "razorpay").iterdir()}
+    dashboard = [
+        p for p in (run.data / "settlements" / "razorpay").glob("*.csv") if "arn" in p.read_text()[:400]
+    ]
+    assert formats == {".csv", ".json"} and dashboard, "the sample should hold every Razorpay format"
+    [row] = run.query(
+        "select countIf(feed = 'razorpay_settlements') as settlements, "
+        "(select countIf(type = 'settlement') from {raw}.razorpay_settlement_lines) as summary_rows "
+        "from {raw}.quarantine"
+    )
+    assert row["settlements"] == 0 and row["summary_rows"] > 0
 
 
 def test_every_anomaly_kind_is_found(seeded: tuple[Run, RunReport]) -> None:

@@ -1,12 +1,13 @@
 {{ config(meta={"dagster": {"ref": {"name": "fct_branch_daily_settlements"}}}) }}
 
-{#- Every settlement's net equals sum(credit) - sum(debit) over its raw Razorpay lines, and the branch daily
-    summary adds up to the same. Returns the settlements (or the total) that disagree. -#}
+{#- Every settlement's net equals sum(credit) - sum(debit) over its raw Razorpay lines (a Dashboard
+    download's `settlement` summary rows are not lines), and the branch daily summary adds up to the same.
+    Returns the settlements (or the total) that disagree. -#}
 with
 
 lines as (
     select * from {{ ref('stg_razorpay__settlement_lines') }}
-    where settlement_id != ''
+    where settlement_id != '' and line_type != 'settlement'
 ),
 
 settlements as (

@@ -168,11 +168,12 @@ def test_missing_column_rejects_the_file_and_quarantines_every_line(
     result = load(
         warehouse, write_csv(tmp_path / "nofee.csv", [line("pay_n1"), line("pay_n2")], columns=columns)
     )
-    assert result.status == "rejected" and "header lacks column(s) fee" in result.note
+    assert result.status == "rejected"
+    assert "closest is razorpay_recon_csv" in result.note and "lacks its column(s) fee" in result.note
     assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (3, 0, 3)
     lines = quarantine(warehouse, "nofee.csv")
     assert [n for n, _, _ in lines] == [1, 2, 3]
-    assert all(reason.startswith("file rejected: header lacks column(s) fee") for _, reason, _ in lines)
+    assert all(reason.startswith("file rejected: header fits no settlement format") for _, reason, _ in lines)
 
 
 def test_empty_file_is_recorded_and_loads_nothing(warehouse: Warehouse, tmp_path: Path) -> None:

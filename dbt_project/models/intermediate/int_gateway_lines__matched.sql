@@ -25,7 +25,9 @@
 with
 
 lines as (
+    {#- A dashboard download's `type = settlement` rows summarise a settlement; they are not lines of money. #}
     select * from {{ ref('stg_razorpay__settlement_lines') }}
+    where line_type != 'settlement'
 ),
 
 payments as (

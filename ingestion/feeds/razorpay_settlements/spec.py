@@ -18,7 +18,12 @@ LINES = TableSpec(
             "String",
             "Razorpay id of the line's entity (payment `pay_…`, refund `rfnd_…`, adjustment…).",
         ),
-        Column("type", "String", "Line type, payment | refund | adjustment | transfer."),
+        Column(
+            "type",
+            "String",
+            "Line type, payment | refund | adjustment | transfer; settlement for a dashboard download's "
+            "summary row (kept out of every net).",
+        ),
         Column("debit", "Int64", "Amount taken out of the settlement (refunds), paise.", "financial"),
         Column(
             "credit", "Int64", "Amount paid into the settlement (payments, net of fee), paise.", "financial"
@@ -63,8 +68,9 @@ LINES = TableSpec(
 
 SPEC = FeedSpec(
     name="razorpay_settlements",
-    description="Razorpay settlement reconciliation reports (one file per settlement day, every branch's "
-    "settlement of that day), loaded as-is by the ingestion step. Amounts are in paise.",
+    description="Razorpay settlement reconciliation data (one file per settlement day, every branch's "
+    "settlement of that day) in any of its formats (profiles.py): the recon API's JSON, the same items as "
+    "CSV, or the Dashboard's download in rupees. Loaded with amounts converted to paise and times to UTC.",
     source="razorpay",
     folder="settlements/razorpay",
     patterns=("*.csv", "*.json"),

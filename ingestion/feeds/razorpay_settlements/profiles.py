@@ -1,0 +1,73 @@
+"""The formats Razorpay settlement data arrives in (`settlements/razorpay/`), one profile each.
+
+All three use the recon API's field names (`GET /v1/settlements/recon/combined`); they differ in units,
+time formats and which fields a file may lack or add. Columns a file adds (e.g. `arn`, `upi_flow`,
+`additional_utr` in some dashboard downloads) are ignored.
+"""
+
+from __future__ import annotations
+
+from ingestion.gateway_profiles import CANONICAL_FIELDS, GatewayProfile
+
+SAME_NAMES = {field: field for field in CANONICAL_FIELDS}
+# Fields Razorpay leaves out of some items or downloads: its own API example has an adjustment item with
+# no credit_type and a null settlement_utr; some dashboard downloads lack posted_at and credit_type.
+OPTIONAL = (
+    "on_hold",
+    "settled",
+    "settled_at",
+    "posted_at",
+    "credit_type",
+    "description",
+    "notes",
+    "payment_id",
+    "settlement_utr",
+    "order_id",
+    "order_receipt",
+    "method",
+    "card_network",
+    "card_issuer",
+    "card_type",
+    "dispute_id",
+)
+DOCS = "https://razorpay.com/docs/api/settlements/fetch-recon/"
+
+API_JSON = GatewayProfile(
+    name="razorpay_recon_api",
+    gateway="razorpay",
+    description="Razorpay settlement recon API response (JSON collection; paise, epoch seconds)",
+    documented_at=DOCS,
+    file_format="json",
+    columns=SAME_NAMES,
+    optional=OPTIONAL,
+    amount_unit="paise",
+    time_format="epoch_seconds",
+    summary_types=("settlement",),
+)
+
+RECON_CSV = GatewayProfile(
+    name="razorpay_recon_csv",
+    gateway="razorpay",
+    description="the recon API's items as CSV (paise, epoch seconds), as scripts over the API write them",
+    documented_at=DOCS,
+    columns=SAME_NAMES,
+    optional=OPTIONAL,
+    amount_unit="paise",
+    time_format="epoch_seconds",
+    summary_types=("settlement",),
+)
+
+DASHBOARD_CSV = GatewayProfile(
+    name="razorpay_dashboard_csv",
+    gateway="razorpay",
+    description="Razorpay Dashboard settlement recon download (CSV; rupees, IST date-times, "
+    "type=settlement summary rows)",
+    documented_at="https://razorpay.com/docs/payments/settlements/dashboard/",
+    columns=SAME_NAMES,
+    optional=OPTIONAL,
+    amount_unit="rupees",
+    time_format="ist_local",
+    summary_types=("settlement",),
+)
+
+PROFILES: tuple[GatewayProfile, ...] = (RECON_CSV, DASHBOARD_CSV, API_JSON)
