@@ -6,8 +6,8 @@
 with
 
 lines as (
-    select * from {{ ref('stg_razorpay__settlement_lines') }}
-    where settlement_id != '' and line_type != 'settlement'
+    select * from {{ ref('int_settlement_lines__unioned') }}
+    where settlement_id != ''
 ),
 
 settlements as (

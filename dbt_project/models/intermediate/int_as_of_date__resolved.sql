@@ -7,7 +7,7 @@ events as (
 ),
 
 settlement_lines as (
-    select * from {{ ref('stg_razorpay__settlement_lines') }}
+    select * from {{ ref('int_settlement_lines__unioned') }}
 ),
 
 bank_lines as (

@@ -25,9 +25,7 @@
 with
 
 lines as (
-    {#- A dashboard download's `type = settlement` rows summarise a settlement; they are not lines of money. #}
-    select * from {{ ref('stg_razorpay__settlement_lines') }}
-    where line_type != 'settlement'
+    select * from {{ ref('int_settlement_lines__unioned') }}
 ),
 
 payments as (
