@@ -259,8 +259,10 @@ class _Batch:
     def verdicts_sql(self) -> str:
         """One row per good record: its verdict (load, duplicate, conflict_*) and what a reason names."""
         t = self.table
-        key = "sipHash128(" + ", ".join(f"`{c}`" for c in t.key) + ")"
-        values = "sipHash128(" + ", ".join(f"`{c}`" for c in t.column_names) + ")"
+        # Hashed as one tuple: sipHash128 of a NULL argument is NULL, which equals nothing, so a row with a
+        # NULL column (a recon line's `posted_at`) would never be the duplicate of its own re-delivery.
+        key = "sipHash128(tuple(" + ", ".join(f"`{c}`" for c in t.key) + "))"
+        values = "sipHash128(tuple(" + ", ".join(f"`{c}`" for c in t.column_names) + "))"
         # A versioned row that differs from the current version is a new version, not a conflict.
         conflict_with_loaded = "0" if t.versioned else "e_present = 1"
         if t.entity_key:
