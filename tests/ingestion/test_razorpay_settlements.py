@@ -108,7 +108,9 @@ def test_a_redelivered_line_with_empty_optional_times_is_a_duplicate_not_a_confl
     load(warehouse, write_csv(tmp_path / "nulls.csv", lines))
     again = load(warehouse, write_csv(tmp_path / "nulls-again.csv", [*lines, line("pay_n3", posted_at="")]))
     assert (again.rows_read, again.rows_loaded, again.rows_skipped, again.rows_quarantined) == (3, 1, 2, 0)
-    changed = load(warehouse, write_csv(tmp_path / "nulls-changed.csv", [line("pay_n1", posted_at=1759472801)]))
+    changed = load(
+        warehouse, write_csv(tmp_path / "nulls-changed.csv", [line("pay_n1", posted_at=1759472801)])
+    )
     assert (changed.rows_loaded, changed.rows_quarantined) == (0, 1)
 
 
