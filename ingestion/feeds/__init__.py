@@ -4,13 +4,20 @@ FEEDS is the order a data directory is loaded in (reference data first). Adding 
 package here, its dbt staging models and its tests: docs/adding-a-feed.md.
 """
 
-from ingestion.feeds import bank_statements, booking_events, razorpay_settlements, reference
+from ingestion.feeds import (
+    bank_statements,
+    booking_events,
+    razorpay_refund_status,
+    razorpay_settlements,
+    reference,
+)
 from ingestion.feeds.base import Feed, LoadContext
 
 FEEDS: tuple[Feed, ...] = (
     reference.FEED,
     booking_events.FEED,
     razorpay_settlements.FEED,
+    razorpay_refund_status.FEED,
     bank_statements.FEED,
 )
 
