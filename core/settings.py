@@ -10,12 +10,16 @@ import os
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-from pydantic import BaseModel
+from pydantic import BaseModel, SecretStr
 
 # What a deployment sets.
 WAREHOUSE_ENV = "MYMEDIC_WAREHOUSE"  # chdb://DIR or http(s)://user:pass@host:port/db; may carry a password
 DATA_ENV = "MYMEDIC_DATA"  # the feeds' data directory Dagster runs read
 EXPORTS_ENV = "MYMEDIC_EXPORTS"  # where Dagster runs write the exports
+# The Razorpay API the platform pulls settlement recon and refund statuses from (HTTP Basic auth).
+RAZORPAY_KEY_ID_ENV = "MYMEDIC_RAZORPAY_KEY_ID"
+RAZORPAY_KEY_SECRET_ENV = "MYMEDIC_RAZORPAY_KEY_SECRET"  # a secret: never logged, never a config value
+RAZORPAY_API_URL_ENV = "MYMEDIC_RAZORPAY_API_URL"  # base URL; tests point it at a local server
 
 # What the platform sets for its dbt processes (read by dbt_project/profiles.yml; see core.warehouse.dbt_env).
 DBT_DRIVER_ENV = "MYMEDIC_DBT_DRIVER"
@@ -31,6 +35,7 @@ DBT_PARENT_PID_ENV = "MYMEDIC_DBT_PARENT_PID"
 DEFAULT_DATA = Path(".mymedic/sample")
 DEFAULT_WAREHOUSE = "chdb://.mymedic/warehouse"
 DEFAULT_EXPORTS = Path(".mymedic/exports")
+DEFAULT_RAZORPAY_API_URL = "https://api.razorpay.com"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 
@@ -95,3 +100,33 @@ def parse_warehouse_url(url: str) -> WarehouseSettings:
 
 def warehouse_settings(url: str | None = None) -> WarehouseSettings:
     return parse_warehouse_url(url or os.environ.get(WAREHOUSE_ENV) or DEFAULT_WAREHOUSE)
+
+
+class MissingSetting(ValueError):
+    """A setting the step needs is not set; the message names the variable to set (one line)."""
+
+
+class RazorpaySettings(BaseModel, frozen=True):
+    """Where the Razorpay API is and the key pair it authenticates with (the secret never shows in a repr)."""
+
+    key_id: str
+    key_secret: SecretStr
+    api_url: str = DEFAULT_RAZORPAY_API_URL
+
+    @classmethod
+    def resolve(cls, key_id: str = "", key_secret: str = "", api_url: str = "") -> RazorpaySettings:
+        """The given values, else the environment's; a missing key raises MissingSetting naming its variable."""
+        key_id = key_id or os.environ.get(RAZORPAY_KEY_ID_ENV, "")
+        key_secret = key_secret or os.environ.get(RAZORPAY_KEY_SECRET_ENV, "")
+        for value, name, what in ((key_id, RAZORPAY_KEY_ID_ENV, "key id"),
+                                  (key_secret, RAZORPAY_KEY_SECRET_ENV, "key secret")):  # fmt: skip
+            if not value.strip():
+                raise MissingSetting(
+                    f"no Razorpay API {what}: set {name} (Dashboard > Account & Settings > API Keys)"
+                )
+        url = (api_url or os.environ.get(RAZORPAY_API_URL_ENV, "") or DEFAULT_RAZORPAY_API_URL).rstrip("/")
+        if not url.startswith(("https://", "http://")):
+            raise MissingSetting(
+                f"{RAZORPAY_API_URL_ENV}={url!r} is not an http(s) URL; leave it unset for {DEFAULT_RAZORPAY_API_URL}"
+            )
+        return cls(key_id=key_id.strip(), key_secret=SecretStr(key_secret.strip()), api_url=url)

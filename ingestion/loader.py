@@ -5,7 +5,8 @@ Conservation, per file: records read = loaded + quarantined + skipped as duplica
   reference data: only when that content is what was loaded last under the file's name).
 - A record whose natural key is loaded already is skipped when its values are the same, and quarantined
   (naming the place it conflicts with) when they differ; the same holds for repeats inside one file.
-  Versioned tables instead load a differing row as the new current version. Where a table declares an
+  Versioned tables instead load a differing row as the new current version (a table's observation time,
+  `observed_at`, is not compared: an answer repeated later is the same row). Where a table declares an
   entity key (an event's payment, refund or booking fact), a record stating a different fact about an
   entity already recorded under another key is quarantined too, naming both values.
 - A file the feed can't read at all (missing columns, not the expected JSON shape) is rejected: each of
@@ -259,8 +260,10 @@ class _Batch:
     def verdicts_sql(self) -> str:
         """One row per good record: its verdict (load, duplicate, conflict_*) and what a reason names."""
         t = self.table
-        key = "sipHash128(" + ", ".join(f"`{c}`" for c in t.key) + ")"
-        values = "sipHash128(" + ", ".join(f"`{c}`" for c in t.column_names) + ")"
+        # Hashed as one tuple: sipHash128 of a NULL argument is NULL, which equals nothing, so a row with a
+        # NULL column (a recon line's `posted_at`) would never be the duplicate of its own re-delivery.
+        key = "sipHash128(tuple(" + ", ".join(f"`{c}`" for c in t.key) + "))"
+        values = "sipHash128(tuple(" + ", ".join(f"`{c}`" for c in t.compared_column_names) + "))"
         # A versioned row that differs from the current version is a new version, not a conflict.
         conflict_with_loaded = "0" if t.versioned else "e_present = 1"
         if t.entity_key:

@@ -60,12 +60,21 @@ class TableSpec:
     entity_key: str = ""
     entity_facts: str = ""
     metadata: bool = True  # carries the load metadata columns (every raw table of a feed does)
+    # An answer observed over and over (a gateway's status of a refund): the column saying when this row
+    # was observed. It is stored but is not part of what makes two rows the same, so a row equal to the
+    # current version in every other column is a repeat and adds nothing; a changed answer is a new version.
+    observed_at: str = ""
 
     def __post_init__(self) -> None:
         names = [c.name for c in self.all_columns]
-        missing = [k for k in (*self.key, self.entity_key, self.entity_facts) if k and k not in names]
+        keys = (*self.key, self.entity_key, self.entity_facts, self.observed_at)
+        missing = [k for k in keys if k and k not in names]
         if missing:
             raise ValueError(f"table {self.name}: key column(s) {', '.join(missing)} not among its columns")
+        if self.observed_at in self.key:
+            raise ValueError(
+                f"table {self.name}: the observation time {self.observed_at} can't be in the key"
+            )
 
     @property
     def data_columns(self) -> tuple[Column, ...]:
@@ -75,6 +84,11 @@ class TableSpec:
     @property
     def column_names(self) -> list[str]:
         return [c.name for c in self.data_columns]
+
+    @property
+    def compared_column_names(self) -> list[str]:
+        """The columns whose values make two rows of one key the same (all but the observation time)."""
+        return [n for n in self.column_names if n != self.observed_at]
 
     @property
     def all_columns(self) -> tuple[Column, ...]:
@@ -113,6 +127,13 @@ class FeedSpec:
     headers: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # A multi-table feed: which file (by stem, e.g. `doctors` for doctors.csv) loads into which table.
     routes: dict[str, str] = field(default_factory=dict)
+    # Subfolders of `folder` whose files are the feed's too (e.g. `api`, where a pull from the gateway
+    # stores what it fetched; `*` for every subfolder but those in `other_feeds_subfolders`). Other
+    # subfolders are not read.
+    subfolders: tuple[str, ...] = ()
+    other_feeds_subfolders: tuple[str, ...] = ()
+    # File names in the feed's folders that configure the feed (a gateway's profile.yaml): never loaded.
+    config_files: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         for table, header in self.headers.items():

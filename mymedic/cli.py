@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -29,6 +29,8 @@ app = typer.Typer(
 quarantine_app = typer.Typer(help="Input rows that were not loaded, and why.", no_args_is_help=True)
 app.add_typer(quarantine_app, name="quarantine")
 app.add_typer(booking_app, name="booking")
+razorpay_app = typer.Typer(help="Fetch from the Razorpay API into a data directory.", no_args_is_help=True)
+app.add_typer(razorpay_app, name="razorpay")
 # Bound to the real stdout: while the pipeline runs, other output (dbt's) goes to the run log instead.
 console = Console(file=sys.stdout, width=None if sys.stdout.isatty() else 120)
 
@@ -171,6 +173,45 @@ def quarantine_list(
     for row in rows:
         table.add_row(row["feed"], row["file"], str(row["line"]), row["reason"])
     console.print(table)
+
+
+def _fail(message: str) -> NoReturn:
+    """One line on stderr and a non-zero exit, no traceback."""
+    typer.echo(f"error: {' '.join(message.split())}", err=True)
+    raise typer.Exit(1)
+
+
+@razorpay_app.command("pull")
+def razorpay_pull(
+    data: Annotated[Path, typer.Option(help="Data directory; pages go to settlements/razorpay/api/")],
+    day: Annotated[
+        str, typer.Option("--date", help="Settlement day YYYY-MM-DD (IST); default: yesterday in IST")
+    ] = "",
+    refetch_days: Annotated[int, typer.Option(min=0, max=31, help="Also fetch this many days before it")] = 0,
+) -> None:
+    """Fetch a day's settlement recon from Razorpay (key pair from the environment) and store its pages."""
+    from datetime import UTC, datetime
+
+    from core.settings import MissingSetting, RazorpaySettings
+    from ingestion.pull.razorpay_client import RazorpayClient, RazorpayError
+    from ingestion.pull.settlement_recon import days_to_pull, previous_ist_day, pull_day
+
+    if not data.is_dir():
+        _fail(f"--data {data} is not a directory")
+    try:
+        settlement_day = date.fromisoformat(day) if day else previous_ist_day(datetime.now(UTC))
+    except ValueError:
+        _fail(f"--date {day!r} is not a date; use YYYY-MM-DD")
+    try:
+        with RazorpayClient(RazorpaySettings.resolve()) as client:
+            for one_day in days_to_pull(settlement_day, refetch_days):
+                pulled = pull_day(client, data, one_day)
+                written = ", ".join(p.name for p in pulled.written) or "none (unchanged)"
+                console.print(
+                    f"{one_day}: {pulled.lines} lines in {len(pulled.pages)} page(s); new files: {written}"
+                )
+    except (MissingSetting, RazorpayError, OSError) as error:
+        _fail(str(error))
 
 
 @app.command()

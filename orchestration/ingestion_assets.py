@@ -21,6 +21,7 @@ from ingestion.data_dir import load_feed
 from ingestion.feeds import FEEDS, Feed
 from ingestion.loader import ALREADY_LOADED, BatchResult
 from orchestration.booking_outbox import BOOKING_OUTBOX_KEY
+from orchestration.gateway_assets import SETTLEMENT_RECON_KEY
 from orchestration.resources import PipelineSettings, WarehouseResource
 
 INGESTION_GROUP = "ingestion"
@@ -96,6 +97,11 @@ def build_feed_asset(feed: Feed, deps: Sequence[AssetKey] = ()):
     return _load
 
 
-# The booking service's outbox lands in the events folder before the events feed reads it.
-UPSTREAM: dict[str, list[AssetKey]] = {"booking_events": [BOOKING_OUTBOX_KEY]}
+# The booking service's outbox lands in the events folder before the events feed reads it; the settlement
+# recon pull stores API pages in the settlements folder. (The refund status check's answers are not an
+# edge: the check reads the mart the answers feed, see orchestration/gateway_assets.py.)
+UPSTREAM: dict[str, list[AssetKey]] = {
+    "booking_events": [BOOKING_OUTBOX_KEY],
+    "razorpay_settlements": [SETTLEMENT_RECON_KEY],
+}
 ingestion_assets = [build_feed_asset(feed, UPSTREAM.get(feed.name, ())) for feed in FEEDS]

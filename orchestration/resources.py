@@ -1,8 +1,10 @@
-"""Dagster resources: the warehouse (one setting picks chDB or a server) and where a run reads and writes.
+"""Dagster resources: the warehouse (one setting picks chDB or a server), where a run reads and writes, and
+the Razorpay API the gateway pulls call.
 
-The warehouse URL may carry a password, so it never becomes a config value: `warehouse_resource()` binds
-it as `EnvVar(MYMEDIC_WAREHOUSE)`, which Dagster resolves in the process that runs the step and shows in
-run config, the launchpad and the resources page as the variable's name only.
+The warehouse URL may carry a password and the Razorpay key secret is one, so neither becomes a config
+value: `warehouse_resource()` and `razorpay_resource()` bind them as `EnvVar(...)`, which Dagster resolves
+in the process that runs the step and shows in run config, the launchpad and the resources page as the
+variable's name only.
 """
 
 from __future__ import annotations
@@ -21,11 +23,16 @@ from core.settings import (
     DEFAULT_DATA,
     DEFAULT_EXPORTS,
     EXPORTS_ENV,
+    RAZORPAY_API_URL_ENV,
+    RAZORPAY_KEY_ID_ENV,
+    RAZORPAY_KEY_SECRET_ENV,
     WAREHOUSE_ENV,
+    RazorpaySettings,
     WarehouseSettings,
     warehouse_settings,
 )
 from core.warehouse import Warehouse, open_warehouse
+from ingestion.pull.razorpay_client import RazorpayClient
 
 
 class WarehouseResource(ConfigurableResource):
@@ -67,6 +74,44 @@ class PipelineSettings(ConfigurableResource):
     @property
     def as_of_date(self) -> date | None:
         return date.fromisoformat(self.as_of) if self.as_of else None
+
+
+class RazorpayResource(ConfigurableResource):
+    """The Razorpay account the gateway pulls read (HTTP Basic auth with its API key pair)."""
+
+    key_id: str = Field(
+        default="", description=f"Razorpay API key id; empty: ${RAZORPAY_KEY_ID_ENV} at run time"
+    )
+    key_secret: str = Field(
+        default="",
+        description=(
+            f"Bind to EnvVar({RAZORPAY_KEY_SECRET_ENV!r}), never a literal (it would be stored with the run). "
+            f"Empty: ${RAZORPAY_KEY_SECRET_ENV} at run time"
+        ),
+    )
+    api_url: str = Field(
+        default="", description=f"Base URL; empty: ${RAZORPAY_API_URL_ENV}, else https://api.razorpay.com"
+    )
+
+    @property
+    def settings(self) -> RazorpaySettings:
+        """Raises MissingSetting (one line, naming the variable) when a key is not set."""
+        return RazorpaySettings.resolve(self.key_id, self.key_secret, self.api_url)
+
+    def client(self) -> RazorpayClient:
+        return RazorpayClient(self.settings)
+
+
+def razorpay_resource() -> RazorpayResource:
+    """The key pair as the environment names it: `EnvVar` for each variable set now (resolved when a step
+    runs), else empty, read from the environment at run time, a missing one failing that step only."""
+    return RazorpayResource(
+        **{
+            field: EnvVar(name)
+            for field, name in (("key_id", RAZORPAY_KEY_ID_ENV), ("key_secret", RAZORPAY_KEY_SECRET_ENV))
+            if os.environ.get(name)
+        }
+    )
 
 
 def warehouse_resource() -> WarehouseResource:

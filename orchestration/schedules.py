@@ -1,12 +1,33 @@
-"""Jobs and schedules: the whole pipeline, daily at 06:00 IST (after the gateways' morning settlements)."""
+"""Jobs and schedules.
+
+- `reconcile_everything` (`daily_reconciliation`, 06:00 IST, after the gateways' morning settlements):
+  load every feed from the data directory, build the dbt models and tests, write the exports. It is what
+  `mymedic run` runs too: files only, no gateway call.
+- `pull_from_razorpay` (`razorpay_daily_pull`, 05:30 IST): fetch the previous IST day's settlement recon
+  (and the days before it again) and ask about the refunds the last reconciliation found overdue. Runs
+  are queued one at a time (orchestration/dagster.yaml), so the 06:00 reconciliation loads what it stored.
+  Turn it on only where the Razorpay key pair is set (docs/razorpay-pull.md).
+"""
 
 from __future__ import annotations
 
-from dagster import AssetSelection, ScheduleDefinition, define_asset_job
+from datetime import timedelta
+
+from dagster import (
+    AssetSelection,
+    RunRequest,
+    ScheduleDefinition,
+    ScheduleEvaluationContext,
+    define_asset_job,
+    schedule,
+)
+
+from core.time import IST
+from orchestration.gateway_assets import GATEWAY_GROUP, SETTLEMENT_RECON_KEY
 
 everything_job = define_asset_job(
     "reconcile_everything",
-    selection=AssetSelection.all(),
+    selection=AssetSelection.all() - AssetSelection.groups(GATEWAY_GROUP),
     description="Load every feed, build the dbt models and tests, write the exports",
 )
 
@@ -16,3 +37,28 @@ daily_schedule = ScheduleDefinition(
     cron_schedule="0 6 * * *",
     execution_timezone="Asia/Kolkata",
 )
+
+razorpay_pull_job = define_asset_job(
+    "pull_from_razorpay",
+    selection=AssetSelection.groups(GATEWAY_GROUP),
+    description="Fetch Razorpay settlement recon pages and overdue refunds' statuses into the data directory",
+)
+
+
+def pull_run_config(settlement_day: str) -> dict:
+    return {"ops": {SETTLEMENT_RECON_KEY.to_python_identifier(): {"config": {"date": settlement_day}}}}
+
+
+@schedule(
+    name="razorpay_daily_pull",
+    job=razorpay_pull_job,
+    cron_schedule="30 5 * * *",
+    execution_timezone="Asia/Kolkata",
+    description="05:30 IST: the previous IST day's settlement recon (and recent days again), overdue refunds",
+)
+def razorpay_daily_pull(context: ScheduleEvaluationContext) -> RunRequest:
+    """The settlement day is the IST day before the tick's (a late or backfilled tick fetches its own day)."""
+    day = (context.scheduled_execution_time.astimezone(IST) - timedelta(days=1)).date().isoformat()
+    return RunRequest(
+        run_key=f"razorpay-{day}", run_config=pull_run_config(day), tags={"settlement_day": day}
+    )

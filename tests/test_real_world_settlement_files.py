@@ -75,9 +75,19 @@ API_JSON = {
     ],
 }  # fmt: skip
 
+# Cashfree's Settlement Recon report (https://www.cashfree.com/docs/payments/reports/settlement-recon-reports)
+# for a front-desk payment link the bookings never saw: 700.00 less 7.00 charge and 1.26 GST = 691.74,
+# less a 100.00 chargeback: the settlement nets 591.74.
+CASHFREE_UTR = "UTIBN62026100400999"
+CASHFREE_CSV = f"""Event ID,Event Type,Sale Type,Event Currency,Event Time,Event Status,Event Amount,Event Settlement Amount,Payment Service Charge,Payment Service Tax,Order ID,CF Payment ID,CF Settlement ID,Settlement UTR,Settlement Date
+5114910810601,PAYMENT,CREDIT,INR,2026-10-02 10:00:00,SUCCESS,700.00,691.74,7.00,1.26,link_601,5114910810601,208386901,{CASHFREE_UTR},2026-10-04 11:00:00
+4387450601,CHARGEBACK,DEBIT,INR,2026-10-03 10:00:00,SUCCESS,100.00,100.00,,,link_555,5114910810555,208386901,{CASHFREE_UTR},2026-10-04 11:00:00
+"""
+
 BANK_CSV = f"""txn_date,value_date,narration,ref_no,debit,credit,balance
 03/10/2026,03/10/2026,NEFT CR-{DASH_UTR}-RAZORPAY SOFTWARE PVT LTD,N27626,,"1,561.71","1,01,561.71"
 04/10/2026,04/10/2026,NEFT CR-{API_UTR}-RAZORPAY SOFTWARE PVT LTD,N27741,,405.40,"1,01,967.11"
+04/10/2026,04/10/2026,NEFT CR-{CASHFREE_UTR}-CASHFREE PAYMENTS INDIA,N27799,,591.74,"1,02,558.85"
 """
 
 
@@ -154,12 +164,14 @@ def _write_chain(root: Path) -> Path:
     settlements.mkdir(parents=True)
     (settlements / "dashboard-2026-10-03.csv").write_text(DASHBOARD_CSV)
     (settlements / "api-2026-10-04.json").write_text(json.dumps(API_JSON))
+    (data / "settlements" / "cashfree").mkdir()
+    (data / "settlements" / "cashfree" / "settlement-recon-2026-10-04.csv").write_text(CASHFREE_CSV)
     (data / "bank").mkdir()
     (data / "bank" / "statement_50200000000001.csv").write_text(BANK_CSV)
     return data
 
 
-def test_dashboard_download_and_api_example_reconcile_to_the_paisa(tmp_path: Path) -> None:
+def test_dashboard_download_api_example_and_cashfree_report_reconcile_to_the_paisa(tmp_path: Path) -> None:
     data = _write_chain(tmp_path)
     url = f"chdb://{tmp_path / 'warehouse'}"
     report = run_pipeline(data, tmp_path / "exports", warehouse_url=url)
@@ -172,6 +184,9 @@ def test_dashboard_download_and_api_example_reconcile_to_the_paisa(tmp_path: Pat
             "rfnd_Dash200": "matched", "pay_Api400": "matched",
             # an adjustment is no booking's payment or refund: on a row of its own, never silently netted
             "adj_Api1012": "orphan_gateway_line",
+            # Cashfree lines of a payment the bookings never saw, and its chargeback
+            "5114910810601": "orphan_gateway_line",
+            "4387450601": "orphan_gateway_line",
         }  # fmt: skip
         # rupees became exact paise; IST wall-clock times became UTC
         assert w.rows(
@@ -182,7 +197,7 @@ def test_dashboard_download_and_api_example_reconcile_to_the_paisa(tmp_path: Pat
         assert w.rows(
             "select settlement_id, net_paise, bank_credited_paise from intermediate.int_settlements__bank_matched "
             "order by settlement_id"
-        ) == [("setl_Api1004", 40540, 40540), ("setl_Dash1003", 156171, 156171)]
+        ) == [("208386901", 59174, 59174), ("setl_Api1004", 40540, 40540), ("setl_Dash1003", 156171, 156171)]
         # the summary row stays in raw (as received) and is on no mart row
         assert w.scalar("select count() from raw.razorpay_settlement_lines where type = 'settlement'") == 1
         assert (

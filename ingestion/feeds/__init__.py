@@ -8,6 +8,7 @@ from ingestion.feeds import (
     bank_statements,
     booking_events,
     gateway_settlements,
+    razorpay_refund_status,
     razorpay_settlements,
     reference,
 )
@@ -18,6 +19,7 @@ FEEDS: tuple[Feed, ...] = (
     booking_events.FEED,
     razorpay_settlements.FEED,
     gateway_settlements.FEED,
+    razorpay_refund_status.FEED,
     bank_statements.FEED,
 )
 

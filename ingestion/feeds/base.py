@@ -78,11 +78,23 @@ class Feed:
         return self.spec.tables
 
     def files(self, data_dir: Path) -> list[Path]:
-        """Every file in this feed's folder, sorted; files not matching `patterns` are read too and rejected."""
-        folder = data_dir / self.spec.folder
-        if not folder.is_dir():
-            return []
-        return sorted(f for f in folder.iterdir() if f.is_file() and not f.name.startswith("."))
+        """Every file in this feed's folder, then in each of its declared subfolders, sorted within each;
+        files not matching `patterns` are read too and rejected. Hidden files (a temporary file still being
+        written is one), configuration files and undeclared subfolders are not read."""
+        found: list[Path] = []
+        root = data_dir / self.spec.folder
+        folders = [root]
+        for sub in self.spec.subfolders:
+            matched = sorted(root.glob(sub)) if any(ch in sub for ch in "*?[") else [root / sub]
+            folders += [f for f in matched if f.name not in self.spec.other_feeds_subfolders]
+        for folder in folders:
+            if folder.is_dir():
+                found += sorted(
+                    f
+                    for f in folder.iterdir()
+                    if f.is_file() and not f.name.startswith(".") and f.name not in self.spec.config_files
+                )
+        return found
 
     def accepts(self, path: Path) -> bool:
         return self.spec.accepts(path)

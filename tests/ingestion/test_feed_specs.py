@@ -28,6 +28,22 @@ def test_dbt_sources_and_docs_are_generated_from_the_specs() -> None:
     assert docs_columns(events) in docs
 
 
+def test_a_docs_block_is_rewritten_in_place_and_an_unclosed_one_is_drift() -> None:
+    stale = "x\n<!-- spec:bank_statements:bank_statement_lines:header -->\n`old`\n<!-- /spec -->\ny\n"
+    fresh = spec_artifacts.docs_text(stale)
+    assert fresh.count("`") == 2 and "old" not in fresh and fresh.count("<!-- /spec -->") == 1
+    assert spec_artifacts.docs_text(fresh) == fresh
+    assert not spec_artifacts.unclosed(fresh)
+    assert spec_artifacts.unclosed(fresh.replace("<!-- /spec -->", ""))
+
+
+def test_razorpay_files_carry_the_canonical_settlement_fields() -> None:
+    from ingestion.feeds.razorpay_settlements.reader import COLUMNS
+    from ingestion.gateway_profiles import CANONICAL_FIELDS
+
+    assert tuple(COLUMNS) == CANONICAL_FIELDS
+
+
 def test_raw_ddl_is_the_spec(warehouse: Warehouse) -> None:
     create_raw_tables(warehouse)
     create_raw_tables(warehouse)  # idempotent

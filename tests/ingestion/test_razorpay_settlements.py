@@ -99,6 +99,21 @@ def test_redelivered_file_with_overlapping_lines_adds_only_new_rows(
     assert warehouse.scalar("select count() from raw.razorpay_settlement_lines") == total_before + 1
 
 
+def test_a_redelivered_line_with_empty_optional_times_is_a_duplicate_not_a_conflict(
+    warehouse: Warehouse, tmp_path: Path
+) -> None:
+    """Razorpay's recon sends `posted_at` (and for unsettled lines `settled_at`) as null: such a line
+    delivered again is the same fact, skipped, and a changed one is still a conflict."""
+    lines = [line("pay_n1", posted_at=""), line("pay_n2", posted_at="", settled=0, settled_at="")]
+    load(warehouse, write_csv(tmp_path / "nulls.csv", lines))
+    again = load(warehouse, write_csv(tmp_path / "nulls-again.csv", [*lines, line("pay_n3", posted_at="")]))
+    assert (again.rows_read, again.rows_loaded, again.rows_skipped, again.rows_quarantined) == (3, 1, 2, 0)
+    changed = load(
+        warehouse, write_csv(tmp_path / "nulls-changed.csv", [line("pay_n1", posted_at=1759472801)])
+    )
+    assert (changed.rows_loaded, changed.rows_quarantined) == (0, 1)
+
+
 def test_changed_values_for_a_loaded_key_are_quarantined_not_overwritten(
     warehouse: Warehouse, tmp_path: Path
 ) -> None:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 import pytest
 import yaml
-from dagster import AssetKey, Definitions
+from dagster import AssetKey, Definitions, build_schedule_context
 from support.paths import REPO
 
 from core.settings import WAREHOUSE_ENV
@@ -42,3 +45,31 @@ def test_embedded_warehouse_runs_steps_in_process_one_run_at_a_time(monkeypatch:
     assert build_definitions().executor.name == "multiprocess"
     dagster_yaml = yaml.safe_load((REPO / "orchestration" / "dagster.yaml").read_text())
     assert dagster_yaml["run_coordinator"]["config"]["max_concurrent_runs"] == 1
+
+
+def test_gateway_pulls_feed_the_settlements_and_run_on_their_own_schedule(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(WAREHOUSE_ENV, "chdb:///tmp/never-opened")
+    defs = build_definitions()
+    graph = defs.resolve_asset_graph()
+    recon, check = AssetKey(["gateway", "razorpay_settlement_recon"]), AssetKey(["gateway", "razorpay_refund_status_check"])  # fmt: skip
+    assert recon in graph.get(AssetKey(["raw", "razorpay_settlement_lines"])).parent_keys
+    assert AssetKey(["marts", "fct_payment_reconciliation"]) in graph.get(check).parent_keys  # after dbt
+    staging = AssetKey(["staging", "stg_razorpay__refund_statuses"])
+    assert AssetKey(["raw", "razorpay_refund_statuses"]) in graph.get(staging).parent_keys
+    # The file-driven run (what `mymedic run` does) never calls the gateway; the pull job is only that.
+    everything = defs.resolve_job_def("reconcile_everything").asset_layer.selected_asset_keys
+    assert recon not in everything and check not in everything
+    assert AssetKey(["raw", "razorpay_refund_statuses"]) in everything
+    assert defs.resolve_job_def("pull_from_razorpay").asset_layer.selected_asset_keys == {recon, check}
+
+    schedule = defs.resolve_schedule_def("razorpay_daily_pull")
+    assert (schedule.cron_schedule, schedule.execution_timezone) == ("30 5 * * *", "Asia/Kolkata")
+    # The 05:30 IST tick of 13 Oct (00:00 UTC) fetches the IST day before it, the 12th.
+    tick = datetime(2026, 10, 13, 5, 30, tzinfo=ZoneInfo("Asia/Kolkata"))
+    [request] = schedule.evaluate_tick(build_schedule_context(scheduled_execution_time=tick)).run_requests
+    assert request.run_config == {
+        "ops": {"gateway__razorpay_settlement_recon": {"config": {"date": "2026-10-12"}}}
+    }
+    assert request.run_key == "razorpay-2026-10-12"

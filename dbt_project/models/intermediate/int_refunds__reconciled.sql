@@ -1,6 +1,7 @@
 {#- Every refund initiated in the booking system with its reconciliation status, first rule that applies
     wins: in_transit / settlement_overdue (against the refund SLA) > amount_mismatch > fee_mismatch (a
-    refund carries no fee or GST) > bank_unmatched > matched (docs/reconciliation.md). -#}
+    refund carries no fee or GST) > bank_unmatched > matched (docs/reconciliation.md). The latest answer
+    Razorpay gave about the refund (the refund status check) says why an overdue refund is overdue. -#}
 with
 
 refunds as (
@@ -22,6 +23,42 @@ contracts as (
 
 as_of as (
     select * from {{ ref('int_as_of_date__resolved') }}
+),
+
+gateway_answers as (
+    select * from {{ ref('stg_razorpay__refund_statuses') }}
+),
+
+latest_gateway_answers as (
+    {#- The latest answer per refund, taken whole as one tuple (argMax would skip a latest NULL ARN
+        alone); nullable so a refund never asked about gets NULLs from the left join. -#}
+    select
+        tenant_id,
+        refund_id,
+        argMax(
+            tuple(
+                toNullable(gateway_answer),
+                refund_status,
+                arn,
+                processed_at,
+                toNullable(checked_at)
+            ),
+            tuple(checked_at, loaded_at, source_line)
+        ) as latest
+    from gateway_answers
+    group by tenant_id, refund_id
+),
+
+gateway_statuses as (
+    select
+        tenant_id,
+        refund_id,
+        tupleElement(latest, 1) as gateway_refund_answer,
+        tupleElement(latest, 2) as gateway_refund_status,
+        tupleElement(latest, 3) as gateway_refund_arn,
+        tupleElement(latest, 4) as gateway_refund_processed_at,
+        tupleElement(latest, 5) as gateway_status_checked_at
+    from latest_gateway_answers
 ),
 
 refunded_payments as (
@@ -73,6 +110,11 @@ joined as (
         refund_lines.bank_credit_date as bank_credit_date,
         coalesce(refund_lines.is_bank_matched, false) as is_bank_matched,
         coalesce(refund_lines.bank_exception_reason, '') as bank_exception_reason,
+        gateway_statuses.gateway_refund_answer as gateway_refund_answer,
+        gateway_statuses.gateway_refund_status as gateway_refund_status,
+        gateway_statuses.gateway_refund_arn as gateway_refund_arn,
+        gateway_statuses.gateway_refund_processed_at as gateway_refund_processed_at,
+        gateway_statuses.gateway_status_checked_at as gateway_status_checked_at,
         as_of.as_of_date as as_of_date
     from refunds
     left join refunded_payments
@@ -83,6 +125,10 @@ joined as (
         on
             refunds.tenant_id = refund_lines.tenant_id
             and refunds.refund_id = refund_lines.entity_id
+    left join gateway_statuses
+        on
+            refunds.tenant_id = gateway_statuses.tenant_id
+            and refunds.refund_id = gateway_statuses.refund_id
     cross join as_of
 ),
 
@@ -115,6 +161,61 @@ classified as (
     from with_terms
 ),
 
+explained as (
+    {#- What Razorpay said about an overdue refund decides what finance should do about it. -#}
+    select
+        *,
+        concat(
+            'refund initiated ', toString(initiated_date), ' IST is in no settlement after ',
+            toString(age_days), ' days',
+            if(
+                refund_sla_days is null,
+                concat(
+                    ', and no gateway contract names the refund SLA for ', gateway, ' ',
+                    if(method = '', 'this method', method)
+                ),
+                concat(
+                    ', beyond the refund SLA of ', toString(refund_sla_days),
+                    ' days (due by ', toString(settlement_due_date), ')'
+                )
+            )
+        ) as overdue_facts,
+        toString({{ ist_date('gateway_status_checked_at') }}) as checked_date,
+        multiIf(
+            gateway_refund_answer is null,
+            if(
+                refund_sla_days is null, '',
+                concat('; chase ', initcap(gateway), ' so the patient is paid back')
+            ),
+            gateway_refund_answer = 'not_found',
+            concat(
+                '; Razorpay has no record of this refund (asked ', checked_date, ' IST',
+                '): check the refund id, and issue the refund if it was never made'
+            ),
+            gateway_refund_status = 'processed',
+            concat(
+                '; Razorpay processed this refund ',
+                if(
+                    gateway_refund_processed_at is null,
+                    concat('by ', checked_date, ' IST'),
+                    concat('on ', toString({{ ist_date('gateway_refund_processed_at') }}), ' IST')
+                ),
+                ' (', if(gateway_refund_arn is null, 'no ARN yet', concat('ARN ', gateway_refund_arn)),
+                ') but it is in no settlement yet: ask Razorpay which settlement carries it'
+            ),
+            gateway_refund_status = 'failed',
+            concat(
+                '; Razorpay says this refund failed (asked ', checked_date, ' IST',
+                '): the patient has not been paid back, issue it again'
+            ),
+            concat(
+                '; Razorpay says this refund is ', coalesce(gateway_refund_status, 'in an unknown state'),
+                ' (asked ', checked_date, ' IST', '): chase Razorpay so the patient is paid back'
+            )
+        ) as gateway_clause
+    from classified
+),
+
 final as (
     select
         tenant_id,
@@ -142,6 +243,11 @@ final as (
         settled_at,
         bank_credit_date,
         is_bank_matched,
+        gateway_refund_answer,
+        gateway_refund_status,
+        gateway_refund_arn,
+        gateway_refund_processed_at,
+        gateway_status_checked_at,
         as_of_date,
         age_days,
         status,
@@ -152,19 +258,7 @@ final as (
                 'refund initiated ', toString(initiated_date), ' IST, not settled yet; within the refund SLA',
                 ' of ', toString(refund_sla_days), ' days (until ', toString(settlement_due_date), ')'
             ),
-            status = 'settlement_overdue' and refund_sla_days is null,
-            concat(
-                'refund initiated ', toString(initiated_date), ' IST is in no settlement after ',
-                toString(age_days), ' days, and no gateway contract names the refund SLA for ', gateway, ' ',
-                if(method = '', 'this method', method)
-            ),
-            status = 'settlement_overdue',
-            concat(
-                'refund initiated ', toString(initiated_date), ' IST is in no settlement after ',
-                toString(age_days), ' days, beyond the refund SLA of ', toString(refund_sla_days),
-                ' days (due by ', toString(settlement_due_date), '); chase ', initcap(gateway),
-                ' so the patient is paid back'
-            ),
+            status = 'settlement_overdue', concat(overdue_facts, gateway_clause),
             status = 'amount_mismatch',
             concat(
                 'gateway amount ', {{ rupees_text('assumeNotNull(gateway_amount_paise)') }},
@@ -178,7 +272,7 @@ final as (
             status = 'bank_unmatched', bank_exception_reason,
             ''
         ) as exception_reason
-    from classified
+    from explained
 )
 
 select * from final

@@ -33,4 +33,7 @@ SPEC = FeedSpec(
     tables=(LINES,),
     position="line",
     reader="engine",  # no fixed header: each gateway's profile names its columns
+    subfolders=("*",),  # settlements/<gateway>/, one per gateway
+    other_feeds_subfolders=("razorpay",),  # Razorpay's own feed (razorpay_settlements)
+    config_files=("profile.yaml",),
 )

@@ -66,6 +66,9 @@ LINES = TableSpec(
     key=("entity_id", "settlement_id"),
 )
 
+# Where the settlement recon pull (ingestion/pull/settlement_recon.py) stores the API pages it fetched.
+API_SUBFOLDER = "api"
+
 SPEC = FeedSpec(
     name="razorpay_settlements",
     description="Razorpay settlement reconciliation data (one file per settlement day, every branch's "
@@ -74,6 +77,7 @@ SPEC = FeedSpec(
     source="razorpay",
     folder="settlements/razorpay",
     patterns=("*.csv", "*.json"),
+    subfolders=(API_SUBFOLDER,),  # pages pulled from the API: api/<yyyy-mm-dd>-p<NNN>[.v<KKK>].json
     tables=(LINES,),
     position="line",  # a CSV line, or a JSON item of the API's `collection`
     reader="engine",
