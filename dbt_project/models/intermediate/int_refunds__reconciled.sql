@@ -103,7 +103,7 @@ classified as (
         *,
         settlement_id is not null as is_settled,
         toInt64(dateDiff('day', initiated_date, as_of_date)) as age_days,
-        addDays(initiated_date, refund_sla_days) as settlement_due_date,
+        addDays(initiated_date, refund_sla_days) as refund_deadline_date,
         multiIf(
             not is_settled and age_days <= refund_sla_days, 'in_transit',
             not is_settled, 'settlement_overdue',
@@ -136,7 +136,7 @@ final as (
         toInt64(0) as expected_fee_paise,
         toInt64(0) as expected_tax_paise,
         refund_sla_days,
-        settlement_due_date,
+        refund_deadline_date,
         settlement_id,
         settlement_utr,
         settled_at,
@@ -150,7 +150,7 @@ final as (
             status = 'in_transit',
             concat(
                 'refund initiated ', toString(initiated_date), ' IST, not settled yet; within the refund SLA',
-                ' of ', toString(refund_sla_days), ' days (until ', toString(settlement_due_date), ')'
+                ' of ', toString(refund_sla_days), ' days (until ', toString(refund_deadline_date), ')'
             ),
             status = 'settlement_overdue' and refund_sla_days is null,
             concat(
@@ -162,7 +162,7 @@ final as (
             concat(
                 'refund initiated ', toString(initiated_date), ' IST is in no settlement after ',
                 toString(age_days), ' days, beyond the refund SLA of ', toString(refund_sla_days),
-                ' days (due by ', toString(settlement_due_date), '); chase ', initcap(gateway),
+                ' days (due by ', toString(refund_deadline_date), '); chase ', initcap(gateway),
                 ' so the patient is paid back'
             ),
             status = 'amount_mismatch',
