@@ -244,3 +244,9 @@ def mart_rows() -> list[dict[str, Any]]:
 @pytest.fixture(scope="session")
 def mart_column_names() -> list[str]:
     return list(COLUMN_NAMES)
+
+
+@pytest.fixture(scope="session")
+def phi_marker() -> str:
+    """Text in every quarantined raw_line: patient-linked, so no export may hold it."""
+    return PHI_MARKER

@@ -430,9 +430,9 @@ def test_branch_settlements_sheet(workbook) -> None:
     assert paise(pune["Bank − payout (₹)"]) == -33618 and pune["Bank matched"] is False
 
 
-def test_quarantine_sheet_shows_file_line_and_reason_never_the_record(export_dir: Path, workbook) -> None:
-    from conftest import PHI_MARKER
-
+def test_quarantine_sheet_shows_file_line_and_reason_never_the_record(
+    export_dir: Path, workbook, phi_marker: str
+) -> None:
     ws = workbook["Quarantine"]
     assert "patient-linked" in ws["A1"].value
     rows = sheet_dicts(ws, header_row=2)
@@ -442,8 +442,8 @@ def test_quarantine_sheet_shows_file_line_and_reason_never_the_record(export_dir
     ]  # the load that never committed is left out
     assert rows[1]["Why it was not loaded"] == "currency 'XYZ': only INR settlements are supported"
     with zipfile.ZipFile(export_dir / "payment_reconciliation.xlsx") as z:
-        assert not any(PHI_MARKER.encode() in z.read(name) for name in z.namelist())
-    assert PHI_MARKER not in (export_dir / "payment_reconciliation.csv").read_text(encoding="utf-8-sig")
+        assert not any(phi_marker.encode() in z.read(name) for name in z.namelist())
+    assert phi_marker not in (export_dir / "payment_reconciliation.csv").read_text(encoding="utf-8-sig")
 
 
 def test_text_that_looks_like_a_formula_stays_text(export_dir: Path, workbook) -> None:
