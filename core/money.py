@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from babel.numbers import format_currency
+from babel.numbers import format_currency, format_decimal
 
 LOCALE = "en_IN"
 CURRENCY = "INR"
@@ -27,3 +27,8 @@ def rupees_text(paise: int) -> str:
 def format_rupees(paise: int) -> str:
     """Indian digit grouping: 100051900 -> `₹10,00,519.00`; negative amounts are signed (`-₹0.01`)."""
     return format_currency(paise_to_rupees(paise), CURRENCY, locale=LOCALE)
+
+
+def format_count(count: int) -> str:
+    """A count for people, grouped the Indian way like the rupees: 1281539 -> `12,81,539`."""
+    return format_decimal(count, locale=LOCALE)

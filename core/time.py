@@ -8,7 +8,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-IST = ZoneInfo("Asia/Kolkata")
+IST_NAME = "Asia/Kolkata"
+IST = ZoneInfo(IST_NAME)
+# IST has kept one offset, no daylight saving, since 1945: text for people can state it as a constant.
+IST_OFFSET = "+05:30"
 
 
 def as_utc(value: datetime) -> datetime:

@@ -1,4 +1,8 @@
-"""Write rows to a CSV file as they stream in: UTF-8, `\\n` line ends, a header row."""
+"""Write rows to a CSV file as they stream in: UTF-8 with a byte order mark, `\\n` line ends, a header row.
+
+The byte order mark is what makes Excel (double-click, or Data > From Text) read the file as UTF-8, so
+`₹` and names in Indian scripts survive; other readers skip it (Python: `encoding="utf-8-sig"`).
+"""
 
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ from exports.cell_values import csv_text
 
 class CsvTable:
     def __init__(self, path: Path, header: Sequence[str]) -> None:
-        self._file = path.open("w", encoding="utf-8", newline="")
+        self._file = path.open("w", encoding="utf-8-sig", newline="")
         self._writer = csv.writer(self._file, lineterminator="\n")
         self._writer.writerow(header)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from enum import IntEnum
@@ -23,6 +24,7 @@ from core.money import rupees_text
 from core.spreadsheet_text import FORMULA_TRIGGERS, spreadsheet_text
 from core.time import ist_wall_clock
 from exports.mart_columns import ColumnKind
+from exports.rupee_formats import RUPEE_FORMATS, SMALL_LIMIT, magnitude_class
 
 EXCEL_EPOCH = datetime(1899, 12, 30)  # day 0 of Excel's 1900 date system, for dates after February 1900
 EXCEL_EPOCH_DATE = EXCEL_EPOCH.date()
@@ -37,10 +39,21 @@ XML_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13
 class RowStyle(IntEnum):
     """The workbook's style numbers the rendered cells use (the workbook numbers its formats so)."""
 
-    RUPEES = 1
-    TIMESTAMP = 2
-    DATE = 3
-    QUOTED_TEXT = 4  # text shown and kept as typed: Excel's quote prefix, for text that looks like a formula
+    TIMESTAMP = 1
+    DATE = 2
+    QUOTED_TEXT = 3  # text shown and kept as typed: Excel's quote prefix, for text that looks like a formula
+    WRAPPED_TEXT = 4  # long text (reasons), wrapped in its cell
+    QUOTED_WRAPPED_TEXT = 5
+    RUPEES = 6  # the first of the rupee styles: RUPEES + magnitude_class(paise) (exports.rupee_formats)
+
+
+RUPEE_STYLES: tuple[int, ...] = tuple(RowStyle.RUPEES + i for i in range(len(RUPEE_FORMATS)))
+STYLE_COUNT = RUPEE_STYLES[-1]  # styles 1..STYLE_COUNT
+
+
+def rupee_style(paise: int) -> int:
+    """The style number that shows `paise` as rupees grouped the Indian way."""
+    return RowStyle.RUPEES + magnitude_class(paise)
 
 
 CellXml = Callable[[object, str], str]  # (value, row number) -> the cell's XML, "" for an empty cell
@@ -61,10 +74,12 @@ def text_xml(text: str) -> str:
     return f"<is><t>{text}</t></is>"
 
 
-def cell_xml(kind: ColumnKind, column: int) -> CellXml:
-    """How a value (not None) of `kind` in 0-based `column` becomes a cell ("" for empty text)."""
+def cell_xml(kind: ColumnKind, column: int, *, wrap: bool = False) -> CellXml:
+    """How a value (not None) of `kind` in 0-based `column` becomes a cell ("" for empty text); `wrap`
+    wraps text in its cell."""
     ref = xl_col_to_name(column)
-    quoted = f' s="{RowStyle.QUOTED_TEXT}"'
+    plain = f' s="{RowStyle.WRAPPED_TEXT}"' if wrap else ""
+    quoted = f' s="{RowStyle.QUOTED_WRAPPED_TEXT if wrap else RowStyle.QUOTED_TEXT}"'
 
     def text(value: Any, row: str) -> str:
         if not isinstance(value, str):
@@ -72,9 +87,9 @@ def cell_xml(kind: ColumnKind, column: int) -> CellXml:
         if not value:
             return ""
         if value[0] in SPECIAL_FIRST or value[-1].isspace() or NEEDS_ESCAPING.search(value):
-            style = quoted if value.startswith(FORMULA_TRIGGERS) else ""
+            style = quoted if value.startswith(FORMULA_TRIGGERS) else plain
             return f'<c r="{ref}{row}"{style} t="inlineStr">{text_xml(value)}</c>'
-        return f'<c r="{ref}{row}" t="inlineStr"><is><t>{value}</t></is></c>'
+        return f'<c r="{ref}{row}"{plain} t="inlineStr"><is><t>{value}</t></is></c>'
 
     def other(value: Any, row: str) -> str:
         if isinstance(value, bool):
@@ -84,10 +99,12 @@ def cell_xml(kind: ColumnKind, column: int) -> CellXml:
         return text(str(value), row)
 
     def integer(value: Any, row: str) -> str:
+        if isinstance(value, bool):
+            return other(value, row)
         return f'<c r="{ref}{row}"><v>{value}</v></c>'
 
     def money(value: Any, row: str) -> str:
-        return f'<c r="{ref}{row}" s="{RowStyle.RUPEES}"><v>{rupees_text(value)}</v></c>'
+        return f'<c r="{ref}{row}" s="{rupee_style(value)}"><v>{rupees_text(value)}</v></c>'
 
     def timestamp(value: Any, row: str) -> str:
         serial = excel_serial(ist_wall_clock(value))
@@ -111,15 +128,16 @@ ROW = "\x00"  # the row number in a rendered row body; XML cannot hold it, so no
 ColumnXml = Callable[[Sequence[Any]], list[str]]  # a column's values in a block -> their cells
 
 
-def column_xml(kind: ColumnKind, column: int) -> ColumnXml:
+def column_xml(kind: ColumnKind, column: int, *, wrap: bool = False) -> ColumnXml:
     """A block's worth of one column's cells at a time, row numbers left as `ROW`: the common cases
-    (plain text, integers, money, dates) inline in one comprehension, the rest through `cell_xml`.
-    Empty cells are ""."""
+    (plain text, integers, money under ₹1 lakh, dates) inline in one comprehension, the rest through
+    `cell_xml`. Empty cells are ""."""
     ref = xl_col_to_name(column)
-    cell = cell_xml(kind, column)
+    cell = cell_xml(kind, column, wrap=wrap)
     start = f'<c r="{ref}{ROW}"'
-    text_start, money_start = f'{start} t="inlineStr"><is><t>', f'{start} s="{RowStyle.RUPEES}"><v>'
-    date_start = f'{start} s="{RowStyle.DATE}"><v>'
+    plain = f' s="{RowStyle.WRAPPED_TEXT}"' if wrap else ""
+    text_start, date_start = f'{start}{plain} t="inlineStr"><is><t>', f'{start} s="{RowStyle.DATE}"><v>'
+    money_start, small = f'{start} s="{RowStyle.RUPEES}"><v>', SMALL_LIMIT
 
     def text(values: Sequence[Any]) -> list[str]:
         return [
@@ -134,10 +152,18 @@ def column_xml(kind: ColumnKind, column: int) -> ColumnXml:
         ]
 
     def integer(values: Sequence[Any]) -> list[str]:
-        return ["" if v is None else f"{start}><v>{v}</v></c>" for v in values]
+        return [
+            f"{start}><v>{v}</v></c>" if v.__class__ is int else ("" if v is None else cell(v, ROW))
+            for v in values
+        ]
 
     def money(values: Sequence[Any]) -> list[str]:
-        return ["" if v is None else f"{money_start}{rupees_text(v)}</v></c>" for v in values]
+        return [
+            f"{money_start}{rupees_text(v)}</v></c>"
+            if v is not None and -small < v < small
+            else ("" if v is None else cell(v, ROW))
+            for v in values
+        ]
 
     def calendar_date(values: Sequence[Any]) -> list[str]:
         return [
@@ -159,29 +185,66 @@ def column_xml(kind: ColumnKind, column: int) -> ColumnXml:
     return fast.get(kind, other)
 
 
+@dataclass(frozen=True)
+class RenderedColumn:
+    """A sheet column: which value of the source row it shows, what kind of value that is, and, for long
+    text, the column's width in characters: its text wraps and the row is made tall enough to show it."""
+
+    source: int
+    kind: ColumnKind
+    wrap_width: float = 0
+
+
+LINE_POINTS = 15  # the default row height (Calibri 11): one line of text
+CHARACTERS_PER_WIDTH = 1.15  # text characters per unit of column width (a digit's), roughly
+
+
+def row_start(lines: int) -> str:
+    """What follows `<row r="n"` for a row of `lines` lines of text: applications do not all size a row to
+    its wrapped text when they open a file, so the height is written out."""
+    return ">" if lines <= 1 else f' ht="{LINE_POINTS * lines}" customHeight="1">'
+
+
 class RowRenderer:
-    """`<row>` elements for rows of values in the mart's column order (the header is row 1).
+    """`<row>` elements for rows of values (the header is row 1): sheet column i shows the value at
+    `columns[i].source` of each row, so a sheet can show a row's values in its own order, or some of them.
 
     A block of rows is rendered column by column (one comprehension per column, no call per cell) into
-    row bodies whose row number is left open (`ROW`), so a row going to both Detail and Exceptions is
-    rendered once; `rows` numbers the bodies for one sheet."""
+    row bodies whose row number is left open (`ROW`), so a row going to two sheets is rendered once;
+    `rows` numbers the bodies for one sheet."""
 
-    def __init__(self, kinds: Sequence[ColumnKind]) -> None:
-        self._columns = [column_xml(kind, i) for i, kind in enumerate(kinds)]
+    def __init__(self, columns: Sequence[RenderedColumn | ColumnKind]) -> None:
+        specs = [c if isinstance(c, RenderedColumn) else RenderedColumn(i, c) for i, c in enumerate(columns)]
+        self._sources = [spec.source for spec in specs]
+        self._columns = [column_xml(spec.kind, i, wrap=spec.wrap_width > 0) for i, spec in enumerate(specs)]
+        self._wrapped = [
+            (spec.source, spec.wrap_width * CHARACTERS_PER_WIDTH) for spec in specs if spec.wrap_width
+        ]
 
     def bodies(self, block: Sequence[Sequence[object]]) -> list[str]:
-        """Each row's cells, row numbers open."""
+        """Each row's start (its height) and cells, row numbers open."""
         if not block:
             return []
+        values = list(zip(*block, strict=True))
         columns = [
-            render(values) for render, values in zip(self._columns, zip(*block, strict=True), strict=True)
+            render(values[source]) for render, source in zip(self._columns, self._sources, strict=True)
         ]
-        return ["".join(cells) for cells in zip(*columns, strict=True)]
+        if not self._wrapped:
+            return [">" + "".join(cells) for cells in zip(*columns, strict=True)]
+        lines = [1] * len(block)
+        for source, per_line in self._wrapped:
+            lines = [
+                n if v.__class__ is not str or len(v) <= per_line else max(n, math.ceil(len(v) / per_line))
+                for n, v in zip(lines, values[source], strict=True)
+            ]
+        return [
+            row_start(n) + "".join(cells) for n, cells in zip(lines, zip(*columns, strict=True), strict=True)
+        ]
 
     @staticmethod
     def rows(first: int, bodies: Sequence[str]) -> str:
         """`bodies` as rows `first`, `first + 1`, ..."""
         numbers = [str(n) for n in range(first, first + len(bodies))]
         return "".join(
-            [f'<row r="{n}">{body.replace(ROW, n)}</row>' for n, body in zip(numbers, bodies, strict=True)]
+            [f'<row r="{n}"{body.replace(ROW, n)}</row>' for n, body in zip(numbers, bodies, strict=True)]
         )

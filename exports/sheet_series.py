@@ -16,8 +16,10 @@ from xlsxwriter.worksheet import Worksheet
 
 from core.reproducible_xlsx import SheetRows, column_pixels
 from exports.sheet_rows import RowRenderer
+from exports.workbook_styles import print_setup
 
 EXCEL_MAX_ROWS = 1_048_576
+HEADER_HEIGHT = 45  # points: three lines of wrapped header text
 WRITE_BUFFER = 1 << 20
 
 
@@ -43,9 +45,10 @@ class SheetPart:
 class SheetSeries:
     """Rows go to `base`, then to `base (2)` once `base` holds `max_rows` rows (header included).
 
-    Every sheet gets the header row, frozen panes below it, an autofilter over the header and its rows,
-    and the column widths of `columns`. The first sheet exists from the start, so an empty series is
-    a header row.
+    Every sheet gets the header row (repeated on every printed page), frozen panes below it, an autofilter
+    over the header and its rows, the column widths of `columns`, and the print setup of every sheet
+    (`workbook_styles.print_setup`). The first sheet exists from the start, so an empty series is a header
+    row. A `note` goes in a row of its own above the header (and then counts towards `max_rows`).
     """
 
     def __init__(
@@ -55,12 +58,15 @@ class SheetSeries:
         folder: Path,
         *,
         max_rows: int = EXCEL_MAX_ROWS,
+        note: str = "",
     ) -> None:
-        if max_rows < 2:
+        self.header_row = 1 if note else 0  # 0-based
+        if max_rows < self.header_row + 2:
             raise ValueError("a sheet must hold the header and at least one row")
         self.base = base
+        self.note = note
         self.columns = list(columns)
-        self.rows_per_sheet = max_rows - 1
+        self.rows_per_sheet = max_rows - 1 - self.header_row
         self.parts: list[SheetPart] = []
         self._folder = folder
         self._file: TextIO | None = None
@@ -96,7 +102,7 @@ class SheetSeries:
                 part = self.parts[-1]
             batch = rows[done : done + self.rows_per_sheet - part.rows]
             assert self._file is not None
-            self._file.write(RowRenderer.rows(part.rows + 2, batch))
+            self._file.write(RowRenderer.rows(part.rows + self.header_row + 2, batch))
             part.rows += len(batch)
             done += len(batch)
 
@@ -107,17 +113,26 @@ class SheetSeries:
             self._file = None
 
     def add_sheets(
-        self, add_sheet: Callable[[str], Worksheet], header_format: Format
+        self, add_sheet: Callable[[str], Worksheet], header_format: Format, note_format: Format | None = None
     ) -> dict[str, SheetRows]:
         """Make the series' sheets with `add_sheet(title) -> Worksheet`; returns each sheet's rows by title."""
         self.close()
         rows: dict[str, SheetRows] = {}
+        top, last_column = self.header_row, len(self.columns) - 1
         for part in self.parts:
             ws = add_sheet(part.title)
-            for i, column in enumerate(self.columns):
+            for i, column in enumerate(self.columns):  # row sizes before cells: the sheet is written in order
                 ws.set_column_pixels(i, i, column_pixels(column.width))
-                ws.write_string(0, i, column.header, header_format)
-            ws.freeze_panes(1, 0)
-            ws.autofilter(0, 0, part.rows, len(self.columns) - 1)
-            rows[part.title] = SheetRows(part.path, last_row=part.rows + 1, last_column=len(self.columns))
+            if self.note:
+                ws.set_row(0, HEADER_HEIGHT)
+                ws.merge_range(0, 0, 0, last_column, self.note, note_format)
+            ws.set_row(top, HEADER_HEIGHT)
+            for i, column in enumerate(self.columns):
+                ws.write_string(top, i, column.header, header_format)
+            ws.freeze_panes(top + 1, 0)
+            print_setup(ws, header_rows=(top, top))
+            ws.autofilter(top, 0, top + part.rows, last_column)
+            rows[part.title] = SheetRows(
+                part.path, last_row=top + part.rows + 1, last_column=len(self.columns)
+            )
         return rows

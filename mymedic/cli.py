@@ -20,7 +20,7 @@ from rich.progress import (
 from rich.table import Table
 
 from booking.cli import booking_app
-from core.money import format_rupees
+from core.money import format_count
 from core.settings import DEFAULT_EXPORTS, WAREHOUSE_ENV, parse_warehouse_url
 
 app = typer.Typer(
@@ -45,10 +45,6 @@ def _progress() -> Progress:
         console=console,
         transient=True,
     )
-
-
-def rupees(paise: int | None) -> str:
-    return "" if paise is None else format_rupees(paise)
 
 
 @app.command()
@@ -125,21 +121,26 @@ def run(
 
 
 def print_report(report) -> None:
+    from mymedic.run_summary import STATUS_COLUMNS, status_rows, total_lines
+
     feeds = Table(title="Feeds (this run)")
     for column in ("feed", "files", "already loaded", "rows read", "loaded", "quarantined", "duplicates"):
         feeds.add_column(column, justify="left" if column == "feed" else "right")
     for feed, t in report.feeds.items():
         feeds.add_row(
             feed,
-            *(str(t[k]) for k in ("files", "files_already_loaded", "rows_read", "rows_loaded")),
-            *(str(t[k]) for k in ("rows_quarantined", "rows_skipped")),
+            *(format_count(t[k]) for k in ("files", "files_already_loaded", "rows_read", "rows_loaded")),
+            *(format_count(t[k]) for k in ("rows_quarantined", "rows_skipped")),
         )
     console.print(feeds)
-    statuses = Table(title=f"Reconciliation as of {report.as_of}")
-    for column in ("status", "rows", "booked", "at gateway"):
-        statuses.add_column(column, justify="left" if column == "status" else "right")
-    for row in report.statuses:
-        statuses.add_row(row["status"], str(row["rows"]), rupees(row["booked"]), rupees(row["gateway"]))
+    statuses = Table(
+        title=f"Reconciliation as of {report.as_of} (payments +, refunds and fees −)",
+        caption="\n".join(total_lines(report.statuses)),
+    )
+    for column in STATUS_COLUMNS:
+        statuses.add_column(column, justify="left" if column in ("status", "type") else "right")
+    for row in status_rows(report.statuses):
+        statuses.add_row(*row)
     console.print(statuses)
     for path in report.exports:
         console.print(f"export: [bold]{path}[/bold]")

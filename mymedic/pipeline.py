@@ -137,14 +137,18 @@ def _run(
 
 
 def reconciliation_summary(settings: Any, as_of: str) -> tuple[list[dict[str, Any]], str]:
+    """Rows, and amounts in paise as the mart states them (refunds positive), per status and entity type."""
     from core.warehouse import open_warehouse
 
     with open_warehouse(settings) as w:
         if not w.table_exists("marts", "fct_payment_reconciliation"):
             return [], as_of
         rows = w.dicts(
-            f"select status, count() as rows, sum(ifNull(booked_amount_paise, 0)) as booked, "
-            f"sum(ifNull(gateway_amount_paise, 0)) as gateway, toString(max(as_of_date)) as as_of "
-            f"from `{w.db('marts')}`.fct_payment_reconciliation group by status order by status"
+            "select status, entity_type, count() as rows, sum(ifNull(booked_amount_paise, 0)) as booked, "
+            "sum(ifNull(gateway_amount_paise, 0)) as gateway, "
+            "sum(ifNull(fee_paise, 0) + ifNull(tax_paise, 0)) as fees, "
+            "sum(ifNull(net_settled_paise, 0)) as net, toString(max(as_of_date)) as as_of "
+            f"from `{w.db('marts')}`.fct_payment_reconciliation group by status, entity_type "
+            "order by status, entity_type"
         )
     return rows, (rows[0]["as_of"] if rows and not as_of else as_of)

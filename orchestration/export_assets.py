@@ -6,14 +6,21 @@ from exports import write_finance_exports
 from orchestration.resources import PipelineSettings, WarehouseResource
 
 RECONCILIATION_MART = AssetKey(["marts", "fct_payment_reconciliation"])
+# the workbook also shows branch names and each branch's daily payout
+READ_MARTS = [
+    RECONCILIATION_MART,
+    AssetKey(["marts", "dim_branches"]),
+    AssetKey(["marts", "fct_branch_daily_settlements"]),
+]
 
 
 @asset(
     key=AssetKey(["exports", "finance_payment_reconciliation"]),
-    deps=[RECONCILIATION_MART],
+    deps=READ_MARTS,
     group_name="exports",
     kinds={"csv", "excel"},
-    description="payment_reconciliation.csv and .xlsx (summary, detail, exceptions) for finance",
+    description="payment_reconciliation.csv and .xlsx (summary, exceptions, open items, detail, branch "
+    "settlements, quarantine, legend) for finance",
 )
 def finance_exports(
     context: AssetExecutionContext, warehouse: WarehouseResource, pipeline: PipelineSettings

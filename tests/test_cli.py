@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from pathlib import Path
 
@@ -43,6 +44,10 @@ def test_generate_run_and_quarantine_list(tmp_path: Path) -> None:
                      "payment_reconciliation.csv", "payment_reconciliation.xlsx", "pipeline succeeded"):  # fmt: skip
         assert expected in out, f"{expected!r} missing from:\n{out}"
     assert (exports / "finance" / "payment_reconciliation.xlsx").exists()
+    # payments and refunds apart, refunds negative, amounts grouped the Indian way
+    assert "payments booked ₹" in out and "refunds booked -₹" in out and "net booked ₹" in out
+    assert "Refunds" in out and "exceptions to act on" in out and "open items not yet due" in out
+    assert re.search(r"₹\d{1,2},\d\d,\d{3}\.\d\d", out), out  # e.g. ₹12,34,567.00: lakhs
     assert list((tmp_path / ".mymedic" / "logs").glob("run-*.log")), "the run log is missing"
 
     listed = mymedic("quarantine", "list", "--feed", "razorpay_settlements", env=env)

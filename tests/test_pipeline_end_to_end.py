@@ -99,12 +99,17 @@ def test_every_anomaly_kind_is_found(seeded: tuple[Run, RunReport]) -> None:
 def test_totals_tie_to_the_paisa(seeded: tuple[Run, RunReport]) -> None:
     run, report = seeded
     totals = run.truth["expected_totals"]
-    by_status = {r["status"]: r for r in report.statuses}
+    by_status: dict[str, dict[str, int]] = {}
+    for r in report.statuses:  # one line per status and entity type: add the types up
+        line = by_status.setdefault(r["status"], {"rows": 0, "booked": 0, "gateway": 0})
+        for key in line:
+            line[key] += r[key]
     for status, expected in totals["by_status"].items():
         assert by_status[status]["rows"] == expected["count"], status
         assert by_status[status]["booked"] == expected["booked_amount_paise"], status
         assert by_status[status]["gateway"] == expected["gateway_amount_paise"], status
     assert set(by_status) == set(totals["by_status"])
+    assert sum(r["net"] for r in report.statuses) == totals["net_settled_paise"]
     [daily] = run.query(
         "select sum(gross_paise) as gross, sum(fee_paise) as fee, sum(tax_paise) as tax, sum(refund_paise) as refunds,"
         " sum(net_paise) as net, sum(bank_credited_paise) as bank from {marts}.fct_branch_daily_settlements"
@@ -121,7 +126,7 @@ def test_exports_hold_the_mart(seeded: tuple[Run, RunReport]) -> None:
     run, report = seeded
     csv_path = run.exports / "finance" / "payment_reconciliation.csv"
     assert str(csv_path.resolve()) in report.exports
-    with csv_path.open(newline="") as fh:
+    with csv_path.open(newline="", encoding="utf-8-sig") as fh:
         rows = list(csv.DictReader(fh))
     mart = run.query(f"select entity_id, status, booked_amount_paise from {{marts}}.{MART}")
     assert {(r["entity_id"], r["status"]) for r in rows} == {(r["entity_id"], r["status"]) for r in mart}

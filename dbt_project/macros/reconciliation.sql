@@ -58,6 +58,7 @@
     order_id,
     method,
     gateway_amount_paise,
+    gateway_fee_paise + gateway_tax_paise as gateway_fee_incl_tax_paise,
     gateway_fee_paise as fee_paise,
     gateway_tax_paise as tax_paise,
     gateway_net_paise as net_settled_paise,

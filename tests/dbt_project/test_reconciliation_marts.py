@@ -144,11 +144,13 @@ def test_gateway_amounts_fee_split_and_settlement(rows: dict[str, dict[str, Any]
     pay = rows["pay_matched"]
     assert (pay["booked_amount_paise"], pay["gateway_amount_paise"]) == (50000, 50000)
     assert (pay["fee_paise"], pay["tax_paise"], pay["net_settled_paise"]) == (1000, 180, 48820)  # fee - tax
+    assert pay["gateway_fee_incl_tax_paise"] == 1180  # Razorpay's `fee`, as its report shows it
     assert (pay["settlement_id"], pay["settlement_utr"]) == ("setl_BLR_1012", "UTIBN62026101200001")
     assert pay["settled_at"].replace(tzinfo=UTC) == datetime(2026, 10, 11, 20, 0, tzinfo=UTC)
     assert pay["bank_credit_date"] == date(2026, 10, 12)
     assert pay["event_date"] == date(2026, 10, 10)
     assert pay["settlement_due_date"] == date(2026, 10, 12)
+    assert pay["refund_deadline_date"] is None
 
     amt = rows["pay_amt"]
     assert (amt["booked_amount_paise"], amt["gateway_amount_paise"]) == (50000, 45000)
@@ -156,11 +158,13 @@ def test_gateway_amounts_fee_split_and_settlement(rows: dict[str, dict[str, Any]
     refund = rows["rfnd_fee"]
     assert (refund["booked_amount_paise"], refund["gateway_amount_paise"]) == (5000, 5000)
     assert (refund["fee_paise"], refund["tax_paise"], refund["net_settled_paise"]) == (100, 18, -5118)
+    assert refund["gateway_fee_incl_tax_paise"] == 118
     assert refund["payment_id"] == "pay_fee_1p"
     assert refund["order_id"] == "order_fee_1p"
 
     transit = rows["pay_transit"]
-    for column in ("gateway_amount_paise", "fee_paise", "tax_paise", "net_settled_paise", "settled_at"):
+    for column in ("gateway_amount_paise", "gateway_fee_incl_tax_paise", "fee_paise", "tax_paise",
+                   "net_settled_paise", "settled_at"):  # fmt: skip
         assert transit[column] is None, column
     assert (transit["settlement_id"], transit["settlement_utr"], transit["bank_credit_date"]) == (
         "",
@@ -208,6 +212,18 @@ def test_exception_reasons_name_the_numbers(rows: dict[str, dict[str, Any]]) -> 
     assert "refund SLA of 7 days" in reason["rfnd_overdue"]
     assert "pay_ghost" in reason["pay_ghost"] and "70.00" in reason["pay_ghost"]
     assert "adjustment" in reason["adj_1"]
+
+
+def test_refunds_have_their_own_deadline(rows: dict[str, dict[str, Any]]) -> None:
+    """settlement_due_date is the payments' T+N date only; a refund's clock is refund_deadline_date."""
+    assert rows["rfnd_transit"]["refund_deadline_date"] == date(2026, 11, 1)  # 27 Oct + upi SLA of 5 days
+    assert rows["rfnd_overdue"]["refund_deadline_date"] == date(2026, 10, 2)  # 25 Sep + card SLA of 7 days
+    assert "(until 2026-11-01)" in rows["rfnd_transit"]["exception_reason"]
+    for entity_id, row in rows.items():
+        if row["entity_type"] == "refund":
+            assert row["settlement_due_date"] is None, entity_id
+        if row["entity_type"] != "refund":
+            assert row["refund_deadline_date"] is None, entity_id
 
 
 def test_branch_daily_settlements(warehouse: Warehouse) -> None:
@@ -279,7 +295,7 @@ def test_mart_columns_follow_the_contract(warehouse: Warehouse) -> None:
         "and table = 'fct_payment_reconciliation' order by position",
         {"db": warehouse.db("marts")},
     )
-    assert columns[:23] == [
+    assert columns[:24] == [
         ("tenant_id", "String"),
         ("branch_id", "String"),
         ("entity_type", "String"),
@@ -290,6 +306,7 @@ def test_mart_columns_follow_the_contract(warehouse: Warehouse) -> None:
         ("method", "String"),
         ("booked_amount_paise", "Int64"),
         ("gateway_amount_paise", "Nullable(Int64)"),
+        ("gateway_fee_incl_tax_paise", "Nullable(Int64)"),
         ("fee_paise", "Nullable(Int64)"),
         ("tax_paise", "Nullable(Int64)"),
         ("expected_fee_paise", "Nullable(Int64)"),

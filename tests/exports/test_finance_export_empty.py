@@ -15,30 +15,31 @@ from exports import write_finance_exports
 
 @pytest.fixture(scope="module")
 def warehouse(module_warehouse: Warehouse, make_mart) -> Warehouse:
-    make_mart(module_warehouse, [])
+    make_mart(module_warehouse, [], beside=False)  # no branches, branch days or quarantine either
     return module_warehouse
 
 
-def test_empty_mart_gives_headers_only(warehouse: Warehouse, tmp_path: Path, mart_column_names) -> None:
+def test_empty_mart_gives_headers_only(warehouse: Warehouse, tmp_path: Path) -> None:
     csv_path, xlsx_path = write_finance_exports(warehouse, tmp_path)
 
-    assert csv_path.read_text(encoding="utf-8") == ",".join(mart_column_names) + "\n"
-    with csv_path.open(encoding="utf-8", newline="") as f:
-        assert list(csv.reader(f)) == [mart_column_names]
+    data = csv_path.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbftenant_id,branch_id,branch_name,") and data.count(b"\n") == 1
+    with csv_path.open(encoding="utf-8-sig", newline="") as f:
+        [header] = list(csv.reader(f))
+    assert "booked_amount_inr" in header and "event_at_ist" in header
 
     wb = openpyxl.load_workbook(xlsx_path)
-    assert wb.sheetnames == ["Summary", "Detail", "Exceptions"]
-    for title in ("Detail", "Exceptions"):
+    assert wb.sheetnames == ["Summary", "Exceptions", "Open items", "Detail", "Quarantine", "Legend"]
+    for title in ("Detail", "Exceptions", "Open items"):
         rows = list(wb[title].iter_rows(values_only=True))
-        assert len(rows) == 1 and rows[0][0] == "tenant_id" and len(rows[0]) == len(mart_column_names)
-        assert wb[title].auto_filter.ref == "A1:X1"
+        assert len(rows) == 1 and rows[0][0] == "Branch", title
     summary = wb["Summary"]
     assert summary["A1"].value == "Payment reconciliation — no rows — as of date not known"
-    assert summary.auto_filter.ref == "A7:H7"
-    grand = [r for r in summary.iter_rows(values_only=True) if r[1] == "All statuses"]
+    grand = [r for r in summary.iter_rows(values_only=True) if r[2] == "All types"]
     assert len(grand) == 1
-    assert grand[0][:3] == ("All branches", "All statuses", 0)
-    assert [Decimal(str(v)) for v in grand[0][3:]] == [Decimal(0)] * 5
+    assert grand[0][:4] == ("All branches", "All statuses", "All types", 0)
+    assert [Decimal(str(v)) for v in grand[0][4:]] == [Decimal(0)] * 6
+    assert next(wb["Legend"].iter_rows(min_row=2, values_only=True))[0] == "matched"
 
 
 def test_empty_export_is_reproducible(warehouse: Warehouse, tmp_path: Path) -> None:
@@ -54,7 +55,7 @@ def test_missing_mart_is_a_clear_error(warehouse: Warehouse, tmp_path: Path, mak
             write_finance_exports(warehouse, tmp_path)
         assert not (tmp_path / "finance" / "payment_reconciliation.csv").exists()
     finally:
-        make_mart(warehouse, [])
+        make_mart(warehouse, [], beside=False)
 
 
 def test_a_mart_without_summary_columns_leaves_earlier_files_alone(
@@ -68,6 +69,6 @@ def test_a_mart_without_summary_columns_leaves_earlier_files_alone(
         with pytest.raises(LookupError, match="no column\\(s\\) status"):
             write_finance_exports(warehouse, tmp_path)
     finally:
-        make_mart(warehouse, [])
+        make_mart(warehouse, [], beside=False)
     assert (csv_path.read_bytes(), xlsx_path.read_bytes()) == before
     assert sorted(p.name for p in csv_path.parent.iterdir()) == [csv_path.name, xlsx_path.name]

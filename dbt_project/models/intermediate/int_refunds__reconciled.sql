@@ -149,7 +149,7 @@ classified as (
         *,
         settlement_id is not null as is_settled,
         toInt64(dateDiff('day', initiated_date, as_of_date)) as age_days,
-        addDays(initiated_date, refund_sla_days) as settlement_due_date,
+        addDays(initiated_date, refund_sla_days) as refund_deadline_date,
         multiIf(
             not is_settled and age_days <= refund_sla_days, 'in_transit',
             not is_settled, 'settlement_overdue',
@@ -176,7 +176,7 @@ explained as (
                 ),
                 concat(
                     ', beyond the refund SLA of ', toString(refund_sla_days),
-                    ' days (due by ', toString(settlement_due_date), ')'
+                    ' days (due by ', toString(refund_deadline_date), ')'
                 )
             )
         ) as overdue_facts,
@@ -237,7 +237,7 @@ final as (
         toInt64(0) as expected_fee_paise,
         toInt64(0) as expected_tax_paise,
         refund_sla_days,
-        settlement_due_date,
+        refund_deadline_date,
         settlement_id,
         settlement_utr,
         settled_at,
@@ -256,7 +256,7 @@ final as (
             status = 'in_transit',
             concat(
                 'refund initiated ', toString(initiated_date), ' IST, not settled yet; within the refund SLA',
-                ' of ', toString(refund_sla_days), ' days (until ', toString(settlement_due_date), ')'
+                ' of ', toString(refund_sla_days), ' days (until ', toString(refund_deadline_date), ')'
             ),
             status = 'settlement_overdue', concat(overdue_facts, gateway_clause),
             status = 'amount_mismatch',

@@ -31,6 +31,7 @@ payment_rows as (
         captured_at as event_at,
         captured_date as event_date,
         settlement_due_date,
+        null as refund_deadline_date,
         {{ reconciliation_row_columns() }}
     from payments
 ),
@@ -44,7 +45,8 @@ refund_rows as (
         expected_tax_paise,
         initiated_at as event_at,
         initiated_date as event_date,
-        settlement_due_date,
+        null as settlement_due_date,
+        refund_deadline_date,
         {{ reconciliation_row_columns() }}
     from refunds
 ),
@@ -59,6 +61,7 @@ orphan_rows as (
         created_at as event_at,
         created_date as event_date,
         null as settlement_due_date,
+        null as refund_deadline_date,
         {{ reconciliation_row_columns() }}
     from orphan_lines
 ),
@@ -83,6 +86,7 @@ final as (
         cast(method as String) as method,
         cast(booked_amount_paise as Int64) as booked_amount_paise,
         cast(gateway_amount_paise as Nullable(Int64)) as gateway_amount_paise,
+        cast(gateway_fee_incl_tax_paise as Nullable(Int64)) as gateway_fee_incl_tax_paise,
         cast(fee_paise as Nullable(Int64)) as fee_paise,
         cast(tax_paise as Nullable(Int64)) as tax_paise,
         cast(expected_fee_paise as Nullable(Int64)) as expected_fee_paise,
@@ -99,6 +103,7 @@ final as (
         cast(event_at as DateTime64(3, 'UTC')) as event_at,
         cast(event_date as Date) as event_date,
         cast(settlement_due_date as Nullable(Date)) as settlement_due_date,
+        cast(refund_deadline_date as Nullable(Date)) as refund_deadline_date,
         cast(as_of_date as Date) as as_of_date
     from unioned
     order by tenant_id, branch_id, entity_type, entity_id, settlement_id
