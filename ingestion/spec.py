@@ -113,6 +113,10 @@ class FeedSpec:
     headers: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # A multi-table feed: which file (by stem, e.g. `doctors` for doctors.csv) loads into which table.
     routes: dict[str, str] = field(default_factory=dict)
+    # Files are also read from the folder's immediate sub-folders (bank/<profile>/*.csv).
+    subfolders: bool = False
+    # File names in the folder(s) that configure the feed (a bank profile's profile.yaml): never loaded.
+    config_files: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         for table, header in self.headers.items():

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, Protocol
 
-from ingestion.records import Record
+from ingestion.records import Frame, Record
 from ingestion.spec import FeedSpec, TableSpec
 
 
@@ -45,8 +45,13 @@ class EngineReader(Protocol):
 class PythonReader(Protocol):
     kind: Literal["python"]
 
-    def records(self, path: Path, table: TableSpec, context: LoadContext) -> Iterator[Record]:
-        """Every record of the file, parsed; raises FileRejected when the file can't be read at all."""
+    def unit(self, path: Path) -> str:
+        """'lines' (a text file, a record per line) or 'document' (e.g. XLSX: rejected as one record)."""
+        ...
+
+    def records(self, path: Path, table: TableSpec, context: LoadContext) -> Iterator[Record | Frame]:
+        """Every record of the file, parsed, and any line of its frame (a header block, a footer) as a
+        `Frame`; raises FileRejected when the file can't be read at all."""
         ...
 
 
@@ -78,11 +83,20 @@ class Feed:
         return self.spec.tables
 
     def files(self, data_dir: Path) -> list[Path]:
-        """Every file in this feed's folder, sorted; files not matching `patterns` are read too and rejected."""
+        """Every file in this feed's folder (and its sub-folders when the spec says so), sorted; files not
+        matching `patterns` are read too and rejected. The spec's `config_files` are not data."""
         folder = data_dir / self.spec.folder
         if not folder.is_dir():
             return []
-        return sorted(f for f in folder.iterdir() if f.is_file() and not f.name.startswith("."))
+        folders = [folder]
+        if self.spec.subfolders:
+            folders += [d for d in folder.iterdir() if d.is_dir() and not d.name.startswith(".")]
+        return sorted(
+            f
+            for d in folders
+            for f in d.iterdir()
+            if f.is_file() and not f.name.startswith(".") and f.name not in self.spec.config_files
+        )
 
     def accepts(self, path: Path) -> bool:
         return self.spec.accepts(path)
