@@ -241,7 +241,7 @@ def _bank_lines() -> list[dict[str, Any]]:
         rows.append(
             {
                 "tenant_id": TENANT,
-                "account_file": "hdfc_current",
+                "account_number": "50100012345678",
                 "txn_date": txn_date,
                 "value_date": txn_date,
                 "narration": narration,
