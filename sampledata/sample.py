@@ -9,7 +9,7 @@ from pathlib import Path
 
 from . import anomalies as an
 from . import ground_truth as gtr
-from .bank import BankEntry, BankStatement, overheads, settlement_credit
+from .bank import BankEntry, BankStatement, overheads, settlement_credit, statement_path
 from .clock import iso_day, ist_day_of_ms, ist_midnight_s
 from .events import BookingSimulator, EventSink, Ledger
 from .model import (
@@ -50,11 +50,13 @@ def write_sample(
     start: date = date(2026, 10, 1),
     bookings_per_branch_day: int = 20,
     progress: Callable[[int, int], None] | None = None,
+    bank_profile: str = "mymedic",
 ) -> dict:
     """Write a sample data directory for one clinic chain and its ground truth; return a summary.
 
     Deterministic: the same arguments give byte-identical files. `progress(done_days, days)` is called
-    after each simulated day.
+    after each simulated day. `bank_profile` writes the bank statement in a bank's layout
+    (`bank/<profile>/`, e.g. hdfc; ingestion/feeds/bank_statements/profiles/); the lines are the same.
     """
     if branches < 1:
         raise ValueError("branches must be >= 1")
@@ -65,7 +67,7 @@ def write_sample(
     out = Path(out)
     _remove_previous_output(out)
     out.mkdir(parents=True, exist_ok=True)
-    run = _SampleRun(out, seed, branches, days, start, bookings_per_branch_day)
+    run = _SampleRun(out, seed, branches, days, start, bookings_per_branch_day, bank_profile)
     try:
         for i, day in enumerate(range(run.first_day, run.last_day + 1)):
             run.simulate_day(day)
@@ -84,6 +86,7 @@ def _remove_previous_output(out: Path) -> None:
         (EVENTS_DIR, "*.ndjson"),
         (SETTLEMENTS_DIR, "*.csv"),
         (BANK_DIR, "statement_*.csv"),
+        (BANK_DIR, "*/statement_*.csv"),
         (REFERENCE_DIR, BRANCHES_FILE),
         (REFERENCE_DIR, DOCTORS_FILE),
         (REFERENCE_DIR, CONTRACT_FILE),
@@ -107,7 +110,9 @@ def _mark_duplicates(payments: list[Payment]) -> None:
 
 
 class _SampleRun:
-    def __init__(self, out: Path, seed: int, n_branches: int, days: int, start: date, volume: int) -> None:
+    def __init__(
+        self, out: Path, seed: int, n_branches: int, days: int, start: date, volume: int, bank_profile: str
+    ) -> None:
         self.out = out
         self.seed = seed
         self.days = days
@@ -129,7 +134,9 @@ class _SampleRun:
         self.builder = SettlementBuilder(rng, ids)
         account = f"5020{rng.randrange(10**10):010d}"
         opening = (n_branches * max(volume, 1) * 20_000 + 5_00_000) * 100
-        self.bank = BankStatement(out / BANK_DIR / f"statement_{account}.csv", opening)
+        self.bank = BankStatement(
+            statement_path(out / BANK_DIR, account, bank_profile), opening, bank_profile, account
+        )
         self.truth = gtr.GroundTruth(out / _SCRATCH_FILE)
         self.anomalies: list[an.Anomaly] = []
         self.unsettled_payments: list[Payment] = []
