@@ -11,7 +11,6 @@ both files is counted once (else setl_BLR_1012's credit would be 3051.92 against
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import dbt_scenario as scenario

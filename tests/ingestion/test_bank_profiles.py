@@ -210,10 +210,12 @@ def test_a_file_fitting_no_profile_is_rejected_naming_the_closest_and_what_it_la
     )
 
 
-def test_a_statement_that_names_no_account_is_rejected(warehouse: Warehouse, tmp_path: Path) -> None:
-    text = "txn_date,value_date,narration,ref_no,debit,credit,balance\n01/10/2026,01/10/2026,NEFT A,R,,1.00,1.00\n"
-    result, _ = load(warehouse, tmp_path, write(tmp_path / "bank" / "october.csv", text))
-    assert result.status == "rejected" and result.note.startswith("the statement names no account number")
+def test_a_plain_statement_named_anything_still_loads(warehouse: Warehouse, tmp_path: Path) -> None:
+    """As before profiles: a plain bank/*.csv with no account number in its name loads, under account ''."""
+    text = "txn_date,value_date,narration,ref_no,debit,credit,balance\n01/10/2026,01/10/2026,NEFT A,R,,1.00,7.01\n"
+    result, reasons = load(warehouse, tmp_path, write(tmp_path / "bank" / "current_account.csv", text))
+    assert (result.status, result.rows_loaded, reasons) == ("loaded", 1, {})
+    assert lines(warehouse, "") == [(date(2026, 10, 1), date(2026, 10, 1), "R", 0, 100, 701)]
 
 
 COOP_PROFILE = """# a made-up co-operative bank's export, mapped by the chain

@@ -10,9 +10,10 @@ one-line reason.
 
 Which account: the statement's header block (after one of the profile's account labels), else the
 profile's declared `account_number`, else a run of 9 to 18 digits in the file name
-(`statement_50200012345678.csv`); a profile with an account number column takes it per line. All-digit
-account numbers lose leading zeros, so the same account reads the same from any download. A statement
-whose account can't be known is rejected: a line is identified by its account (see the spec).
+(`statement_50200012345678.csv`), else '' (a plain bank/*.csv named anything still loads, as it always
+did: its lines stay distinct by their running balance); a profile with an account number column takes it
+per line. All-digit account numbers lose leading zeros, so the same account reads the same from any
+download.
 
 Which lines are records: see profile.py (the statement's frame is yielded as `Frame`s).
 """
@@ -171,8 +172,6 @@ def parse_line(cells: dict[str, Cell], profile: BankProfile, tenant_id: str, acc
         if _text(cells.get("account_number", "")).strip()
         else account
     )
-    if not account:
-        raise RowError("column 'account_number' is empty and the statement names no account")
     txn_date = profile.parse_date("txn_date", cells["txn_date"])
     value_date = cells.get("value_date", "")
     return {
@@ -223,13 +222,6 @@ class BankStatementsReader:
         header = rows[at]
         columns = profile.locate(header.texts())
         account = statement_account(path, rows[:at], profile)
-        if not account and "account_number" not in columns:
-            raise FileRejected(
-                "the statement names no account number: none after "
-                f"{', '.join(profile.account_labels) or 'an account label'} in its header block and no 9-18 "
-                f"digit number in the file name; name the file statement_<account>.{path.suffix.lstrip('.')} "
-                f"or set account_number in {SPEC.folder}/<bank>/{PROFILE_FILE}"
-            )
         for row in rows[:at]:
             yield Frame(row.line, "header block")
         yield Frame(header.line, "table header")

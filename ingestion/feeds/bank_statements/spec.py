@@ -17,7 +17,7 @@ LINES = TableSpec(
             "account_number",
             "String",
             "The bank account the statement is of: from its header block, else the bank profile, else the "
-            "9-18 digit number in the file name (leading zeros dropped).",
+            "9-18 digit number in the file name (leading zeros dropped); empty when nothing states it.",
             "financial",
         ),
         Column("txn_date", "Date", "Transaction date."),
