@@ -30,7 +30,8 @@ class CsvRow:
     problem: str | None = None
 
 
-def _split(text: str) -> tuple[list[str] | None, str | None]:
+def split_line(text: str) -> tuple[list[str] | None, str | None]:
+    """One CSV line as its fields, or None and why it can't be split."""
     if "\r" in text:
         return None, "row has a carriage return (CR) inside it; a row must be on one line"
     try:
@@ -61,11 +62,11 @@ def read_csv(path: Path, required_columns: list[str]) -> Iterator[CsvRow]:
             if not shown.strip():
                 continue  # a blank line is not a row
             if picks is None:
-                header = [f.strip().lower() for f in (_split(shown)[0] or shown.split(","))]
+                header = [f.strip().lower() for f in (split_line(shown)[0] or shown.split(","))]
                 require_columns(header, required_columns)
                 picks, width = [header.index(c) for c in required_columns], len(header)
                 continue
-            fields, problem = _split(text) if text is not None else (None, "row is not valid UTF-8 text")
+            fields, problem = split_line(text) if text is not None else (None, "row is not valid UTF-8 text")
             if fields is not None and len(fields) != width:
                 fields, problem = (
                     None,

@@ -9,6 +9,8 @@ Conservation, per file: records read = loaded + quarantined + skipped as duplica
   `observed_at`, is not compared: an answer repeated later is the same row). Where a table declares an
   entity key (an event's payment, refund or booking fact), a record stating a different fact about an
   entity already recorded under another key is quarantined too, naming both values.
+- Lines of a file's frame that are not records (a bank statement's header block, table header and
+  footer: the reader yields them as `Frame`s) are not counted as read; the ledger's note lists them.
 - A file the feed can't read at all (missing columns, not the expected JSON shape) is rejected: each of
   its records goes to the quarantine with the reason.
 
@@ -34,7 +36,7 @@ from typing import Any
 from core.warehouse import Warehouse
 from ingestion.engine_sql import document_sql, lines_sql
 from ingestion.feeds.base import Feed, LoadContext
-from ingestion.records import FileRejected, Record
+from ingestion.records import FileRejected, Frame, Record
 from ingestion.spec import METADATA_COLUMNS, TableSpec
 from ingestion.tables import EXCERPT_BYTES, QUARANTINE
 
@@ -223,12 +225,23 @@ class _Batch:
             "`_byte_offset` UInt64, `_byte_length` UInt64, `_reason` String\n) engine = Memory"
         )
         last_line = 0
+        frames: list[Frame] = []
+
+        def records() -> Iterator[Record]:
+            for item in self.feed.reader.records(self.path, self.table, context):
+                if isinstance(item, Frame):
+                    frames.append(item)
+                else:
+                    yield item
+
         try:
-            for chunk in _chunks(self.feed.reader.records(self.path, self.table, context), BATCH_ROWS):
+            for chunk in _chunks(records(), BATCH_ROWS):
                 self._insert_records(chunk, names)
                 last_line = chunk[-1].line
         except FileRejected as exc:
-            self.stage_rejected(str(exc), "lines", after_line=last_line)
+            self.stage_rejected(str(exc), self.feed.reader.unit(self.path), after_line=last_line)
+        else:
+            self.note = frame_note(frames)
 
     def _insert_records(self, records: list[Record], names: list[str]) -> None:
         blank = {c.name: _default(c.type) for c in self.table.data_columns}
@@ -398,6 +411,22 @@ class _Batch:
             self.w.command(f"drop table if exists {table}")
 
 
+def frame_note(frames: list[Frame]) -> str:
+    """The ledger's note on a file's frame lines (not records): 'not records: header block lines 1-9,
+    table header line 10, footer lines 52-60'."""
+    if not frames:
+        return ""
+    spans: list[tuple[str, int, int]] = []
+    for f in sorted(frames, key=lambda f: f.line):
+        if spans and spans[-1][0] == f.part and spans[-1][2] == f.line - 1:
+            spans[-1] = (f.part, spans[-1][1], f.line)
+        else:
+            spans.append((f.part, f.line, f.line))
+    shown = [f"{part} line{'s' if a != b else ''} {a}{f'-{b}' if a != b else ''}" for part, a, b in spans]
+    more = f" and {len(shown) - 12} more spans" if len(shown) > 12 else ""
+    return f"not records ({len(frames)} lines of the file's frame): " + ", ".join(shown[:12]) + more
+
+
 def _default(ch_type: str) -> Any:
     """The value a bad record holds in a data column of this type (it is never loaded)."""
     if ch_type.startswith("Nullable("):
@@ -455,7 +484,7 @@ def load_file(
             return batch.commit(batch.status, batch.note, 0, 0, 0)
         if not feed.accepts(path):
             why = f"{path.name} is not a {feed.name} file (expected {', '.join(feed.patterns)})"
-            unit = "lines" if feed.reader.kind == "python" else feed.reader.unit(path)
+            unit = feed.reader.unit(path)
             batch.stage_rejected(why, "document" if path.suffix.lower() == ".json" else unit)
         elif feed.reader.kind == "engine":
             batch.stage_engine(context)

@@ -26,3 +26,13 @@ class RowError(ValueError):
 
 class FileRejected(ValueError):
     """The whole file can't be read as this feed (every record of it is quarantined with this reason)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Frame:
+    """A line of a file's frame, not a record: a statement's header block, its table header, a rule line,
+    its footer, its balance brought forward. A reader yields it so that no line goes unaccounted for: it is
+    not counted as read (the loader counts records), and the load ledger's note lists the frame lines."""
+
+    line: int
+    part: str  # "header block" | "table header" | "rule" | "footer" | "balance brought forward"

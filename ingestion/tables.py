@@ -54,7 +54,12 @@ LOAD_LEDGER = TableSpec(
         Column("content_sha256", "String", "SHA-256 of the file's bytes."),
         Column("file_bytes", "UInt64", "Size of the file."),
         Column("status", "String", "loaded | rejected | empty."),
-        Column("note", "String", "Why a file was rejected or empty."),
+        Column(
+            "note",
+            "String",
+            "Why a file was rejected or empty; for a loaded file with a frame (a statement's header block, "
+            "table header, footer), which of its lines were not records.",
+        ),
         Column("rows_read", "UInt64", "Records read from the file."),
         Column("rows_loaded", "UInt64", "Records loaded into the raw table."),
         Column("rows_quarantined", "UInt64", "Records quarantined."),

@@ -55,6 +55,9 @@ def generate(
     days: Annotated[int, typer.Option(min=1, help="Days of activity")] = 30,
     start: Annotated[str, typer.Option(help="First day, YYYY-MM-DD")] = "2026-10-01",
     bookings_per_day: Annotated[int, typer.Option(min=1, help="Bookings per branch per day")] = 20,
+    bank_profile: Annotated[
+        str, typer.Option(help="Bank statement layout: mymedic (bank/*.csv), hdfc, icici, sbi or axis")
+    ] = "mymedic",
 ) -> None:
     """Write a sample clinic chain: events, settlements, bank statement, reference data, ground truth."""
     from sampledata import write_sample
@@ -68,6 +71,7 @@ def generate(
             days=days,
             start=date.fromisoformat(start),
             bookings_per_branch_day=bookings_per_day,
+            bank_profile=bank_profile,
             progress=lambda done, total: progress.update(task, completed=done, total=total),
         )
     table = Table(title=f"Sample chain written to {out}", show_header=False)

@@ -1,4 +1,9 @@
-"""The chain's bank statement: settlement credits (UTR in the narration), overheads, running balance."""
+"""The chain's bank statement: settlement credits (UTR in the narration), overheads, running balance.
+
+Written in the platform's own layout (`bank/statement_<account>.csv`, the header from the feed spec) or,
+with a bank profile, as that bank delivers it (`bank/<profile>/statement_<account>.csv`: a header block
+naming the account, the profile's table header, its date format, a footer): the same lines either way.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ from datetime import date
 from pathlib import Path
 from typing import NamedTuple
 
+from ingestion.feeds.bank_statements.profile import BUILT_IN, DEFAULT, BankProfile
 from ingestion.feeds.bank_statements.spec import SPEC as BANK_SPEC
 
 from .money import rupees
@@ -32,38 +38,75 @@ class BankEntry(NamedTuple):
     credit: int
 
 
+def statement_path(bank_dir: Path, account: str, profile: str = DEFAULT) -> Path:
+    folder = bank_dir if profile == DEFAULT else bank_dir / profile
+    return folder / f"statement_{account}.csv"
+
+
 class BankStatement:
-    def __init__(self, path: Path, opening_balance_paise: int) -> None:
+    def __init__(
+        self, path: Path, opening_balance_paise: int, profile: str = DEFAULT, account: str = ""
+    ) -> None:
+        if profile not in BUILT_IN:
+            raise ValueError(f"no bank profile {profile!r}; one of {', '.join(BUILT_IN)}")
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
+        self.profile: BankProfile | None = None if profile == DEFAULT else BUILT_IN[profile]
         self.balance = opening_balance_paise
         self.lines = 0
         self.last_day: int | None = None
         self._fh = path.open("w", newline="", encoding="utf-8")
         self._writer = csv.writer(self._fh, lineterminator="\n")
-        self._writer.writerow(HEADER)
+        if self.profile is None:
+            self._writer.writerow(HEADER)
+            return
+        # the bank's header block, naming the account the way the profile reads it
+        self._writer.writerow([self.profile.bank])
+        self._writer.writerow(["Account Statement"])
+        self._writer.writerow([f"{self.profile.account_labels[0]} :", account])
+        self._writer.writerow(["Currency :", "INR"])
+        self._writer.writerow([self.profile.columns[field][0] for field in self.profile.columns])
+        self._opened = False
+
+    def _row(self, day: date, narration: str, ref: str, debit: int, credit: int) -> list[str]:
+        profile = self.profile
+        if profile is None:
+            stamp = f"{day:%d/%m/%Y}"
+            debit_text, credit_text = (rupees(debit) if debit else "", rupees(credit) if credit else "")
+            return [stamp, stamp, narration, ref, debit_text, credit_text, rupees(self.balance)]
+        values = {
+            "txn_date": profile.date_text(day),
+            "value_date": profile.date_text(day),
+            "narration": narration,
+            "ref_no": ref,
+            "debit": rupees(debit) if debit else "",
+            "credit": rupees(credit) if credit else "",
+            "amount": rupees(debit or credit),
+            "dr_cr": profile.debit_marks[0] if debit else profile.credit_marks[0],
+            "balance": rupees(self.balance),
+        }
+        return [values[field] for field in profile.columns]
 
     def write_day(self, day: int, entries: list[BankEntry]) -> None:
         if not entries:
             return
-        stamp = f"{date.fromordinal(day):%d/%m/%Y}"
+        if self.profile is not None and not self._opened and self.profile.carried_balance:
+            # the balance brought forward, as such banks open a statement (not a transaction)
+            opening = self._row(date.fromordinal(day), self.profile.carried_balance[0], "", 0, 0)
+            self._writer.writerow([v if f not in ("debit", "credit", "amount", "dr_cr") else ""
+                                   for f, v in zip(self.profile.columns, opening, strict=True)])  # fmt: skip
+        self._opened = True
         for e in sorted(entries, key=lambda e: e.at_s):
             self.balance += e.credit - e.debit
-            self._writer.writerow(
-                (
-                    stamp,
-                    stamp,
-                    e.narration,
-                    e.ref_no,
-                    rupees(e.debit) if e.debit else "",
-                    rupees(e.credit) if e.credit else "",
-                    rupees(self.balance),
-                )
-            )
+            self._writer.writerow(self._row(date.fromordinal(day), e.narration, e.ref_no, e.debit, e.credit))
         self.lines += len(entries)
         self.last_day = day
 
     def close(self) -> None:
+        if self.profile is not None and not self._fh.closed:
+            if self.profile.footer_markers:
+                self._writer.writerow([self.profile.footer_markers[0]])
+            self._writer.writerow(["Closing Balance", rupees(self.balance)])
         self._fh.close()
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from . import anomalies as an
 from . import ground_truth as gtr
-from .bank import BankEntry, BankStatement, overheads, settlement_credit
+from .bank import BankEntry, BankStatement, overheads, settlement_credit, statement_path
 from .clock import iso_day, ist_day_of_ms, ist_midnight_s
 from .events import BookingSimulator, EventSink, Ledger
 from .model import (
@@ -58,12 +58,15 @@ def write_sample(
     bookings_per_branch_day: int = 20,
     progress: Callable[[int, int], None] | None = None,
     settlement_profile: str = "recon_csv",
+    bank_profile: str = "mymedic",
 ) -> dict:
     """Write a sample data directory for one clinic chain and its ground truth; return a summary.
 
     Deterministic: the same arguments give byte-identical files. `progress(done_days, days)` is called
     after each simulated day. `settlement_profile` is the format of the Razorpay settlement files (see
-    `SettlementFile`), or `mixed`: each day's file in the next format in turn.
+    `SettlementFile`), or `mixed`: each day's file in the next format in turn. `bank_profile` writes the
+    bank statement in a bank's layout (`bank/<profile>/`, e.g. hdfc;
+    ingestion/feeds/bank_statements/profiles/); the lines are the same.
     """
     if settlement_profile not in (*SETTLEMENT_PROFILES, "mixed"):
         raise ValueError(f"settlement_profile must be one of {', '.join(SETTLEMENT_PROFILES)} or mixed")
@@ -76,7 +79,9 @@ def write_sample(
     out = Path(out)
     _remove_previous_output(out)
     out.mkdir(parents=True, exist_ok=True)
-    run = _SampleRun(out, seed, branches, days, start, bookings_per_branch_day, settlement_profile)
+    run = _SampleRun(
+        out, seed, branches, days, start, bookings_per_branch_day, settlement_profile, bank_profile
+    )
     try:
         for i, day in enumerate(range(run.first_day, run.last_day + 1)):
             run.simulate_day(day)
@@ -96,6 +101,7 @@ def _remove_previous_output(out: Path) -> None:
         (SETTLEMENTS_DIR, "*.csv"),
         (SETTLEMENTS_DIR, "*.json"),
         (BANK_DIR, "statement_*.csv"),
+        (BANK_DIR, "*/statement_*.csv"),
         (REFERENCE_DIR, BRANCHES_FILE),
         (REFERENCE_DIR, DOCTORS_FILE),
         (REFERENCE_DIR, CONTRACT_FILE),
@@ -128,6 +134,7 @@ class _SampleRun:
         start: date,
         volume: int,
         settlement_profile: str = "recon_csv",
+        bank_profile: str = "mymedic",
     ) -> None:
         self.out = out
         self.settlement_profile = settlement_profile
@@ -151,7 +158,9 @@ class _SampleRun:
         self.builder = SettlementBuilder(rng, ids)
         account = f"5020{rng.randrange(10**10):010d}"
         opening = (n_branches * max(volume, 1) * 20_000 + 5_00_000) * 100
-        self.bank = BankStatement(out / BANK_DIR / f"statement_{account}.csv", opening)
+        self.bank = BankStatement(
+            statement_path(out / BANK_DIR, account, bank_profile), opening, bank_profile, account
+        )
         self.truth = gtr.GroundTruth(out / _SCRATCH_FILE)
         self.anomalies: list[an.Anomaly] = []
         self.unsettled_payments: list[Payment] = []

@@ -180,6 +180,19 @@ def test_running_twice_changes_no_row_count_and_no_export_byte(tmp_path: Path) -
     assert _table_counts(run) == counts
     assert _digests(run.exports) == exports
 
+    # The bank statement downloaded again for days already loaded, under another name: nothing added, the
+    # settlements credited on those days stay matched (exports unchanged).
+    bank = run.data / "bank"
+    statement = sorted(bank.glob("statement_*.csv"))[0]
+    header, *rows = statement.read_text().splitlines(keepends=True)
+    (bank / f"{statement.stem}_downloaded_again.csv").write_text(header + "".join(rows[len(rows) // 2 :]))
+    fourth = run.run()
+    assert fourth.success
+    assert fourth.feeds["bank_statements"]["rows_loaded"] == 0
+    assert fourth.feeds["bank_statements"]["rows_skipped"] == len(rows) - len(rows) // 2
+    assert _table_counts(run) == counts
+    assert _digests(run.exports) == exports
+
 
 def test_csv_and_json_settlements_give_the_same_mart(tmp_path: Path) -> None:
     as_csv = Run(tmp_path / "csv", seed=11)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, Protocol
 
-from ingestion.records import Record
+from ingestion.records import Frame, Record
 from ingestion.spec import FeedSpec, TableSpec
 
 
@@ -45,8 +45,13 @@ class EngineReader(Protocol):
 class PythonReader(Protocol):
     kind: Literal["python"]
 
-    def records(self, path: Path, table: TableSpec, context: LoadContext) -> Iterator[Record]:
-        """Every record of the file, parsed; raises FileRejected when the file can't be read at all."""
+    def unit(self, path: Path) -> str:
+        """'lines' (a text file, a record per line) or 'document' (e.g. XLSX: rejected as one record)."""
+        ...
+
+    def records(self, path: Path, table: TableSpec, context: LoadContext) -> Iterator[Record | Frame]:
+        """Every record of the file, parsed, and any line of its frame (a header block, a footer) as a
+        `Frame`; raises FileRejected when the file can't be read at all."""
         ...
 
 
@@ -86,7 +91,11 @@ class Feed:
         folders = [root]
         for sub in self.spec.subfolders:
             matched = sorted(root.glob(sub)) if any(ch in sub for ch in "*?[") else [root / sub]
-            folders += [f for f in matched if f.name not in self.spec.other_feeds_subfolders]
+            folders += [
+                f
+                for f in matched
+                if not f.name.startswith(".") and f.name not in self.spec.other_feeds_subfolders
+            ]
         for folder in folders:
             if folder.is_dir():
                 found += sorted(

@@ -191,10 +191,11 @@ def _events() -> list[dict[str, Any]]:
     return events
 
 
-def _settlement_lines() -> list[dict[str, Any]]:
+def _settlement_lines(utrs: dict[str, str]) -> list[dict[str, Any]]:
     rows = []
     for settlement_id, line_type, entity_id, payment_id, amount, fee, tax, debit, created, notes in LINES:
         utr, settled_at = SETTLEMENTS[settlement_id]
+        utr = utrs.get(settlement_id, utr)
         method = (
             PAYMENTS[payment_id][2] if payment_id in PAYMENTS else ("upi" if line_type == "payment" else "")
         )
@@ -241,7 +242,7 @@ def _bank_lines() -> list[dict[str, Any]]:
         rows.append(
             {
                 "tenant_id": TENANT,
-                "account_file": "hdfc_current",
+                "account_number": "50100012345678",
                 "txn_date": txn_date,
                 "value_date": txn_date,
                 "narration": narration,
@@ -291,11 +292,13 @@ def commit(warehouse: Warehouse, batch_id: str, feed: str, rows: int) -> None:
     )  # fmt: skip
 
 
-def load(warehouse: Warehouse) -> None:
-    """Insert the whole scenario into the (already created) raw tables."""
+def load(warehouse: Warehouse, *, utrs: dict[str, str] | None = None, bank: bool = True) -> None:
+    """Insert the whole scenario into the (already created) raw tables. `utrs` gives settlements other
+    UTRs than SETTLEMENTS; `bank=False` leaves the bank statement out (a test loads its own files)."""
     insert(warehouse, BOOKING_EVENTS, _events())
-    insert(warehouse, RAZORPAY_SETTLEMENT_LINES, _settlement_lines())
-    insert(warehouse, BANK_STATEMENT_LINES, _bank_lines())
+    insert(warehouse, RAZORPAY_SETTLEMENT_LINES, _settlement_lines(utrs or {}))
+    if bank:
+        insert(warehouse, BANK_STATEMENT_LINES, _bank_lines())
     insert(warehouse, REFERENCE_BRANCHES, _reference(REFERENCE_BRANCHES, BRANCHES))
     insert(warehouse, REFERENCE_DOCTORS, _reference(REFERENCE_DOCTORS, DOCTORS))
     insert(warehouse, REFERENCE_GATEWAY_CONTRACTS, _reference(REFERENCE_GATEWAY_CONTRACTS, CONTRACTS))

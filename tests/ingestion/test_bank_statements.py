@@ -22,17 +22,17 @@ STATEMENT = """txn_date,value_date,narration,ref_no,debit,credit,balance
 
 def test_bank_statement_lines(warehouse: Warehouse, tmp_path: Path) -> None:
     create_raw_tables(warehouse)
-    path = tmp_path / "statement_hdfc.csv"
+    path = tmp_path / "statement_50100012345678.csv"
     path.write_text(STATEMENT)
     result = load_file(warehouse, BANK_FEED, path, LoadContext("tnt_test"), source=path.name)
     assert result.conserved and (result.rows_loaded, result.rows_quarantined) == (2, 3)
     rows = warehouse.rows(
-        "select txn_date, debit_paise, credit_paise, balance_paise, account_file from raw.bank_statement_lines "
+        "select txn_date, debit_paise, credit_paise, balance_paise, account_number from raw.bank_statement_lines "
         "order by _source_line"
     )
     assert rows == [
-        (date(2026, 10, 3), 0, 12345678, 50000010, "statement_hdfc"),
-        (date(2026, 10, 3), 4500000, 0, 45500010, "statement_hdfc"),
+        (date(2026, 10, 3), 0, 12345678, 50000010, "50100012345678"),
+        (date(2026, 10, 3), 4500000, 0, 45500010, "50100012345678"),
     ]
     reasons = dict(
         warehouse.rows("select _source_line, reason from raw.quarantine where feed = 'bank_statements'")

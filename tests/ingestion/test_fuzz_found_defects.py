@@ -218,7 +218,7 @@ def test_bank_lines_the_warehouse_cannot_hold_are_quarantined(
 ) -> None:
     good = ["01/10/2026,01/10/2026,NEFT A,G1,,1,00,000.00,1,00,000.00"]
     path = write(
-        tmp_path / f"bank_{abs(hash(line))}.csv",
+        tmp_path / f"statement_{abs(hash(line)) % 10**12:012d}.csv",  # the account is in the name
         [BANK_HEADER, '01/10/2026,01/10/2026,NEFT A,G1,,"1,00,000.00","1,00,000.00"', line, *good[:0]],
     )
     result, reasons = load(warehouse, "bank_statements", path, header=True)

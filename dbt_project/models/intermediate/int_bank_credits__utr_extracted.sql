@@ -1,6 +1,11 @@
-{#- Bank credit lines with the UTRs found in their narration: one row per (credit line, UTR). A UTR is a
-    token of the narration (tokens are separated by spaces, dashes or other punctuation) shaped
-    [A-Z]{4}[0-9A-Z][0-9]{6,17}. Credit lines without a UTR are left out. -#}
+{#- Bank credit lines beside the settlement UTRs they carry: one row per (credit line, UTR). A credit
+    carries a UTR when its narration or its ref_no holds, as a whole token, a UTR that one of the chain's
+    Razorpay settlements reported (tokens are the runs of letters and digits, compared in upper case).
+    Matching against the known UTRs, instead of guessing a UTR's shape, accepts every form banks and
+    gateways use: Razorpay's alphanumeric UTRs (1568176960vxp0rj), 12-digit IMPS/UPI RRNs, NEFT UTRs
+    (HDFCN52022092612345, 16-character ones) and 22-character RTGS UTRs (HDFCR52022092600012345). A UTR
+    shorter than 8 characters is not looked for: it could be any short number. Credit lines carrying no
+    known UTR are left out. -#}
 with
 
 bank_lines as (
@@ -8,31 +13,51 @@ bank_lines as (
     where credit_paise > 0
 ),
 
+settlement_utrs as (
+    select distinct
+        tenant_id,
+        upper(settlement_utr) as utr
+    from {{ ref('int_settlements__summarised') }}
+    where length(settlement_utr) >= 8
+),
+
 tokenised as (
     select
         *,
-        arrayDistinct(
-            arrayFilter(
-                token -> match(token, '^[A-Z]{4}[0-9A-Z][0-9]{6,17}$'),
-                extractAll(upper(narration), '[0-9A-Z]+')
-            )
-        ) as utrs
+        extractAll(upper(narration), '[0-9A-Z]+') as narration_tokens,
+        extractAll(upper(ref_no), '[0-9A-Z]+') as ref_no_tokens
     from bank_lines
+),
+
+candidates as (
+    select
+        *,
+        arrayJoin(arrayDistinct(arrayConcat(narration_tokens, ref_no_tokens))) as token
+    from tokenised
 ),
 
 final as (
     select
-        tenant_id,
-        bank_line_id,
-        utr,
-        txn_date,
-        value_date,
-        credit_paise,
-        narration,
-        ref_no,
-        account_file
-    from tokenised
-    array join utrs as utr
+        candidates.tenant_id as tenant_id,
+        candidates.bank_line_id as bank_line_id,
+        settlement_utrs.utr as utr,
+        multiIf(
+            has(candidates.narration_tokens, settlement_utrs.utr)
+            and has(candidates.ref_no_tokens, settlement_utrs.utr), 'narration_and_ref_no',
+            has(candidates.narration_tokens, settlement_utrs.utr), 'narration',
+            'ref_no'
+        ) as utr_found_in,
+        candidates.txn_date as txn_date,
+        candidates.value_date as value_date,
+        candidates.credit_paise as credit_paise,
+        candidates.narration as narration,
+        candidates.ref_no as ref_no,
+        candidates.account_number as account_number
+    from candidates
+    inner join settlement_utrs
+        on
+            candidates.tenant_id = settlement_utrs.tenant_id
+            and candidates.token = settlement_utrs.utr
 )
 
 select * from final

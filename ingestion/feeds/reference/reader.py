@@ -57,6 +57,9 @@ PARSERS: dict[str, Callable[[dict[str, str]], dict[str, Any]]] = {
 class ReferenceReader:
     kind = "python"
 
+    def unit(self, path: Path) -> str:
+        return "lines"
+
     def records(self, path: Path, table: RawTable, context: LoadContext) -> Iterator[Record]:
         parse = PARSERS[table.name]
 

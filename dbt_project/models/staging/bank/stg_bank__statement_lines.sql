@@ -7,8 +7,13 @@ source as (
 renamed as (
     select
         tenant_id,
-        concat(_source_file, ':', toString(_source_line)) as bank_line_id,
-        account_file,
+        -- the natural key's hash: the same line in two overlapping downloads has one id (the loader
+        -- loads it once), and the id does not depend on the file or the line number it came in
+        lower(hex(sipHash128(
+            tenant_id, account_number, txn_date, value_date, narration, ref_no,
+            debit_paise, credit_paise, balance_paise
+        ))) as bank_line_id,
+        account_number,
         txn_date,
         value_date,
         narration,
