@@ -40,7 +40,8 @@ PAYMENTS = {
 # refund of pay_DashCard: ₹200.00, debited in full from the next settlement
 REFUND = ("rfnd_Dash200", "pay_DashCard", 20000, "2026-10-01T07:00:00Z")
 
-DASH_UTR, API_UTR = "UTIBN62026100300777", "HDFCN52026100400888"
+# UTRs as Razorpay (alphanumeric, like 1568176960vxp0rj), an RTGS bank and Cashfree/Axis write them
+DASH_UTR, API_UTR = "1791500000dshbrd", "HDFCR52026100400012345"
 # Dashboard settlement of 3 Oct: 29121 + 97640 + 49410 - 20000 = 156171 paise = ₹1,561.71
 DASHBOARD_CSV = f"""entity_id,type,debit,credit,amount,currency,fee,tax,on_hold,settled,created_at,settled_at,settlement_id,description,notes,payment_id,arn,settlement_utr,order_id,order_receipt,method,upi_flow,card_network,card_issuer,card_type,dispute_id,additional_utr
 pay_Dash294,payment,0.00,291.21,294.69,INR,3.48,0.53,0,1,2026-10-01 09:30:00,2026-10-03 10:00:00,setl_Dash1003,Consultation,"{{""branch_id"": ""{BRANCH}""}}",,,{DASH_UTR},order_Dash294,,upi,collect,,,,,
@@ -78,7 +79,7 @@ API_JSON = {
 # Cashfree's Settlement Recon report (https://www.cashfree.com/docs/payments/reports/settlement-recon-reports)
 # for a front-desk payment link the bookings never saw: 700.00 less 7.00 charge and 1.26 GST = 691.74,
 # less a 100.00 chargeback: the settlement nets 591.74.
-CASHFREE_UTR = "UTIBN62026100400999"
+CASHFREE_UTR = "AXISCN1169361047"
 CASHFREE_CSV = f"""Event ID,Event Type,Sale Type,Event Currency,Event Time,Event Status,Event Amount,Event Settlement Amount,Payment Service Charge,Payment Service Tax,Order ID,CF Payment ID,CF Settlement ID,Settlement UTR,Settlement Date
 5114910810601,PAYMENT,CREDIT,INR,2026-10-02 10:00:00,SUCCESS,700.00,691.74,7.00,1.26,link_601,5114910810601,208386901,{CASHFREE_UTR},2026-10-04 11:00:00
 4387450601,CHARGEBACK,DEBIT,INR,2026-10-03 10:00:00,SUCCESS,100.00,100.00,,,link_555,5114910810555,208386901,{CASHFREE_UTR},2026-10-04 11:00:00
