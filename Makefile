@@ -8,7 +8,7 @@ DATA ?= .mymedic/sample
 EXPORTS ?= .mymedic/exports
 BENCH_PAYMENTS ?= 1000000
 
-.PHONY: help install demo test lint format bench bench-booking serve dagster clean lock
+.PHONY: help install system-packages demo test lint format bench bench-booking serve dagster clean lock
 
 help:
 	@echo "make demo   - install, generate a sample chain, run the whole pipeline, write the exports"
@@ -28,6 +28,20 @@ $(STAMP): pyproject.toml requirements.lock
 
 install: $(STAMP)
 
+# Debian packages the tests use to look at what people read: LibreOffice renders the workbook to PDF and
+# poppler turns PDFs into PNG pages and text. Installed when missing and this user can (root, or sudo
+# without a password); otherwise those tests skip, saying what to install.
+SYSTEM_PACKAGES := libreoffice-calc poppler-utils fonts-dejavu-core
+system-packages:
+	@if command -v soffice >/dev/null && command -v pdftoppm >/dev/null && command -v pdftotext >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "installing $(SYSTEM_PACKAGES)"; \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $(SYSTEM_PACKAGES) >/dev/null \
+	    || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $(SYSTEM_PACKAGES) >/dev/null; }; \
+	elif sudo -n true 2>/dev/null; then \
+	  sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $(SYSTEM_PACKAGES) >/dev/null; \
+	else echo "note: $(SYSTEM_PACKAGES) not installed and no root: the render tests will skip"; fi
+
 lock:
 	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 -o requirements.lock
 
@@ -35,7 +49,7 @@ demo: install
 	$(BIN)/mymedic generate --out $(DATA) --seed 42
 	$(BIN)/mymedic run --data $(DATA) --exports $(EXPORTS)
 
-test: install lint
+test: install system-packages lint
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
 lint: install
