@@ -85,9 +85,11 @@ LEGEND: tuple[StatusMeaning, ...] = (
     StatusMeaning(
         "orphan_gateway_line",
         StatusGroup.EXCEPTION,
-        "A Razorpay settlement line that matches no payment or refund of the booking system (or an "
-        "adjustment or transfer line).",
-        "Find the booking it belongs to, or ask Razorpay what the line is.",
+        "A gateway settlement line no payment or refund row carries: it matches nothing the booking "
+        "system knows (or is an adjustment, transfer or chargeback), settles a payment a second time, or "
+        "is a refund the booking system never issued. It is in the settlement's net.",
+        "Find the booking it belongs to, recover a second payout, or ask the gateway what the line is "
+        "(the reason says which).",
     ),
 )
 BY_STATUS: dict[str, StatusMeaning] = {m.status: m for m in LEGEND}

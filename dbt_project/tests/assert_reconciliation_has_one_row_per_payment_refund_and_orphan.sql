@@ -1,7 +1,7 @@
 {{ config(meta={"dagster": {"ref": {"name": "fct_payment_reconciliation"}}}) }}
 
 {#- fct_payment_reconciliation holds exactly one row per captured payment, one per refund initiated, and one
-    per orphan gateway line - no more, no fewer. Returns a row per entity_type whose count is off. -#}
+    per gateway line no payment or refund row carries (orphan or unattached) - no more, no fewer. Returns a row per entity_type whose count is off. -#}
 with
 
 payments as (
@@ -17,7 +17,7 @@ refunds as (
 orphans as (
     select count() as expected_rows
     from {{ ref('int_gateway_lines__matched') }}
-    where line_role = 'orphan'
+    where line_role in ('orphan', 'unattached')
 ),
 
 expected as (

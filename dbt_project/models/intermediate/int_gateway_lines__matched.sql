@@ -85,6 +85,7 @@ keyed_lines as (
 matched as (
     select
         keyed_lines.tenant_id as tenant_id,
+        keyed_lines.gateway as gateway,
         keyed_lines.settlement_id as settlement_id,
         keyed_lines.entity_id as entity_id,
         keyed_lines.line_type as line_type,
@@ -192,6 +193,7 @@ settlement_branches as (
 final as (
     select
         ranked.tenant_id as tenant_id,
+        ranked.gateway as gateway,
         ranked.settlement_id as settlement_id,
         ranked.entity_id as entity_id,
         ranked.line_type as line_type,

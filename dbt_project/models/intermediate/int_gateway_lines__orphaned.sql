@@ -1,10 +1,13 @@
-{#- Razorpay settlement lines that match no payment or refund known to the booking system: always
-    orphan_gateway_line. Aged from the line's creation date (IST). -#}
+{#- Gateway settlement lines that no payment or refund row of the reconciliation carries, so that every
+    line of every settlement is on exactly one row: lines that match nothing the bookings know (role
+    orphan), a second line for a payment or refund another line already settles, and a refund line of a
+    known payment under a refund id the bookings never issued (role unattached). Always
+    orphan_gateway_line; the reason says which. Aged from the line's creation date (IST). -#}
 with
 
 gateway_lines as (
     select * from {{ ref('int_gateway_lines__matched') }}
-    where line_role = 'orphan'
+    where line_role in ('orphan', 'unattached')
 ),
 
 settlements as (
@@ -26,6 +29,9 @@ settlement_banks as (
 joined as (
     select
         gateway_lines.tenant_id as tenant_id,
+        gateway_lines.gateway as gateway,
+        gateway_lines.line_role as line_role,
+        gateway_lines.matched_entity_id as matched_entity_id,
         gateway_lines.branch_id as branch_id,
         gateway_lines.entity_id as entity_id,
         gateway_lines.line_type as line_type,
@@ -76,15 +82,35 @@ final as (
         toInt64(dateDiff('day', created_date, as_of_date)) as age_days,
         'orphan_gateway_line' as status,
         {{ aging_bucket('age_days') }} as aging_bucket,
-        concat(
-            'Razorpay ', line_type, ' line ', entity_id, ' of ', {{ rupees_text('amount_paise') }},
-            if(settlement_id = '', '', concat(' in settlement ', settlement_id)),
-            multiIf(
-                line_type = 'payment', ' matches no payment captured in the booking system',
-                line_type = 'refund', ' matches no refund or payment in the booking system',
-                ' is not a booking payment or refund'
+        multiIf(
+            line_role = 'unattached' and matched_entity_id is not null,
+            concat(
+                initcap(gateway), ' ', line_type, ' line ', entity_id,
+                ' of ', {{ rupees_text('amount_paise') }},
+                if(settlement_id = '', '', concat(' in settlement ', settlement_id)),
+                ' settles ', line_type, ' ', assumeNotNull(matched_entity_id),
+                ' a second time (another line already settles it); ask ', initcap(gateway),
+                ' to recover or explain the second payout'
             ),
-            '; find the booking or ask Razorpay what it is'
+            line_role = 'unattached',
+            concat(
+                initcap(gateway), ' refund ', entity_id, ' of ', {{ rupees_text('amount_paise') }},
+                ' against payment ', payment_id,
+                if(settlement_id = '', '', concat(' in settlement ', settlement_id)),
+                ' was not issued through the booking system (made in the gateway dashboard?); ',
+                'record it against the booking, or ask ', initcap(gateway), ' what it is'
+            ),
+            concat(
+                initcap(gateway), ' ', line_type, ' line ', entity_id,
+                ' of ', {{ rupees_text('amount_paise') }},
+                if(settlement_id = '', '', concat(' in settlement ', settlement_id)),
+                multiIf(
+                    line_type = 'payment', ' matches no payment captured in the booking system',
+                    line_type = 'refund', ' matches no refund or payment in the booking system',
+                    ' is not a booking payment or refund'
+                ),
+                '; find the booking or ask ', initcap(gateway), ' what it is'
+            )
         ) as exception_reason
     from joined
 )

@@ -10,6 +10,39 @@ bank_credits as (
     select * from {{ ref('int_bank_credits__utr_extracted') }}
 ),
 
+quarantined_records as (
+    select * from {{ ref('stg_raw__quarantined_records') }}
+    where feed in ('razorpay_settlements', 'gateway_settlements')
+),
+
+quarantined_lines as (
+    {#- A quarantined settlement line is missing from its settlement's net: find it by the settlement id
+        in the record's text (the record could not be read, so this is the one thing known about it), and
+        name it by file, line and reason, never by its content (patient-linked). -#}
+    select
+        settlements.tenant_id as quarantined_tenant_id,
+        settlements.settlement_id as quarantined_settlement_id,
+        count() as quarantined_line_count,
+        arrayStringConcat(
+            arraySlice(
+                arraySort(
+                    groupArray(
+                        concat(
+                            quarantined_records.source_file, ' line ',
+                            toString(quarantined_records.source_line), ' (', quarantined_records.reason, ')'
+                        )
+                    )
+                ),
+                1, 3
+            ),
+            '; '
+        ) as quarantined_lines
+    from settlements
+    cross join quarantined_records
+    where position(quarantined_records.raw_line, settlements.settlement_id) > 0
+    group by settlements.tenant_id, settlements.settlement_id
+),
+
 credits_per_utr as (
     select
         tenant_id,
@@ -28,6 +61,7 @@ matched as (
         coalesce(credits_per_utr.credited_paise, 0) as bank_credited_paise,
         credits_per_utr.bank_credit_date as bank_credit_date,
         coalesce(credits_per_utr.bank_line_count, 0) as bank_line_count,
+
         coalesce(credits_per_utr.credited_paise, 0) - settlements.net_paise as difference_paise,
         multiIf(
             settlements.settlement_utr = '', 'no_utr',
@@ -42,11 +76,37 @@ matched as (
             and upper(settlements.settlement_utr) = credits_per_utr.utr
 ),
 
+with_quarantine as (
+    select
+        matched.*,
+        coalesce(quarantined_lines.quarantined_line_count, 0) as quarantined_line_count,
+        coalesce(quarantined_lines.quarantined_lines, '') as quarantined_lines
+    from matched
+    left join quarantined_lines
+        on
+            matched.tenant_id = quarantined_lines.quarantined_tenant_id
+            and matched.settlement_id = quarantined_lines.quarantined_settlement_id
+),
+
 final as (
     select
         *,
         bank_match_status = 'matched' as is_bank_matched,
         multiIf(
+            bank_match_status in ('no_bank_credit', 'amount_differs') and quarantined_line_count > 0,
+            concat(
+                'settlement ', settlement_id, ' nets ', {{ rupees_text('net_paise') }},
+                ' from its loaded lines',
+                if(
+                    bank_match_status = 'amount_differs',
+                    concat(' but the bank credited ', {{ rupees_text('bank_credited_paise') }}),
+                    ''
+                ),
+                ', and ', toString(quarantined_line_count), ' of its lines were quarantined: ',
+                quarantined_lines,
+                if(quarantined_line_count > 3, '; …', ''),
+                '; correct and reload them before raising the bank credit'
+            ),
             bank_match_status = 'no_utr',
             concat(
                 'settlement ', settlement_id, ' has no UTR, so its payout of ',
@@ -64,7 +124,7 @@ final as (
             ),
             ''
         ) as bank_exception_reason
-    from matched
+    from with_quarantine
 )
 
 select * from final
