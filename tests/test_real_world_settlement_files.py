@@ -277,7 +277,7 @@ def test_a_settlement_short_by_a_quarantined_line_names_that_line(tmp_path: Path
             "select exception_reason from marts.fct_payment_reconciliation where entity_id = 'pay_Dash294'"
         )
         assert reason.startswith(
-            "settlement setl_Dash1003 nets 1067.61 from its loaded lines but the bank credited"
+            "settlement setl_Dash1003 nets ₹1,067.61 from its loaded lines but the bank credited ₹1,561.71"
         )
         assert (
             "1 of its lines were quarantined: settlements/razorpay/dashboard-2026-10-03.csv line 4 "

@@ -25,11 +25,23 @@
 {%- endmacro %}
 
 
-{#- Paise as rupees text with two decimals (45000 -> '450.00', -5 -> '-0.05') for exception reasons. -#}
+{#- Paise as rupees text for exception reasons (45000 -> '₹450.00', -5 -> '-₹0.05', 100051900 -> '₹10,00,519.00'). -#}
 {% macro rupees_text(paise_sql) -%}
+    {#- As Babel's en_IN currency format writes it (core/money.py format_rupees): -₹1,23,45,678.90. The
+        rupees get Indian grouping: the last three digits, then pairs. -#}
     concat(
-        if(({{ paise_sql }}) < 0, '-', ''),
-        toString(intDiv(abs({{ paise_sql }}), 100)),
+        if(({{ paise_sql }}) < 0, '-₹', '₹'),
+        if(
+            intDiv(abs({{ paise_sql }}), 100) < 1000,
+            toString(intDiv(abs({{ paise_sql }}), 100)),
+            concat(
+                reverse(trim(TRAILING ',' FROM replaceRegexpAll(
+                    reverse(toString(intDiv(abs({{ paise_sql }}), 100000))), '(\\d\\d)', '\\1,'
+                ))),
+                ',',
+                leftPad(toString(intDiv(abs({{ paise_sql }}), 100) % 1000), 3, '0')
+            )
+        ),
         '.',
         leftPad(toString(abs({{ paise_sql }}) % 100), 2, '0')
     )

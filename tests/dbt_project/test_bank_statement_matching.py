@@ -124,7 +124,7 @@ def test_utrs_are_found_in_any_form_in_narration_or_ref_no(
         "setl_MUM_1015": ("no_bank_credit", 0, 0),
     }
     assert (
-        "bank credited 41.92 for UTR HDFCR52026102000012345"
+        "bank credited ₹41.92 for UTR HDFCR52026102000012345"
         in settlements["setl_BLR_1020"]["bank_exception_reason"]
     )
     found_in = dict(

@@ -199,18 +199,18 @@ def test_exception_reasons_name_the_numbers(rows: dict[str, dict[str, Any]]) -> 
     assert all(reason[e] == "" for e, status in EXPECTED_STATUS.items() if status == "matched")
     assert all(reason[e] for e, status in EXPECTED_STATUS.items() if status != "matched")
 
-    assert reason["pay_amt"] == "gateway amount 450.00 differs from booked 500.00"
-    assert reason["rfnd_amt"] == "gateway amount 150.00 differs from refunded 200.00"
-    assert "1.50 + GST 0.27" in reason["pay_fee"] and "1.00 + GST 0.18" in reason["pay_fee"]
-    assert "1.00 + GST 0.18 on a refund" in reason["rfnd_fee"]
+    assert reason["pay_amt"] == "gateway amount ₹450.00 differs from booked ₹500.00"
+    assert reason["rfnd_amt"] == "gateway amount ₹150.00 differs from refunded ₹200.00"
+    assert "₹1.50 + GST ₹0.27" in reason["pay_fee"] and "₹1.00 + GST ₹0.18" in reason["pay_fee"]
+    assert "₹1.00 + GST ₹0.18 on a refund" in reason["rfnd_fee"]
     assert "pay_dup_first" in reason["pay_dup_second"] and "order_dup" in reason["pay_dup_second"]
-    assert "HDFCN52026101500002" in reason["pay_nobank"] and "347.23" in reason["pay_nobank"]
+    assert "HDFCN52026101500002" in reason["pay_nobank"] and "₹347.23" in reason["pay_nobank"]
     assert reason["rfnd_nobank"] == reason["pay_nobank"]
-    assert "bank credited 41.92" in reason["pay_bankdiff"] and "nets 42.92" in reason["pay_bankdiff"]
+    assert "bank credited ₹41.92" in reason["pay_bankdiff"] and "nets ₹42.92" in reason["pay_bankdiff"]
     assert "2026-10-31" in reason["pay_transit"] and "T+2" in reason["pay_transit"]
     assert "2026-10-22" in reason["pay_overdue"] and "10 days" in reason["pay_overdue"]
     assert "refund SLA of 7 days" in reason["rfnd_overdue"]
-    assert "pay_ghost" in reason["pay_ghost"] and "70.00" in reason["pay_ghost"]
+    assert "pay_ghost" in reason["pay_ghost"] and "₹70.00" in reason["pay_ghost"]
     assert "adjustment" in reason["adj_1"]
 
 
