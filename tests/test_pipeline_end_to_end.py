@@ -25,12 +25,16 @@ MART = "fct_payment_reconciliation"
 
 
 class Run:
-    def __init__(self, root: Path, seed: int, settlement_profile: str = "recon_csv") -> None:
+    def __init__(
+        self, root: Path, seed: int, settlement_profile: str = "recon_csv", bank_profile: str = "mymedic"
+    ) -> None:
         self.root = root
         self.data = root / "data"
         self.exports = root / "exports"
         self.url = f"chdb://{root / 'warehouse'}"
-        write_sample(self.data, seed=seed, settlement_profile=settlement_profile, **SAMPLE)
+        write_sample(
+            self.data, seed=seed, settlement_profile=settlement_profile, bank_profile=bank_profile, **SAMPLE
+        )
         self.truth = json.loads((self.data / "ground_truth.json").read_text())
 
     def run(self, data: Path | None = None) -> RunReport:
@@ -44,8 +48,10 @@ class Run:
 @pytest.fixture(scope="module", params=[42, 2026])
 def seeded(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> tuple[Run, RunReport]:
     # Each day's settlement file in the next of Razorpay's formats: recon API CSV (paise, epoch), Dashboard
-    # download (rupees, IST times, summary rows, other columns) and the API's JSON (nulls, booleans).
-    run = Run(tmp_path_factory.mktemp(f"seed{request.param}"), request.param, settlement_profile="mixed")
+    # download (rupees, IST times, summary rows, other columns) and the API's JSON (nulls, booleans); the
+    # bank statement as one bank's own download, a different bank per seed.
+    bank = {42: "hdfc", 2026: "sbi"}[request.param]
+    run = Run(tmp_path_factory.mktemp(f"seed{request.param}"), request.param, "mixed", bank)
     report = run.run()
     assert report.success, report
     return run, report

@@ -73,3 +73,21 @@ def test_held_back_day_leaves_and_returns_whole(chain: Path, tmp_path: Path) -> 
     assert len(list(copy.glob("bank/*.csv"))) == 2  # the statement, and the day's own statement file
     # the original chain is untouched: its statement still has the held-back day
     assert "05/08/2026" in next(chain.glob("bank/*.csv")).read_text()
+
+
+@pytest.mark.slow
+def test_make_bench_runs_whole_on_a_tiny_chain(tmp_path: Path) -> None:
+    """`make bench` end to end at a tiny scale (the real command, in a child process): every step runs and
+    the table is written, so a change elsewhere can't leave the benchmark broken until someone runs it."""
+    import subprocess
+    import sys
+
+    workdir = tmp_path / "bench"
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.run", "--payments", "300", "--branches", "1", "--days", "3",
+         "--workdir", str(workdir)],
+        capture_output=True, text=True, timeout=600, cwd=Path(__file__).resolve().parents[2],
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    table = (workdir / "bench.md").read_text()
+    assert "second-day run / first run" in table and "ROW COUNTS DIFFER" not in table
