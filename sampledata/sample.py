@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from .model import (
     REFUND_SLA_DAYS,
     SETTLEMENT_DAYS,
     SPECIALTY_FEES,
+    Branch,
     Chain,
     IdFactory,
     Payment,
@@ -32,7 +34,9 @@ from .model import (
 from .money import apply_bps, rupees
 from .reference import BRANCHES_FILE, CONTRACT_FILE, DOCTORS_FILE, write_reference
 from .settlements import (
+    CASHFREE_DIR,
     SETTLEMENT_PROFILES,
+    CashfreeSettlementFile,
     Orphan,
     Settlement,
     SettlementBuilder,
@@ -100,6 +104,7 @@ def _remove_previous_output(out: Path) -> None:
         (EVENTS_DIR, "*.ndjson"),
         (SETTLEMENTS_DIR, "*.csv"),
         (SETTLEMENTS_DIR, "*.json"),
+        (CASHFREE_DIR, "*.csv"),
         (BANK_DIR, "statement_*.csv"),
         (BANK_DIR, "*/statement_*.csv"),
         (REFERENCE_DIR, BRANCHES_FILE),
@@ -218,6 +223,7 @@ class _SampleRun:
         if captured_on >= self.first_day:
             day_payments, day_refunds = self.ledger.pop_day(captured_on)
             file: SettlementFile | None = None
+            cashfree_file: CashfreeSettlementFile | None = None
             for branch in self.chain.branches:
                 b = branch.index
                 payments, refunds = day_payments[b], day_refunds[b]
@@ -233,6 +239,16 @@ class _SampleRun:
                     orphans = self._orphans(day, b)
                 if not (payments or refunds or orphans):
                     continue
+                if orphans and self.settlement_profile == "mixed":
+                    # In a mixed sample the front-desk payment links go through Cashfree: their own
+                    # settlement, in Cashfree's report, credited to the bank under its own UTR.
+                    cashfree_file = cashfree_file or CashfreeSettlementFile(
+                        self.out / CASHFREE_DIR / f"{iso_day(day)}.csv"
+                    )
+                    self._settle_with_cashfree(day, branch, orphans, cashfree_file, bank_entries)
+                    orphans = []
+                    if not (payments or refunds):
+                        continue
                 s = self.builder.build(day, branch, payments, refunds, orphans, overrides)
                 if file is None:
                     file = SettlementFile(
@@ -247,7 +263,30 @@ class _SampleRun:
             if file is not None:
                 file.close()
                 self.last_settlement_day = day
+            if cashfree_file is not None:
+                cashfree_file.close()
+                self.last_settlement_day = day
         self.bank.write_day(day, bank_entries)
+
+    def _settle_with_cashfree(
+        self,
+        day: int,
+        branch: Branch,
+        orphans: list[Orphan],
+        file: CashfreeSettlementFile,
+        bank: list[BankEntry],
+    ) -> None:
+        """Orphan payments as Cashfree events (numeric ids, as Cashfree's are) in a settlement of their own."""
+        rng = self.rng
+        orphans = [replace(o, payment_id=str(rng.randrange(10**12, 10**13))) for o in orphans]
+        s = self.builder.build(
+            day, branch, [], [], orphans, {}, settlement_id=str(rng.randrange(10**8, 10**9))
+        )
+        file.write(s)
+        self.settlements += 1
+        self.settlement_lines += len(s.rows)
+        credit = self._bank_credit(s, None, bank)
+        self._reconcile(s, bank_ok=credit == s.net)
 
     def _bank_credit(self, s: Settlement, bank_mode: str | None, entries: list[BankEntry]) -> int | None:
         """Credit the settlement to the bank (or not, or wrongly for bank_unmatched); returns the credit."""

@@ -83,11 +83,14 @@ class SettlementBuilder:
         refunds: list[Refund],
         orphans: list[Orphan],
         overrides: dict[str, tuple[int, int, int]],
+        *,
+        settlement_id: str = "",
     ) -> Settlement:
-        """`overrides`: payment_id -> (gateway amount, total fee, tax) for injected mismatches."""
+        """`overrides`: payment_id -> (gateway amount, total fee, tax) for injected mismatches;
+        `settlement_id`: another gateway's id for the settlement (default: a Razorpay `setl_…` id)."""
         rng = self._rng
         settled_at = ist_midnight_s(day) + 10 * 3600 + branch.index * 300 + rng.randrange(240)
-        s = Settlement(self._ids.razorpay("setl_"), self._utr(day), day, branch, settled_at)
+        s = Settlement(settlement_id or self._ids.razorpay("setl_"), self._utr(day), day, branch, settled_at)
         keyed: list[tuple[int, str, list[object]]] = []
         for p in payments:
             override = overrides.get(p.payment_id)
@@ -252,3 +255,43 @@ class SettlementFile:
             self.path.write_text(json.dumps(collection, separators=(",", ":")) + "\n", encoding="utf-8")
         else:
             self._fh.close()
+
+
+# Cashfree's Settlement Recon report, transaction details, as the Dashboard names its columns
+# (ingestion/feeds/gateway_settlements/profiles.py CASHFREE_RECON reads it).
+CASHFREE_HEADER = (
+    "Event ID", "Event Type", "Sale Type", "Event Currency", "Event Time", "Event Status", "Event Amount",
+    "Event Settlement Amount", "Payment Service Charge", "Payment Service Tax", "Order ID", "CF Payment ID",
+    "CF Settlement ID", "Settlement UTR", "Settlement Date",
+)  # fmt: skip
+CASHFREE_DIR = "settlements/cashfree"
+
+
+class CashfreeSettlementFile:
+    """One Cashfree Settlement Recon report per settlement day (rupees, IST times, CREDIT/DEBIT)."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._fh = path.open("w", newline="", encoding="utf-8")
+        self._writer = csv.writer(self._fh, lineterminator="\n")
+        self._writer.writerow(CASHFREE_HEADER)
+        self.lines = 0
+
+    def write(self, settlement: Settlement) -> None:
+        for row in (dict(zip(HEADER, r, strict=True)) for r in settlement.rows):
+            fee, tax = int(str(row["fee"])), int(str(row["tax"]))
+            credit, debit = int(str(row["credit"])), int(str(row["debit"]))
+            self._writer.writerow(
+                [
+                    row["entity_id"], str(row["type"]).upper(), "CREDIT" if credit >= debit else "DEBIT",
+                    row["currency"], _ist_text(row["created_at"]), "SUCCESS", _rupees(row["amount"]),
+                    _rupees(max(credit, debit)), _rupees(fee - tax), _rupees(tax), row["order_id"],
+                    row["entity_id"] if row["type"] == "payment" else row["payment_id"],
+                    row["settlement_id"], row["settlement_utr"], _ist_text(row["settled_at"]),
+                ]
+            )  # fmt: skip
+            self.lines += 1
+
+    def close(self) -> None:
+        self._fh.close()

@@ -68,17 +68,18 @@ def test_every_entity_gets_the_ground_truth_status(seeded: tuple[Run, RunReport]
 
 def test_every_settlement_format_loads_without_a_quarantined_line(seeded: tuple[Run, RunReport]) -> None:
     run, _ = seeded
-    formats = {p.suffix for p in (run.data / "settlements" / "razorpay").iterdir()}
-    dashboard = [
-        p for p in (run.data / "settlements" / "razorpay").glob("*.csv") if "arn" in p.read_text()[:400]
-    ]
-    assert formats == {".csv", ".json"} and dashboard, "the sample should hold every Razorpay format"
+    razorpay = run.data / "settlements" / "razorpay"
+    formats = {p.suffix for p in razorpay.iterdir()}
+    dashboard = [p for p in razorpay.glob("*.csv") if "arn" in p.read_text()[:400]]
+    cashfree = sorted((run.data / "settlements" / "cashfree").glob("*.csv"))
+    assert formats == {".csv", ".json"} and dashboard and cashfree, "the sample should hold every format"
     [row] = run.query(
-        "select countIf(feed = 'razorpay_settlements') as settlements, "
-        "(select countIf(type = 'settlement') from {raw}.razorpay_settlement_lines) as summary_rows "
-        "from {raw}.quarantine"
+        "select countIf(feed in ('razorpay_settlements', 'gateway_settlements')) as settlements, "
+        "(select countIf(type = 'settlement') from {raw}.razorpay_settlement_lines) as summary_rows, "
+        "(select count() from {raw}.gateway_settlement_lines where profile = 'cashfree_settlement_recon') "
+        "as cashfree_lines from {raw}.quarantine"
     )
-    assert row["settlements"] == 0 and row["summary_rows"] > 0
+    assert row["settlements"] == 0 and row["summary_rows"] > 0 and row["cashfree_lines"] > 0
 
 
 def test_every_anomaly_kind_is_found(seeded: tuple[Run, RunReport]) -> None:
