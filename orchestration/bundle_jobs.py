@@ -101,12 +101,12 @@ def bundle_asset(spec: BundleSpec) -> AssetsDefinition:
         period = (
             parse_period(config.period) if config.period else previous_period(spec.period, datetime.now(UTC))
         )
-        actor = f"dagster:{context.run_id}"
+        actor = f"dagster:{context.run.run_id}"
         out = pipeline.exports_path / "bundles"
         out.mkdir(parents=True, exist_ok=True)
         with warehouse.open() as w:
             produced = produce_bundle(w, spec, period, out, secrets=export_secrets.secrets, actor=actor,
-                                      run_id=context.run_id)  # fmt: skip
+                                      run_id=context.run.run_id)  # fmt: skip
             delivered = deliver(w, spec, produced.path, actor=actor, period_label=period.label,
                                 bundle_sha256=produced.sha256)  # fmt: skip
         context.log.info(f"wrote {produced.path} ({produced.row_count} rows)")
