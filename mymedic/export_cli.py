@@ -7,7 +7,7 @@ from typing import Annotated, NoReturn
 
 import typer
 
-from core.settings import DEFAULT_EXPORTS, MissingSetting
+from core.settings import DEFAULT_EXPORTS, EXPORT_BUNDLES_ENV, MissingSetting
 
 export_app = typer.Typer(help="Export bundles: produce one, verify one.", no_args_is_help=True)
 
@@ -20,7 +20,7 @@ def _fail(message: str) -> NoReturn:
 
 @export_app.command("bundle")
 def bundle(
-    name: Annotated[str, typer.Argument(help="A spec in exports/bundles (or $MYMEDIC_EXPORT_BUNDLES)")],
+    name: Annotated[str, typer.Argument(help=f"A spec in exports/bundles (or ${EXPORT_BUNDLES_ENV})")],
     period: Annotated[str, typer.Option(help="2026-10 (month), 2026-W41 (week) or 2026-10-05 (day)")],
     out: Annotated[Path, typer.Option(help="Folder to write the bundle zip into")] = DEFAULT_EXPORTS
     / "bundles",

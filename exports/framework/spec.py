@@ -74,10 +74,12 @@ class BundleSpec(Strict):
     @field_validator("schedule")
     @classmethod
     def _cron(cls, value: str) -> str:
-        from dagster._utils.schedules import is_valid_cron_string
+        from dagster import DagsterInvalidDefinitionError, ScheduleDefinition
 
-        if not is_valid_cron_string(value):
-            raise ValueError(f"{value!r} is not a cron expression")
+        try:  # Dagster's own check, through its public API: the schedule it will become
+            ScheduleDefinition(name="cron_check", cron_schedule=value, job_name="cron_check")
+        except DagsterInvalidDefinitionError:
+            raise ValueError(f"{value!r} is not a cron expression") from None
         return value
 
     @field_validator("formats")
