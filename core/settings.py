@@ -146,6 +146,16 @@ def bundle_specs_dir() -> Path:
     return Path(os.environ.get(EXPORT_BUNDLES_ENV) or DEFAULT_BUNDLE_SPECS)
 
 
+def export_signing_key() -> SecretStr:
+    """The bundle signing key alone (verifying needs no salt); MissingSetting when unset or short."""
+    key = os.environ.get(EXPORT_SIGNING_KEY_ENV, "").strip()
+    if len(key) < 16:
+        raise MissingSetting(
+            f"no export signing key: set {EXPORT_SIGNING_KEY_ENV} (16 characters or more, kept secret)"
+        )
+    return SecretStr(key)
+
+
 class ExportSecrets(BaseModel, frozen=True):
     """The signing key and the salt secret of export bundles (never shown in a repr or a log)."""
 

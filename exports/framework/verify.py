@@ -8,7 +8,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from core.settings import ExportSecrets
+from core.settings import ExportSecrets, export_signing_key
 from exports.framework.bundle import MANIFEST, SIGNATURE, sha256_of
 from exports.framework.signing import signature_matches
 
@@ -34,7 +34,7 @@ class VerifiedBundle:
 
 
 def verify_bundle(path: Path, *, secrets: ExportSecrets | None = None) -> VerifiedBundle:
-    secrets = secrets or ExportSecrets.resolve()
+    key = (secrets.signing_key if secrets else export_signing_key()).get_secret_value()
     try:
         with zipfile.ZipFile(path) as archive:
             entries = {name: archive.read(name) for name in archive.namelist()}
@@ -42,7 +42,7 @@ def verify_bundle(path: Path, *, secrets: ExportSecrets | None = None) -> Verifi
         raise BundleInvalid(f"{path}: not a readable zip ({' '.join(str(error).split())})") from None
     if MANIFEST not in entries or SIGNATURE not in entries:
         raise BundleInvalid(f"{path}: no {MANIFEST} and {SIGNATURE}: not an export bundle")
-    if not signature_matches(entries[MANIFEST], entries[SIGNATURE], secrets.signing_key.get_secret_value()):
+    if not signature_matches(entries[MANIFEST], entries[SIGNATURE], key):
         raise BundleInvalid(f"{path}: the signature does not match manifest.json (altered, or another key)")
     manifest = json.loads(entries[MANIFEST])
     listed = {f["path"]: f["sha256"] for f in manifest["files"]}
