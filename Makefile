@@ -48,6 +48,11 @@ lock:
 demo: install
 	$(BIN)/mymedic generate --out $(DATA) --seed 42
 	$(BIN)/mymedic run --data $(DATA) --exports $(EXPORTS)
+	@# A sample bundle, signed with a demo key (a deployment sets its own secrets, never these).
+	@echo "sample bundle (exports/bundles/finance_monthly.yaml):"
+	@MYMEDIC_EXPORT_SIGNING_KEY=$${MYMEDIC_EXPORT_SIGNING_KEY:-demo-signing-key-not-a-secret} \
+	  MYMEDIC_EXPORT_SALT=$${MYMEDIC_EXPORT_SALT:-demo-salt-secret-not-a-secret} \
+	  $(BIN)/mymedic export bundle finance_monthly --period 2026-10 --out $(EXPORTS)/bundles
 
 test: install system-packages lint
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)

@@ -20,6 +20,14 @@ EXPORTS_ENV = "MYMEDIC_EXPORTS"  # where Dagster runs write the exports
 RAZORPAY_KEY_ID_ENV = "MYMEDIC_RAZORPAY_KEY_ID"
 RAZORPAY_KEY_SECRET_ENV = "MYMEDIC_RAZORPAY_KEY_SECRET"  # a secret: never logged, never a config value
 RAZORPAY_API_URL_ENV = "MYMEDIC_RAZORPAY_API_URL"  # base URL; tests point it at a local server
+# Export bundles (exports/framework): the key that signs each bundle's manifest (HMAC-SHA256), the secret
+# each recipient's patient-id salt is derived from, the SFTP password and known_hosts file for delivery,
+# and the folder of bundle specs (default: exports/bundles in the project). All but the folder are secrets.
+EXPORT_SIGNING_KEY_ENV = "MYMEDIC_EXPORT_SIGNING_KEY"
+EXPORT_SALT_ENV = "MYMEDIC_EXPORT_SALT"
+EXPORT_SFTP_PASSWORD_ENV = "MYMEDIC_EXPORT_SFTP_PASSWORD"
+EXPORT_SFTP_KNOWN_HOSTS_ENV = "MYMEDIC_EXPORT_SFTP_KNOWN_HOSTS"
+EXPORT_BUNDLES_ENV = "MYMEDIC_EXPORT_BUNDLES"
 
 # What the platform sets for its dbt processes (read by dbt_project/profiles.yml; see core.warehouse.dbt_env).
 DBT_DRIVER_ENV = "MYMEDIC_DBT_DRIVER"
@@ -38,6 +46,7 @@ DEFAULT_EXPORTS = Path(".mymedic/exports")
 DEFAULT_RAZORPAY_API_URL = "https://api.razorpay.com"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+DEFAULT_BUNDLE_SPECS = PROJECT_ROOT / "exports" / "bundles"
 
 
 class WarehouseSettings(BaseModel, frozen=True):
@@ -130,3 +139,36 @@ class RazorpaySettings(BaseModel, frozen=True):
                 f"{RAZORPAY_API_URL_ENV}={url!r} is not an http(s) URL; leave it unset for {DEFAULT_RAZORPAY_API_URL}"
             )
         return cls(key_id=key_id.strip(), key_secret=SecretStr(key_secret.strip()), api_url=url)
+
+
+def bundle_specs_dir() -> Path:
+    """Where the export bundle specs (`<name>.yaml`) are: $MYMEDIC_EXPORT_BUNDLES, else exports/bundles."""
+    return Path(os.environ.get(EXPORT_BUNDLES_ENV) or DEFAULT_BUNDLE_SPECS)
+
+
+def export_signing_key() -> SecretStr:
+    """The bundle signing key alone (verifying needs no salt); MissingSetting when unset or short."""
+    key = os.environ.get(EXPORT_SIGNING_KEY_ENV, "").strip()
+    if len(key) < 16:
+        raise MissingSetting(
+            f"no export signing key: set {EXPORT_SIGNING_KEY_ENV} (16 characters or more, kept secret)"
+        )
+    return SecretStr(key)
+
+
+class ExportSecrets(BaseModel, frozen=True):
+    """The signing key and the salt secret of export bundles (never shown in a repr or a log)."""
+
+    signing_key: SecretStr
+    salt_secret: SecretStr
+
+    @classmethod
+    def resolve(cls, signing_key: str = "", salt_secret: str = "") -> ExportSecrets:
+        """The given values, else the environment's; a missing one raises MissingSetting naming its variable."""
+        signing_key = signing_key or os.environ.get(EXPORT_SIGNING_KEY_ENV, "")
+        salt_secret = salt_secret or os.environ.get(EXPORT_SALT_ENV, "")
+        for value, name, what in ((signing_key, EXPORT_SIGNING_KEY_ENV, "signing key"),
+                                  (salt_secret, EXPORT_SALT_ENV, "patient-id salt secret")):  # fmt: skip
+            if len(value.strip()) < 16:
+                raise MissingSetting(f"no export {what}: set {name} (16 characters or more, kept secret)")
+        return cls(signing_key=SecretStr(signing_key.strip()), salt_secret=SecretStr(salt_secret.strip()))

@@ -32,8 +32,11 @@ class MartReader:
         table: str = RECONCILIATION_TABLE,
         *,
         sort_key: Sequence[str] = SORT_KEY,
+        where: str = "",
     ) -> None:
+        """`where`: an optional SQL condition over the mart's columns (a bundle's period and branches)."""
         self.warehouse = warehouse
+        self.where = where
         self.table = table
         self.sort_key = tuple(sort_key)
         self.qualified_name = f"{quote_identifier(warehouse.db(MART_DATABASE))}.{quote_identifier(table)}"
@@ -82,6 +85,7 @@ class MartReader:
             )
         sql = (
             f"select {', '.join(f'{c.sql} as {quote_identifier(c.name)}' for c in exported)} from {source} "
+            f"{f'where {self.where} ' if self.where else ''}"
             f"order by {', '.join(quote_identifier(n) for n in order)}"
         )
         expected = [c.name for c in exported]

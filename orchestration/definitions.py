@@ -11,6 +11,7 @@ from dagster import Definitions, in_process_executor, multiprocess_executor
 
 from core.settings import warehouse_settings
 from orchestration.booking_outbox import booking_outbox_asset
+from orchestration.bundle_jobs import bundle_definitions, export_secrets_resource
 from orchestration.dbt_assets import dbt_resource, mymedic_dbt_models
 from orchestration.export_assets import finance_exports
 from orchestration.gateway_assets import gateway_assets
@@ -22,6 +23,7 @@ from orchestration.schedules import daily_schedule, everything_job, razorpay_dai
 def build_definitions(pipeline: PipelineSettings | None = None) -> Definitions:
     # chDB: one process may hold the data directory, so the embedded profile runs steps in-process.
     executor = in_process_executor if warehouse_settings().embedded else multiprocess_executor
+    bundle_assets, bundle_jobs, bundle_schedules, bundle_sensors = bundle_definitions()
     return Definitions(
         assets=[
             *gateway_assets,
@@ -29,14 +31,17 @@ def build_definitions(pipeline: PipelineSettings | None = None) -> Definitions:
             *ingestion_assets,
             mymedic_dbt_models,
             finance_exports,
+            *bundle_assets,
         ],
-        jobs=[everything_job, razorpay_pull_job],
-        schedules=[daily_schedule, razorpay_daily_pull],
+        jobs=[everything_job, razorpay_pull_job, *bundle_jobs],
+        schedules=[daily_schedule, razorpay_daily_pull, *bundle_schedules],
+        sensors=bundle_sensors,
         resources={
             "warehouse": warehouse_resource(),
             "pipeline": pipeline or PipelineSettings(),
             "dbt": dbt_resource(),
             "razorpay": razorpay_resource(),
+            "export_secrets": export_secrets_resource(),
         },
         executor=executor,
     )

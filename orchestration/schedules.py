@@ -23,11 +23,13 @@ from dagster import (
 )
 
 from core.time import IST
+from orchestration.bundle_jobs import BUNDLE_GROUP
 from orchestration.gateway_assets import GATEWAY_GROUP, SETTLEMENT_RECON_KEY
 
 everything_job = define_asset_job(
     "reconcile_everything",
-    selection=AssetSelection.all() - AssetSelection.groups(GATEWAY_GROUP),
+    # bundles run on their own schedules (orchestration.bundle_jobs), after the marts they read
+    selection=AssetSelection.all() - AssetSelection.groups(GATEWAY_GROUP, BUNDLE_GROUP),
     description="Load every feed, build the dbt models and tests, write the exports",
 )
 

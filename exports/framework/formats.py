@@ -1,0 +1,135 @@
+"""The format registry: a format name -> a writer that writes a bundle's datasets into a folder and returns
+the files it wrote. csv and xlsx use the finance export's own writers (`CsvTable`,
+`ReconciliationWorkbook`), so a `full` bundle's CSV has the finance CSV's columns and text.
+
+`pdf` is stubbed until exports/pdf lands; plugging it in is two lines: import the adapter and replace the
+stub in FORMATS (the adapter calls `write_branch_statements(warehouse, out_dir, month, branches=…,
+export_id=…, generated_at=…)` and `write_settlement_advices(…)` with the fields of `WriteJob`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from core.atomic_files import AtomicFiles
+from core.warehouse import Warehouse
+from exports.csv_table import CsvTable
+from exports.framework.dataset import Table
+from exports.framework.fhir_resources import RESOURCE_TYPES, collection_bundle, fhir_json, resources_of
+from exports.framework.period import Period
+from exports.mart_reader import RECONCILIATION_TABLE
+from exports.reconciliation_workbook import ReconciliationWorkbook
+
+
+class FormatUnavailable(ValueError):
+    """A format that is named but cannot be written (yet, or for this dataset); one line."""
+
+
+@dataclass(frozen=True)
+class WriteJob:
+    """What a writer gets: the datasets as the recipient may see them, and where and for what to write."""
+
+    warehouse: Warehouse
+    out_dir: Path
+    tables: list[Table]
+    period: Period
+    branches: tuple[str, ...] | None
+    bundle: str
+    export_id: str
+    generated_at: datetime
+
+
+Writer = Callable[[WriteJob], list[Path]]
+
+
+def write_csv(job: WriteJob) -> list[Path]:
+    paths = []
+    for table in job.tables:
+        path = job.out_dir / "csv" / f"{table.mart}.csv"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with CsvTable(path, table.names) as csv_table:
+            csv_table.write_rows(table.rows)
+        paths.append(path)
+    return paths
+
+
+def write_xlsx(job: WriteJob) -> list[Path]:
+    paths = []
+    for table in job.tables:
+        if table.mart != RECONCILIATION_TABLE:
+            raise FormatUnavailable(f"xlsx is written for {RECONCILIATION_TABLE} only, not {table.mart}")
+        path = job.out_dir / "xlsx" / f"{table.mart}.xlsx"
+        with AtomicFiles() as files:
+            temp, scratch = files.temp_for(path), files.scratch(path, note="xlsxwriter.")
+            workbook = ReconciliationWorkbook(table.columns, work_dir=path.parent)
+            try:
+                workbook.add_rows(table.rows)
+                workbook.save(temp, scratch=scratch, as_of=job.period.end, source=table.display_name)
+            except BaseException:
+                workbook.discard()
+                raise
+        paths.append(path)
+    return paths
+
+
+def fhir_resources(job: WriteJob) -> dict[str, list[dict]]:
+    tables = [t for t in job.tables if t.mart == RECONCILIATION_TABLE]
+    if not tables:
+        raise FormatUnavailable(f"FHIR resources are built from {RECONCILIATION_TABLE}; the bundle has none")
+    merged: dict[str, list[dict]] = {kind: [] for kind in RESOURCE_TYPES}
+    for table in tables:
+        for kind, resources in resources_of(table).items():
+            merged[kind].extend(resources)
+    return merged
+
+
+def write_fhir_bundle(job: WriteJob) -> list[Path]:
+    resources = fhir_resources(job)
+    bundle = collection_bundle(job.export_id, [r for kind in RESOURCE_TYPES for r in resources[kind]])
+    path = job.out_dir / "fhir" / "bundle.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(fhir_json(bundle, indent=1) + "\n", encoding="utf-8")
+    return [path]
+
+
+def write_fhir_ndjson(job: WriteJob) -> list[Path]:
+    """FHIR Bulk Data layout: one NDJSON file per resource type and a Bulk Data export manifest."""
+    from exports.framework.fhir_resources import BASE
+
+    resources = fhir_resources(job)
+    folder = job.out_dir / "fhir_ndjson"
+    folder.mkdir(parents=True, exist_ok=True)
+    paths, output = [], []
+    for kind in RESOURCE_TYPES:
+        path = folder / f"{kind}.ndjson"
+        path.write_text("".join(fhir_json(r) + "\n" for r in resources[kind]), encoding="utf-8")
+        paths.append(path)
+        output.append({"type": kind, "url": path.name, "count": len(resources[kind])})
+    manifest = {
+        "transactionTime": job.generated_at.isoformat(timespec="seconds"),
+        "request": f"{BASE}/$export?_type={','.join(RESOURCE_TYPES)}&bundle={job.bundle}&period={job.period.label}",
+        "requiresAccessToken": False,
+        "output": output,
+        "error": [],
+    }
+    manifest_path = folder / "manifest.json"
+    manifest_path.write_text(fhir_json(manifest, indent=1) + "\n", encoding="utf-8")
+    return [*paths, manifest_path]
+
+
+def pdf_not_available(job: WriteJob) -> list[Path]:
+    raise FormatUnavailable(
+        "format pdf is not available yet: the PDF documents (exports/pdf) have not landed"
+    )
+
+
+FORMATS: dict[str, Writer] = {
+    "csv": write_csv,
+    "xlsx": write_xlsx,
+    "fhir_bundle": write_fhir_bundle,
+    "fhir_ndjson": write_fhir_ndjson,
+    "pdf": pdf_not_available,
+}
