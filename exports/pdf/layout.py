@@ -1,0 +1,228 @@
+"""What every PDF shares: page size and margins, paragraph styles, the footer ("<document> · export <id>
+· Page X of Y", counted after the last page), tables whose columns are measured from their text so
+nothing overflows the frame, and a reproducible build (reportlab's invariant mode and a document date
+taken from `generated_at`, so the same data and export give the same bytes)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import escape
+
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_RIGHT
+from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import BaseDocTemplate, Flowable, Frame, LongTable, PageTemplate, Paragraph, Table
+
+from core.atomic_files import AtomicFiles
+from core.time import to_ist
+from exports.pdf.fonts import BOLD, REGULAR, register_fonts
+
+PORTRAIT = A4
+LANDSCAPE = landscape(A4)
+MARGIN = 15 * mm
+FOOTER_SIZE = 7
+TABLE_SIZE = 7.5
+CELL_PAD = 4  # points left and right of a cell's text
+GRID = colors.HexColor("#B0B0B0")
+HEADER_FILL = colors.HexColor("#E4E9F0")
+TOTAL_FILL = colors.HexColor("#F2F2F2")
+
+TITLE = ParagraphStyle("title", fontName=BOLD, fontSize=16, leading=20, spaceAfter=10)
+HEADING = ParagraphStyle("heading", fontName=BOLD, fontSize=11.5, leading=14, spaceBefore=10, spaceAfter=5)
+BODY = ParagraphStyle("body", fontName=REGULAR, fontSize=9, leading=12, spaceAfter=5)
+SMALL = ParagraphStyle("small", fontName=REGULAR, fontSize=7.5, leading=9.5, spaceAfter=4)
+CELL = ParagraphStyle("cell", fontName=REGULAR, fontSize=TABLE_SIZE, leading=TABLE_SIZE + 1.5)
+HEADER_CELL = ParagraphStyle("header_cell", parent=CELL, fontName=BOLD)
+HEADER_CELL_RIGHT = ParagraphStyle("header_cell_right", parent=HEADER_CELL, alignment=TA_RIGHT)
+
+
+def text(value: str, style: ParagraphStyle = BODY) -> Paragraph:
+    """A paragraph of plain text (escaped: data never becomes markup)."""
+    return Paragraph(escape(value), style)
+
+
+def ist_text(value: datetime) -> str:
+    return to_ist(value).strftime("%d %b %Y, %H:%M IST")
+
+
+def pdf_date(generated_at: datetime) -> str:
+    """The document's creation date (PDF date syntax), in IST."""
+    return to_ist(generated_at).strftime("D:%Y%m%d%H%M%S+05'30'")
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    numeric: bool = False  # right-aligned (amounts, counts)
+    wrap: float = 0  # > 0: the text wraps; the columns share the width left over in this proportion
+
+
+def data_table(
+    columns: Sequence[Column],
+    rows: Sequence[Sequence[str]],
+    *,
+    width: float,
+    total_rows: int = 0,
+    header: bool = True,
+) -> Table:
+    """A table that repeats its header on every page. Unwrapped columns are as wide as their widest text
+    (measured in the font); wrapped columns share the rest of `width`. `total_rows`: the last rows are
+    totals, shown bold on a shaded ground. Raises ValueError when the unwrapped text alone is too wide."""
+    widths = column_widths(columns, rows, width)
+    heading = [Paragraph(escape(c.header), HEADER_CELL_RIGHT if c.numeric else HEADER_CELL) for c in columns]
+    wrapped = [i for i, c in enumerate(columns) if c.wrap]
+    body: list[list[Any]] = []
+    for row in rows:
+        cells: list[Any] = list(row)
+        for i in wrapped:
+            cells[i] = Paragraph(escape(row[i]), CELL) if row[i] else ""
+        body.append(cells)
+    style: list[tuple[Any, ...]] = [
+        ("FONT", (0, 0), (-1, -1), REGULAR, TABLE_SIZE),
+        ("LEADING", (0, 0), (-1, -1), TABLE_SIZE + 1.5),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LEFTPADDING", (0, 0), (-1, -1), CELL_PAD),
+        ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PAD),
+        ("TOPPADDING", (0, 0), (-1, -1), 2),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+        ("LINEBELOW", (0, 0), (-1, -1), 0.25, GRID),
+        ("BOX", (0, 0), (-1, -1), 0.5, GRID),
+    ]
+    top = 1 if header else 0
+    if header:
+        style += [
+            ("BACKGROUND", (0, 0), (-1, 0), HEADER_FILL),
+            ("LINEBELOW", (0, 0), (-1, 0), 0.8, colors.black),
+        ]
+    style += [("ALIGN", (i, top), (i, -1), "RIGHT") for i, c in enumerate(columns) if c.numeric]
+    if total_rows and rows:
+        first = len(body) - total_rows + top
+        style += [
+            ("FONT", (0, first), (-1, -1), BOLD, TABLE_SIZE),
+            ("BACKGROUND", (0, first), (-1, -1), TOTAL_FILL),
+            ("LINEABOVE", (0, first), (-1, first), 0.8, colors.black),
+        ]
+    data = [heading, *body] if header else body
+    return LongTable(data, colWidths=widths, repeatRows=top, style=style, hAlign="LEFT")
+
+
+def column_widths(columns: Sequence[Column], rows: Sequence[Sequence[str]], width: float) -> list[float]:
+    """Unwrapped columns: their widest text. Wrapped columns: their share of what is left, but never
+    narrower than their longest word (a word does not break, it would run into the next column)."""
+    register_fonts()  # measuring needs the font
+    widths: list[float] = []
+    for i, column in enumerate(columns):
+        # a header wraps between words onto two lines or so: its longest word and half of it must fit
+        words = column.header.split() or [""]
+        needed = max(max(stringWidth(w, BOLD, TABLE_SIZE) for w in words),
+                     stringWidth(column.header, BOLD, TABLE_SIZE) / 2)  # fmt: skip
+        values = {row[i] for row in rows}
+        if column.wrap:
+            values = {word for value in values for word in value.split()}
+        # measured in bold: the totals rows are bold, and bold is the wider
+        needed = max([needed, *(stringWidth(v, BOLD, TABLE_SIZE) for v in values)])
+        widths.append(needed + 2 * CELL_PAD + 0.5)
+    shares = sum(c.wrap for c in columns)
+    if shares:
+        left = width - sum(w for w, c in zip(widths, columns, strict=True) if not c.wrap)
+        for i, column in enumerate(columns):
+            if column.wrap:
+                widths[i] = max(widths[i], left * column.wrap / shares)
+    if sum(widths) > width + 0.01:
+        raise ValueError(
+            f"table ({', '.join(c.header for c in columns)}) needs {sum(widths):.0f} pt, "
+            f"the page has {width:.0f} pt"
+        )
+    return widths
+
+
+def frame_width(pagesize: tuple[float, float]) -> float:
+    return pagesize[0] - 2 * MARGIN
+
+
+class _FooterCanvas(Canvas):
+    """Keeps each page until the document ends, then writes "Page X of Y" on every one."""
+
+    def __init__(self, *args: Any, footer: str, document_date: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._footer = footer
+        self._kept: list[dict[str, Any]] = []
+        self.setDateFormatter(lambda *_: document_date)
+
+    def showPage(self) -> None:
+        self._kept.append(dict(self.__dict__))
+        self._startPage()
+
+    def save(self) -> None:
+        total = len(self._kept)
+        for number, state in enumerate(self._kept, 1):
+            self.__dict__.update(state)
+            self._draw_footer(number, total)
+            super().showPage()
+        super().save()
+
+    def _draw_footer(self, number: int, total: int) -> None:
+        width, _ = self._pagesize
+        self.saveState()
+        self.setStrokeColor(GRID)
+        self.setLineWidth(0.5)
+        self.line(MARGIN, MARGIN - 4, width - MARGIN, MARGIN - 4)
+        self.setFont(REGULAR, FOOTER_SIZE)
+        self.setFillColor(colors.HexColor("#404040"))
+        self.drawString(MARGIN, MARGIN - 12, self._footer)
+        self.drawRightString(width - MARGIN, MARGIN - 12, f"Page {number} of {total}")
+        self.restoreState()
+
+
+def check_fits(story: Sequence[Flowable], width: float) -> None:
+    """Every table is within the frame (reportlab would draw a wider one past the margin)."""
+    for flowable in story:
+        if isinstance(flowable, Table) and sum(flowable._colWidths) > width + 0.01:
+            raise ValueError(f"a table is {sum(flowable._colWidths):.0f} pt wide, the page {width:.0f} pt")
+
+
+def build_pdf(
+    path: Path,
+    story: list[Flowable],
+    *,
+    pagesize: tuple[float, float],
+    title: str,
+    subject: str,
+    footer: str,
+    generated_at: datetime,
+) -> Path:
+    """Write `story` to `path` (beside it first, moved into place when complete) and return `path`."""
+    register_fonts()
+    check_fits(story, frame_width(pagesize))
+    with AtomicFiles() as files:
+        temp = files.temp_for(path)
+        doc = BaseDocTemplate(
+            str(temp),
+            pagesize=pagesize,
+            leftMargin=MARGIN,
+            rightMargin=MARGIN,
+            topMargin=MARGIN,
+            bottomMargin=MARGIN,
+            title=title,
+            subject=subject,
+            author="MyMedic",
+            creator="MyMedic finance exports",
+            invariant=1,
+            lang="en-IN",
+        )
+        frame = Frame(MARGIN, MARGIN, frame_width(pagesize), pagesize[1] - 2 * MARGIN, id="body")
+        doc.addPageTemplates([PageTemplate(id="page", frames=[frame], pagesize=pagesize)])
+        doc.build(
+            story,
+            canvasmaker=partial(_FooterCanvas, footer=footer, document_date=pdf_date(generated_at)),
+        )
+    return path
