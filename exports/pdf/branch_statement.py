@@ -20,7 +20,7 @@ from core.warehouse import Warehouse
 from exports.entity_types import GATEWAY_LINE, entity_label, money_sign
 from exports.pdf import layout
 from exports.pdf.fonts import register_fonts
-from exports.pdf.layout import Column, data_table, text
+from exports.pdf.layout import Column, data_table, long_table, text
 from exports.pdf.statement_data import (
     COLUMN,
     ROW_COLUMNS,
@@ -162,7 +162,7 @@ def statement_story(
     if exceptions:
         story.append(text("What someone must act on, by status and oldest first; what to do about each "
                           "status is in the workbook's Legend sheet.", layout.SMALL))  # fmt: skip
-        story.append(data_table(EXCEPTION_COLUMNS, exception_lines(exceptions), width=width))
+        story += long_table(EXCEPTION_COLUMNS, exception_lines(exceptions), width=width)
     else:
         story.append(text("No exceptions in the month."))
     return story

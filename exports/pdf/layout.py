@@ -31,6 +31,8 @@ LANDSCAPE = landscape(A4)
 MARGIN = 15 * mm
 FOOTER_SIZE = 7
 TABLE_SIZE = 7.5
+CHUNK_ROWS = 500  # rows per table of a long list (see long_table)
+TABLE_SIZES = (TABLE_SIZE, 7.0, 6.5, 6.0)  # tried in turn until a table fits
 CELL_PAD = 4  # points left and right of a cell's text
 GRID = colors.HexColor("#B0B0B0")
 HEADER_FILL = colors.HexColor("#E4E9F0")
@@ -41,8 +43,6 @@ HEADING = ParagraphStyle("heading", fontName=BOLD, fontSize=11.5, leading=14, sp
 BODY = ParagraphStyle("body", fontName=REGULAR, fontSize=9, leading=12, spaceAfter=5)
 SMALL = ParagraphStyle("small", fontName=REGULAR, fontSize=7.5, leading=9.5, spaceAfter=4)
 CELL = ParagraphStyle("cell", fontName=REGULAR, fontSize=TABLE_SIZE, leading=TABLE_SIZE + 1.5)
-HEADER_CELL = ParagraphStyle("header_cell", parent=CELL, fontName=BOLD)
-HEADER_CELL_RIGHT = ParagraphStyle("header_cell_right", parent=HEADER_CELL, alignment=TA_RIGHT)
 
 
 def text(value: str, style: ParagraphStyle = BODY) -> Paragraph:
@@ -73,22 +73,27 @@ def data_table(
     width: float,
     total_rows: int = 0,
     header: bool = True,
+    widths: tuple[float, list[float]] | None = None,
 ) -> Table:
     """A table that repeats its header on every page. Unwrapped columns are as wide as their widest text
-    (measured in the font); wrapped columns share the rest of `width`. `total_rows`: the last rows are
-    totals, shown bold on a shaded ground. Raises ValueError when the unwrapped text alone is too wide."""
-    widths = column_widths(columns, rows, width)
-    heading = [Paragraph(escape(c.header), HEADER_CELL_RIGHT if c.numeric else HEADER_CELL) for c in columns]
+    (measured in the font); wrapped columns share the rest of `width`. When the text does not fit at the
+    usual size, a smaller one is tried (down to 6 pt). `total_rows`: the last rows are totals, shown bold
+    on a shaded ground. Raises ValueError when even the smallest size is too wide."""
+    size, column_widths_ = widths or fitted_widths(columns, rows, width)
+    cell = ParagraphStyle(f"cell{size}", parent=CELL, fontSize=size, leading=size + 1.5)
+    header_left = ParagraphStyle(f"header{size}", parent=cell, fontName=BOLD)
+    header_right = ParagraphStyle(f"header_right{size}", parent=header_left, alignment=TA_RIGHT)
+    heading = [Paragraph(escape(c.header), header_right if c.numeric else header_left) for c in columns]
     wrapped = [i for i, c in enumerate(columns) if c.wrap]
     body: list[list[Any]] = []
     for row in rows:
         cells: list[Any] = list(row)
         for i in wrapped:
-            cells[i] = Paragraph(escape(row[i]), CELL) if row[i] else ""
+            cells[i] = Paragraph(escape(row[i]), cell) if row[i] else ""
         body.append(cells)
     style: list[tuple[Any, ...]] = [
-        ("FONT", (0, 0), (-1, -1), REGULAR, TABLE_SIZE),
-        ("LEADING", (0, 0), (-1, -1), TABLE_SIZE + 1.5),
+        ("FONT", (0, 0), (-1, -1), REGULAR, size),
+        ("LEADING", (0, 0), (-1, -1), size + 1.5),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("LEFTPADDING", (0, 0), (-1, -1), CELL_PAD),
         ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PAD),
@@ -107,15 +112,47 @@ def data_table(
     if total_rows and rows:
         first = len(body) - total_rows + top
         style += [
-            ("FONT", (0, first), (-1, -1), BOLD, TABLE_SIZE),
+            ("FONT", (0, first), (-1, -1), BOLD, size),
             ("BACKGROUND", (0, first), (-1, -1), TOTAL_FILL),
             ("LINEABOVE", (0, first), (-1, first), 0.8, colors.black),
         ]
     data = [heading, *body] if header else body
-    return LongTable(data, colWidths=widths, repeatRows=top, style=style, hAlign="LEFT")
+    return LongTable(data, colWidths=column_widths_, repeatRows=top, style=style, hAlign="LEFT")
 
 
-def column_widths(columns: Sequence[Column], rows: Sequence[Sequence[str]], width: float) -> list[float]:
+def long_table(
+    columns: Sequence[Column], rows: Sequence[Sequence[str]], *, width: float, chunk: int = CHUNK_ROWS
+) -> list[Table]:
+    """`data_table` for thousands of rows: consecutive tables of `chunk` rows with the same columns, each
+    repeating its header on the pages it runs over. reportlab re-copies the rest of a table at every page
+    break (quadratic in its rows); chunks keep a 10,000-row list to seconds. A chunk after the first starts
+    with the header again (every few dozen pages, where a page may show the header twice)."""
+    if len(rows) <= chunk:
+        return [data_table(columns, rows, width=width)]
+    size, widths = fitted_widths(columns, rows, width)
+    return [
+        data_table(columns, rows[start : start + chunk], width=width, widths=(size, widths))
+        for start in range(0, len(rows), chunk)
+    ]
+
+
+def fitted_widths(
+    columns: Sequence[Column], rows: Sequence[Sequence[str]], width: float
+) -> tuple[float, list[float]]:
+    """The largest of TABLE_SIZES at which the columns fit in `width`, and their widths at it."""
+    for size in TABLE_SIZES:
+        widths = column_widths(columns, rows, width, size)
+        if sum(widths) <= width + 0.01:
+            return size, widths
+    raise ValueError(
+        f"table ({', '.join(c.header for c in columns)}) needs {sum(widths):.0f} pt at {size} pt text, "
+        f"the page has {width:.0f} pt"
+    )
+
+
+def column_widths(
+    columns: Sequence[Column], rows: Sequence[Sequence[str]], width: float, size: float = TABLE_SIZE
+) -> list[float]:
     """Unwrapped columns: their widest text. Wrapped columns: their share of what is left, but never
     narrower than their longest word (a word does not break, it would run into the next column)."""
     register_fonts()  # measuring needs the font
@@ -123,13 +160,13 @@ def column_widths(columns: Sequence[Column], rows: Sequence[Sequence[str]], widt
     for i, column in enumerate(columns):
         # a header wraps between words onto two lines or so: its longest word and half of it must fit
         words = column.header.split() or [""]
-        needed = max(max(stringWidth(w, BOLD, TABLE_SIZE) for w in words),
-                     stringWidth(column.header, BOLD, TABLE_SIZE) / 2)  # fmt: skip
+        needed = max(max(stringWidth(w, BOLD, size) for w in words),
+                     stringWidth(column.header, BOLD, size) / 2)  # fmt: skip
         values = {row[i] for row in rows}
         if column.wrap:
             values = {word for value in values for word in value.split()}
         # measured in bold: the totals rows are bold, and bold is the wider
-        needed = max([needed, *(stringWidth(v, BOLD, TABLE_SIZE) for v in values)])
+        needed = max([needed, *(stringWidth(v, BOLD, size) for v in values)])
         widths.append(needed + 2 * CELL_PAD + 0.5)
     shares = sum(c.wrap for c in columns)
     if shares:
@@ -137,11 +174,6 @@ def column_widths(columns: Sequence[Column], rows: Sequence[Sequence[str]], widt
         for i, column in enumerate(columns):
             if column.wrap:
                 widths[i] = max(widths[i], left * column.wrap / shares)
-    if sum(widths) > width + 0.01:
-        raise ValueError(
-            f"table ({', '.join(c.header for c in columns)}) needs {sum(widths):.0f} pt, "
-            f"the page has {width:.0f} pt"
-        )
     return widths
 
 
