@@ -19,16 +19,22 @@ class FontMissing(RuntimeError):
     """The TTF the PDFs need is not installed."""
 
 
-def register_fonts(font_dir: Path = FONT_DIR) -> None:
-    """Register DejaVu Sans and its bold (idempotent); raise FontMissing naming the file and the package."""
-    if REGULAR in pdfmetrics.getRegisteredFontNames():
-        return
-    for name, file in FILES.items():
-        path = font_dir / file
+def font_files(font_dir: Path = FONT_DIR) -> dict[str, Path]:
+    """The TTF of each font name; raise FontMissing (one line: the file and the package) when one is missing."""
+    paths = {name: font_dir / file for name, file in FILES.items()}
+    for path in paths.values():
         if not path.is_file():
             raise FontMissing(
                 f"font {path} not found: install fonts-dejavu-core (make system-packages) to write the PDFs"
             )
+    return paths
+
+
+def register_fonts(font_dir: Path = FONT_DIR) -> None:
+    """Register DejaVu Sans and its bold once per process (later calls do nothing)."""
+    if REGULAR in pdfmetrics.getRegisteredFontNames():
+        return
+    for name, path in font_files(font_dir).items():
         pdfmetrics.registerFont(TTFont(name, str(path)))
     addMapping(REGULAR, 0, 0, REGULAR)
     addMapping(REGULAR, 1, 0, BOLD)

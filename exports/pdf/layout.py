@@ -251,7 +251,9 @@ def build_pdf(
             invariant=1,
             lang="en-IN",
         )
-        frame = Frame(MARGIN, MARGIN, frame_width(pagesize), pagesize[1] - 2 * MARGIN, id="body")
+        # no padding inside the frame: the margins are the frame's edges, and tables are sized to them
+        frame = Frame(MARGIN, MARGIN, frame_width(pagesize), pagesize[1] - 2 * MARGIN, id="body",
+                      leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)  # fmt: skip
         doc.addPageTemplates([PageTemplate(id="page", frames=[frame], pagesize=pagesize)])
         doc.build(
             story,

@@ -97,32 +97,35 @@ def line_amounts(row: Sequence[object]) -> SignedAmounts:
     return signed(str(row[COLUMN["entity_type"]]), totals)
 
 
-def bank_tie(payout: int, day: BranchDay | None, settlement: Settlement) -> tuple[str, str, str]:
-    """(bank credited, credit date, whether it ties) as text."""
+def bank_tie(lines_net: int, day: BranchDay | None, settlement: Settlement) -> list[tuple[str, str]]:
+    """The payout, the bank credit and its date, and whether they tie (the mart's verdict, from
+    fct_branch_daily_settlements), as (label, text) facts."""
     credit_date = day.bank_credit_date if day else settlement.first("bank_credit_date")
     date_text = credit_date.isoformat() if credit_date else "no credit found"
     if day is None:
-        return ("not known (no branch payout day names this settlement)", date_text,
-                "Not known: the branch settlements table has no day for this settlement")  # fmt: skip
+        return [("Net payout (lines)", format_rupees(lines_net)), ("Bank credited", "not known"),
+                ("Bank credit date", date_text),
+                ("Ties to the bank", "Not known: no branch payout day names this settlement")]  # fmt: skip
     if day.settlement_count > 1:
-        share = f" (the branch's {day.settlement_count} settlements of {day.settlement_date.isoformat()} together)"
-        credited = format_rupees(day.bank_credited) + share
-        tie = (
-            "Yes: every settlement of the day was credited in full"
-            if day.is_bank_matched
-            else (
-                f"No: the day's payouts {format_rupees(day.net)}, credited {format_rupees(day.bank_credited)}"
-            )
-        )
-        return credited, date_text, tie
+        together = f" (the branch's {day.settlement_count} settlements of {day.settlement_date.isoformat()} together)"
+        tie = "Yes: every settlement of the day was credited in full" if day.is_bank_matched else (
+            f"No: the day's payouts {format_rupees(day.net)}, credited {format_rupees(day.bank_credited)}")  # fmt: skip
+        return [("Net payout (lines)", format_rupees(lines_net)),
+                ("Bank credited", format_rupees(day.bank_credited) + together),
+                ("Bank credit date", date_text), ("Ties to the bank", tie)]  # fmt: skip
     if day.bank_credited == 0:
-        return format_rupees(0), date_text, "No: no bank credit carries the settlement's UTR"
-    if day.is_bank_matched and day.bank_credited == payout:
-        return format_rupees(day.bank_credited), date_text, "Yes: the bank credited the payout in full"
-    difference = day.bank_credited - payout
-    return (format_rupees(day.bank_credited), date_text,
-            f"No: the bank credited {format_rupees(abs(difference))} {'more' if difference > 0 else 'less'} "
-            "than the payout")  # fmt: skip
+        tie = "No: no bank credit carries the settlement's UTR"
+    elif day.is_bank_matched:
+        tie = "Yes: the bank credited the payout in full"
+    else:
+        more = "more" if day.difference > 0 else "less"
+        tie = f"No: the bank credited {format_rupees(abs(day.difference))} {more} than the payout"
+    facts = [("Net payout", format_rupees(day.net))]
+    if lines_net != day.net:
+        facts.append(("Lines' net", f"{format_rupees(lines_net)}: {format_rupees(abs(lines_net - day.net))} "
+                      f"{'more' if lines_net > day.net else 'less'} than the payout; see the exceptions"))  # fmt: skip
+    return [*facts, ("Bank credited", format_rupees(day.bank_credited)), ("Bank credit date", date_text),
+            ("Ties to the bank", tie)]  # fmt: skip
 
 
 def advice_story(
@@ -148,7 +151,6 @@ def advice_story(
     lines.append([f"{format_count(len(rows))} lines", "", "", "", format_rupees(total.gateway),
                   format_rupees(total.fee_incl_tax), format_rupees(total.net)])  # fmt: skip
     settled_at = settlement.settled_at
-    credited, credit_date, tie = bank_tie(total.net, day, settlement)
     facts = [
         ("Settlement ID", settlement.settlement_id),
         ("Gateway", settlement.gateway or "not recorded in the marts"),
@@ -157,10 +159,7 @@ def advice_story(
         ("Settled (IST)", layout.ist_text(settled_at) if settled_at else "not known"),
         ("Settled date (IST)", to_ist(settled_at).date().isoformat() if settled_at else "not known"),
         ("UTR", str(settlement.first("settlement_utr") or "none")),
-        ("Net payout", format_rupees(total.net)),
-        ("Bank credited", credited),
-        ("Bank credit date", credit_date),
-        ("Ties to the bank", tie),
+        *bank_tie(total.net, day, settlement),
         ("Generated", layout.ist_text(generated_at)),
         ("Export ID", export_id),
     ]
