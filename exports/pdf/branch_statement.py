@@ -161,7 +161,7 @@ def statement_story(
     story += [text(f"Exceptions ({format_count(len(exceptions))})", layout.HEADING)]
     if exceptions:
         story.append(text("What someone must act on, by status and oldest first; what to do about each "
-                          "status is in the workbook's Legend sheet.", layout.SMALL))  # fmt: skip
+                          "status is in the workbook's Legend sheet.", layout.NOTE))  # fmt: skip
         story += long_table(EXCEPTION_COLUMNS, exception_lines(exceptions), width=width)
     else:
         story.append(text("No exceptions in the month."))

@@ -39,9 +39,12 @@ HEADER_FILL = colors.HexColor("#E4E9F0")
 TOTAL_FILL = colors.HexColor("#F2F2F2")
 
 TITLE = ParagraphStyle("title", fontName=BOLD, fontSize=16, leading=20, spaceAfter=10)
-HEADING = ParagraphStyle("heading", fontName=BOLD, fontSize=11.5, leading=14, spaceBefore=10, spaceAfter=5)
+HEADING = ParagraphStyle(
+    "heading", fontName=BOLD, fontSize=11.5, leading=14, spaceBefore=10, spaceAfter=5, keepWithNext=1
+)
 BODY = ParagraphStyle("body", fontName=REGULAR, fontSize=9, leading=12, spaceAfter=5)
 SMALL = ParagraphStyle("small", fontName=REGULAR, fontSize=7.5, leading=9.5, spaceAfter=4)
+NOTE = ParagraphStyle("note", parent=SMALL, keepWithNext=1)  # a line that introduces the table after it
 CELL = ParagraphStyle("cell", fontName=REGULAR, fontSize=TABLE_SIZE, leading=TABLE_SIZE + 1.5)
 
 
