@@ -4,6 +4,7 @@ warehouse by real reportlab, then read back by poppler (`pdfinfo` pages, `pdftot
 
 from __future__ import annotations
 
+import contextlib
 import html
 import os
 import re
@@ -65,7 +66,7 @@ def written(module_warehouse: Warehouse, make_mart, rows, tmp_path_factory) -> d
     advices = write_settlement_advices(module_warehouse, folder / "a", **args)
     again = write_branch_statements(module_warehouse, folder / "b", OCTOBER, **args)
     again += write_settlement_advices(module_warehouse, folder / "b", **args)
-    shutil.rmtree(ARTIFACTS, ignore_errors=True)
+    pngs = folder / "png"
     pages: dict[str, list[str]] = {}
     for pdf in [*statements, *advices]:
         count = int(re.search(r"^Pages:\s+(\d+)", run("pdfinfo", str(pdf)), re.M)[1])
@@ -73,12 +74,16 @@ def written(module_warehouse: Warehouse, make_mart, rows, tmp_path_factory) -> d
             run("pdftotext", "-layout", "-f", str(n), "-l", str(n), str(pdf), "-")
             for n in range(1, count + 1)
         ]
-        target = ARTIFACTS / pdf.parent.name
+        target = pngs / pdf.parent.name
         target.mkdir(parents=True, exist_ok=True)
         run("pdftoppm", "-png", "-r", "80", str(pdf), str(target / pdf.stem))
         shutil.copy2(pdf, target / pdf.name)
-    print(f"\nPDF pages as PNG: {ARTIFACTS}")
-    return {"statements": statements, "advices": advices, "again": again, "pages": pages}
+    # kept for people to look at; xdist may run this fixture in two workers: both copy the same bytes
+    with contextlib.suppress(OSError):  # a convenience: another worker may be replacing it right now
+        shutil.rmtree(ARTIFACTS, ignore_errors=True)
+        shutil.copytree(pngs, ARTIFACTS, dirs_exist_ok=True)
+    print(f"\nPDF pages as PNG: {pngs} (copied to {ARTIFACTS})")
+    return {"statements": statements, "advices": advices, "again": again, "pages": pages, "pngs": pngs}
 
 
 def flat(text: str) -> str:
@@ -91,7 +96,7 @@ def test_one_statement_per_branch_and_one_advice_per_settlement(written) -> None
     ]  # fmt: skip
     assert sorted(p.name for p in written["advices"]) == ["setl_br_blr_1.pdf", "setl_br_pune_1.pdf"]
     for pdf in [*written["statements"], *written["advices"]]:
-        pngs = sorted((ARTIFACTS / pdf.parent.name).glob(f"{pdf.stem}-*.png"))
+        pngs = sorted((written["pngs"] / pdf.parent.name).glob(f"{pdf.stem}-*.png"))
         assert len(pngs) == len(written["pages"][pdf.stem]) >= 1
         assert all(png.stat().st_size > 5_000 for png in pngs)
 
