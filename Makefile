@@ -11,7 +11,7 @@ BENCH_PAYMENTS ?= 1000000
 .PHONY: help install system-packages demo test lint format bench bench-booking serve dagster clean lock
 
 help:
-	@echo "make demo   - install, generate a sample chain, run the whole pipeline, write the exports"
+	@echo "make demo   - install, generate a sample chain, run the whole pipeline, write the exports and PDFs"
 	@echo "make test   - install and run the test suite"
 	@echo "make lint   - ruff and sqlfluff"
 	@echo "make bench  - scale benchmark (not part of make test)"
@@ -29,11 +29,13 @@ $(STAMP): pyproject.toml requirements.lock
 install: $(STAMP)
 
 # Debian packages the tests use to look at what people read: LibreOffice renders the workbook to PDF and
-# poppler turns PDFs into PNG pages and text. Installed when missing and this user can (root, or sudo
-# without a password); otherwise those tests skip, saying what to install.
+# poppler turns PDFs into PNG pages and text; the PDF statements embed DejaVu Sans (it has the ₹ sign).
+# Installed when missing and this user can (root, or sudo without a password); otherwise those tests skip,
+# saying what to install.
 SYSTEM_PACKAGES := libreoffice-calc poppler-utils fonts-dejavu-core
 system-packages:
-	@if command -v soffice >/dev/null && command -v pdftoppm >/dev/null && command -v pdftotext >/dev/null; then :; \
+	@if command -v soffice >/dev/null && command -v pdftoppm >/dev/null && command -v pdftotext >/dev/null \
+	  && test -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	  echo "installing $(SYSTEM_PACKAGES)"; \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $(SYSTEM_PACKAGES) >/dev/null \
@@ -48,6 +50,7 @@ lock:
 demo: install
 	$(BIN)/mymedic generate --out $(DATA) --seed 42
 	$(BIN)/mymedic run --data $(DATA) --exports $(EXPORTS)
+	$(BIN)/mymedic export statements --exports $(EXPORTS)
 	@# A sample bundle, signed with a demo key (a deployment sets its own secrets, never these).
 	@echo "sample bundle (exports/bundles/finance_monthly.yaml):"
 	@MYMEDIC_EXPORT_SIGNING_KEY=$${MYMEDIC_EXPORT_SIGNING_KEY:-demo-signing-key-not-a-secret} \

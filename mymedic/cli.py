@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import sys
-from datetime import date
+from collections.abc import Callable
+from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -219,6 +220,125 @@ def razorpay_pull(
                 )
     except (MissingSetting, RazorpayError, OSError) as error:
         _fail(str(error))
+
+
+WAREHOUSE_OPTION = typer.Option(
+    envvar=WAREHOUSE_ENV,
+    show_default=False,
+    help="chdb://DIR or http(s)://user:pass@host:port/db (default: the embedded warehouse)",
+)
+
+
+def _parse_month(month: str) -> date | None:
+    if not month:
+        return None
+    try:
+        return date.fromisoformat(f"{month}-01")
+    except ValueError:
+        _fail(f"--month {month!r} is not a month; use YYYY-MM")
+
+
+def _generated_at(value: str) -> datetime:
+    """Now (UTC, whole seconds), or `value` (ISO 8601; without an offset it is IST)."""
+    from datetime import UTC
+
+    from core.time import IST
+
+    if not value:
+        return datetime.now(UTC).replace(microsecond=0)
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        _fail(f"--generated-at {value!r} is not a date and time; use e.g. 2026-11-01T09:30:00+05:30")
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=IST)
+
+
+def _export_documents(warehouse: str, write: Callable[[Any], list[Path]]) -> None:
+    """Open the warehouse, write, print each path; any expected failure is one line and exit 1."""
+    from clickhouse_connect.driver.exceptions import ClickHouseError
+
+    from core.settings import warehouse_settings
+    from core.warehouse import open_warehouse
+    from exports.pdf import FontMissing
+
+    try:
+        settings = warehouse_settings(warehouse) if warehouse else None
+        with open_warehouse(settings) as w:
+            paths = write(w)
+    except (LookupError, ValueError, FontMissing, OSError, ClickHouseError) as error:
+        _fail(str(error))
+    for path in paths:
+        console.print(f"pdf: [bold]{path}[/bold]", soft_wrap=True)
+    if not paths:
+        console.print("no documents written: nothing to write for that selection")
+
+
+@export_app.command("statements")
+def export_statements(
+    month: Annotated[
+        str, typer.Option(help="IST month YYYY-MM (default: the latest month in the reconciliation)")
+    ] = "",
+    branch: Annotated[list[str] | None, typer.Option(help="Only this branch id (repeatable)")] = None,
+    exports: Annotated[
+        Path, typer.Option(help="Exports folder; PDFs go to <exports>/finance/statements/")
+    ] = (DEFAULT_EXPORTS),
+    export_id: Annotated[
+        str, typer.Option(help="Printed on every page (default: from the month and time)")
+    ] = "",
+    generated_at: Annotated[
+        str,
+        typer.Option(help="The generated-at time stated (default: now); the same one gives the same bytes"),
+    ] = "",
+    warehouse: Annotated[str, WAREHOUSE_OPTION] = "",
+) -> None:
+    """Write each branch's monthly reconciliation statement (PDF) and print the paths."""
+    from exports.finance_export import FINANCE_FOLDER
+    from exports.pdf import write_branch_statements
+    from exports.pdf.statement_data import latest_month
+
+    wanted = _parse_month(month)
+    when = _generated_at(generated_at)
+
+    def write(w: Any) -> list[Path]:
+        chosen = wanted or latest_month(w)
+        identifier = export_id or f"stmt-{chosen:%Y-%m}-{when:%Y%m%dT%H%M%SZ}"
+        return write_branch_statements(w, exports / FINANCE_FOLDER, chosen, branches=branch or None,
+                                       export_id=identifier, generated_at=when)  # fmt: skip
+
+    _export_documents(warehouse, write)
+
+
+@export_app.command("advice")
+def export_advice(
+    settlement: Annotated[
+        list[str] | None, typer.Option(help="Only this settlement id (repeatable; default: every settlement)")
+    ] = None,
+    exports: Annotated[
+        Path, typer.Option(help="Exports folder; PDFs go to <exports>/finance/settlement_advice/")
+    ] = DEFAULT_EXPORTS,
+    export_id: Annotated[str, typer.Option(help="Printed on every page (default: from the time)")] = "",
+    generated_at: Annotated[
+        str,
+        typer.Option(help="The generated-at time stated (default: now); the same one gives the same bytes"),
+    ] = "",
+    warehouse: Annotated[str, WAREHOUSE_OPTION] = "",
+) -> None:
+    """Write a settlement advice (PDF) per gateway settlement and print the paths."""
+    from exports.finance_export import FINANCE_FOLDER
+    from exports.pdf import write_settlement_advices
+
+    when = _generated_at(generated_at)
+    identifier = export_id or f"advice-{when:%Y%m%dT%H%M%SZ}"
+    _export_documents(
+        warehouse,
+        lambda w: write_settlement_advices(
+            w,
+            exports / FINANCE_FOLDER,
+            settlement_ids=settlement or None,
+            export_id=identifier,
+            generated_at=when,
+        ),
+    )
 
 
 @app.command()

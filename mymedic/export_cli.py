@@ -9,7 +9,10 @@ import typer
 
 from core.settings import DEFAULT_EXPORTS, EXPORT_BUNDLES_ENV, MissingSetting
 
-export_app = typer.Typer(help="Export bundles: produce one, verify one.", no_args_is_help=True)
+export_app = typer.Typer(
+    help="Exports: produce or verify a bundle, write branch statements and settlement advices (PDF).",
+    no_args_is_help=True,
+)
 
 
 def _fail(message: str) -> NoReturn:

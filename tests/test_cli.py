@@ -61,6 +61,18 @@ def test_generate_run_and_quarantine_list(tmp_path: Path) -> None:
     assert "garbage.ndjson" in events.stdout and "not valid JSON" in events.stdout
     assert "broken.csv" not in events.stdout
 
+    # the PDFs of the reconciled chain: the latest month's statement per branch, an advice per settlement
+    statements = mymedic("export", "statements", "--exports", str(exports), "--export-id", "e2e", env=env)
+    assert statements.returncode == 0, statements.stderr
+    pdfs = sorted((exports / "finance" / "statements").glob("*/*.pdf"))
+    assert len(pdfs) == 2 and all(str(p) in statements.stdout for p in pdfs), statements.stdout
+    assert all(p.read_bytes().startswith(b"%PDF") for p in pdfs)
+    advice = mymedic("export", "advice", "--exports", str(exports), env=env)
+    assert advice.returncode == 0, advice.stderr
+    assert len(list((exports / "finance" / "settlement_advice").glob("setl_*.pdf"))) >= 12
+    unknown = mymedic("export", "statements", "--branch", "br_nope", "--exports", str(exports), env=env)
+    assert unknown.returncode == 1 and unknown.stderr.startswith("error: branch br_nope is not in the marts")
+
 
 def test_run_refuses_a_missing_data_dir(tmp_path: Path) -> None:
     env = {**os.environ, WAREHOUSE_ENV: f"chdb://{tmp_path / 'wh'}", "COLUMNS": "300"}

@@ -130,7 +130,9 @@ def _produce(
     entries: dict[str, bytes] = {}
     with tempfile.TemporaryDirectory(prefix=".bundle.", dir=out_dir if out_dir.is_dir() else None) as work:
         staging = Path(work)
-        job = WriteJob(warehouse, staging, tables, period, branches, spec.name, export_id, generated_at)
+        job = WriteJob(
+            warehouse, staging, tables, period, branches, spec.name, export_id, generated_at, spec.phi_level
+        )
         for name in spec.formats:
             for path in FORMATS[name](job):
                 entries[path.relative_to(staging).as_posix()] = path.read_bytes()

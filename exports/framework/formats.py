@@ -2,9 +2,7 @@
 the files it wrote. csv and xlsx use the finance export's own writers (`CsvTable`,
 `ReconciliationWorkbook`), so a `full` bundle's CSV has the finance CSV's columns and text.
 
-`pdf` is stubbed until exports/pdf lands; plugging it in is two lines: import the adapter and replace the
-stub in FORMATS (the adapter calls `write_branch_statements(warehouse, out_dir, month, branches=…,
-export_id=…, generated_at=…)` and `write_settlement_advices(…)` with the fields of `WriteJob`).
+`pdf` writes the branch statements and settlement advices of exports/pdf (full bundles only).
 """
 
 from __future__ import annotations
@@ -40,6 +38,7 @@ class WriteJob:
     bundle: str
     export_id: str
     generated_at: datetime
+    phi_level: str = "full"
 
 
 Writer = Callable[[WriteJob], list[Path]]
@@ -120,10 +119,37 @@ def write_fhir_ndjson(job: WriteJob) -> list[Path]:
     return [*paths, manifest_path]
 
 
-def pdf_not_available(job: WriteJob) -> list[Path]:
-    raise FormatUnavailable(
-        "format pdf is not available yet: the PDF documents (exports/pdf) have not landed"
+def write_pdf(job: WriteJob) -> list[Path]:
+    """The branch statements of the period's month and the advice of every settlement in the period's
+    rows. They print payment, booking and settlement ids, so only a `full` bundle may carry them."""
+    from exports.pdf.branch_statement import write_branch_statements
+    from exports.pdf.settlement_advice import write_settlement_advices
+
+    if job.phi_level != "full":
+        raise FormatUnavailable(
+            f"format pdf prints booking and payment ids, so a {job.phi_level} bundle can't carry it: "
+            "drop pdf from its formats, or make the bundle full"
+        )
+    folder = job.out_dir / "pdf"
+    paths = write_branch_statements(
+        job.warehouse, folder, job.period.start.replace(day=1), branches=job.branches,
+        export_id=job.export_id, generated_at=job.generated_at,
+    )  # fmt: skip
+    settlements = sorted(
+        {
+            str(r["settlement_id"])
+            for t in job.tables
+            if "settlement_id" in t.names
+            for r in t.records()
+            if r["settlement_id"]
+        }
     )
+    if settlements:
+        paths += write_settlement_advices(
+            job.warehouse, folder, settlement_ids=settlements, export_id=job.export_id,
+            generated_at=job.generated_at,
+        )  # fmt: skip
+    return paths
 
 
 FORMATS: dict[str, Writer] = {
@@ -131,5 +157,5 @@ FORMATS: dict[str, Writer] = {
     "xlsx": write_xlsx,
     "fhir_bundle": write_fhir_bundle,
     "fhir_ndjson": write_fhir_ndjson,
-    "pdf": pdf_not_available,
+    "pdf": write_pdf,
 }

@@ -250,3 +250,9 @@ def mart_column_names() -> list[str]:
 def phi_marker() -> str:
     """Text in every quarantined raw_line: patient-linked, so no export may hold it."""
     return PHI_MARKER
+
+
+@pytest.fixture(scope="session")
+def make_row() -> Callable[..., dict[str, Any]]:
+    """The row builder of `mart_rows`, for a test that needs more rows of its own."""
+    return _row

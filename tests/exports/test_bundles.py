@@ -256,8 +256,9 @@ def test_same_data_same_bytes(warehouse: Warehouse, tmp_path: Path) -> None:
 def test_every_production_is_audited(warehouse: Warehouse, tmp_path: Path) -> None:
     spec = spec_for("full", ["csv"]).model_copy(update={"name": "audited"})
     produced = produce(warehouse, tmp_path, spec, actor="test:audit")
-    with pytest.raises(FormatUnavailable, match="pdf is not available"):
-        produce(warehouse, tmp_path, spec.model_copy(update={"formats": ("pdf",)}), actor="test:audit")
+    minimised_pdf = spec.model_copy(update={"formats": ("pdf",), "phi_level": "minimised"})
+    with pytest.raises(FormatUnavailable, match="pdf prints booking and payment ids"):
+        produce(warehouse, tmp_path, minimised_pdf, actor="test:audit")
     rows = audit_rows(warehouse, bundle="audited")
     assert [r["event"] for r in rows] == ["produced", "failed"]
     done = rows[0]
@@ -266,7 +267,14 @@ def test_every_production_is_audited(warehouse: Warehouse, tmp_path: Path) -> No
     assert json.loads(done["file_hashes_json"]) == {
         f["path"]: f["sha256"] for f in produced.manifest["files"]
     }
-    assert "pdf is not available" in rows[1]["outcome"]
+    assert "pdf prints booking and payment ids" in rows[1]["outcome"]
+
+
+def test_a_full_bundle_carries_the_pdf_statements_and_advices(warehouse: Warehouse, tmp_path: Path) -> None:
+    produced = produce(warehouse, tmp_path, spec_for("full", ["pdf"]).model_copy(update={"name": "pdfs"}))
+    pdfs = [f["path"] for f in produced.manifest["files"] if f["path"].endswith(".pdf")]
+    assert any(p.startswith("pdf/statements/2026-10/") for p in pdfs), pdfs
+    assert any(p.startswith("pdf/settlement_advice/") for p in pdfs), pdfs
 
 
 def test_spec_errors_are_one_line(tmp_path: Path) -> None:
