@@ -31,7 +31,7 @@ import time
 from collections.abc import Sequence
 from contextlib import closing
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +44,7 @@ from core.settings import DBT_PROJECT_DIR, WarehouseSettings, warehouse_settings
 from core.warehouse import Warehouse, open_warehouse
 from core.warehouse.dbt_env import dbt_env, dbt_executable, dbt_vars
 from exports import write_finance_exports
+from exports.as_of_date import latest_data_date
 from exports.csv_table import CsvTable
 from exports.mart_reader import MartReader
 from ingestion.data_dir import load_feed
@@ -180,6 +181,48 @@ def shipped_exports(
         f"{run.exports_seconds:.1f} s for {mart_rows:,} rows",
     )
     return mart_rows
+
+
+def pdf_and_bundle(settings: WarehouseSettings, workdir: Path, figures: Figures, label: str) -> None:
+    """The branch statements of the data's latest month (PDF) and the sample bundle (exports/bundles/
+    finance_monthly.yaml) for that month, signed with a benchmark key."""
+    from core.settings import ExportSecrets
+    from exports.framework.bundle import produce_bundle
+    from exports.framework.period import parse_period
+    from exports.framework.spec import load_spec
+    from exports.pdf.branch_statement import write_branch_statements
+
+    generated_at = datetime.now(UTC)
+    with open_warehouse(settings) as w:
+        month = latest_data_date(w).replace(day=1)
+        started = time.perf_counter()
+        paths = write_branch_statements(
+            w, workdir / "pdf", month, export_id=f"bench-{month:%Y-%m}", generated_at=generated_at
+        )
+        pdf_seconds = time.perf_counter() - started
+        pages = sum(pdf_pages(p) for p in paths)
+        figures.add(
+            f"{label}: PDF branch statements, {month:%Y-%m}",
+            f"{len(paths)} statements, {pages:,} pages in {pdf_seconds:.1f} s",
+        )
+        secrets = ExportSecrets.resolve("benchmark-signing-key-0000", "benchmark-salt-secret-0000")
+        started = time.perf_counter()
+        produced = produce_bundle(
+            w, load_spec("finance_monthly"), parse_period(f"{month:%Y-%m}"), workdir / "bundles",
+            secrets=secrets, generated_at=generated_at, actor="make bench",
+        )  # fmt: skip
+        figures.add(
+            f"{label}: bundle finance_monthly, {month:%Y-%m}",
+            f"{time.perf_counter() - started:.1f} s, {produced.path.stat().st_size / 1e6:,.1f} MB zip",
+        )
+
+
+def pdf_pages(path: Path) -> int:
+    """Pages of a PDF, from its page tree (`/Type /Pages … /Count N`), without a PDF library."""
+    import re
+
+    counts = re.findall(rb"/Type\s*/Pages\b[^>]*?/Count\s+(\d+)", path.read_bytes())
+    return max((int(c) for c in counts), default=0)
 
 
 def csv_export_alone(w: Warehouse, path: Path) -> tuple[float, float]:
@@ -352,6 +395,7 @@ def main() -> None:
     with open_warehouse(settings) as w:
         read_s, write_s = csv_export_alone(w, workdir / "exports-csv-only" / "payment_reconciliation.csv")
         mart_counts = mart_statuses(w)
+    pdf_and_bundle(settings, workdir, figures, "first run")
     csv_seconds = read_s + write_s
     xlsx_seconds = max(first.exports_seconds - write_s, 0.0)
     figures.add(
