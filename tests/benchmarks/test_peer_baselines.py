@@ -92,3 +92,4 @@ def test_make_bench_runs_whole_on_a_tiny_chain(tmp_path: Path) -> None:
     table = (workdir / "bench.md").read_text()
     assert "second-day run / first run" in table and "ROW COUNTS DIFFER" not in table
     assert "PDF branch statements" in table and "bundle finance_monthly" in table
+    assert " 0 pages" not in table
