@@ -10,26 +10,21 @@ from __future__ import annotations
 from ingestion.gateway_profiles import CANONICAL_FIELDS, GatewayProfile
 
 SAME_NAMES = {field: field for field in CANONICAL_FIELDS}
-# Fields Razorpay leaves out of some items or downloads: its own API example has an adjustment item with
-# no credit_type and a null settlement_utr; some dashboard downloads lack posted_at and credit_type.
-OPTIONAL = (
-    "on_hold",
-    "settled",
-    "settled_at",
-    "posted_at",
-    "credit_type",
-    "description",
-    "notes",
-    "payment_id",
-    "settlement_utr",
-    "order_id",
-    "order_receipt",
-    "method",
-    "card_network",
-    "card_issuer",
-    "card_type",
-    "dispute_id",
+# Every other field Razorpay may leave out of an item or a download: its own API example has an adjustment
+# item with no credit_type and a null settlement_utr; some dashboard downloads lack posted_at and credit_type.
+REQUIRED = (
+    "entity_id",
+    "type",
+    "debit",
+    "credit",
+    "amount",
+    "currency",
+    "fee",
+    "tax",
+    "created_at",
+    "settlement_id",
 )
+OPTIONAL = tuple(field for field in CANONICAL_FIELDS if field not in REQUIRED)
 DOCS = "https://razorpay.com/docs/api/settlements/fetch-recon/"
 
 API_JSON = GatewayProfile(
