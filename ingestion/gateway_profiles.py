@@ -123,7 +123,7 @@ class GatewayProfile(BaseModel):
             raise ValueError(f"profile {self.name}: must map {', '.join(missing)}")
         if bool(self.direction_column) != bool(self.net_column):
             raise ValueError(f"profile {self.name}: direction_column and net_column go together")
-        if not self.direction_column and not {"credit", "debit"} <= set(self.columns):
+        if not self.direction_column and not {"credit", "debit"} <= set(self.columns) | set(self.constants):
             raise ValueError(f"profile {self.name}: map credit and debit, or direction_column and net_column")
         return self
 

@@ -73,6 +73,17 @@ def file_sha256(path: Path) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
+def config_sha256(feed: Feed, path: Path) -> str:
+    """SHA-256 of the configuration files (feed.spec.config_files) beside `path`, '' when there are none."""
+    digest, found = hashlib.sha256(), False
+    for name in sorted(feed.spec.config_files):
+        config = path.parent / name
+        if config.is_file():
+            digest.update(name.encode() + b"\0" + config.read_bytes() + b"\0")
+            found = True
+    return digest.hexdigest() if found else ""
+
+
 def _quarantine_columns() -> str:
     return ", ".join(f"`{c.name}`" for c in QUARANTINE.columns)
 
@@ -106,7 +117,11 @@ class _Batch:
         self.started = datetime.now(UTC)
         self.sent = False
         self.status, self.note = "loaded", ""
-        self.params = {"feed": feed.name, "batch": self.batch_id, "source": source, "sha": self.sha}
+        self.config = config_sha256(feed, path)
+        self.params = {
+            "feed": feed.name, "batch": self.batch_id, "source": source, "sha": self.sha, "config": self.config
+        }  # fmt: skip
+        self.retrying_rejected = False
 
     # --- before: is it loaded, and sweep what a crashed load of it left --------------------------------
 
@@ -121,12 +136,15 @@ class _Batch:
                 self.params,
             )
             return latest == self.sha
-        return bool(
-            self.w.scalar(
-                f"select count() from {ledger} where feed = {{feed:String}} and content_sha256 = {{sha:String}}",
-                self.params,
-            )
-        )
+        # A file rejected every time so far is read again once the configuration it is read with (its
+        # folder's profile.yaml) has changed: the mapping a rejection asked for may now be there.
+        loads, rejected_with_other_config = self.w.rows(
+            f"select count(), countIf(status = 'rejected' and config_sha256 != {{config:String}}) from {ledger} "
+            "where feed = {feed:String} and content_sha256 = {sha:String}",
+            self.params,
+        )[0]
+        self.retrying_rejected = bool(loads) and loads == rejected_with_other_config
+        return bool(loads) and not self.retrying_rejected
 
     def start(self) -> None:
         # Batch ids are the content hash, made unique when versioned content is loaded again.
@@ -137,6 +155,15 @@ class _Batch:
         if loads:
             self.batch_id = f"{self.batch_id}-{loads + 1}"
             self.params["batch"] = self.batch_id
+        if self.retrying_rejected:
+            # The earlier rejections' quarantine rows go: this load quarantines afresh what is still bad
+            # (the ledger keeps the earlier rejections).
+            self.w.client.command(
+                f"alter table `{self.raw_db}`.quarantine delete "
+                "where feed = {feed:String} and content_sha256 = {sha:String}",
+                parameters=self.params,
+                settings={"mutations_sync": 2},
+            )
         # No ledger row names this batch, so any row carrying its id is from a load that died: sweep it.
         for table in (self.target, f"`{self.raw_db}`.quarantine"):
             if self.w.scalar(f"select count() from {table} where _batch_id = {{batch:String}}", self.params):
@@ -402,6 +429,7 @@ class _Batch:
             "rows_skipped": skipped,
             "started_at": self.started,
             "finished_at": datetime.now(UTC),
+            "config_sha256": self.config,
         }
         self.w.client.insert(f"`{self.raw_db}`.load_ledger", [list(row.values())], column_names=list(row))
         return result

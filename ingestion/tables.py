@@ -66,6 +66,12 @@ LOAD_LEDGER = TableSpec(
         Column("rows_skipped", "UInt64", "Records skipped as duplicates of loaded ones."),
         Column("started_at", "DateTime64(3, 'UTC')", "When the load started (UTC)."),
         Column("finished_at", "DateTime64(3, 'UTC')", "When it committed (UTC)."),
+        Column(
+            "config_sha256",
+            "String",
+            "SHA-256 of the configuration the file was read with (its folder's profile.yaml), '' when none: a "
+            "rejected file is read again once that changes.",
+        ),
     ),
     key=("feed", "content_sha256"),
     metadata=False,

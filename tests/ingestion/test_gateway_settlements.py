@@ -144,3 +144,37 @@ def test_a_bad_mapping_or_no_mapping_rejects_with_one_line_saying_what_to_do(
     result = _load(warehouse, _write(tmp_path, "juspay", "a.csv", "y\n2\n"))
     assert result.status == "rejected"
     assert "write its column mapping in settlements/juspay/profile.yaml" in result.note
+
+
+def test_a_rejected_file_is_read_again_once_its_mapping_is_written(
+    warehouse: Warehouse, tmp_path: Path
+) -> None:
+    """The rejection says to write settlements/<gateway>/profile.yaml; doing so and re-running loads it."""
+    text = (
+        "Txn,Kind,Gross,Net,Charges,GST,Cur,At,Paid,Batch\n"
+        "R1,sale,100.00,97.64,2.36,0.36,INR,2026-10-01 10:00:00,2026-10-03 10:00:00,B1\n"
+    )
+    path = _write(tmp_path, "razorpayx", "2026-10-03.csv", text)
+    first = _load(warehouse, path)
+    assert first.status == "rejected" and "settlements/razorpayx/profile.yaml" in first.note
+    assert _load(warehouse, path).status == "already_loaded"  # nothing changed: not read again
+    (path.parent / "profile.yaml").write_text(
+        "description: our other gateway\namount_unit: rupees\ntime_format: ist_local\n"
+        "columns: {entity_id: Txn, type: Kind, amount: Gross, credit: Net, fee: Charges, tax: GST,"
+        " currency: Cur, created_at: At, settled_at: Paid, settlement_id: Batch}\n"
+        "type_values: {sale: payment}\nconstants: {settled: '1', debit: '0'}\n"
+    )
+    second = _load(warehouse, path)
+    assert (second.status, second.rows_loaded, second.rows_quarantined) == ("loaded", 1, 0), second
+    assert warehouse.rows(
+        "select credit, fee from raw.gateway_settlement_lines where gateway = 'razorpayx'"
+    ) == [(9764, 236)]
+    # the rejection's quarantine rows went with it; the ledger keeps both loads
+    assert (
+        warehouse.scalar("select count() from raw.quarantine where _source_file = 'razorpayx/2026-10-03.csv'")
+        == 0
+    )
+    assert warehouse.rows(
+        "select status from raw.load_ledger where source_file = 'razorpayx/2026-10-03.csv' order by finished_at"
+    ) == [("rejected",), ("loaded",)]
+    assert _load(warehouse, path).status == "already_loaded"
