@@ -7,7 +7,7 @@ Columns a table has that no label names keep a header made from their name (`som
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from exports.mart_columns import PAISE_SUFFIX, ColumnKind
 
@@ -53,24 +53,18 @@ RECONCILIATION_LABELS: tuple[Label, ...] = (
     Label("as_of_date", "As of", 12),
 )
 
-# Exceptions and Open items: what a person needs to act on a row, few enough columns to print legibly.
-ACTION_LABELS: tuple[Label, ...] = (
-    Label("branch_name", "Branch", 18),
-    Label("entity_type", "Type", 12),
-    Label("entity_id", "Razorpay ID", 21),
-    Label("status", "Status", 18),
-    Label("exception_reason", "Reason", 46, wrap=True),
-    Label("age_days", "Age (days)", 7),
-    Label("event_at", "Captured / initiated (IST)", 18),
-    Label("settlement_due_date", "Settlement due (IST)", 11),
-    Label("refund_deadline_date", "Refund deadline (IST)", 11),
-    Label("booked_amount_paise", "Booked amount (₹)", 16),
-    Label("gateway_amount_paise", "Gateway amount (₹)", 16),
-    Label("gateway_fee_incl_tax_paise", "Fee incl. GST (₹)", 13),
-    Label("net_settled_paise", "Net settled (₹)", 16),
-    Label("settlement_utr", "Settlement UTR", 21),
-    Label("booking_id", "Booking ID", 21),
-)
+# Exceptions and Open items: what a person needs to act on a row, few enough columns to print legibly;
+# the same headers as the Detail sheet (RECONCILIATION_LABELS), narrower columns.
+_DETAIL = {label.name: label for label in RECONCILIATION_LABELS}
+ACTION_LABELS: tuple[Label, ...] = tuple(
+    replace(_DETAIL[name], width=width)
+    for name, width in (
+        ("branch_name", 18), ("entity_type", 12), ("entity_id", 21), ("status", 18), ("exception_reason", 46),
+        ("age_days", 7), ("event_at", 18), ("settlement_due_date", 11), ("refund_deadline_date", 11),
+        ("booked_amount_paise", 16), ("gateway_amount_paise", 16), ("gateway_fee_incl_tax_paise", 13),
+        ("net_settled_paise", 16), ("settlement_utr", 21), ("booking_id", 21),
+    )
+)  # fmt: skip
 
 BRANCH_DAY_LABELS: tuple[Label, ...] = (
     Label("branch_name", "Branch", 20),

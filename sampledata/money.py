@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from core.money import rupees_text
+
 
 def apply_bps(amount_paise: int, bps: int) -> int:
     """`round_half_up(amount * bps / 10000)` for non-negative amounts, in integers."""
@@ -15,6 +17,4 @@ def floor_bps(amount_paise: int, bps: int) -> int:
 
 def rupees(paise: int) -> str:
     """Paise as a rupee string with two decimals, e.g. 45000 -> `450.00`, -5 -> `-0.05`."""
-    sign = "-" if paise < 0 else ""
-    whole, frac = divmod(abs(paise), 100)
-    return f"{sign}{whole}.{frac:02d}"
+    return rupees_text(paise)

@@ -13,7 +13,7 @@ from ingestion.feeds.razorpay_settlements.spec import SPEC as SETTLEMENTS_SPEC
 
 from .clock import ist_midnight_s, ist_text
 from .model import CURRENCY, GST_BPS, MDR_BPS, Branch, IdFactory, Payment, Refund
-from .money import apply_bps, floor_bps
+from .money import apply_bps, floor_bps, rupees
 
 HEADER = SETTLEMENTS_SPEC.header()  # the columns a Razorpay recon file carries, from the feed spec
 
@@ -169,11 +169,6 @@ TIMES = ("created_at", "settled_at", "posted_at")
 FLAGS = ("on_hold", "settled")
 
 
-def _rupees(paise: object) -> str:
-    value = int(str(paise))
-    return f"{value // 100}.{value % 100:02d}"
-
-
 def _ist_text(epoch_s: object) -> str:
     return "" if epoch_s in ("", None) else ist_text(int(str(epoch_s)))
 
@@ -217,7 +212,7 @@ class SettlementFile:
         elif self.profile == "dashboard_csv":
             for row in [*rows, self._summary(settlement)]:
                 shown = {
-                    k: _rupees(v) if k in AMOUNTS else _ist_text(v) if k in TIMES else v
+                    k: rupees(int(str(v))) if k in AMOUNTS else _ist_text(v) if k in TIMES else v
                     for k, v in row.items()
                 }
                 self._writer.writerow([shown.get(name, "") for name in self._dashboard_header()])
@@ -285,8 +280,8 @@ class CashfreeSettlementFile:
             self._writer.writerow(
                 [
                     row["entity_id"], str(row["type"]).upper(), "CREDIT" if credit >= debit else "DEBIT",
-                    row["currency"], _ist_text(row["created_at"]), "SUCCESS", _rupees(row["amount"]),
-                    _rupees(max(credit, debit)), _rupees(fee - tax), _rupees(tax), row["order_id"],
+                    row["currency"], _ist_text(row["created_at"]), "SUCCESS", rupees(int(str(row["amount"]))),
+                    rupees(max(credit, debit)), rupees(fee - tax), rupees(tax), row["order_id"],
                     row["entity_id"] if row["type"] == "payment" else row["payment_id"],
                     row["settlement_id"], row["settlement_utr"], _ist_text(row["settled_at"]),
                 ]

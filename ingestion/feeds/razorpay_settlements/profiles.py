@@ -27,19 +27,8 @@ REQUIRED = (
 OPTIONAL = tuple(field for field in CANONICAL_FIELDS if field not in REQUIRED)
 DOCS = "https://razorpay.com/docs/api/settlements/fetch-recon/"
 
-API_JSON = GatewayProfile(
-    name="razorpay_recon_api",
-    gateway="razorpay",
-    description="Razorpay settlement recon API response (JSON collection; paise, epoch seconds)",
-    documented_at=DOCS,
-    file_format="json",
-    columns=SAME_NAMES,
-    optional=OPTIONAL,
-    amount_unit="paise",
-    time_format="epoch_seconds",
-    summary_types=("settlement",),
-)
-
+# All three use the recon API's field names, make the same fields optional and have summary rows; they
+# differ in units, time formats and file format.
 RECON_CSV = GatewayProfile(
     name="razorpay_recon_csv",
     gateway="razorpay",
@@ -51,18 +40,22 @@ RECON_CSV = GatewayProfile(
     time_format="epoch_seconds",
     summary_types=("settlement",),
 )
-
-DASHBOARD_CSV = GatewayProfile(
-    name="razorpay_dashboard_csv",
-    gateway="razorpay",
-    description="Razorpay Dashboard settlement recon download (CSV; rupees, IST date-times, "
-    "type=settlement summary rows)",
-    documented_at="https://razorpay.com/docs/payments/settlements/dashboard/",
-    columns=SAME_NAMES,
-    optional=OPTIONAL,
-    amount_unit="rupees",
-    time_format="ist_local",
-    summary_types=("settlement",),
+API_JSON = RECON_CSV.model_copy(
+    update={
+        "name": "razorpay_recon_api",
+        "description": "Razorpay settlement recon API response (JSON collection; paise, epoch seconds)",
+        "file_format": "json",
+    }
+)
+DASHBOARD_CSV = RECON_CSV.model_copy(
+    update={
+        "name": "razorpay_dashboard_csv",
+        "description": "Razorpay Dashboard settlement recon download (CSV; rupees, IST date-times, "
+        "type=settlement summary rows)",
+        "documented_at": "https://razorpay.com/docs/payments/settlements/dashboard/",
+        "amount_unit": "rupees",
+        "time_format": "ist_local",
+    }
 )
 
 PROFILES: tuple[GatewayProfile, ...] = (RECON_CSV, DASHBOARD_CSV, API_JSON)
