@@ -58,7 +58,7 @@ def failed_error_checks(context: AssetExecutionContext) -> list[str]:
     deps=[BI_VIEWS_KEY],
     group_name=SERVING_GROUP,
     kinds={"duckdb", "parquet"},
-    description="marts.duckdb, tenants/<id>.duckdb and parquet/: the copy BI tools and the metrics API read",
+    description="marts.duckdb, tenants/<id>/marts.duckdb and parquet/: the copy BI tools and the metrics API read",
 )
 def serving_copy(
     context: AssetExecutionContext, warehouse: WarehouseResource, pipeline: PipelineSettings

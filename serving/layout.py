@@ -1,10 +1,15 @@
 """Where the serving copy lives: one folder ($MYMEDIC_SERVING, default `.mymedic/serving`).
 
-marts.duckdb                  every tenant: schemas marts, bi (and bi_phi when published with PHI)
-tenants/<tenant_id>.duckdb    the same schemas, only that tenant's rows (a chain's BI connection)
-parquet/<mart>/data.parquet   the marts as Parquet (a link to the current version's folder)
-parquet/bi/<view>/data.parquet
-versions/<id>/parquet/...     the Parquet of the current and the previous publications
+    marts.duckdb                      every tenant: the marts (schema main), bi, bi_phi (when published
+                                      with PHI) and serving (when, and what each relation holds)
+    tenants/<tenant_id>/marts.duckdb  the same, only that tenant's rows (a chain's BI connection)
+    parquet/<mart>/data.parquet       the marts as Parquet (a link to the current version's folder)
+    parquet/bi/<view>/data.parquet
+    versions/<id>/parquet/...         the Parquet of the current and the previous two publications
+
+Every DuckDB file is named `marts.duckdb`, so a connection's catalog is `marts` in each of them, and the
+same query (`select * from marts.fct_payment_reconciliation`, `bi.payment_reconciliation`) runs on the
+whole copy and on a tenant's.
 """
 
 from __future__ import annotations
@@ -40,7 +45,7 @@ class ServingLayout:
     def tenant_duckdb(self, tenant_id: str) -> Path:
         if not TENANT_ID.match(tenant_id) or tenant_id in (".", ".."):
             raise ValueError(f"{tenant_id!r} is not a tenant id (letters, digits, _ . - only)")
-        return self.tenants_dir / f"{tenant_id}.duckdb"
+        return self.tenants_dir / tenant_id / "marts.duckdb"
 
     @property
     def parquet_dir(self) -> Path:

@@ -2,7 +2,7 @@
 readers open while the platform runs (chDB admits one process; a BI tool never touches the warehouse).
 
 Atomic: everything is built beside the live copy and moved into place by rename (`marts.duckdb`, each
-`tenants/<id>.duckdb`, and the `parquet` link to a new version folder). A reader that opened the previous
+`tenants/<id>/marts.duckdb`, and the `parquet` link to a new version folder). A reader that opened the previous
 copy keeps reading it; one that opens after the rename gets the new one; none sees a half-written file.
 The previous two versions' Parquet stay on disk for readers still in the middle of them.
 
@@ -10,7 +10,7 @@ Incremental: each relation's fingerprint (its columns, row count and an order-fr
 computed by the warehouse) is kept in the copy's `serving.relations`; a relation whose fingerprint has not
 changed is neither read from the warehouse nor rewritten, only carried over.
 
-Tenant isolation: `tenants/<id>.duckdb` holds only that tenant's rows, so a chain's BI connection, or the
+Tenant isolation: `tenants/<id>/marts.duckdb` holds only that tenant's rows, so a chain's BI connection, or the
 metrics API serving its key, can read nothing of another chain's.
 """
 
@@ -351,8 +351,8 @@ def _publish_tenant(
 def _stale_tenant_files(layout: ServingLayout, tenants: list[str]) -> list[Path]:
     if not layout.tenants_dir.exists():
         return []
-    keep = {layout.tenant_duckdb(t).name for t in tenants}
-    return [p for p in layout.tenants_dir.glob("*.duckdb") if p.name not in keep]
+    keep = {layout.tenant_duckdb(t) for t in tenants}
+    return [p for p in layout.tenants_dir.glob("*/marts.duckdb") if p not in keep]
 
 
 def _swap_parquet(layout: ServingLayout, staged: Path, version: str) -> None:
