@@ -9,7 +9,6 @@ from dagster import (
     AssetExecutionContext,
     AssetKey,
     DagsterEventType,
-    EventRecordsFilter,
     Failure,
     MaterializeResult,
     asset,
@@ -40,14 +39,9 @@ def bi_views(warehouse: WarehouseResource) -> MaterializeResult:
 
 def failed_error_checks(context: AssetExecutionContext) -> list[str]:
     """This run's asset checks of ERROR severity that did not pass."""
-    records = context.instance.get_event_records(
-        EventRecordsFilter(event_type=DagsterEventType.ASSET_CHECK_EVALUATION), limit=100_000
-    )
     failed = []
-    for record in records:
-        if record.run_id != context.run_id:
-            continue
-        evaluation = record.event_log_entry.dagster_event.event_specific_data
+    for entry in context.instance.all_logs(context.run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION):
+        evaluation = entry.dagster_event.event_specific_data
         if not evaluation.passed and evaluation.severity == AssetCheckSeverity.ERROR:
             failed.append(f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}")
     return failed

@@ -99,43 +99,58 @@ def is_phi(view: BiView, column: str) -> bool:
     return view.patient_level and bool(PHI_CATEGORIES.intersection(classify(column)))
 
 
-def _status_columns(expression: str) -> Iterator[tuple[str, str]]:
+@dataclass(frozen=True)
+class ViewColumn:
+    expression: str  # ClickHouse, over `m` (the mart) and `b` (dim_branches)
+    name: str  # what people read
+    source: str  # the mart column it shows (`branch_name`: dim_branches's)
+    shows: str  # how: "as is", "in rupees", "in paise", "in IST", "label", "group"
+
+
+def _status_columns(expression: str) -> Iterator[ViewColumn]:
     statuses = "[" + ", ".join(text(m.status) for m in LEGEND) + "]"
     labels = "[" + ", ".join(text(m.label) for m in LEGEND) + "]"
     groups = "[" + ", ".join(text(m.group.value) for m in LEGEND) + "]"
     # a status the legend does not know shows as itself, in the exception group (someone should look)
-    yield f"transform({expression}, {statuses}, {labels}, {expression})", "Status"
-    yield f"transform({expression}, {statuses}, {groups}, 'exception')", "Status group"
-    yield expression, "Status code"
+    yield ViewColumn(
+        f"transform({expression}, {statuses}, {labels}, {expression})", "Status", "status", "label"
+    )
+    yield ViewColumn(
+        f"transform({expression}, {statuses}, {groups}, 'exception')", "Status group", "status", "group"
+    )
+    yield ViewColumn(expression, "Status code", "status", "as is")
 
 
-def view_columns(view: BiView, columns: list[tuple[str, str]], *, phi: bool) -> list[tuple[str, str]]:
-    """(ClickHouse expression, column name) of the view, given the mart's (name, type) columns."""
+def view_columns(view: BiView, columns: list[tuple[str, str]], *, phi: bool) -> list[ViewColumn]:
+    """The view's columns, given the mart's (name, ClickHouse type) columns."""
     types = dict(columns)
     names = [name for name, _ in columns if phi or not is_phi(view, name)]
     if view.joins_branch:
         names.insert(names.index("branch_id"), "branch_name")
         types["branch_name"] = "String"
     kinds = [column_kind(name, types[name]) for name in names]
-    out: list[tuple[str, str]] = []
+    out: list[ViewColumn] = []
     for index, label in sheet_layout(names, kinds, view.labels):
         name, kind = names[index], kinds[index]
         source = "b.branch_name" if view.joins_branch and name == "branch_name" else f"m.{quote(name)}"
         if name == "status":
             out += _status_columns(source)
         elif kind is ColumnKind.MONEY_PAISE:
-            out += [(f"toDecimal64({source}, 2) / 100", label.header), (source, paise_header(label.header))]
+            out.append(ViewColumn(f"toDecimal64({source}, 2) / 100", label.header, name, "in rupees"))
+            out.append(ViewColumn(source, paise_header(label.header), name, "in paise"))
         elif kind is ColumnKind.TIMESTAMP:
-            out.append((f"toTimeZone({source}, {text(IST_NAME)})", label.header))
+            out.append(ViewColumn(f"toTimeZone({source}, {text(IST_NAME)})", label.header, name, "in IST"))
         else:
-            out.append((source, label.header))
+            out.append(ViewColumn(source, label.header, name, "as is"))
     return out
 
 
 def view_sql(warehouse: Warehouse, view: BiView, columns: list[tuple[str, str]], *, phi: bool) -> str:
     database = warehouse.db(BI_PHI if phi else BI)
     marts = warehouse.db(MARTS)
-    select = ",\n    ".join(f"{expr} AS {quote(name)}" for expr, name in view_columns(view, columns, phi=phi))
+    select = ",\n    ".join(
+        f"{c.expression} AS {quote(c.name)}" for c in view_columns(view, columns, phi=phi)
+    )
     join = (
         f"\nLEFT JOIN {quote(marts)}.`dim_branches` AS b ON b.tenant_id = m.tenant_id AND b.branch_id = m.branch_id"
         if view.joins_branch

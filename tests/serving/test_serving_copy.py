@@ -206,3 +206,38 @@ def test_serving_cli(chains: Chains, tmp_path: Path) -> None:
     assert "tenants/tnt_sanjivani/marts.duckdb" in done.stdout
     status = subprocess.run([MYMEDIC, "serving", "status"], env=env, capture_output=True, text=True)
     assert status.returncode == 0 and "IST" in status.stdout and "bi.payment_reconciliation" in status.stdout
+
+
+def test_a_run_whose_checks_failed_does_not_publish(chains: Chains, tmp_path: Path) -> None:
+    """An upstream asset whose ERROR check fails in the same run: the copy step fails and publishes nothing."""
+    from dagster import (
+        AssetCheckResult,
+        AssetCheckSeverity,
+        AssetCheckSpec,
+        MaterializeResult,
+        asset,
+        materialize,
+    )
+
+    from orchestration.resources import PipelineSettings, WarehouseResource
+    from orchestration.serving_assets import BI_VIEWS_KEY, serving_copy
+
+    @asset(key=BI_VIEWS_KEY, check_specs=[AssetCheckSpec("nets_to_rows", asset=BI_VIEWS_KEY)])
+    def views_with_a_failed_check() -> MaterializeResult:
+        return MaterializeResult(
+            check_results=[AssetCheckResult(passed=False, severity=AssetCheckSeverity.ERROR)]
+        )
+
+    serving = tmp_path / "serving"
+    result = materialize(
+        [views_with_a_failed_check, serving_copy],
+        resources={
+            "warehouse": WarehouseResource(url=chains.url),
+            "pipeline": PipelineSettings(serving_dir=str(serving)),
+        },
+        raise_on_error=False,
+    )
+    assert not result.success
+    failure = next(e for e in result.all_events if e.is_step_failure)
+    assert "not published" in str(failure.event_specific_data.error.message)
+    assert not (serving / "marts.duckdb").exists()
