@@ -24,6 +24,7 @@ from booking.cli import booking_app
 from core.money import format_count
 from core.settings import DEFAULT_EXPORTS, WAREHOUSE_ENV, parse_warehouse_url
 from mymedic.export_cli import export_app
+from mymedic.warehouse_cli import warehouse_app
 
 app = typer.Typer(
     help="MyMedic data platform: clinic-chain payments reconciled to the paisa.", no_args_is_help=True
@@ -34,6 +35,7 @@ app.add_typer(booking_app, name="booking")
 razorpay_app = typer.Typer(help="Fetch from the Razorpay API into a data directory.", no_args_is_help=True)
 app.add_typer(razorpay_app, name="razorpay")
 app.add_typer(export_app, name="export")
+app.add_typer(warehouse_app, name="warehouse")
 # Bound to the real stdout: while the pipeline runs, other output (dbt's) goes to the run log instead.
 console = Console(file=sys.stdout, width=None if sys.stdout.isatty() else 120)
 
