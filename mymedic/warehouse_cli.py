@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from core.settings import WAREHOUSE_ENV
-from mymedic.export_cli import _fail
+from mymedic.cli_errors import fail as _fail
 from serving.server_grants.passwords import HashMethod
 from serving.server_grants.plan import Limits
 

@@ -6,16 +6,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from core.warehouse import Warehouse
-from dictionary.sensitivity import HEALTH, IDENTITY, PATIENT_LINK, classify
+from dictionary.sensitivity import classify
+from serving.bi_views import (
+    BI,
+    BI_PHI,
+    BI_VIEWS,
+    MARTS,
+    PHI_CATEGORIES,
+    STATUS_LEGEND_VIEW,
+    TENANT_HEADER,
+    is_phi,
+    quote,
+)
 
-MARTS, BI, BI_PHI = "marts", "bi", "bi_phi"
 READABLE_DATABASES = (MARTS, BI, BI_PHI)
 # The column that says whose row it is: `tenant_id` in the marts, its human header in the bi views.
-TENANT_COLUMNS = ("tenant_id", "Tenant")
+TENANT_COLUMNS = ("tenant_id", TENANT_HEADER)
 # Relations that hold no tenant's data (the status legend): every reader sees all of them.
-SHARED_RELATIONS = frozenset({"status_legend"})
-# A patient-level row (one patient's payment) is identified by these; on such a row these are PHI.
-PHI_CATEGORIES = frozenset({IDENTITY, PATIENT_LINK, HEALTH})
+SHARED_RELATIONS = frozenset({STATUS_LEGEND_VIEW})
 # dbt's transient copies while a model builds: covered by the database-wide policies, never listed.
 DBT_TRANSIENT = ("__dbt_tmp", "__dbt_backup", "__dbt_new_data")
 
@@ -36,16 +44,13 @@ class Relation:
 
     @property
     def phi_columns(self) -> tuple[str, ...]:
-        """Columns that tie a row to a patient, on a relation whose rows are about one patient (a payment
-        with its booking); a doctor's name on the doctors' list is not PHI. The `bi` views leave out the
-        same columns (serving/bi_views.py), so a BI reader needs none of them."""
-        categories = {c: classify(c) for c in self.columns}
-        patient_level = any(
-            PATIENT_LINK in found or c.startswith("patient_") for c, found in categories.items()
-        )
-        if not patient_level:
-            return ()
-        return tuple(c for c, found in categories.items() if PHI_CATEGORIES.intersection(found))
+        """The marts columns a BI reader does not get: those the `bi` views leave out (serving/bi_views.py,
+        PHI on a patient-level view); on a mart no view reads, every column that may identify a person
+        or their care (fail closed)."""
+        views = [v for v in BI_VIEWS if v.mart == self.name]
+        if views:
+            return tuple(c for c in self.columns if any(is_phi(v, c) for v in views))
+        return tuple(c for c in self.columns if PHI_CATEGORIES.intersection(classify(c)))
 
 
 def relations(warehouse: Warehouse) -> list[Relation]:
@@ -69,5 +74,5 @@ def tenants(warehouse: Warehouse) -> list[str]:
     """The tenants the marts know (their branches), sorted; none before the first run."""
     if not warehouse.table_exists(MARTS, "dim_branches"):
         return []
-    table = f"`{warehouse.db(MARTS)}`.`dim_branches`"
+    table = f"{quote(warehouse.db(MARTS))}.`dim_branches`"
     return [row[0] for row in warehouse.rows(f"select distinct tenant_id from {table} order by tenant_id")]

@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from pydantic import BaseModel, Field, SecretStr
 
 from core.settings import WarehouseSettings
-from serving.server_grants.discover import MARTS, READABLE_DATABASES, Relation
+from serving.bi_views import MARTS, quote, text
+from serving.server_grants.discover import READABLE_DATABASES, Relation
 from serving.server_grants.passwords import HashMethod, PasswordHash, hash_password
 
 READER_ROLE = "bi_reader"
@@ -30,14 +31,6 @@ USER_PREFIX = "bi_"
 TENANT_POLICY_PREFIX = "mymedic_tenant_"
 PLATFORM_POLICY = "mymedic_platform"
 TENANT_ID = re.compile(r"[A-Za-z0-9_]{1,64}")
-
-
-def quote(name: str) -> str:
-    return "`" + name.replace("\\", "\\\\").replace("`", "\\`") + "`"
-
-
-def text(value: str) -> str:
-    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
 class GrantError(ValueError):

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from serving.server_grants.discover import BI, BI_PHI, MARTS, Relation
+from serving.bi_views import BI, BI_PHI, MARTS, quote, text
+from serving.server_grants.discover import Relation
 from serving.server_grants.plan import (
     PHI_READER_ROLE,
     PROFILE,
@@ -16,8 +17,6 @@ from serving.server_grants.plan import (
     GrantPlan,
     RowPolicy,
     TenantUser,
-    quote,
-    text,
 )
 
 

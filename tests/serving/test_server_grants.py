@@ -43,7 +43,10 @@ def chain(tmp_path_factory: pytest.TempPathFactory) -> tuple[WarehouseSettings, 
         root / "data", seed=42, branches=2, days=5, start=date(2026, 10, 1), bookings_per_branch_day=8
     )
     settings = warehouse_settings(f"chdb://{root / 'warehouse'}")
-    assert run_pipeline(root / "data", root / "exports", warehouse_url=f"chdb://{root / 'warehouse'}").success
+    url = f"chdb://{root / 'warehouse'}"
+    assert run_pipeline(
+        root / "data", root / "exports", warehouse_url=url, serving_dir=root / "serving"
+    ).success
     with open_warehouse(settings) as w:
         for table in _tenant_tables(w):
             w.command(
@@ -82,8 +85,11 @@ def test_every_statement_parses_and_every_tenant_table_is_covered(
         for statement in stmts:  # the engine's own parser, statement by statement
             assert w.rows(f"EXPLAIN AST {statement.sql}"), statement
         tables = _tenant_tables(w)
+        views = w.rows(
+            "select database, table from system.columns where database in ('bi', 'bi_phi') and name = 'Tenant'"
+        )
         found = sorted(tenants(w))
-    assert found == sorted(PASSWORDS) and len(tables) >= 4
+    assert found == sorted(PASSWORDS) and len(tables) >= 4 and len(views) >= 8
     sql = [s.sql for s in stmts]
     for table in tables:
         for tenant in found:
@@ -93,6 +99,11 @@ def test_every_statement_parses_and_every_tenant_table_is_covered(
         assert f"CREATE ROW POLICY OR REPLACE `mymedic_platform` ON `marts`.`{table}` FOR SELECT USING 1 " \
                "AS PERMISSIVE TO `default`" in sql  # fmt: skip
     assert any("ON `marts`.* FOR SELECT USING `tenant_id` = 'tnt_arogya'" in s for s in sql)
+    # the bi and bi_phi views too, by their Tenant column; the status legend (no tenant data) has none
+    for database, view in views:
+        assert (f"CREATE ROW POLICY OR REPLACE `mymedic_tenant_{OTHER}` ON `{database}`.`{view}` FOR SELECT "
+                f"USING `Tenant` = '{OTHER}' AS PERMISSIVE TO `bi_{OTHER}`") in sql  # fmt: skip
+    assert not any("`status_legend`" in s for s in sql)
     # bi_reader reads every marts column but the PHI ones; bi_phi_reader those, and only OTHER's user has it
     reader = [s for s in sql if s.startswith("GRANT SELECT(") and s.endswith("TO `bi_reader`")]
     phi = [s for s in sql if s.startswith("GRANT SELECT(") and s.endswith("TO `bi_phi_reader`")]
