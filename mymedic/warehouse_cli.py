@@ -84,7 +84,7 @@ def grants(
     from serving.server_grants import discover, render_script, statements
     from serving.server_grants.apply import apply_statements
     from serving.server_grants.passwords import PasswordError, read_passwords
-    from serving.server_grants.plan import GrantError, build_plan
+    from serving.server_grants.plan import GrantError, GrantPlan, build_plan
 
     if offline and apply:
         _fail("--offline writes SQL without connecting: drop --apply, or --offline to apply it")
@@ -99,7 +99,7 @@ def grants(
         settings = warehouse_settings(warehouse or None)
         secrets = read_passwords(passwords)
 
-        def plan_for(found_tenants: list[str], relations: list) -> object:
+        def plan_for(found_tenants: list[str], relations: list[discover.Relation]) -> GrantPlan:
             return build_plan(settings, tenants=tenant or found_tenants, relations=relations,
                               passwords=secrets, phi_tenants=phi_tenant or (), platform_user=platform_user,
                               limits=limits, hash_method=hash_method)  # fmt: skip

@@ -21,7 +21,7 @@ from pydantic import BaseModel, Field, SecretStr
 
 from core.settings import WarehouseSettings
 from serving.bi_views import MARTS, quote, text
-from serving.server_grants.discover import READABLE_DATABASES, Relation
+from serving.server_grants.discover import Relation
 from serving.server_grants.passwords import HashMethod, PasswordHash, hash_password
 
 READER_ROLE = "bi_reader"
@@ -86,10 +86,6 @@ class GrantPlan:
     @property
     def marts(self) -> tuple[Relation, ...]:
         return tuple(r for r in self.relations if r.database == MARTS)
-
-    @property
-    def databases(self) -> dict[str, str]:
-        return {name: self.db(name) for name in READABLE_DATABASES}
 
     def policies(self) -> list[RowPolicy]:
         """Each tenant's user sees its rows, the platform's user all, of every relation but the shared ones;
