@@ -84,6 +84,13 @@ def test_every_statement_parses_and_every_tenant_table_is_covered(
         stmts = statements(plan)
         for statement in stmts:  # the engine's own parser, statement by statement
             assert w.rows(f"EXPLAIN AST {statement.sql}"), statement
+        profile = next(s.sql for s in stmts if s.sql.startswith("ALTER SETTINGS PROFILE"))
+        capped = re.findall(r"(\w+) = ", profile.split(" SETTINGS ", 1)[1])
+        known = {
+            r[0]
+            for r in w.rows("select name from system.settings where name in {n:Array(String)}", {"n": capped})
+        }
+        assert known == set(capped) and len(capped) == 7, capped  # the engine knows every setting capped
         tables = _tenant_tables(w)
         views = w.rows(
             "select database, table from system.columns where database in ('bi', 'bi_phi') and name = 'Tenant'"
