@@ -4,4 +4,5 @@ warehouse (chDB admits one process at a time; a server's BI users get read-only 
 - `bi_views`: the BI-friendly views (`bi`, `bi_phi`) over the marts, created in the warehouse.
 - `publish`: a published copy of the marts and the `bi` views in DuckDB and Parquet, swapped in atomically.
 - `layout`: where the copy lives; `read`: open it read-only.
+- `server_grants`: a ClickHouse server's BI readers: roles, per-tenant users, row policies (`mymedic warehouse grants`).
 """
