@@ -28,6 +28,8 @@ EXPORT_SALT_ENV = "MYMEDIC_EXPORT_SALT"
 EXPORT_SFTP_PASSWORD_ENV = "MYMEDIC_EXPORT_SFTP_PASSWORD"
 EXPORT_SFTP_KNOWN_HOSTS_ENV = "MYMEDIC_EXPORT_SFTP_KNOWN_HOSTS"
 EXPORT_BUNDLES_ENV = "MYMEDIC_EXPORT_BUNDLES"
+# The metrics API (serving/api): the YAML file of its API keys, stored as SHA-256 digests with their tenant.
+API_KEYS_ENV = "MYMEDIC_API_KEYS"
 
 # What the platform sets for its dbt processes (read by dbt_project/profiles.yml; see core.warehouse.dbt_env).
 DBT_DRIVER_ENV = "MYMEDIC_DBT_DRIVER"
@@ -43,6 +45,7 @@ DBT_PARENT_PID_ENV = "MYMEDIC_DBT_PARENT_PID"
 DEFAULT_DATA = Path(".mymedic/sample")
 DEFAULT_WAREHOUSE = "chdb://.mymedic/warehouse"
 DEFAULT_EXPORTS = Path(".mymedic/exports")
+DEFAULT_API_KEYS = Path(".mymedic/api-keys.yaml")
 DEFAULT_RAZORPAY_API_URL = "https://api.razorpay.com"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"

@@ -6,7 +6,7 @@ import sys
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -21,9 +21,11 @@ from rich.progress import (
 from rich.table import Table
 
 from booking.cli import booking_app
+from core.cli_errors import fail
 from core.money import format_count
 from core.settings import DEFAULT_EXPORTS, WAREHOUSE_ENV, parse_warehouse_url
 from mymedic.export_cli import export_app
+from serving.api.cli import api_app
 
 app = typer.Typer(
     help="MyMedic data platform: clinic-chain payments reconciled to the paisa.", no_args_is_help=True
@@ -34,6 +36,7 @@ app.add_typer(booking_app, name="booking")
 razorpay_app = typer.Typer(help="Fetch from the Razorpay API into a data directory.", no_args_is_help=True)
 app.add_typer(razorpay_app, name="razorpay")
 app.add_typer(export_app, name="export")
+app.add_typer(api_app, name="api")
 # Bound to the real stdout: while the pipeline runs, other output (dbt's) goes to the run log instead.
 console = Console(file=sys.stdout, width=None if sys.stdout.isatty() else 120)
 
@@ -183,12 +186,6 @@ def quarantine_list(
     console.print(table)
 
 
-def _fail(message: str) -> NoReturn:
-    """One line on stderr and a non-zero exit, no traceback."""
-    typer.echo(f"error: {' '.join(message.split())}", err=True)
-    raise typer.Exit(1)
-
-
 @razorpay_app.command("pull")
 def razorpay_pull(
     data: Annotated[Path, typer.Option(help="Data directory; pages go to settlements/razorpay/api/")],
@@ -205,11 +202,11 @@ def razorpay_pull(
     from ingestion.pull.settlement_recon import days_to_pull, previous_ist_day, pull_day
 
     if not data.is_dir():
-        _fail(f"--data {data} is not a directory")
+        fail(f"--data {data} is not a directory")
     try:
         settlement_day = date.fromisoformat(day) if day else previous_ist_day(datetime.now(UTC))
     except ValueError:
-        _fail(f"--date {day!r} is not a date; use YYYY-MM-DD")
+        fail(f"--date {day!r} is not a date; use YYYY-MM-DD")
     try:
         with RazorpayClient(RazorpaySettings.resolve()) as client:
             for one_day in days_to_pull(settlement_day, refetch_days):
@@ -219,7 +216,7 @@ def razorpay_pull(
                     f"{one_day}: {pulled.lines} lines in {len(pulled.pages)} page(s); new files: {written}"
                 )
     except (MissingSetting, RazorpayError, OSError) as error:
-        _fail(str(error))
+        fail(str(error))
 
 
 WAREHOUSE_OPTION = typer.Option(
@@ -235,7 +232,7 @@ def _parse_month(month: str) -> date | None:
     try:
         return date.fromisoformat(f"{month}-01")
     except ValueError:
-        _fail(f"--month {month!r} is not a month; use YYYY-MM")
+        fail(f"--month {month!r} is not a month; use YYYY-MM")
 
 
 def _generated_at(value: str) -> datetime:
@@ -249,7 +246,7 @@ def _generated_at(value: str) -> datetime:
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
-        _fail(f"--generated-at {value!r} is not a date and time; use e.g. 2026-11-01T09:30:00+05:30")
+        fail(f"--generated-at {value!r} is not a date and time; use e.g. 2026-11-01T09:30:00+05:30")
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=IST)
 
 
@@ -266,7 +263,7 @@ def _export_documents(warehouse: str, write: Callable[[Any], list[Path]]) -> Non
         with open_warehouse(settings) as w:
             paths = write(w)
     except (LookupError, ValueError, FontMissing, OSError, ClickHouseError) as error:
-        _fail(str(error))
+        fail(str(error))
     for path in paths:
         console.print(f"pdf: [bold]{path}[/bold]", soft_wrap=True)
     if not paths:

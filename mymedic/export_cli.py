@@ -3,22 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
 
+from core.cli_errors import fail
 from core.settings import DEFAULT_EXPORTS, EXPORT_BUNDLES_ENV, MissingSetting
 
 export_app = typer.Typer(
     help="Exports: produce or verify a bundle, write branch statements and settlement advices (PDF).",
     no_args_is_help=True,
 )
-
-
-def _fail(message: str) -> NoReturn:
-    """One line on stderr and a non-zero exit, no traceback."""
-    typer.echo(f"error: {' '.join(message.split())}", err=True)
-    raise typer.Exit(1)
 
 
 @export_app.command("bundle")
@@ -56,13 +51,13 @@ def bundle(
                 else None
             )
     except (SpecError, MissingSetting, FormatUnavailable, LookupError, ValueError, OSError) as error:
-        _fail(str(error))
+        fail(str(error))
     if spec.period != chosen.kind:
         typer.echo(f"note: {name} is a {spec.period} bundle; produced for {chosen.label} as asked", err=True)
     typer.echo(str(produced.path))
     if outcome is not None:
         if not outcome.ok:
-            _fail(outcome.message)
+            fail(outcome.message)
         typer.echo(f"delivered: {outcome.message}", err=True)
 
 
@@ -74,6 +69,6 @@ def verify(file: Annotated[Path, typer.Argument(help="A bundle zip")]) -> None:
     try:
         verified = verify_bundle(file)
     except (BundleInvalid, MissingSetting) as error:
-        _fail(str(error))
+        fail(str(error))
     for line in verified.summary():
         typer.echo(line)

@@ -1,0 +1,93 @@
+"""The serving copy of one tenant: its own DuckDB file (`ServingLayout.tenant_duckdb`), opened read-only.
+
+Each request reads through a cursor of a connection kept per tenant file. The publish swaps a new file in
+with `os.replace`, so the file's identity (inode, modification time) says when a connection reads an old
+copy: the next request then opens the new file, and requests already running finish on the old one.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from booking.errors import DomainError
+from serving.layout import ServingLayout
+
+
+class NotPublished(DomainError):
+    status_code = 503
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One published copy of a tenant's marts, as opened."""
+
+    connection: duckdb.DuckDBPyConnection
+    identity: tuple[int, int, int]
+    published_at: datetime
+
+
+class TenantFiles:
+    def __init__(self, layout: ServingLayout) -> None:
+        self.layout = layout
+        self._lock = threading.Lock()
+        self._open: dict[str, Snapshot] = {}
+
+    def _snapshot(self, tenant_id: str) -> Snapshot:
+        path: Path = self.layout.tenant_duckdb(tenant_id)
+        try:
+            stat = os.stat(path)
+        except FileNotFoundError:
+            raise NotPublished(
+                "no serving copy of your data is published yet; it appears after the platform's next "
+                "successful run (mymedic run, or mymedic serving publish)"
+            ) from None
+        identity = (stat.st_dev, stat.st_ino, stat.st_mtime_ns)
+        with self._lock:
+            current = self._open.get(tenant_id)
+            if current is not None and current.identity == identity:
+                return current
+            connection = duckdb.connect(str(path), read_only=True)
+            snapshot = Snapshot(connection, identity, published_at(connection, stat.st_mtime))
+            self._open[tenant_id] = snapshot
+            # The replaced copy's connection is closed when the last cursor on it is gone.
+            return snapshot
+
+    @contextmanager
+    def read(self, tenant_id: str) -> Iterator[Reader]:
+        snapshot = self._snapshot(tenant_id)
+        cursor = snapshot.connection.cursor()
+        try:
+            yield Reader(cursor, snapshot.published_at)
+        finally:
+            cursor.close()
+
+    def close(self) -> None:
+        with self._lock:
+            for snapshot in self._open.values():
+                snapshot.connection.close()
+            self._open.clear()
+
+
+@dataclass(frozen=True)
+class Reader:
+    cursor: duckdb.DuckDBPyConnection
+    published_at: datetime
+
+    def dicts(self, sql: str, parameters: dict[str, Any]) -> list[dict[str, Any]]:
+        result = self.cursor.execute(sql, parameters)
+        names = [d[0] for d in result.description or ()]
+        return [dict(zip(names, row, strict=True)) for row in result.fetchall()]
+
+
+def published_at(connection: duckdb.DuckDBPyConnection, mtime: float) -> datetime:
+    """When the copy was published: the file's modification time (the publish writes it, then swaps it in)."""
+    return datetime.fromtimestamp(mtime, UTC)
