@@ -28,6 +28,10 @@ EXPORT_SALT_ENV = "MYMEDIC_EXPORT_SALT"
 EXPORT_SFTP_PASSWORD_ENV = "MYMEDIC_EXPORT_SFTP_PASSWORD"
 EXPORT_SFTP_KNOWN_HOSTS_ENV = "MYMEDIC_EXPORT_SFTP_KNOWN_HOSTS"
 EXPORT_BUNDLES_ENV = "MYMEDIC_EXPORT_BUNDLES"
+# The serving copy BI tools and the metrics API read (serving/): its folder, and whether it also carries
+# the `bi_phi` schema (patient-linked columns); off unless a deployment asks for it.
+SERVING_ENV = "MYMEDIC_SERVING"
+SERVING_PHI_ENV = "MYMEDIC_SERVING_PHI"
 # The metrics API (serving/api): the YAML file of its API keys, stored as SHA-256 digests with their tenant.
 API_KEYS_ENV = "MYMEDIC_API_KEYS"
 
@@ -45,6 +49,7 @@ DBT_PARENT_PID_ENV = "MYMEDIC_DBT_PARENT_PID"
 DEFAULT_DATA = Path(".mymedic/sample")
 DEFAULT_WAREHOUSE = "chdb://.mymedic/warehouse"
 DEFAULT_EXPORTS = Path(".mymedic/exports")
+DEFAULT_SERVING = Path(".mymedic/serving")
 DEFAULT_API_KEYS = Path(".mymedic/api-keys.yaml")
 DEFAULT_RAZORPAY_API_URL = "https://api.razorpay.com"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent

@@ -21,10 +21,11 @@ from rich.progress import (
 from rich.table import Table
 
 from booking.cli import booking_app
-from core.cli_errors import fail
 from core.money import format_count
-from core.settings import DEFAULT_EXPORTS, WAREHOUSE_ENV, parse_warehouse_url
+from core.settings import DEFAULT_EXPORTS, SERVING_ENV, WAREHOUSE_ENV, parse_warehouse_url
+from mymedic.cli_errors import fail as _fail
 from mymedic.export_cli import export_app
+from mymedic.serving_cli import serving_app
 from serving.api.cli import api_app
 
 app = typer.Typer(
@@ -36,6 +37,7 @@ app.add_typer(booking_app, name="booking")
 razorpay_app = typer.Typer(help="Fetch from the Razorpay API into a data directory.", no_args_is_help=True)
 app.add_typer(razorpay_app, name="razorpay")
 app.add_typer(export_app, name="export")
+app.add_typer(serving_app, name="serving")
 app.add_typer(api_app, name="api")
 # Bound to the real stdout: while the pipeline runs, other output (dbt's) goes to the run log instead.
 console = Console(file=sys.stdout, width=None if sys.stdout.isatty() else 120)
@@ -64,6 +66,9 @@ def generate(
     bank_profile: Annotated[
         str, typer.Option(help="Bank statement layout: mymedic (bank/*.csv), hdfc, icici, sbi or axis")
     ] = "mymedic",
+    tenant: Annotated[
+        str, typer.Option(help="The chain's tenant id (a second chain: another id and seed)")
+    ] = "",
 ) -> None:
     """Write a sample clinic chain: events, settlements, bank statement, reference data, ground truth."""
     from sampledata import write_sample
@@ -78,6 +83,7 @@ def generate(
             start=date.fromisoformat(start),
             bookings_per_branch_day=bookings_per_day,
             bank_profile=bank_profile,
+            **({"tenant": tenant} if tenant else {}),
             progress=lambda done, total: progress.update(task, completed=done, total=total),
         )
     table = Table(title=f"Sample chain written to {out}", show_header=False)
@@ -92,6 +98,14 @@ def run(
     data: Annotated[Path, typer.Option(help="Data directory (the layout `mymedic generate` writes)")],
     as_of: Annotated[str, typer.Option("--as-of", help="Reconcile as of YYYY-MM-DD (IST)")] = "",
     exports: Annotated[Path, typer.Option(help="Where the exports go")] = DEFAULT_EXPORTS,
+    serving: Annotated[
+        Path | None,
+        typer.Option(
+            envvar=SERVING_ENV,
+            show_default=False,
+            help="Where the serving copy BI tools read is published (default .mymedic/serving)",
+        ),
+    ] = None,
     warehouse: Annotated[
         str,
         typer.Option(
@@ -121,6 +135,7 @@ def run(
             exports,
             as_of=as_of,
             warehouse_url=warehouse,
+            serving_dir=serving,
             on_step=lambda done, total, name: progress.update(
                 task, completed=done, total=total, description=name
             ),
@@ -154,6 +169,8 @@ def print_report(report) -> None:
     console.print(statuses)
     for path in report.exports:
         console.print(f"export: [bold]{path}[/bold]")
+    if report.serving:
+        console.print(f"serving copy (BI tools, metrics API): [bold]{report.serving}[/bold]")
     console.print(f"run log (dbt output): {report.log}")
     if report.failed_checks:
         console.print(f"[red]failed checks:[/red] {', '.join(report.failed_checks)}")
@@ -202,11 +219,11 @@ def razorpay_pull(
     from ingestion.pull.settlement_recon import days_to_pull, previous_ist_day, pull_day
 
     if not data.is_dir():
-        fail(f"--data {data} is not a directory")
+        _fail(f"--data {data} is not a directory")
     try:
         settlement_day = date.fromisoformat(day) if day else previous_ist_day(datetime.now(UTC))
     except ValueError:
-        fail(f"--date {day!r} is not a date; use YYYY-MM-DD")
+        _fail(f"--date {day!r} is not a date; use YYYY-MM-DD")
     try:
         with RazorpayClient(RazorpaySettings.resolve()) as client:
             for one_day in days_to_pull(settlement_day, refetch_days):
@@ -216,7 +233,7 @@ def razorpay_pull(
                     f"{one_day}: {pulled.lines} lines in {len(pulled.pages)} page(s); new files: {written}"
                 )
     except (MissingSetting, RazorpayError, OSError) as error:
-        fail(str(error))
+        _fail(str(error))
 
 
 WAREHOUSE_OPTION = typer.Option(
@@ -232,7 +249,7 @@ def _parse_month(month: str) -> date | None:
     try:
         return date.fromisoformat(f"{month}-01")
     except ValueError:
-        fail(f"--month {month!r} is not a month; use YYYY-MM")
+        _fail(f"--month {month!r} is not a month; use YYYY-MM")
 
 
 def _generated_at(value: str) -> datetime:
@@ -246,7 +263,7 @@ def _generated_at(value: str) -> datetime:
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
-        fail(f"--generated-at {value!r} is not a date and time; use e.g. 2026-11-01T09:30:00+05:30")
+        _fail(f"--generated-at {value!r} is not a date and time; use e.g. 2026-11-01T09:30:00+05:30")
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=IST)
 
 
@@ -263,7 +280,7 @@ def _export_documents(warehouse: str, write: Callable[[Any], list[Path]]) -> Non
         with open_warehouse(settings) as w:
             paths = write(w)
     except (LookupError, ValueError, FontMissing, OSError, ClickHouseError) as error:
-        fail(str(error))
+        _fail(str(error))
     for path in paths:
         console.print(f"pdf: [bold]{path}[/bold]", soft_wrap=True)
     if not paths:

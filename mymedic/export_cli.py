@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
-from core.cli_errors import fail
 from core.settings import DEFAULT_EXPORTS, EXPORT_BUNDLES_ENV, MissingSetting
+from mymedic.cli_errors import fail as _fail
 
 export_app = typer.Typer(
     help="Exports: produce or verify a bundle, write branch statements and settlement advices (PDF).",
@@ -51,13 +51,13 @@ def bundle(
                 else None
             )
     except (SpecError, MissingSetting, FormatUnavailable, LookupError, ValueError, OSError) as error:
-        fail(str(error))
+        _fail(str(error))
     if spec.period != chosen.kind:
         typer.echo(f"note: {name} is a {spec.period} bundle; produced for {chosen.label} as asked", err=True)
     typer.echo(str(produced.path))
     if outcome is not None:
         if not outcome.ok:
-            fail(outcome.message)
+            _fail(outcome.message)
         typer.echo(f"delivered: {outcome.message}", err=True)
 
 
@@ -69,6 +69,6 @@ def verify(file: Annotated[Path, typer.Argument(help="A bundle zip")]) -> None:
     try:
         verified = verify_bundle(file)
     except (BundleInvalid, MissingSetting) as error:
-        fail(str(error))
+        _fail(str(error))
     for line in verified.summary():
         typer.echo(line)

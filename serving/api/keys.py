@@ -13,7 +13,6 @@ stored; the file is written atomically with mode 0600.
 from __future__ import annotations
 
 import os
-import re
 import secrets
 from datetime import datetime
 from pathlib import Path
@@ -25,9 +24,9 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, RootModel, Val
 from booking.settings import hash_api_key
 from core.atomic_files import AtomicFiles
 from core.settings import API_KEYS_ENV, DEFAULT_API_KEYS
+from serving.layout import TENANT_ID, ServingLayout
 
 KEY_PREFIX = "mmk_"
-TENANT_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_\-]{0,63}$"  # also a file name: tenants/<tenant>.duckdb
 Digest = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
 
 
@@ -38,7 +37,7 @@ class KeyFileError(Exception):
 class ApiKeyRecord(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    tenant: Annotated[str, Field(pattern=TENANT_PATTERN)]
+    tenant: Annotated[str, Field(pattern=TENANT_ID.pattern)]
     label: Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[^\x00-\x1f\x7f]*$")]
     created_at: AwareDatetime
 
@@ -85,8 +84,10 @@ def write_keys(path: Path, keys: KeyFile) -> None:
 
 def add_key(path: Path, tenant: str, label: str, *, now: datetime) -> str:
     """Make a new key for `tenant`, store its digest in `path` and return the key (shown once)."""
-    if re.fullmatch(TENANT_PATTERN, tenant) is None:
-        raise KeyFileError(f"{tenant!r} is not a tenant id: letters, digits, _ and -, up to 64 characters")
+    try:
+        ServingLayout(path.parent).tenant_duckdb(tenant)  # the layout's rule: the tenant names a folder
+    except ValueError as error:
+        raise KeyFileError(str(error)) from None
     if not label.strip() or len(label) > 100 or not label.isprintable():
         raise KeyFileError("the label must be 1 to 100 printable characters, e.g. metabase")
     keys = read_keys(path)

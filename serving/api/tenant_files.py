@@ -12,18 +12,27 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
 from booking.errors import DomainError
+from core.time import as_utc
 from serving.layout import ServingLayout
+from serving.publish import META
+from serving.read import NotPublished, open_serving
 
 
-class NotPublished(DomainError):
+class Unavailable(DomainError):
     status_code = 503
+
+
+NOT_PUBLISHED = (
+    "no serving copy of your data is published yet; it appears after the platform's next successful run "
+    "(mymedic run, or mymedic serving publish)"
+)
 
 
 @dataclass(frozen=True)
@@ -46,17 +55,17 @@ class TenantFiles:
         try:
             stat = os.stat(path)
         except FileNotFoundError:
-            raise NotPublished(
-                "no serving copy of your data is published yet; it appears after the platform's next "
-                "successful run (mymedic run, or mymedic serving publish)"
-            ) from None
+            raise Unavailable(NOT_PUBLISHED) from None
         identity = (stat.st_dev, stat.st_ino, stat.st_mtime_ns)
         with self._lock:
             current = self._open.get(tenant_id)
             if current is not None and current.identity == identity:
                 return current
-            connection = duckdb.connect(str(path), read_only=True)
-            snapshot = Snapshot(connection, identity, published_at(connection, stat.st_mtime))
+            try:
+                connection = open_serving(self.layout, tenant_id)
+            except NotPublished:
+                raise Unavailable(NOT_PUBLISHED) from None
+            snapshot = Snapshot(connection, identity, publication(connection, tenant_id))
             self._open[tenant_id] = snapshot
             # The replaced copy's connection is closed when the last cursor on it is gone.
             return snapshot
@@ -88,6 +97,10 @@ class Reader:
         return [dict(zip(names, row, strict=True)) for row in result.fetchall()]
 
 
-def published_at(connection: duckdb.DuckDBPyConnection, mtime: float) -> datetime:
-    """When the copy was published: the file's modification time (the publish writes it, then swaps it in)."""
-    return datetime.fromtimestamp(mtime, UTC)
+def publication(connection: duckdb.DuckDBPyConnection, tenant_id: str) -> datetime:
+    """When the copy was published (`serving.publication`); a file that says it is another tenant's is
+    refused, a third guard beside the file's path and every query's tenant filter."""
+    row = connection.execute(f"select published_at, tenant_id from {META}.publication").fetchone()
+    if row is None or row[1] != tenant_id:
+        raise Unavailable("your serving copy is not in order; the operator must publish it again")
+    return as_utc(row[0])

@@ -1,4 +1,4 @@
-"""How a command says a user's mistake: one line on stderr and a non-zero exit, no traceback."""
+"""How every `mymedic` command reports a user's mistake: one line on stderr, a non-zero exit, no traceback."""
 
 from __future__ import annotations
 
@@ -8,6 +8,6 @@ import typer
 
 
 def fail(message: str) -> NoReturn:
-    """One line on stderr (`error: …`, whitespace folded) and exit status 1."""
+    """One line on stderr and a non-zero exit, no traceback."""
     typer.echo(f"error: {' '.join(message.split())}", err=True)
     raise typer.Exit(1)
