@@ -65,22 +65,24 @@ def keys_add(
     keys: KeysOption = None,
 ) -> None:
     """Make a key for a tenant and print it once (only its SHA-256 is stored)."""
-    from pydantic import ValidationError
-
     from serving.api.keys import KeyFileError, add_key, keys_path
+    from serving.layout import ServingLayout
 
     path = keys_path(keys)
     try:
         key = add_key(path, tenant, label, now=datetime.now(UTC))
     except KeyFileError as error:
         fail(str(error))
-    except ValidationError as error:
-        first = error.errors()[0]
-        fail(f"--{first['loc'][0]}: {first['msg']}")
     typer.echo(key)
     typer.echo(
         f"(the key for {tenant}, labelled {label!r}; it is not shown again. Stored in {path})", err=True
     )
+    served = ServingLayout.from_env().tenant_duckdb(tenant)
+    if not served.exists():
+        typer.echo(
+            f"warning: no serving copy of {tenant} at {served} yet: the key answers 503 until one is",
+            err=True,
+        )
 
 
 @keys_app.command("list")

@@ -1,6 +1,7 @@
 """The serving copy of one tenant: its own DuckDB file (`ServingLayout.tenant_duckdb`), opened read-only.
 
-Each request reads through a cursor of a connection kept per tenant file. The publish swaps a new file in
+Each request reads through a cursor of a connection kept per tenant file (the file attached to an in-memory
+database: see `_open`). The publish swaps a new file in
 with `os.replace`, so the file's identity (inode, modification time) says when a connection reads an old
 copy: the next request then opens the new file, and requests already running finish on the old one.
 """
@@ -22,13 +23,13 @@ from booking.errors import DomainError
 from core.time import as_utc
 from serving.layout import ServingLayout
 from serving.publish import META
-from serving.read import NotPublished, open_serving
 
 
 class Unavailable(DomainError):
     status_code = 503
 
 
+CATALOG = "marts"  # the published files' own catalog name (marts.duckdb), so `marts.<table>` reads the same
 NOT_PUBLISHED = (
     "no serving copy of your data is published yet; it appears after the platform's next successful run "
     "(mymedic run, or mymedic serving publish)"
@@ -61,10 +62,7 @@ class TenantFiles:
             current = self._open.get(tenant_id)
             if current is not None and current.identity == identity:
                 return current
-            try:
-                connection = open_serving(self.layout, tenant_id)
-            except NotPublished:
-                raise Unavailable(NOT_PUBLISHED) from None
+            connection = _open(path)
             snapshot = Snapshot(connection, identity, publication(connection, tenant_id))
             self._open[tenant_id] = snapshot
             # The replaced copy's connection is closed when the last cursor on it is gone.
@@ -97,10 +95,28 @@ class Reader:
         return [dict(zip(names, row, strict=True)) for row in result.fetchall()]
 
 
+def _open(path: Path) -> duckdb.DuckDBPyConnection:
+    """The file, attached read-only to an in-memory database of its own, as catalog `marts`.
+
+    Not `duckdb.connect(path)`: within one process DuckDB hands out the database instance it already has
+    open for a path, so while any request still reads the replaced copy, connecting to the path again
+    would return that old copy instead of the new file. An in-memory database attaching the path opens
+    the file that is there now.
+    """
+    quoted = str(path).replace("'", "''")
+    connection = duckdb.connect(":memory:")
+    try:
+        connection.execute(f"attach '{quoted}' as {CATALOG} (read_only)")
+    except duckdb.IOException:  # replaced or removed between the stat and the attach
+        connection.close()
+        raise Unavailable("the serving copy is being replaced; retry in a moment") from None
+    return connection
+
+
 def publication(connection: duckdb.DuckDBPyConnection, tenant_id: str) -> datetime:
     """When the copy was published (`serving.publication`); a file that says it is another tenant's is
     refused, a third guard beside the file's path and every query's tenant filter."""
-    row = connection.execute(f"select published_at, tenant_id from {META}.publication").fetchone()
+    row = connection.execute(f"select published_at, tenant_id from {CATALOG}.{META}.publication").fetchone()
     if row is None or row[1] != tenant_id:
         raise Unavailable("your serving copy is not in order; the operator must publish it again")
     return as_utc(row[0])
