@@ -31,7 +31,7 @@ import httpx
 from rich.console import Console
 from rich.table import Table
 
-from benchmarks.loopback import free_port, percentile, wait_ready
+from benchmarks.loopback import free_port, percentile, run_clients, stop, wait_ready
 from booking.clock import IST
 from booking.db import Database, migrate
 from booking.directory import Directory, load_directory
@@ -288,21 +288,10 @@ def main() -> None:
             finally:
                 patient.http.close()
 
-        started = time.monotonic()
-        threads = [threading.Thread(target=client, args=(n,)) for n in range(args.concurrency)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        elapsed = time.monotonic() - started
+        elapsed = run_clients(client, args.concurrency)
         report(stats, elapsed, backend, args.concurrency)
     finally:
-        if process is not None:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop(process)
         shutil.rmtree(folder, ignore_errors=True)
 
 

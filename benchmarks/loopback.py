@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import socket
 import subprocess
+import threading
 import time
+from collections.abc import Callable
 
 import httpx
 
@@ -35,3 +37,25 @@ def wait_ready(base_url: str, process: subprocess.Popen[bytes], timeout: float =
             pass
         time.sleep(0.1)
     raise RuntimeError("the service did not become ready in time")
+
+
+def run_clients(client: Callable[[int], None], concurrency: int) -> float:
+    """Run `client(0)` … `client(concurrency - 1)` in threads until all return; the wall seconds they took."""
+    started = time.monotonic()
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(concurrency)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return time.monotonic() - started
+
+
+def stop(process: subprocess.Popen[bytes] | None) -> None:
+    """Stop a service this benchmark started (SIGTERM, then SIGKILL after 10 s)."""
+    if process is None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()

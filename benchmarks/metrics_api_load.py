@@ -26,7 +26,7 @@ from pathlib import Path
 
 import httpx
 
-from benchmarks.loopback import free_port, percentile, wait_ready
+from benchmarks.loopback import free_port, percentile, run_clients, stop, wait_ready
 from core.settings import SERVING_ENV
 from serving.api.keys import add_key
 
@@ -101,12 +101,7 @@ def measure(
         days = sorted({r["settlement_date"] for r in daily})
         return _drive(base_url, key, branches, days, seconds, concurrency, seed)
     finally:
-        if process is not None:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop(process)
         shutil.rmtree(folder, ignore_errors=True)
 
 
@@ -134,13 +129,7 @@ def _drive(
                     if status != 200:
                         load.errors[f"HTTP {status}"] += 1
 
-    started = time.monotonic()
-    threads = [threading.Thread(target=client, args=(n,)) for n in range(concurrency)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.monotonic() - started
+    elapsed = run_clients(client, concurrency)
     values = sorted(load.latencies)
     return ApiFigures(
         requests=len(values),

@@ -49,33 +49,39 @@ class Where:
         return " and ".join(self.conditions) or "true"
 
 
-def _where(filters: Filters, alias: str, date_column: str) -> Where:
+def _where(filters: Filters, date_column: str) -> Where:
     where = Where()
-    where.add(f"{alias}.tenant_id = $tenant", tenant=filters.tenant_id)
+    where.add("t.tenant_id = $tenant", tenant=filters.tenant_id)
     if filters.date_from is not None:
-        where.add(f"{alias}.{date_column} >= $date_from", date_from=filters.date_from)
+        where.add(f"t.{date_column} >= $date_from", date_from=filters.date_from)
     if filters.date_to is not None:
-        where.add(f"{alias}.{date_column} <= $date_to", date_to=filters.date_to)
+        where.add(f"t.{date_column} <= $date_to", date_to=filters.date_to)
     if filters.branches:
-        where.add(f"list_contains($branches, {alias}.branch_id)", branches=list(filters.branches))
+        where.add("list_contains($branches, t.branch_id)", branches=list(filters.branches))
     if filters.statuses:
-        where.add(f"list_contains($statuses, {alias}.status)", statuses=list(filters.statuses))
+        where.add("list_contains($statuses, t.status)", statuses=list(filters.statuses))
     return where
 
 
-def _after(
-    where: Where, alias: str, order: tuple[tuple[str, type], ...], after: tuple[Any, ...] | None
-) -> None:
-    """Rows after the cursor's key in `order` (a row-value comparison)."""
-    if after is None:
-        return
-    columns = ", ".join(f"{alias}.{name}" for name, _ in order)
-    values = ", ".join(f"$after{i}" for i in range(len(order)))
-    where.add(f"({columns}) > ({values})", **{f"after{i}": v for i, v in enumerate(after)})
-
-
-def _order_by(alias: str, order: tuple[tuple[str, type], ...]) -> str:
-    return ", ".join(f"{alias}.{name}" for name, _ in order)
+def _page_rows(
+    reader: Reader,
+    table: str,
+    where: Where,
+    order: tuple[tuple[str, type], ...],
+    after: tuple[Any, ...] | None,
+    limit: int,
+) -> list[dict[str, Any]]:
+    """Up to `limit + 1` rows of `table` (alias t) after the cursor's key in `order`, with the branch's name."""
+    if after is not None:  # a row-value comparison: the rows after the key
+        columns = ", ".join(f"t.{name}" for name, _ in order)
+        values = ", ".join(f"$after{i}" for i in range(len(order)))
+        where.add(f"({columns}) > ({values})", **{f"after{i}": v for i, v in enumerate(after)})
+    return reader.dicts(
+        f"select t.*, b.branch_name from {table} t "
+        f"left join {BRANCHES} b on b.tenant_id = t.tenant_id and b.branch_id = t.branch_id "
+        f"where {where.sql()} order by {', '.join(f't.{name}' for name, _ in order)} limit {limit + 1}",
+        where.parameters,
+    )
 
 
 def known_branches(reader: Reader, tenant_id: str) -> set[str]:
@@ -91,37 +97,25 @@ def known_branches(reader: Reader, tenant_id: str) -> set[str]:
 def branch_daily(
     reader: Reader, filters: Filters, after: tuple[Any, ...] | None, limit: int
 ) -> list[dict[str, Any]]:
-    where = _where(filters, "f", "settlement_date")
-    _after(where, "f", BRANCH_DAILY_ORDER, after)
-    return reader.dicts(
-        f"select f.*, b.branch_name from {BRANCH_DAILY} f "
-        f"left join {BRANCHES} b on b.tenant_id = f.tenant_id and b.branch_id = f.branch_id "
-        f"where {where.sql()} order by {_order_by('f', BRANCH_DAILY_ORDER)} limit {limit + 1}",
-        where.parameters,
-    )
+    where = _where(filters, "settlement_date")
+    return _page_rows(reader, BRANCH_DAILY, where, BRANCH_DAILY_ORDER, after, limit)
 
 
 def exceptions(
     reader: Reader, filters: Filters, after: tuple[Any, ...] | None, limit: int
 ) -> list[dict[str, Any]]:
-    where = _where(filters, "r", "event_date")
+    where = _where(filters, "event_date")
     # The legend's exception group: every status but the reconciled and open ones (an unknown one too).
-    where.add("not list_contains($not_exceptions, r.status)", not_exceptions=sorted(NOT_EXCEPTIONS))
-    _after(where, "r", EXCEPTION_ORDER, after)
-    return reader.dicts(
-        f"select r.*, b.branch_name from {RECONCILIATION} r "
-        f"left join {BRANCHES} b on b.tenant_id = r.tenant_id and b.branch_id = r.branch_id "
-        f"where {where.sql()} order by {_order_by('r', EXCEPTION_ORDER)} limit {limit + 1}",
-        where.parameters,
-    )
+    where.add("not list_contains($not_exceptions, t.status)", not_exceptions=sorted(NOT_EXCEPTIONS))
+    return _page_rows(reader, RECONCILIATION, where, EXCEPTION_ORDER, after, limit)
 
 
 def summary(reader: Reader, filters: Filters) -> list[dict[str, Any]]:
-    where = _where(filters, "r", "event_date")
-    sums = ", ".join(f"coalesce(sum(r.{c}), 0)::bigint as {c}" for c in SUMMED)
+    where = _where(filters, "event_date")
+    sums = ", ".join(f"coalesce(sum(t.{c}), 0)::bigint as {c}" for c in SUMMED)
     rows = reader.dicts(
-        f"select r.tenant_id, r.branch_id, r.status, r.entity_type, count(*) as count, {sums} "
-        f"from {RECONCILIATION} r where {where.sql()} group by all",
+        f"select t.tenant_id, t.branch_id, t.status, t.entity_type, count(*) as count, {sums} "
+        f"from {RECONCILIATION} t where {where.sql()} group by all",
         where.parameters,
     )
     for row in rows:

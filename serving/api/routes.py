@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any
 
@@ -15,7 +16,7 @@ from booking.schemas import Problem
 from serving.api import queries
 from serving.api.auth import Caller
 from serving.api.formats import CSV, csv_response, negotiate
-from serving.api.pages import decode_cursor, page
+from serving.api.pages import Page, decode_cursor, page
 from serving.api.schemas import (
     BranchDaily,
     BranchDailyPage,
@@ -30,6 +31,8 @@ from serving.api.schemas import (
 from serving.api.tenant_files import Reader, TenantFiles
 
 PUBLISHED_AT_HEADER = "X-Serving-Published-At"
+Order = tuple[tuple[str, type], ...]
+Fetch = Callable[[Reader, queries.Filters, tuple[Any, ...] | None, int], list[dict[str, Any]]]
 MAX_LIMIT = 1000
 api_key_scheme = APIKeyHeader(
     name="X-API-Key", auto_error=False, scheme_name="ApiKey", description="A tenant's metrics API key"
@@ -72,9 +75,6 @@ def accepted_media(accept: Annotated[str | None, Header(include_in_schema=False)
     return negotiate(accept)
 
 
-Media = Annotated[str, Depends(accepted_media)]
-
-
 def get_caller(request: Request, api_key: Annotated[str | None, Security(api_key_scheme)] = None) -> Caller:
     return request.app.state.keys.caller(api_key)
 
@@ -85,50 +85,78 @@ def get_reader(request: Request, caller: Annotated[Caller, Depends(get_caller)])
         yield reader
 
 
-CallerDep = Annotated[Caller, Depends(get_caller)]
-ReaderDep = Annotated[Reader, Depends(get_reader)]
+@dataclass(frozen=True)
+class Paging:
+    limit: int
+    cursor: str | None
 
 
-def _filters(
-    reader: Reader,
-    caller: Caller,
-    date_from: date | None,
-    date_to: date | None,
-    branches: list[str],
-    statuses: list[str] | None = None,
-) -> queries.Filters:
-    if date_from is not None and date_to is not None and date_from > date_to:
-        raise BadRequest(
-            f"from ({date_from}) is after to ({date_to}): give a range that ends on or after it starts"
+def paging(limit: Limit = 100, cursor: Cursor = None) -> Paging:
+    return Paging(limit, cursor)
+
+
+@dataclass(frozen=True)
+class Call:
+    """One request: who calls, the copy it reads, the format it wants, and the date range and branches
+    every endpoint filters by."""
+
+    request: Request
+    response: Response
+    media: str
+    caller: Caller
+    reader: Reader
+    date_from: date | None
+    date_to: date | None
+    branches: list[str]
+
+    def filters(self, statuses: list[str] | None = None) -> queries.Filters:
+        if self.date_from is not None and self.date_to is not None and self.date_from > self.date_to:
+            raise BadRequest(
+                f"from ({self.date_from}) is after to ({self.date_to}): give a range that ends on or after it starts"
+            )
+        if self.branches:
+            unknown = sorted(set(self.branches) - queries.known_branches(self.reader, self.caller.tenant_id))
+            if unknown:
+                raise NotFound(f"your data has no branch {', '.join(unknown)}", field="branch")
+        return queries.Filters(
+            tenant_id=self.caller.tenant_id,
+            date_from=self.date_from,
+            date_to=self.date_to,
+            branches=tuple(sorted(set(self.branches))),
+            statuses=tuple(sorted(set(statuses or ()))),
         )
-    if branches:
-        unknown = sorted(set(branches) - queries.known_branches(reader, caller.tenant_id))
-        if unknown:
-            raise NotFound(f"your data has no branch {', '.join(unknown)}", field="branch")
-    return queries.Filters(
-        tenant_id=caller.tenant_id,
-        date_from=date_from,
-        date_to=date_to,
-        branches=tuple(sorted(set(branches))),
-        statuses=tuple(sorted(set(statuses or ()))),
-    )
+
+    def page(self, fetch: Fetch, filters: queries.Filters, order: Order, paging: Paging) -> Page:
+        after = decode_cursor(paging.cursor, order) if paging.cursor else None
+        return page(fetch(self.reader, filters, after, paging.limit), paging.limit, self.request.url, order)
+
+    def answer(
+        self, model: type[BaseModel], rows: list[Any], body: BaseModel, next_link: str | None = None
+    ) -> Any:
+        headers = {PUBLISHED_AT_HEADER: body.model_dump(mode="json")["published_at"]}
+        if next_link is not None:
+            headers["Link"] = f'<{next_link}>; rel="next"'
+        if self.media == CSV:
+            return csv_response(model, rows, headers)
+        self.response.headers.update(headers)
+        return body
 
 
-def _answer(
-    media: str,
+def get_call(
+    request: Request,
     response: Response,
-    model: type[BaseModel],
-    rows: list[Any],
-    body: BaseModel,
-    next_link: str | None = None,
-) -> Any:
-    headers = {PUBLISHED_AT_HEADER: body.model_dump(mode="json")["published_at"]}
-    if next_link is not None:
-        headers["Link"] = f'<{next_link}>; rel="next"'
-    if media == CSV:
-        return csv_response(model, rows, headers)
-    response.headers.update(headers)
-    return body
+    media: Annotated[str, Depends(accepted_media)],
+    caller: Annotated[Caller, Depends(get_caller)],
+    reader: Annotated[Reader, Depends(get_reader)],
+    date_from: DateFrom = None,
+    date_to: DateTo = None,
+    branch: Branches = [],  # noqa: B006 - FastAPI copies a list default per request
+) -> Call:
+    return Call(request, response, media, caller, reader, date_from, date_to, branch)
+
+
+CallDep = Annotated[Call, Depends(get_call)]
+PagingDep = Annotated[Paging, Depends(paging)]
 
 
 @router.get("/healthz", response_model=Health, summary="Liveness (no API key needed)", tags=["health"])
@@ -143,28 +171,13 @@ def healthz() -> Health:
     summary="Each branch's settlement days: payout, fees, refunds, bank credit",
     tags=["metrics"],
 )
-def branch_daily(
-    request: Request,
-    response: Response,
-    media: Media,
-    caller: CallerDep,
-    reader: ReaderDep,
-    date_from: DateFrom = None,
-    date_to: DateTo = None,
-    branch: Branches = [],  # noqa: B006 - FastAPI copies a list default per request
-    limit: Limit = 100,
-    cursor: Cursor = None,
-) -> Any:
+def branch_daily(call: CallDep, paging: PagingDep) -> Any:
     """One row per branch and IST settlement date (from `marts.fct_branch_daily_settlements`), ordered by
     date then branch; the date range filters `settlement_date`."""
-    filters = _filters(reader, caller, date_from, date_to, branch)
-    after = decode_cursor(cursor, queries.BRANCH_DAILY_ORDER) if cursor else None
-    found = page(
-        queries.branch_daily(reader, filters, after, limit), limit, request.url, queries.BRANCH_DAILY_ORDER
-    )
+    found = call.page(queries.branch_daily, call.filters(), queries.BRANCH_DAILY_ORDER, paging)
     rows = [BranchDaily.model_validate(r) for r in found.rows]
-    body = BranchDailyPage(data=rows, next=found.next, published_at=reader.published_at)
-    return _answer(media, response, BranchDaily, rows, body, found.next)
+    body = BranchDailyPage(data=rows, next=found.next, published_at=call.reader.published_at)
+    return call.answer(BranchDaily, rows, body, found.next)
 
 
 @router.get(
@@ -175,22 +188,14 @@ def branch_daily(
     tags=["reconciliation"],
 )
 def reconciliation_summary(
-    response: Response,
-    media: Media,
-    caller: CallerDep,
-    reader: ReaderDep,
-    date_from: DateFrom = None,
-    date_to: DateTo = None,
-    branch: Branches = [],  # noqa: B006
+    call: CallDep,
     status: Annotated[list[Status], Query(description="Only these statuses (repeat it)")] = [],  # noqa: B006
 ) -> Any:
     """Every (branch, status, entity type) with rows in `marts.fct_payment_reconciliation`, with the sums of
     its amount columns as stored; the date range filters `event_date` (IST). Not paginated: it has at most
     branches × statuses × 3 rows."""
-    filters = _filters(reader, caller, date_from, date_to, branch, status)
-    rows = [SummaryRow.model_validate(r) for r in queries.summary(reader, filters)]
-    body = Summary(data=rows, published_at=reader.published_at)
-    return _answer(media, response, SummaryRow, rows, body)
+    rows = [SummaryRow.model_validate(r) for r in queries.summary(call.reader, call.filters(status))]
+    return call.answer(SummaryRow, rows, Summary(data=rows, published_at=call.reader.published_at))
 
 
 @router.get(
@@ -201,27 +206,15 @@ def reconciliation_summary(
     tags=["reconciliation"],
 )
 def reconciliation_exceptions(
-    request: Request,
-    response: Response,
-    media: Media,
-    caller: CallerDep,
-    reader: ReaderDep,
-    date_from: DateFrom = None,
-    date_to: DateTo = None,
-    branch: Branches = [],  # noqa: B006
+    call: CallDep,
+    paging: PagingDep,
     status: Annotated[
         list[ExceptionStatus], Query(description="Only these exception statuses (repeat it)")
     ] = [],  # noqa: B006
-    limit: Limit = 100,
-    cursor: Cursor = None,
 ) -> Any:
     """Rows of `marts.fct_payment_reconciliation` whose status is an exception, ordered by event date (IST),
     entity type, entity id and settlement id; the date range filters `event_date`."""
-    filters = _filters(reader, caller, date_from, date_to, branch, status)
-    after = decode_cursor(cursor, queries.EXCEPTION_ORDER) if cursor else None
-    found = page(
-        queries.exceptions(reader, filters, after, limit), limit, request.url, queries.EXCEPTION_ORDER
-    )
+    found = call.page(queries.exceptions, call.filters(status), queries.EXCEPTION_ORDER, paging)
     rows = [ExceptionRow.model_validate(r) for r in found.rows]
-    body = ExceptionPage(data=rows, next=found.next, published_at=reader.published_at)
-    return _answer(media, response, ExceptionRow, rows, body, found.next)
+    body = ExceptionPage(data=rows, next=found.next, published_at=call.reader.published_at)
+    return call.answer(ExceptionRow, rows, body, found.next)
