@@ -84,16 +84,6 @@ def _page_rows(
     )
 
 
-def known_branches(reader: Reader, tenant_id: str) -> set[str]:
-    rows = reader.dicts(
-        f"select branch_id from {BRANCHES} where tenant_id = $tenant union "
-        f"select branch_id from {RECONCILIATION} where tenant_id = $tenant union "
-        f"select branch_id from {BRANCH_DAILY} where tenant_id = $tenant",
-        {"tenant": tenant_id},
-    )
-    return {r["branch_id"] for r in rows}
-
-
 def branch_daily(
     reader: Reader, filters: Filters, after: tuple[Any, ...] | None, limit: int
 ) -> list[dict[str, Any]]:

@@ -115,7 +115,7 @@ class Call:
                 f"from ({self.date_from}) is after to ({self.date_to}): give a range that ends on or after it starts"
             )
         if self.branches:
-            unknown = sorted(set(self.branches) - queries.known_branches(self.reader, self.caller.tenant_id))
+            unknown = sorted(set(self.branches) - self.reader.branches)
             if unknown:
                 raise NotFound(f"your data has no branch {', '.join(unknown)}", field="branch")
         return queries.Filters(

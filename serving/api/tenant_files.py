@@ -43,6 +43,7 @@ class Snapshot:
     connection: duckdb.DuckDBPyConnection
     identity: tuple[int, int, int]
     published_at: datetime
+    branches: frozenset[str]  # every branch the copy has rows of
 
 
 class TenantFiles:
@@ -63,7 +64,9 @@ class TenantFiles:
             if current is not None and current.identity == identity:
                 return current
             connection = _open(path)
-            snapshot = Snapshot(connection, identity, publication(connection, tenant_id))
+            snapshot = Snapshot(
+                connection, identity, publication(connection, tenant_id), branches(connection, tenant_id)
+            )
             self._open[tenant_id] = snapshot
             # The replaced copy's connection is closed when the last cursor on it is gone.
             return snapshot
@@ -73,7 +76,7 @@ class TenantFiles:
         snapshot = self._snapshot(tenant_id)
         cursor = snapshot.connection.cursor()
         try:
-            yield Reader(cursor, snapshot.published_at)
+            yield Reader(cursor, snapshot.published_at, snapshot.branches)
         finally:
             cursor.close()
 
@@ -88,6 +91,7 @@ class TenantFiles:
 class Reader:
     cursor: duckdb.DuckDBPyConnection
     published_at: datetime
+    branches: frozenset[str]
 
     def dicts(self, sql: str, parameters: dict[str, Any]) -> list[dict[str, Any]]:
         result = self.cursor.execute(sql, parameters)
@@ -120,3 +124,12 @@ def publication(connection: duckdb.DuckDBPyConnection, tenant_id: str) -> dateti
     if row is None or row[1] != tenant_id:
         raise Unavailable("your serving copy is not in order; the operator must publish it again")
     return as_utc(row[0])
+
+
+def branches(connection: duckdb.DuckDBPyConnection, tenant_id: str) -> frozenset[str]:
+    """The tenant's branches in the copy: in dim_branches or in either fact (read once per copy)."""
+    unions = " union ".join(
+        f"select branch_id from {CATALOG}.{table} where tenant_id = $tenant"
+        for table in ("dim_branches", "fct_payment_reconciliation", "fct_branch_daily_settlements")
+    )
+    return frozenset(b for (b,) in connection.execute(unions, {"tenant": tenant_id}).fetchall())
