@@ -96,14 +96,14 @@ class SummaryRow(_Row):
 
 
 class ExceptionRow(_Row):
-    """A row of `marts.fct_payment_reconciliation` someone must act on (the legend's exception group)."""
+    """A row of `marts.fct_payment_reconciliation` someone must act on (the legend's exception group),
+    without its patient-linked columns (booking_id): the `bi` schema's rule (serving.bi_views.is_phi)."""
 
     tenant_id: str
     branch_id: str
     branch_name: str | None
     entity_type: str = Field(description="payment | refund | gateway_line")
     entity_id: str
-    booking_id: str
     payment_id: str
     order_id: str
     method: str

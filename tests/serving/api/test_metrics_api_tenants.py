@@ -102,3 +102,24 @@ def test_a_revoked_key_is_refused_at_its_next_request(served: Served, tmp_path: 
         refused = client.get(ENDPOINTS[1], headers={"X-API-Key": key})
         assert refused.status_code == 401
         assert "not valid" in refused.json()["detail"]
+
+
+def test_no_answer_holds_a_patient_linked_column_or_value(client: TestClient, served: Served) -> None:
+    """The `bi` schema's rule (serving.bi_views.is_phi): a row about one patient's payment has no PHI column."""
+    from serving.api.schemas import ExceptionRow
+    from serving.bi_views import BI_VIEWS, is_phi
+
+    [reconciliation] = [v for v in BI_VIEWS if v.name == "payment_reconciliation"]
+    assert not [name for name in ExceptionRow.model_fields if is_phi(reconciliation, name)]
+    bookings = {
+        r["booking_id"]
+        for r in served.query(
+            "select booking_id from {marts}.fct_payment_reconciliation where tenant_id = {t:String}", {"t": A}
+        )
+    } - {""}
+    assert bookings
+    for endpoint in ENDPOINTS:
+        for accept in ("application/json", "text/csv"):
+            text = client.get(f"{endpoint}?limit=1000".replace("summary?limit=1000", "summary"),
+                              headers=served.headers(A, Accept=accept)).text  # fmt: skip
+            assert "booking_id" not in text and not [b for b in bookings if b in text]
