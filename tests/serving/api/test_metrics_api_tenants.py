@@ -106,11 +106,12 @@ def test_a_revoked_key_is_refused_at_its_next_request(served: Served, tmp_path: 
 
 def test_no_answer_holds_a_patient_linked_column_or_value(client: TestClient, served: Served) -> None:
     """The `bi` schema's rule (serving.bi_views.is_phi): a row about one patient's payment has no PHI column."""
-    from serving.api.schemas import ExceptionRow
+    from serving.api.schemas import BranchDaily, ExceptionRow, SummaryRow
     from serving.bi_views import BI_VIEWS, is_phi
 
     [reconciliation] = [v for v in BI_VIEWS if v.name == "payment_reconciliation"]
-    assert not [name for name in ExceptionRow.model_fields if is_phi(reconciliation, name)]
+    for model in (BranchDaily, SummaryRow, ExceptionRow):
+        assert not [name for name in model.model_fields if is_phi(reconciliation, name)]
     bookings = {
         r["booking_id"]
         for r in served.query(
