@@ -19,12 +19,12 @@ from pathlib import Path
 from typing import Annotated
 
 import yaml
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, RootModel, ValidationError
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, RootModel, ValidationError
 
 from booking.settings import hash_api_key
 from core.atomic_files import AtomicFiles
 from core.settings import API_KEYS_ENV, DEFAULT_API_KEYS
-from serving.layout import TENANT_ID, ServingLayout
+from serving.layout import ServingLayout
 
 KEY_PREFIX = "mmk_"
 Digest = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
@@ -34,10 +34,16 @@ class KeyFileError(Exception):
     """The key file cannot be read or is not valid, or a key cannot be added or revoked: one line saying why."""
 
 
+def _tenant_id(tenant: str) -> str:
+    """The serving layout's rule for a tenant id (it names the tenant's folder); raises ValueError."""
+    ServingLayout(Path()).tenant_duckdb(tenant)
+    return tenant
+
+
 class ApiKeyRecord(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    tenant: Annotated[str, Field(pattern=TENANT_ID.pattern)]
+    tenant: Annotated[str, AfterValidator(_tenant_id)]
     label: Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[^\x00-\x1f\x7f]*$")]
     created_at: AwareDatetime
 
@@ -85,7 +91,7 @@ def write_keys(path: Path, keys: KeyFile) -> None:
 def add_key(path: Path, tenant: str, label: str, *, now: datetime) -> str:
     """Make a new key for `tenant`, store its digest in `path` and return the key (shown once)."""
     try:
-        ServingLayout(path.parent).tenant_duckdb(tenant)  # the layout's rule: the tenant names a folder
+        _tenant_id(tenant)
     except ValueError as error:
         raise KeyFileError(str(error)) from None
     if not label.strip() or len(label) > 100 or not label.isprintable():

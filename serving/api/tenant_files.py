@@ -1,9 +1,9 @@
 """The serving copy of one tenant: its own DuckDB file (`ServingLayout.tenant_duckdb`), opened read-only.
 
 Each request reads through a cursor of a connection kept per tenant file (the file attached to an in-memory
-database: see `_open`). The publish swaps a new file in
-with `os.replace`, so the file's identity (inode, modification time) says when a connection reads an old
-copy: the next request then opens the new file, and requests already running finish on the old one.
+database: see `_open`). The publish swaps a new file in with `os.replace`, so the file's identity (inode,
+modification time) says when a connection reads an old copy: the next request then opens the new file,
+and requests already running finish on the old one.
 """
 
 from __future__ import annotations

@@ -7,7 +7,6 @@ from __future__ import annotations
 import hashlib
 import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,6 +15,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 from metrics_api_harness import A, Served
+from support.paths import MYMEDIC, REPO
 
 from benchmarks.loopback import free_port, wait_ready
 from core.settings import API_KEYS_ENV, SERVING_ENV, warehouse_settings
@@ -24,12 +24,10 @@ from serving.api.app import create_app
 from serving.layout import ServingLayout
 from serving.publish import publish_marts
 
-REPO = Path(__file__).resolve().parents[3]
-
 
 def mymedic(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "mymedic.cli", *args],
+        [MYMEDIC, *args],
         capture_output=True, text=True, cwd=REPO, env={**os.environ, **env}, timeout=120, check=False,
     )  # fmt: skip
 
@@ -74,7 +72,7 @@ def server(served: Served, tmp_path: Path) -> Iterator[str]:
     env = {**os.environ, SERVING_ENV: str(served.layout.root)}
     with (tmp_path / "server.log").open("wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "mymedic.cli", "api", "serve", "--port", str(port), "--keys", str(served.keys_file)],
+            [MYMEDIC, "api", "serve", "--port", str(port), "--keys", str(served.keys_file)],
             stdout=log, stderr=subprocess.STDOUT, cwd=REPO, env=env,
         )  # fmt: skip
     try:

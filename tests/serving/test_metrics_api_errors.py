@@ -3,6 +3,8 @@ do; never a 500, never a traceback, never the key."""
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 from fastapi.testclient import TestClient
 from metrics_api_harness import NOW, A, Served
@@ -70,3 +72,13 @@ def test_a_broken_key_file_is_the_operators_problem_not_the_callers(served: Serv
 
 def test_healthz_needs_no_key(client: TestClient) -> None:
     assert client.get("/healthz").json() == {"status": "ok"}
+
+
+def test_a_key_file_naming_no_valid_tenant_is_refused_whole(served: Served, tmp_path) -> None:
+    """A hand-edited file whose tenant could name a folder outside the serving layout is not read."""
+    keys_file = tmp_path / "keys.yaml"
+    digest = hashlib.sha256(b"mmk_by-hand").hexdigest()
+    keys_file.write_text(f"{digest}:\n  tenant: '..'\n  label: x\n  created_at: 2026-10-06T09:00:00Z\n")
+    with TestClient(create_app(keys_file, served.layout)) as client:
+        response = client.get(SUMMARY, headers={"X-API-Key": "mmk_by-hand"})
+    assert response.status_code == 503 and "operator" in response.json()["detail"]
