@@ -15,7 +15,6 @@ import json
 import os
 import random
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -32,6 +31,7 @@ import httpx
 from rich.console import Console
 from rich.table import Table
 
+from benchmarks.loopback import free_port, percentile, run_clients, stop, wait_ready
 from booking.clock import IST
 from booking.db import Database, migrate
 from booking.directory import Directory, load_directory
@@ -44,12 +44,6 @@ RAZORPAY_SECRET = "whsec_bench_" + uuid.uuid4().hex
 BRANCHES = ("br_blr01", "br_mum01", "br_del01")
 DOCTORS_PER_BRANCH = 4
 console = Console()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def write_config(folder: Path) -> Path:
@@ -252,27 +246,6 @@ class Patient:
         self.mine.append(booking)
 
 
-def percentile(sorted_values: list[float], q: float) -> float:
-    if not sorted_values:
-        return 0.0
-    index = min(round(q * (len(sorted_values) - 1)), len(sorted_values) - 1)
-    return sorted_values[index]
-
-
-def wait_ready(base_url: str, process: subprocess.Popen[bytes], timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the service exited with {process.returncode} before it was ready")
-        try:
-            if httpx.get(f"{base_url}/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError("the service did not become ready in time")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -315,21 +288,10 @@ def main() -> None:
             finally:
                 patient.http.close()
 
-        started = time.monotonic()
-        threads = [threading.Thread(target=client, args=(n,)) for n in range(args.concurrency)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        elapsed = time.monotonic() - started
+        elapsed = run_clients(client, args.concurrency)
         report(stats, elapsed, backend, args.concurrency)
     finally:
-        if process is not None:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop(process)
         shutil.rmtree(folder, ignore_errors=True)
 
 

@@ -11,6 +11,8 @@ that extra day back (benchmarks/held_back.py) and measures, on the same files:
   shipped call minus the CSV writing;
 - the platform, second-day run: the held-back day put back, then load + dbt + exports again, as a share
   of the first run;
+- the serving copy published from the second day's marts, and the metrics API over it on loopback
+  (requests/s, p50 and p99 latency; benchmarks/metrics_api_load.py);
 - peak RSS of every process (this one: chDB loads and the exports; each child's from wait4).
 
 Every figure is printed as soon as it is measured; at the end, tables of figures and of targets (met or
@@ -220,6 +222,26 @@ def pdf_and_bundle(settings: WarehouseSettings, workdir: Path, figures: Figures,
         )
 
 
+def metrics_api(
+    settings: WarehouseSettings, workdir: Path, figures: Figures, *, seconds: float, clients: int
+) -> None:
+    """Publish the serving copy (what every run ends with), then load the metrics API over it: a real
+    uvicorn in a child process and `clients` load clients on loopback (benchmarks/metrics_api_load.py)."""
+    from benchmarks.metrics_api_load import measure
+    from serving.bi_views import create_bi_views
+    from serving.layout import ServingLayout
+    from serving.publish import publish_marts
+
+    layout = ServingLayout(workdir / "serving")
+    started = time.perf_counter()
+    with open_warehouse(settings) as w:
+        create_bi_views(w)
+        published = publish_marts(w, layout)
+    figures.add("serving copy publish (DuckDB + Parquet)", f"{time.perf_counter() - started:.1f} s")
+    api = measure(layout.root, published.tenants[0], seconds=seconds, concurrency=clients)
+    figures.add("metrics API on loopback (uvicorn, 1 worker)", api.text())
+
+
 def pdf_pages(path: Path) -> int:
     """Pages of a PDF as poppler's `pdfinfo` reads them (0 where poppler is not installed)."""
     if shutil.which("pdfinfo") is None:
@@ -298,7 +320,17 @@ def markdown(title: str, lines: list[str], figures: list[tuple[str, str]], targe
 def prepare_workdir(workdir: Path, data: Path | None) -> None:
     """Remove what an earlier bench left in `workdir`, never the data directory given with --data."""
     workdir.mkdir(parents=True, exist_ok=True)
-    doomed = ["warehouse", "exports", "exports-csv-only", "dbt", "run", "held", "bench.duckdb", "bench.md"]
+    doomed = [
+        "warehouse",
+        "exports",
+        "exports-csv-only",
+        "dbt",
+        "run",
+        "held",
+        "serving",
+        "bench.duckdb",
+        "bench.md",
+    ]
     if data is None:
         doomed.append("data")
     for name in doomed:
@@ -320,6 +352,8 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=60, help="days of the first run (one more is generated)")
     parser.add_argument("--workdir", type=Path, default=Path(".mymedic/bench"))
     parser.add_argument("--data", type=Path, help="use this generated data directory instead of generating")
+    parser.add_argument("--api-seconds", type=float, default=20.0, help="seconds of load on the metrics API")
+    parser.add_argument("--api-clients", type=int, default=8, help="concurrent metrics API clients")
     args = parser.parse_args()
 
     workdir: Path = args.workdir
@@ -421,6 +455,7 @@ def main() -> None:
     shipped_exports(settings, exports, second, figures, "second day")
     share = ratio(second.seconds, first.seconds)
     figures.add("second day: load + dbt + exports", f"{second.breakdown()} = {share:.0%} of the first run")
+    metrics_api(settings, workdir, figures, seconds=args.api_seconds, clients=args.api_clients)
 
     peaks["this process (chDB loads, exports)"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     figures.add(

@@ -32,6 +32,8 @@ EXPORT_BUNDLES_ENV = "MYMEDIC_EXPORT_BUNDLES"
 # the `bi_phi` schema (patient-linked columns); off unless a deployment asks for it.
 SERVING_ENV = "MYMEDIC_SERVING"
 SERVING_PHI_ENV = "MYMEDIC_SERVING_PHI"
+# The metrics API (serving/api): the YAML file of its API keys, stored as SHA-256 digests with their tenant.
+API_KEYS_ENV = "MYMEDIC_API_KEYS"
 
 # What the platform sets for its dbt processes (read by dbt_project/profiles.yml; see core.warehouse.dbt_env).
 DBT_DRIVER_ENV = "MYMEDIC_DBT_DRIVER"
@@ -48,6 +50,7 @@ DEFAULT_DATA = Path(".mymedic/sample")
 DEFAULT_WAREHOUSE = "chdb://.mymedic/warehouse"
 DEFAULT_EXPORTS = Path(".mymedic/exports")
 DEFAULT_SERVING = Path(".mymedic/serving")
+DEFAULT_API_KEYS = Path(".mymedic/api-keys.yaml")
 DEFAULT_RAZORPAY_API_URL = "https://api.razorpay.com"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"

@@ -27,6 +27,7 @@ from mymedic.cli_errors import fail as _fail
 from mymedic.export_cli import export_app
 from mymedic.serving_cli import serving_app
 from mymedic.warehouse_cli import warehouse_app
+from serving.api.cli import api_app
 
 app = typer.Typer(
     help="MyMedic data platform: clinic-chain payments reconciled to the paisa.", no_args_is_help=True
@@ -39,6 +40,7 @@ app.add_typer(razorpay_app, name="razorpay")
 app.add_typer(export_app, name="export")
 app.add_typer(serving_app, name="serving")
 app.add_typer(warehouse_app, name="warehouse")
+app.add_typer(api_app, name="api")
 # Bound to the real stdout: while the pipeline runs, other output (dbt's) goes to the run log instead.
 console = Console(file=sys.stdout, width=None if sys.stdout.isatty() else 120)
 

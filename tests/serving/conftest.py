@@ -6,16 +6,20 @@ from __future__ import annotations
 import os
 import subprocess
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 import duckdb
 import pytest
+from fastapi.testclient import TestClient
+from metrics_api_harness import Served, build
 from support.paths import MYMEDIC
 
 from core.settings import SERVING_ENV, WAREHOUSE_ENV
 from sampledata import write_sample
+from serving.api.app import create_app
 from serving.layout import ServingLayout
 
 SAMPLE = {"branches": 2, "days": 5, "start": date(2026, 10, 1), "bookings_per_branch_day": 8}
@@ -93,3 +97,25 @@ def chains(tmp_path_factory: pytest.TempPathFactory) -> Chains:
     assert second.returncode == 0, out[-3000:]
     result.final = read_snapshot(layout.duckdb_path)
     return result
+
+
+# --- the metrics API's tests (test_metrics_api_*.py) -----------------------------------------------------
+# Two chains through the real pipeline, published, with an API key each: built once per session, by one
+# worker (the tests share the xdist group `metrics_api`).
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.path.name.startswith("test_metrics_api_"):
+            item.add_marker(pytest.mark.xdist_group("metrics_api"))
+
+
+@pytest.fixture(scope="session")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Served:
+    return build(tmp_path_factory.mktemp("metrics-api"))
+
+
+@pytest.fixture(scope="session")
+def client(served: Served) -> Iterator[TestClient]:
+    with TestClient(create_app(served.keys_file, served.layout)) as test_client:
+        yield test_client
