@@ -1,0 +1,1 @@
+"""The serving side: what BI tools read instead of the live warehouse."""
