@@ -28,6 +28,10 @@ EXPORT_SALT_ENV = "MYMEDIC_EXPORT_SALT"
 EXPORT_SFTP_PASSWORD_ENV = "MYMEDIC_EXPORT_SFTP_PASSWORD"
 EXPORT_SFTP_KNOWN_HOSTS_ENV = "MYMEDIC_EXPORT_SFTP_KNOWN_HOSTS"
 EXPORT_BUNDLES_ENV = "MYMEDIC_EXPORT_BUNDLES"
+# The serving copy BI tools and the metrics API read (serving/): its folder, and whether it also carries
+# the `bi_phi` schema (patient-linked columns); off unless a deployment asks for it.
+SERVING_ENV = "MYMEDIC_SERVING"
+SERVING_PHI_ENV = "MYMEDIC_SERVING_PHI"
 
 # What the platform sets for its dbt processes (read by dbt_project/profiles.yml; see core.warehouse.dbt_env).
 DBT_DRIVER_ENV = "MYMEDIC_DBT_DRIVER"
@@ -43,6 +47,7 @@ DBT_PARENT_PID_ENV = "MYMEDIC_DBT_PARENT_PID"
 DEFAULT_DATA = Path(".mymedic/sample")
 DEFAULT_WAREHOUSE = "chdb://.mymedic/warehouse"
 DEFAULT_EXPORTS = Path(".mymedic/exports")
+DEFAULT_SERVING = Path(".mymedic/serving")
 DEFAULT_RAZORPAY_API_URL = "https://api.razorpay.com"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"

@@ -29,6 +29,11 @@ class StatusMeaning:
     meaning: str
     action: str
 
+    @property
+    def label(self) -> str:
+        """What people read for the status: `settlement_overdue` -> "Settlement overdue"."""
+        return status_label(self.status)
+
 
 LEGEND: tuple[StatusMeaning, ...] = (
     StatusMeaning(
@@ -95,6 +100,11 @@ LEGEND: tuple[StatusMeaning, ...] = (
 BY_STATUS: dict[str, StatusMeaning] = {m.status: m for m in LEGEND}
 OPEN_STATUSES = frozenset(m.status for m in LEGEND if m.group is StatusGroup.OPEN)
 RECONCILED_STATUSES = frozenset(m.status for m in LEGEND if m.group is StatusGroup.RECONCILED)
+
+
+def status_label(status: str) -> str:
+    words = status.replace("_", " ")
+    return words[:1].upper() + words[1:]
 
 
 def status_group(status: str) -> StatusGroup:

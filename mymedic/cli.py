@@ -6,7 +6,7 @@ import sys
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -22,8 +22,10 @@ from rich.table import Table
 
 from booking.cli import booking_app
 from core.money import format_count
-from core.settings import DEFAULT_EXPORTS, WAREHOUSE_ENV, parse_warehouse_url
+from core.settings import DEFAULT_EXPORTS, SERVING_ENV, WAREHOUSE_ENV, parse_warehouse_url
+from mymedic.cli_errors import fail as _fail
 from mymedic.export_cli import export_app
+from mymedic.serving_cli import serving_app
 
 app = typer.Typer(
     help="MyMedic data platform: clinic-chain payments reconciled to the paisa.", no_args_is_help=True
@@ -34,6 +36,7 @@ app.add_typer(booking_app, name="booking")
 razorpay_app = typer.Typer(help="Fetch from the Razorpay API into a data directory.", no_args_is_help=True)
 app.add_typer(razorpay_app, name="razorpay")
 app.add_typer(export_app, name="export")
+app.add_typer(serving_app, name="serving")
 # Bound to the real stdout: while the pipeline runs, other output (dbt's) goes to the run log instead.
 console = Console(file=sys.stdout, width=None if sys.stdout.isatty() else 120)
 
@@ -61,6 +64,9 @@ def generate(
     bank_profile: Annotated[
         str, typer.Option(help="Bank statement layout: mymedic (bank/*.csv), hdfc, icici, sbi or axis")
     ] = "mymedic",
+    tenant: Annotated[
+        str, typer.Option(help="The chain's tenant id (a second chain: another id and seed)")
+    ] = "",
 ) -> None:
     """Write a sample clinic chain: events, settlements, bank statement, reference data, ground truth."""
     from sampledata import write_sample
@@ -75,6 +81,7 @@ def generate(
             start=date.fromisoformat(start),
             bookings_per_branch_day=bookings_per_day,
             bank_profile=bank_profile,
+            **({"tenant": tenant} if tenant else {}),
             progress=lambda done, total: progress.update(task, completed=done, total=total),
         )
     table = Table(title=f"Sample chain written to {out}", show_header=False)
@@ -89,6 +96,14 @@ def run(
     data: Annotated[Path, typer.Option(help="Data directory (the layout `mymedic generate` writes)")],
     as_of: Annotated[str, typer.Option("--as-of", help="Reconcile as of YYYY-MM-DD (IST)")] = "",
     exports: Annotated[Path, typer.Option(help="Where the exports go")] = DEFAULT_EXPORTS,
+    serving: Annotated[
+        Path | None,
+        typer.Option(
+            envvar=SERVING_ENV,
+            show_default=False,
+            help="Where the serving copy BI tools read is published (default .mymedic/serving)",
+        ),
+    ] = None,
     warehouse: Annotated[
         str,
         typer.Option(
@@ -118,6 +133,7 @@ def run(
             exports,
             as_of=as_of,
             warehouse_url=warehouse,
+            serving_dir=serving,
             on_step=lambda done, total, name: progress.update(
                 task, completed=done, total=total, description=name
             ),
@@ -151,6 +167,8 @@ def print_report(report) -> None:
     console.print(statuses)
     for path in report.exports:
         console.print(f"export: [bold]{path}[/bold]")
+    if report.serving:
+        console.print(f"serving copy (BI tools, metrics API): [bold]{report.serving}[/bold]")
     console.print(f"run log (dbt output): {report.log}")
     if report.failed_checks:
         console.print(f"[red]failed checks:[/red] {', '.join(report.failed_checks)}")
@@ -181,12 +199,6 @@ def quarantine_list(
     for row in rows:
         table.add_row(row["feed"], row["file"], str(row["line"]), row["reason"])
     console.print(table)
-
-
-def _fail(message: str) -> NoReturn:
-    """One line on stderr and a non-zero exit, no traceback."""
-    typer.echo(f"error: {' '.join(message.split())}", err=True)
-    raise typer.Exit(1)
 
 
 @razorpay_app.command("pull")

@@ -3,22 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
 
 from core.settings import DEFAULT_EXPORTS, EXPORT_BUNDLES_ENV, MissingSetting
+from mymedic.cli_errors import fail as _fail
 
 export_app = typer.Typer(
     help="Exports: produce or verify a bundle, write branch statements and settlement advices (PDF).",
     no_args_is_help=True,
 )
-
-
-def _fail(message: str) -> NoReturn:
-    """One line on stderr and a non-zero exit, no traceback."""
-    typer.echo(f"error: {' '.join(message.split())}", err=True)
-    raise typer.Exit(1)
 
 
 @export_app.command("bundle")

@@ -21,6 +21,7 @@ class RunReport:
     feeds: dict[str, dict[str, int]] = field(default_factory=dict)
     statuses: list[dict[str, Any]] = field(default_factory=list)
     exports: list[str] = field(default_factory=list)
+    serving: str = ""  # the serving copy published at the end of the run (empty: not published)
     failed_checks: list[str] = field(default_factory=list)
     log: str = ""
 
@@ -73,16 +74,21 @@ def run_pipeline(
     *,
     as_of: str = "",
     warehouse_url: str = "",
+    serving_dir: Path | None = None,
     on_step: Callable[[int, int, str], None] | None = None,
 ) -> RunReport:
     """Run every asset once in this process; `warehouse_url` (empty: `$MYMEDIC_WAREHOUSE`) is handed to
     the run through the environment only."""
     with _warehouse_env(warehouse_url):
-        return _run(data_dir, exports_dir, as_of, on_step)
+        return _run(data_dir, exports_dir, as_of, serving_dir, on_step)
 
 
 def _run(
-    data_dir: Path, exports_dir: Path, as_of: str, on_step: Callable[[int, int, str], None] | None
+    data_dir: Path,
+    exports_dir: Path,
+    as_of: str,
+    serving_dir: Path | None,
+    on_step: Callable[[int, int, str], None] | None,
 ) -> RunReport:
     from dagster import DagsterInstance
 
@@ -91,7 +97,10 @@ def _run(
 
     settings = warehouse_settings()
     pipeline = PipelineSettings(
-        data_dir=str(data_dir.resolve()), exports_dir=str(exports_dir.resolve()), as_of=as_of
+        data_dir=str(data_dir.resolve()),
+        exports_dir=str(exports_dir.resolve()),
+        as_of=as_of,
+        **({"serving_dir": str(serving_dir.resolve())} if serving_dir else {}),
     )
     defs = build_definitions(pipeline)
     job = defs.resolve_job_def("reconcile_everything")
@@ -124,6 +133,8 @@ def _run(
             report.feeds[meta["feed"]] = {k: v for k, v in meta.items() if isinstance(v, int)}
         if "files" in meta and isinstance(meta["files"], list):
             report.exports = [str(p) for p in meta["files"]]
+        if "serving" in meta:
+            report.serving = str(meta["serving"])
     for event in result.all_events:
         if event.event_type_value == "ASSET_CHECK_EVALUATION":
             evaluation = event.event_specific_data

@@ -18,6 +18,7 @@ from orchestration.gateway_assets import gateway_assets
 from orchestration.ingestion_assets import ingestion_assets
 from orchestration.resources import PipelineSettings, razorpay_resource, warehouse_resource
 from orchestration.schedules import daily_schedule, everything_job, razorpay_daily_pull, razorpay_pull_job
+from orchestration.serving_assets import serving_assets
 
 
 def build_definitions(pipeline: PipelineSettings | None = None) -> Definitions:
@@ -32,6 +33,7 @@ def build_definitions(pipeline: PipelineSettings | None = None) -> Definitions:
             mymedic_dbt_models,
             finance_exports,
             *bundle_assets,
+            *serving_assets,
         ],
         jobs=[everything_job, razorpay_pull_job, *bundle_jobs],
         schedules=[daily_schedule, razorpay_daily_pull, *bundle_schedules],

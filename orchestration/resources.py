@@ -22,10 +22,13 @@ from core.settings import (
     DATA_ENV,
     DEFAULT_DATA,
     DEFAULT_EXPORTS,
+    DEFAULT_SERVING,
     EXPORTS_ENV,
     RAZORPAY_API_URL_ENV,
     RAZORPAY_KEY_ID_ENV,
     RAZORPAY_KEY_SECRET_ENV,
+    SERVING_ENV,
+    SERVING_PHI_ENV,
     WAREHOUSE_ENV,
     RazorpaySettings,
     WarehouseSettings,
@@ -62,6 +65,14 @@ class PipelineSettings(ConfigurableResource):
     data_dir: str = Field(default_factory=lambda: os.environ.get(DATA_ENV, str(DEFAULT_DATA)))
     exports_dir: str = Field(default_factory=lambda: os.environ.get(EXPORTS_ENV, str(DEFAULT_EXPORTS)))
     as_of: str = Field(default="", description="YYYY-MM-DD; empty: the latest date in the data")
+    serving_dir: str = Field(
+        default_factory=lambda: os.environ.get(SERVING_ENV, str(DEFAULT_SERVING)),
+        description="Where the serving copy (DuckDB + Parquet) BI tools read is published",
+    )
+    serving_phi: bool = Field(
+        default_factory=lambda: os.environ.get(SERVING_PHI_ENV, "") in ("1", "true", "yes"),
+        description=f"Also publish the bi_phi schema (patient-linked columns); ${SERVING_PHI_ENV}=1",
+    )
 
     @property
     def data_path(self) -> Path:

@@ -135,7 +135,7 @@ class IdFactory:
         return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_UUID_VARIANT[int(h[16], 16) & 3]}{h[17:20]}-{h[20:]}"
 
 
-def build_chain(rng: random.Random, n_branches: int) -> Chain:
+def build_chain(rng: random.Random, n_branches: int, tenant_id: str = TENANT_ID) -> Chain:
     branches: list[Branch] = []
     doctors: list[tuple[Doctor, ...]] = []
     specialties = tuple(SPECIALTY_FEES)
@@ -163,4 +163,4 @@ def build_chain(rng: random.Random, n_branches: int) -> Chain:
                 for j, specialty in enumerate(picked)
             )
         )
-    return Chain(tenant_id=TENANT_ID, branches=tuple(branches), doctors=tuple(doctors))
+    return Chain(tenant_id=tenant_id, branches=tuple(branches), doctors=tuple(doctors))

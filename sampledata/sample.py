@@ -24,6 +24,7 @@ from .model import (
     REFUND_SLA_DAYS,
     SETTLEMENT_DAYS,
     SPECIALTY_FEES,
+    TENANT_ID,
     Branch,
     Chain,
     IdFactory,
@@ -63,6 +64,7 @@ def write_sample(
     progress: Callable[[int, int], None] | None = None,
     settlement_profile: str = "recon_csv",
     bank_profile: str = "mymedic",
+    tenant: str = TENANT_ID,
 ) -> dict:
     """Write a sample data directory for one clinic chain and its ground truth; return a summary.
 
@@ -70,7 +72,8 @@ def write_sample(
     after each simulated day. `settlement_profile` is the format of the Razorpay settlement files (see
     `SettlementFile`), or `mixed`: each day's file in the next format in turn. `bank_profile` writes the
     bank statement in a bank's layout (`bank/<profile>/`, e.g. hdfc;
-    ingestion/feeds/bank_statements/profiles/); the lines are the same.
+    ingestion/feeds/bank_statements/profiles/); the lines are the same. `tenant` is the chain's tenant id
+    (a second chain in the same warehouse: another tenant and another seed, in its own folder).
     """
     if settlement_profile not in (*SETTLEMENT_PROFILES, "mixed"):
         raise ValueError(f"settlement_profile must be one of {', '.join(SETTLEMENT_PROFILES)} or mixed")
@@ -84,7 +87,7 @@ def write_sample(
     _remove_previous_output(out)
     out.mkdir(parents=True, exist_ok=True)
     run = _SampleRun(
-        out, seed, branches, days, start, bookings_per_branch_day, settlement_profile, bank_profile
+        out, seed, branches, days, start, bookings_per_branch_day, settlement_profile, bank_profile, tenant
     )
     try:
         for i, day in enumerate(range(run.first_day, run.last_day + 1)):
@@ -140,6 +143,7 @@ class _SampleRun:
         volume: int,
         settlement_profile: str = "recon_csv",
         bank_profile: str = "mymedic",
+        tenant: str = TENANT_ID,
     ) -> None:
         self.out = out
         self.settlement_profile = settlement_profile
@@ -151,7 +155,7 @@ class _SampleRun:
         self.last_day = self.first_day + days - 1
         self.rng = rng = random.Random(seed)
         self.ids = ids = IdFactory(rng)
-        self.chain: Chain = build_chain(rng, n_branches)
+        self.chain: Chain = build_chain(rng, n_branches, tenant)
         self.reference_paths = write_reference(out / REFERENCE_DIR, self.chain)
         count = an.anomaly_count(n_branches * days * volume)
         self.plan = an.AnomalyPlan.draw(rng, n_branches, self.first_day, self.last_day, count)

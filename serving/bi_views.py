@@ -1,0 +1,192 @@
+"""The BI-friendly views over the marts, in the warehouse's `bi` and `bi_phi` databases.
+
+What a chain's analyst reads without the dictionary open: human column names (the workbook's headers,
+exports/column_labels.py), rupees as decimals beside the paise they come from, times in IST, branch names
+joined in, each status's label and group from the legend (exports/status_legend.py), which is also a view.
+
+`bi` leaves out the columns that link a row to a patient or say what care a patient sought (the
+dictionary's sensitivity rules, dictionary/sensitivity.py) on views whose rows are about one patient's
+payment; `bi_phi` has them, and only a role granted it reads them. Both deployments get the same views: a
+server's BI users query them under their row policies, and the serving copy (serving/publish.py) is
+published from them. Generated here, from those definitions, not written by hand.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from core.time import IST_NAME
+from core.warehouse import Warehouse
+from dictionary.sensitivity import HEALTH, IDENTITY, PATIENT_LINK, classify
+from exports.column_labels import BRANCH_DAY_LABELS, RECONCILIATION_LABELS, Label, sheet_layout
+from exports.mart_columns import ColumnKind, column_kind
+from exports.status_legend import LEGEND
+
+BI = "bi"
+BI_PHI = "bi_phi"
+MARTS = "marts"
+TENANT_HEADER = "Tenant"
+# On a view whose rows are about one patient's payment, these columns are PHI: only `bi_phi` has them.
+PHI_CATEGORIES = frozenset({IDENTITY, PATIENT_LINK, HEALTH})
+RUPEE_MARK = "(₹)"
+
+BRANCH_LABELS: tuple[Label, ...] = (
+    Label("branch_name", "Branch"),
+    Label("branch_id", "Branch ID"),
+    Label("city", "City"),
+    Label("state", "State"),
+    Label("version_loaded_at", "Reference loaded at (IST)"),
+    Label("version_count", "Reference versions"),
+    Label("tenant_id", TENANT_HEADER),
+)
+DOCTOR_LABELS: tuple[Label, ...] = (
+    Label("doctor_name", "Doctor"),
+    Label("doctor_id", "Doctor ID"),
+    Label("specialty", "Specialty"),
+    Label("branch_name", "Branch"),
+    Label("branch_id", "Branch ID"),
+    Label("consultation_fee_paise", "Consultation fee (₹)"),
+    Label("version_loaded_at", "Reference loaded at (IST)"),
+    Label("version_count", "Reference versions"),
+    Label("tenant_id", TENANT_HEADER),
+)
+
+
+@dataclass(frozen=True)
+class BiView:
+    name: str  # the view in `bi` / `bi_phi`
+    mart: str  # the table in `marts` it reads
+    labels: tuple[Label, ...]
+    description: str
+    patient_level: bool = False  # one row per patient's payment or refund: PHI columns only in bi_phi
+    joins_branch: bool = True  # adds the branch's name from marts.dim_branches
+
+
+BI_VIEWS: tuple[BiView, ...] = (
+    BiView(
+        "payment_reconciliation",
+        "fct_payment_reconciliation",
+        RECONCILIATION_LABELS,
+        "Every payment, refund and unmatched gateway line with its reconciliation status",
+        patient_level=True,
+    ),
+    BiView(
+        "branch_daily_settlements",
+        "fct_branch_daily_settlements",
+        BRANCH_DAY_LABELS,
+        "Each branch's daily gateway payout against the bank credit",
+    ),
+    BiView("branches", "dim_branches", BRANCH_LABELS, "The chain's branches", joins_branch=False),
+    BiView("doctors", "dim_doctors", DOCTOR_LABELS, "The chain's doctors, their branch and fee"),
+)
+STATUS_LEGEND_VIEW = "status_legend"
+
+
+def quote(name: str) -> str:
+    return "`" + name.replace("\\", "\\\\").replace("`", "\\`") + "`"
+
+
+def text(value: str) -> str:
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def paise_header(rupee_header: str) -> str:
+    return rupee_header.replace(RUPEE_MARK, "(paise)")
+
+
+def is_phi(view: BiView, column: str) -> bool:
+    return view.patient_level and bool(PHI_CATEGORIES.intersection(classify(column)))
+
+
+def _status_columns(expression: str) -> Iterator[tuple[str, str]]:
+    statuses = "[" + ", ".join(text(m.status) for m in LEGEND) + "]"
+    labels = "[" + ", ".join(text(m.label) for m in LEGEND) + "]"
+    groups = "[" + ", ".join(text(m.group.value) for m in LEGEND) + "]"
+    # a status the legend does not know shows as itself, in the exception group (someone should look)
+    yield f"transform({expression}, {statuses}, {labels}, {expression})", "Status"
+    yield f"transform({expression}, {statuses}, {groups}, 'exception')", "Status group"
+    yield expression, "Status code"
+
+
+def view_columns(view: BiView, columns: list[tuple[str, str]], *, phi: bool) -> list[tuple[str, str]]:
+    """(ClickHouse expression, column name) of the view, given the mart's (name, type) columns."""
+    types = dict(columns)
+    names = [name for name, _ in columns if phi or not is_phi(view, name)]
+    if view.joins_branch:
+        names.insert(names.index("branch_id"), "branch_name")
+        types["branch_name"] = "String"
+    kinds = [column_kind(name, types[name]) for name in names]
+    out: list[tuple[str, str]] = []
+    for index, label in sheet_layout(names, kinds, view.labels):
+        name, kind = names[index], kinds[index]
+        source = "b.branch_name" if view.joins_branch and name == "branch_name" else f"m.{quote(name)}"
+        if name == "status":
+            out += _status_columns(source)
+        elif kind is ColumnKind.MONEY_PAISE:
+            out += [(f"toDecimal64({source}, 2) / 100", label.header), (source, paise_header(label.header))]
+        elif kind is ColumnKind.TIMESTAMP:
+            out.append((f"toTimeZone({source}, {text(IST_NAME)})", label.header))
+        else:
+            out.append((source, label.header))
+    return out
+
+
+def view_sql(warehouse: Warehouse, view: BiView, columns: list[tuple[str, str]], *, phi: bool) -> str:
+    database = warehouse.db(BI_PHI if phi else BI)
+    marts = warehouse.db(MARTS)
+    select = ",\n    ".join(f"{expr} AS {quote(name)}" for expr, name in view_columns(view, columns, phi=phi))
+    join = (
+        f"\nLEFT JOIN {quote(marts)}.`dim_branches` AS b ON b.tenant_id = m.tenant_id AND b.branch_id = m.branch_id"
+        if view.joins_branch
+        else ""
+    )
+    return (
+        f"CREATE OR REPLACE VIEW {quote(database)}.{quote(view.name)} AS\nSELECT\n    {select}\n"
+        f"FROM {quote(marts)}.{quote(view.mart)} AS m{join}"
+    )
+
+
+def legend_view_sql(warehouse: Warehouse, *, phi: bool) -> str:
+    rows = ",\n    ".join(
+        f"({text(m.status)}, {text(m.label)}, {text(m.group.value)}, {text(m.meaning)}, {text(m.action)})"
+        for m in LEGEND
+    )
+    database = warehouse.db(BI_PHI if phi else BI)
+    return (
+        f"CREATE OR REPLACE VIEW {quote(database)}.{quote(STATUS_LEGEND_VIEW)} AS\n"
+        "SELECT c1 AS `Status code`, c2 AS `Status`, c3 AS `Status group`, c4 AS `What it means`, "
+        f"c5 AS `What to do`\nFROM values(\n    {rows}\n)"
+    )
+
+
+def mart_columns(warehouse: Warehouse, mart: str) -> list[tuple[str, str]]:
+    return [
+        (name, ch_type)
+        for name, ch_type in warehouse.rows(
+            "select name, type from system.columns where database = {db:String} and table = {t:String} "
+            "order by position",
+            {"db": warehouse.db(MARTS), "t": mart},
+        )
+    ]
+
+
+def bi_view_statements(warehouse: Warehouse) -> list[str]:
+    """Every statement that (re)creates the `bi` and `bi_phi` views from the marts as they are now."""
+    statements: list[str] = []
+    for phi in (False, True):
+        statements.append(f"CREATE DATABASE IF NOT EXISTS {quote(warehouse.db(BI_PHI if phi else BI))}")
+        for view in BI_VIEWS:
+            columns = mart_columns(warehouse, view.mart)
+            if not columns:
+                raise LookupError(f"marts.{view.mart} does not exist yet: build the dbt models first")
+            statements.append(view_sql(warehouse, view, columns, phi=phi))
+        statements.append(legend_view_sql(warehouse, phi=phi))
+    return statements
+
+
+def create_bi_views(warehouse: Warehouse) -> list[str]:
+    """Create or replace the views; returns the `bi` views' names (`bi_phi` has the same)."""
+    for statement in bi_view_statements(warehouse):
+        warehouse.command(statement)
+    return [*(view.name for view in BI_VIEWS), STATUS_LEGEND_VIEW]
