@@ -117,7 +117,7 @@ def fingerprint(warehouse: Warehouse, relation: Relation) -> tuple[int, str]:
 @contextmanager
 def _publish_lock(layout: ServingLayout) -> Iterator[None]:
     layout.root.mkdir(parents=True, exist_ok=True)
-    with layout.lock_path.open("w") as handle:
+    with layout.lock_path.open("a") as handle:  # "a": never truncated, never touched by a failed publish
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

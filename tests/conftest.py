@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from core.settings import WarehouseSettings, warehouse_settings
+from core.settings import SERVING_ENV, WarehouseSettings, warehouse_settings
 from core.warehouse import Warehouse, open_warehouse
 from core.warehouse.dbt_env import prepare_manifest
 
@@ -21,6 +21,14 @@ def pytest_configure(config: pytest.Config) -> None:
         from orchestration.dbt_project import DBT_PROJECT
 
         prepare_manifest(DBT_PROJECT)
+
+
+@pytest.fixture(autouse=True)
+def serving_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every run in a test publishes its serving copy into a folder of its own, never the checkout's."""
+    path = tmp_path_factory.mktemp("serving")
+    monkeypatch.setenv(SERVING_ENV, str(path))
+    return path
 
 
 @pytest.fixture(scope="module")
