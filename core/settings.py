@@ -32,6 +32,11 @@ EXPORT_BUNDLES_ENV = "MYMEDIC_EXPORT_BUNDLES"
 # the `bi_phi` schema (patient-linked columns); off unless a deployment asks for it.
 SERVING_ENV = "MYMEDIC_SERVING"
 SERVING_PHI_ENV = "MYMEDIC_SERVING_PHI"
+# Superset (`mymedic bi`): the account provisioning logs in with, and for a server deployment the
+# read-only BI user's ClickHouse URL (http(s)://bi_reader:pass@host:port/db) its datasets read through.
+SUPERSET_USERNAME_ENV = "MYMEDIC_SUPERSET_USERNAME"
+SUPERSET_PASSWORD_ENV = "MYMEDIC_SUPERSET_PASSWORD"  # a secret: never logged, never a config value
+BI_CLICKHOUSE_URL_ENV = "MYMEDIC_BI_CLICKHOUSE_URL"  # carries a password
 
 # What the platform sets for its dbt processes (read by dbt_project/profiles.yml; see core.warehouse.dbt_env).
 DBT_DRIVER_ENV = "MYMEDIC_DBT_DRIVER"
@@ -177,3 +182,22 @@ class ExportSecrets(BaseModel, frozen=True):
             if len(value.strip()) < 16:
                 raise MissingSetting(f"no export {what}: set {name} (16 characters or more, kept secret)")
         return cls(signing_key=SecretStr(signing_key.strip()), salt_secret=SecretStr(salt_secret.strip()))
+
+
+class SupersetLogin(BaseModel, frozen=True):
+    """The Superset account provisioning uses (the password never shows in a repr)."""
+
+    username: str
+    password: SecretStr
+
+    @classmethod
+    def resolve(cls) -> SupersetLogin:
+        """From the environment; a missing one raises MissingSetting naming its variable (no defaults)."""
+        username = os.environ.get(SUPERSET_USERNAME_ENV, "").strip()
+        password = os.environ.get(SUPERSET_PASSWORD_ENV, "")
+        for value, name in ((username, SUPERSET_USERNAME_ENV), (password, SUPERSET_PASSWORD_ENV)):
+            if not value:
+                raise MissingSetting(
+                    f"no Superset login: set {SUPERSET_USERNAME_ENV} and {SUPERSET_PASSWORD_ENV} ({name} is unset)"
+                )
+        return cls(username=username, password=SecretStr(password))

@@ -12,6 +12,7 @@ import json
 import re
 from typing import Any
 
+from serving.bi_views import RUPEE_MARK
 from serving.superset.definitions import ChartDef, FilterDef, MetricDef
 
 VIZ_TYPES = {
@@ -21,10 +22,11 @@ VIZ_TYPES = {
     "big_number": "big_number_total",
 }
 ROW_LIMIT = 10_000
+RUPEE_FORMAT = ",.2f"
 TEMPORAL_HINTS = ("date", "(ist)")  # a column whose name says it is a date or an IST time
 
 
-def _slug(text: str) -> str:
+def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
 
 
@@ -35,7 +37,7 @@ def metric(m: MetricDef) -> dict[str, Any]:
             "sqlExpression": m.sql,
             "label": m.label,
             "hasCustomLabel": True,
-            "optionName": f"metric_{_slug(m.label)}",
+            "optionName": f"metric_{slug(m.label)}",
         }
     return {
         "expressionType": "SIMPLE",
@@ -43,7 +45,7 @@ def metric(m: MetricDef) -> dict[str, Any]:
         "aggregate": m.aggregate,
         "label": m.label,
         "hasCustomLabel": True,
-        "optionName": f"metric_{_slug(m.label)}",
+        "optionName": f"metric_{slug(m.label)}",
     }
 
 
@@ -53,9 +55,15 @@ def adhoc_filter(f: FilterDef) -> dict[str, Any]:
         "clause": "WHERE",
         "subject": f.column,
         "operator": f.op,
-        "operatorId": {"==": "EQUALS", "!=": "NOT_EQUALS", "IN": "IN", "NOT IN": "NOT_IN",
-                       "IS NULL": "IS_NULL", "IS NOT NULL": "IS_NOT_NULL"}[f.op],  # fmt: skip
-        "filterOptionName": f"filter_{_slug(f.column)}_{_slug(f.op)}",
+        "operatorId": {
+            "==": "EQUALS",
+            "!=": "NOT_EQUALS",
+            "IN": "IN",
+            "NOT IN": "NOT_IN",
+            "IS NULL": "IS_NULL",
+            "IS NOT NULL": "IS_NOT_NULL",
+        }[f.op],
+        "filterOptionName": f"filter_{slug(f.column)}_{slug(f.op)}",
         "isExtra": False,
         "isNew": False,
     }
@@ -97,7 +105,7 @@ def chart_params(chart: ChartDef, dataset_id: int) -> dict[str, Any]:
             "rich_tooltip": True,
             "y_axis_format": "SMART_NUMBER",
             "truncateXAxis": True,
-            "x_axis_time_format": "smart_date",
+            "x_axis_time_format": "%d %b",
             "xAxisLabelRotation": 45 if chart.x and is_temporal(chart.x) else 0,
         }
         if chart.viz == "bar":
@@ -113,12 +121,21 @@ def chart_params(chart: ChartDef, dataset_id: int) -> dict[str, Any]:
             "percent_metrics": [],
             "order_desc": True,
             "show_totals": True,
-            "table_timestamp_format": "smart_date",
+            "table_timestamp_format": "%Y-%m-%d",
             "server_pagination": False,
+            # rupees in full with two decimals (d3-format groups in thousands: no lakh grouping)
+            "column_config": {
+                m.label: {"d3NumberFormat": RUPEE_FORMAT} for m in chart.metrics if RUPEE_MARK in m.label
+            },
         }
     else:
         [only] = metrics
-        params |= {"metric": only, "header_font_size": 0.4, "subheader_font_size": 0.15, "y_axis_format": "SMART_NUMBER"}  # fmt: skip
+        params |= {
+            "metric": only,
+            "header_font_size": 0.4,
+            "subheader_font_size": 0.15,
+            "y_axis_format": "SMART_NUMBER",
+        }
     return params
 
 

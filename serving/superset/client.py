@@ -54,8 +54,12 @@ class SupersetClient:
         try:
             response = self._http.post(
                 "/security/login",
-                json={"username": self._username, "password": self._password.get_secret_value(),
-                      "provider": "db", "refresh": True},  # fmt: skip
+                json={
+                    "username": self._username,
+                    "password": self._password.get_secret_value(),
+                    "provider": "db",
+                    "refresh": True,
+                },
             )
         except httpx.HTTPError as error:
             raise SupersetError(f"cannot reach Superset at {self.url}: {error}") from None
@@ -69,7 +73,9 @@ class SupersetClient:
 
     def _check(self, response: httpx.Response, what: str) -> dict[str, Any]:
         if response.is_error:
-            raise SupersetError(f"Superset could not {what}: HTTP {response.status_code} {_message(response)}")
+            raise SupersetError(
+                f"Superset could not {what}: HTTP {response.status_code} {_message(response)}"
+            )
         return response.json() if response.content else {}
 
     def get(self, path: str, **params: Any) -> dict[str, Any]:

@@ -6,10 +6,28 @@ from __future__ import annotations
 
 from typing import Any
 
-from serving.superset.chart_form import _slug
+from exports.status_legend import LEGEND, StatusGroup
+from serving.superset.chart_form import slug
 from serving.superset.definitions import GRID_COLUMNS, DashboardDef
 
-NOTE_HEIGHT = 20
+NOTE_HEIGHT = 14
+# A status has the same colour on every chart: green reconciled, blue open (not yet due), warm colours for
+# the exceptions, each its own.
+GROUP_COLOURS = {
+    StatusGroup.RECONCILED: ["#2E7D32"],
+    StatusGroup.OPEN: ["#1565C0", "#64B5F6"],
+    StatusGroup.EXCEPTION: ["#C62828", "#EF6C00", "#AD1457", "#6A1B9A", "#8D6E63", "#F9A825", "#D84315"],
+}
+
+
+def status_colours() -> dict[str, str]:
+    used = {group: 0 for group in GROUP_COLOURS}
+    colours: dict[str, str] = {}
+    for meaning in LEGEND:
+        palette = GROUP_COLOURS[meaning.group]
+        colours[meaning.label] = palette[used[meaning.group] % len(palette)]
+        used[meaning.group] += 1
+    return colours
 
 
 def _node(kind: str, node_id: str, parents: list[str], meta: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -34,11 +52,17 @@ def position_json(dashboard: DashboardDef, chart_ids: dict[str, int]) -> dict[st
             rows.append([])
             used = 0
         used += chart.width
-        meta = {"width": chart.width, "height": chart.height, "chartId": chart_ids[chart.name],
-                "sliceName": chart.name}  # fmt: skip
-        rows[-1].append((f"CHART-{_slug(chart.name)}", meta))
+        meta = {
+            "width": chart.width,
+            "height": chart.height,
+            "chartId": chart_ids[chart.name],
+            "sliceName": chart.name,
+        }
+        rows[-1].append((f"CHART-{slug(chart.name)}", meta))
     for number, note in enumerate(dashboard.notes, start=1):
-        rows.append([(f"MARKDOWN-note-{number}", {"width": GRID_COLUMNS, "height": NOTE_HEIGHT, "code": note})])
+        rows.append(
+            [(f"MARKDOWN-note-{number}", {"width": GRID_COLUMNS, "height": NOTE_HEIGHT, "code": note})]
+        )
     for number, row in enumerate(rows, start=1):
         row_id = f"ROW-{number}"
         layout["GRID_ID"]["children"].append(row_id)
@@ -51,13 +75,11 @@ def position_json(dashboard: DashboardDef, chart_ids: dict[str, int]) -> dict[st
 
 def json_metadata() -> dict[str, Any]:
     return {
-        "color_scheme": "supersetColors",
         "refresh_frequency": 0,
         "expanded_slices": {},
-        "label_colors": {},
+        "label_colors": status_colours(),
         "timed_refresh_immune_slices": [],
         "cross_filters_enabled": True,
         "native_filter_configuration": [],
         "shared_label_colors": [],
-        "color_scheme_domain": [],
     }

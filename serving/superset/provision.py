@@ -61,8 +61,11 @@ class ProvisionReport:
     dashboard_ids: dict[str, int] = field(default_factory=dict)
 
     def lines(self) -> list[str]:
-        return [*(f"created {w}" for w in self.created), *(f"updated {w}" for w in self.updated),
-                f"unchanged: {len(self.unchanged)} object(s)"]  # fmt: skip
+        return [
+            *(f"created {w}" for w in self.created),
+            *(f"updated {w}" for w in self.updated),
+            f"unchanged: {len(self.unchanged)} object(s)",
+        ]
 
 
 def _one(client: SupersetClient, kind: str, what: str, **equal: Any) -> dict[str, Any] | None:
@@ -81,8 +84,15 @@ class _Provisioner:
         self.client, self.definitions, self.target = client, definitions, target
         self.report = ProvisionReport()
 
-    def _apply(self, kind: str, what: str, found: dict[str, Any] | None, body: dict[str, Any],
-               differs: Callable[[dict[str, Any]], bool], state: str = "") -> int:  # fmt: skip
+    def _apply(
+        self,
+        kind: str,
+        what: str,
+        found: dict[str, Any] | None,
+        body: dict[str, Any],
+        differs: Callable[[dict[str, Any]], bool],
+        state: str = "",
+    ) -> int:
         """Create the object, or update it when `differs(its current state)` (read from `/{kind}/{id}` and
         `state` after it); returns its id."""
         if found is None:
@@ -110,8 +120,13 @@ class _Provisioner:
         }
 
         def differs(now: dict[str, Any]) -> bool:
-            return (now.get("sqlalchemy_uri") != self.target.shown_uri or _parsed(now.get("extra")) != self.target.extra
-                    or now.get("allow_dml") or not now.get("expose_in_sqllab") or now.get("allow_file_upload"))  # fmt: skip
+            return (
+                now.get("sqlalchemy_uri") != self.target.shown_uri
+                or _parsed(now.get("extra")) != self.target.extra
+                or now.get("allow_dml")
+                or not now.get("expose_in_sqllab")
+                or now.get("allow_file_upload")
+            )
 
         found = _one(self.client, "database", f"database {name!r}", database_name=name)
         # the connection's URI (password masked) and extra are only in /connection
@@ -122,8 +137,11 @@ class _Provisioner:
         schema = self.target.schema
         for dataset in self.definitions.datasets:
             what = f"dataset {schema}.{dataset.relation}"
-            found = [d for d in self.client.find("dataset", table_name=dataset.relation)
-                     if d.get("database", {}).get("id") == database_id and d.get("schema") == schema]  # fmt: skip
+            found = [
+                d
+                for d in self.client.find("dataset", table_name=dataset.relation)
+                if d.get("database", {}).get("id") == database_id and d.get("schema") == schema
+            ]
             if len(found) > 1:
                 raise SupersetError(f"{len(found)} datasets match {what}: delete the extra ones in Superset")
             if not found:
@@ -133,9 +151,12 @@ class _Provisioner:
                 self.report.created.append(what)
                 continue
             ids[dataset.relation] = self._apply(
-                "dataset", what, found[0], {"description": dataset.description},
+                "dataset",
+                what,
+                found[0],
+                {"description": dataset.description},
                 lambda now, d=dataset: (now.get("description") or "") != d.description,
-            )  # fmt: skip
+            )
         return ids
 
     def dashboards(self) -> dict[str, int]:
@@ -167,8 +188,13 @@ class _Provisioner:
 
                 def differs(now: dict[str, Any], body: dict[str, Any] = body) -> bool:
                     linked = sorted(d["id"] for d in now.get("dashboards", []))
-                    return any(now.get(k) != body[k] for k in ("slice_name", "viz_type", "params", "query_context")) \
-                        or linked != body["dashboards"]  # fmt: skip
+                    return (
+                        any(
+                            now.get(k) != body[k]
+                            for k in ("slice_name", "viz_type", "params", "query_context")
+                        )
+                        or linked != body["dashboards"]
+                    )
 
                 found = _one(self.client, "chart", f"chart {chart.name!r}", slice_name=chart.name)
                 ids[chart.name] = self._apply("chart", f"chart {chart.name!r}", found, body, differs)
