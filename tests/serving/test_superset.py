@@ -210,13 +210,17 @@ def check_each_dashboard_renders_and_is_screenshotted(served: Served) -> None:
         page.wait_for_url(lambda url: "/login" not in url)
         for dashboard in served.definitions.dashboards:
             page.goto(f"{served.superset.url}/superset/dashboard/{dashboard.slug}/?standalone=1")
+            # every chart drawn: an ECharts canvas or a table of rows in each chart's holder
             page.wait_for_function(
-                "n => document.querySelectorAll('.chart-container').length >= n"
-                " && !document.querySelector('.loading')",
+                """n => [...document.querySelectorAll('.dashboard-component-chart-holder')]
+                    .filter(h => h.querySelector('canvas, svg.echarts, table tbody tr')).length >= n
+                    && !document.querySelector('.loading')""",
                 arg=len(dashboard.charts),
-                timeout=120_000,
+                timeout=180_000,
             )
             page.wait_for_load_state("networkidle")
+            # ECharts animates its series in: the picture (not a check) waits for that
+            page.wait_for_timeout(1500)
             path = ARTEFACTS / f"{dashboard.slug}.png"
             page.screenshot(path=str(path), full_page=True)
             text = page.inner_text("body")
