@@ -8,7 +8,12 @@ DATA ?= .mymedic/sample
 EXPORTS ?= .mymedic/exports
 BENCH_PAYMENTS ?= 1000000
 
-.PHONY: help install system-packages demo test lint format bench bench-booking serve dagster clean lock
+BI_VENV := .venv-bi
+BI_STAMP := $(BI_VENV)/.installed
+BI_PORT ?= 8088
+
+.PHONY: help install system-packages demo test lint format bench bench-booking serve dagster clean lock \
+	bi bi-install bi-test bi-lock
 
 help:
 	@echo "make demo   - install, generate a sample chain, run the whole pipeline, write the exports and PDFs"
@@ -18,6 +23,7 @@ help:
 	@echo "make dagster - open the Dagster UI on the embedded warehouse"
 	@echo "make serve  - run the booking service API on 127.0.0.1:8080"
 	@echo "make bench-booking - load-test the booking service on loopback"
+	@echo "make bi     - a local Superset on 127.0.0.1:$(BI_PORT) with the dashboards, reading the serving copy"
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,14 +34,36 @@ $(STAMP): pyproject.toml requirements.lock
 
 install: $(STAMP)
 
+# Superset in its own virtualenv (its pins clash with the platform's); about 30 s with a warm uv cache.
+$(BI_STAMP): requirements-bi.lock $(STAMP)
+	test -x $(BI_VENV)/bin/python || $(PYTHON) -m venv $(BI_VENV)
+	VIRTUAL_ENV=$(abspath $(BI_VENV)) $(BIN)/uv pip sync --quiet requirements-bi.lock
+	rm -f $(BI_VENV)/superset-metadata-template.db
+	touch $(BI_STAMP)
+
+bi-install: $(BI_STAMP)
+
+bi-lock:
+	$(BIN)/uv pip compile requirements-bi.in --python-version 3.11 -o requirements-bi.lock
+
+# Superset on 127.0.0.1 with SQLite metadata in .mymedic/superset, provisioned with the dashboards over the
+# serving copy (`make demo` or `mymedic run` first). Admin login from MYMEDIC_SUPERSET_USERNAME /
+# MYMEDIC_SUPERSET_PASSWORD, else a generated throwaway password in .mymedic/superset/admin-password.
+bi: install bi-install
+	$(BIN)/mymedic bi serve --port $(BI_PORT)
+
+bi-test: install bi-install system-packages
+	$(BIN)/python -m pytest -m superset $(PYTEST_ARGS)
+
 # Debian packages the tests use to look at what people read: LibreOffice renders the workbook to PDF and
-# poppler turns PDFs into PNG pages and text; the PDF statements embed DejaVu Sans (it has the ₹ sign).
+# poppler turns PDFs into PNG pages and text; the PDF statements embed DejaVu Sans (it has the ₹ sign);
+# Chromium screenshots the Superset dashboards.
 # Installed when missing and this user can (root, or sudo without a password); otherwise those tests skip,
 # saying what to install.
-SYSTEM_PACKAGES := libreoffice-calc poppler-utils fonts-dejavu-core
+SYSTEM_PACKAGES := libreoffice-calc poppler-utils fonts-dejavu-core chromium
 system-packages:
 	@if command -v soffice >/dev/null && command -v pdftoppm >/dev/null && command -v pdftotext >/dev/null \
-	  && test -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf; then :; \
+	  && command -v chromium >/dev/null && test -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	  echo "installing $(SYSTEM_PACKAGES)"; \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $(SYSTEM_PACKAGES) >/dev/null \
@@ -57,7 +85,7 @@ demo: install
 	  MYMEDIC_EXPORT_SALT=$${MYMEDIC_EXPORT_SALT:-demo-salt-secret-not-a-secret} \
 	  $(BIN)/mymedic export bundle finance_monthly --period 2026-10 --out $(EXPORTS)/bundles
 
-test: install system-packages lint
+test: install bi-install system-packages lint
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
 lint: install
@@ -84,4 +112,4 @@ dagster: install
 		$(BIN)/dagster dev -m orchestration.definitions
 
 clean:
-	rm -rf .mymedic dbt_project/target dbt_project/logs
+	rm -rf .mymedic dbt_project/target dbt_project/logs $(BI_VENV)

@@ -34,6 +34,12 @@ SERVING_ENV = "MYMEDIC_SERVING"
 SERVING_PHI_ENV = "MYMEDIC_SERVING_PHI"
 # The metrics API (serving/api): the YAML file of its API keys, stored as SHA-256 digests with their tenant.
 API_KEYS_ENV = "MYMEDIC_API_KEYS"
+# Superset (`mymedic bi`): the account provisioning logs in with, and for a server deployment the
+# read-only BI user's ClickHouse URL (http(s)://bi_<tenant_id>:pass@host:port/db, a user
+# `mymedic warehouse grants` made; bi_reader is a role, not a user) its datasets read through.
+SUPERSET_USERNAME_ENV = "MYMEDIC_SUPERSET_USERNAME"
+SUPERSET_PASSWORD_ENV = "MYMEDIC_SUPERSET_PASSWORD"  # a secret: never logged, never a config value
+BI_CLICKHOUSE_URL_ENV = "MYMEDIC_BI_CLICKHOUSE_URL"  # carries a password
 
 # What the platform sets for its dbt processes (read by dbt_project/profiles.yml; see core.warehouse.dbt_env).
 DBT_DRIVER_ENV = "MYMEDIC_DBT_DRIVER"
@@ -180,3 +186,22 @@ class ExportSecrets(BaseModel, frozen=True):
             if len(value.strip()) < 16:
                 raise MissingSetting(f"no export {what}: set {name} (16 characters or more, kept secret)")
         return cls(signing_key=SecretStr(signing_key.strip()), salt_secret=SecretStr(salt_secret.strip()))
+
+
+class SupersetLogin(BaseModel, frozen=True):
+    """The Superset account provisioning uses (the password never shows in a repr)."""
+
+    username: str
+    password: SecretStr
+
+    @classmethod
+    def resolve(cls) -> SupersetLogin:
+        """From the environment; a missing one raises MissingSetting naming its variable (no defaults)."""
+        username = os.environ.get(SUPERSET_USERNAME_ENV, "").strip()
+        password = os.environ.get(SUPERSET_PASSWORD_ENV, "")
+        for value, name in ((username, SUPERSET_USERNAME_ENV), (password, SUPERSET_PASSWORD_ENV)):
+            if not value:
+                raise MissingSetting(
+                    f"no Superset login: set {SUPERSET_USERNAME_ENV} and {SUPERSET_PASSWORD_ENV} ({name} is unset)"
+                )
+        return cls(username=username, password=SecretStr(password))

@@ -23,6 +23,7 @@ from rich.table import Table
 from booking.cli import booking_app
 from core.money import format_count
 from core.settings import DEFAULT_EXPORTS, SERVING_ENV, WAREHOUSE_ENV, parse_warehouse_url
+from mymedic.bi_cli import bi_app
 from mymedic.cli_errors import fail as _fail
 from mymedic.export_cli import export_app
 from mymedic.serving_cli import serving_app
@@ -38,6 +39,7 @@ app.add_typer(booking_app, name="booking")
 razorpay_app = typer.Typer(help="Fetch from the Razorpay API into a data directory.", no_args_is_help=True)
 app.add_typer(razorpay_app, name="razorpay")
 app.add_typer(export_app, name="export")
+app.add_typer(bi_app, name="bi")
 app.add_typer(serving_app, name="serving")
 app.add_typer(warehouse_app, name="warehouse")
 app.add_typer(api_app, name="api")

@@ -5,4 +5,5 @@ warehouse (chDB admits one process at a time; a server's BI users get read-only 
 - `publish`: a published copy of the marts and the `bi` views in DuckDB and Parquet, swapped in atomically.
 - `layout`: where the copy lives; `read`: open it read-only.
 - `server_grants`: a ClickHouse server's BI readers: roles, per-tenant users, row policies (`mymedic warehouse grants`).
+- `superset` with `dashboards/`: the dashboards as code, provisioned into a Superset.
 """

@@ -32,7 +32,10 @@ def run_dbt(settings: WarehouseSettings, work_dir: Path, *args: str) -> subproce
 def run_results(work_dir: Path) -> dict[str, str]:
     """unique_id -> status of every node of the last dbt invocation."""
     results = json.loads((work_dir / "target" / "run_results.json").read_text())
-    return {r["unique_id"]: r["status"] for r in results["results"]}
+    # exposures (models/exposures.yml) are listed too, as no-op: they are not built
+    return {
+        r["unique_id"]: r["status"] for r in results["results"] if not r["unique_id"].startswith("exposure.")
+    }
 
 
 def dbt_failure(result: subprocess.CompletedProcess[str]) -> str:
