@@ -13,7 +13,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import TENANTS, Chains
+from serving_chains import TENANTS, Chains
 from support.paths import MYMEDIC
 
 from core.settings import warehouse_settings
