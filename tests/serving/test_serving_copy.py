@@ -13,11 +13,21 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetCheckSpec,
+    MaterializeResult,
+    asset,
+    materialize,
+)
 from serving_chains import TENANTS, Chains
 from support.paths import MYMEDIC
 
 from core.settings import warehouse_settings
 from core.warehouse import open_warehouse
+from orchestration.resources import PipelineSettings, WarehouseResource
+from orchestration.serving_assets import BI_VIEWS_KEY, serving_copy
 from serving.bi_views import create_bi_views
 from serving.layout import ServingLayout
 from serving.publish import MART_TABLES, PublishBusy, publish_marts
@@ -210,20 +220,9 @@ def test_serving_cli(chains: Chains, tmp_path: Path) -> None:
 
 def test_a_run_whose_checks_failed_does_not_publish(chains: Chains, tmp_path: Path) -> None:
     """An upstream asset whose ERROR check fails in the same run: the copy step fails and publishes nothing."""
-    from dagster import (
-        AssetCheckResult,
-        AssetCheckSeverity,
-        AssetCheckSpec,
-        MaterializeResult,
-        asset,
-        materialize,
-    )
-
-    from orchestration.resources import PipelineSettings, WarehouseResource
-    from orchestration.serving_assets import BI_VIEWS_KEY, serving_copy
 
     @asset(key=BI_VIEWS_KEY, check_specs=[AssetCheckSpec("nets_to_rows", asset=BI_VIEWS_KEY)])
-    def views_with_a_failed_check() -> MaterializeResult:
+    def views_with_a_failed_check():  # no annotation: dagster resolves it at definition (string here)
         return MaterializeResult(
             check_results=[AssetCheckResult(passed=False, severity=AssetCheckSeverity.ERROR)]
         )
