@@ -240,6 +240,10 @@ def razorpay_pull(
         _fail(str(error))
 
 
+# The time a PDF states it was generated; the same value gives the same bytes.
+GeneratedAtOption = Annotated[
+    str, typer.Option(help="The generated-at time stated (default: now); the same one gives the same bytes")
+]
 WAREHOUSE_OPTION = typer.Option(
     envvar=WAREHOUSE_ENV,
     show_default=False,
@@ -303,10 +307,7 @@ def export_statements(
     export_id: Annotated[
         str, typer.Option(help="Printed on every page (default: from the month and time)")
     ] = "",
-    generated_at: Annotated[
-        str,
-        typer.Option(help="The generated-at time stated (default: now); the same one gives the same bytes"),
-    ] = "",
+    generated_at: GeneratedAtOption = "",
     warehouse: Annotated[str, WAREHOUSE_OPTION] = "",
 ) -> None:
     """Write each branch's monthly reconciliation statement (PDF) and print the paths."""
@@ -335,10 +336,7 @@ def export_advice(
         Path, typer.Option(help="Exports folder; PDFs go to <exports>/finance/settlement_advice/")
     ] = DEFAULT_EXPORTS,
     export_id: Annotated[str, typer.Option(help="Printed on every page (default: from the time)")] = "",
-    generated_at: Annotated[
-        str,
-        typer.Option(help="The generated-at time stated (default: now); the same one gives the same bytes"),
-    ] = "",
+    generated_at: GeneratedAtOption = "",
     warehouse: Annotated[str, WAREHOUSE_OPTION] = "",
 ) -> None:
     """Write a settlement advice (PDF) per gateway settlement and print the paths."""
