@@ -41,7 +41,8 @@ from serving.layout import ServingLayout
 MARTS_SCHEMA = "main"
 META = "serving"  # the copy's own schema: when it was published, and what each relation holds
 KEEP_VERSIONS = 3  # the current Parquet version and the two before it
-MART_TABLES = ("fct_payment_reconciliation", "fct_branch_daily_settlements", "dim_branches", "dim_doctors")
+# the marts the copy carries: the ones the bi views show (stated once, in serving/bi_views.py)
+MART_TABLES = tuple(view.mart for view in BI_VIEWS)
 
 
 class PublishBusy(RuntimeError):
