@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from booking.clock import Clock, SystemClock
 from booking.db import Database, migrate
 from booking.problem_handlers import add_problem_handlers, problem
+from booking.razorpay_api import Gateways
 from booking.routes import admin, bookings, directory, webhooks
 from booking.service import BookingService
 from booking.settings import BookingConfig, database_url, load_config
@@ -42,16 +43,20 @@ def create_app(
     db_url: str | None = None,
     clock: Clock | None = None,
     run_migrations: bool = False,
+    gateways: Gateways | None = None,
 ) -> FastAPI:
     config = config if config is not None else load_config()
     url = database_url(db_url)
     if run_migrations:
         migrate(url)
-    service = BookingService(config=config, db=Database(url), clock=clock or SystemClock())
+    service = BookingService(
+        config=config, db=Database(url), clock=clock or SystemClock(), gateways=gateways or Gateways()
+    )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
+        service.gateways.close()
         service.db.dispose()
 
     app = FastAPI(

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from booking import audit, outbox
+from booking.razorpay_api import Gateway, Gateways
 from booking.settings import TenantConfig
+
+DEFAULT_GATEWAYS = Gateways()  # for contexts made outside a running service (CLI jobs); tests inject theirs
 
 
 @dataclass(slots=True)
@@ -18,6 +21,12 @@ class Ctx:
     tenant: TenantConfig
     actor: str
     now: datetime
+    gateways: Gateways = field(default_factory=lambda: DEFAULT_GATEWAYS)
+
+    @property
+    def gateway(self) -> Gateway:
+        """The tenant's payment gateway (its `gateway.mode`: offline, or Razorpay's APIs)."""
+        return self.gateways.of(self.tenant)
 
     @property
     def tenant_id(self) -> str:

@@ -34,3 +34,9 @@ class Conflict(DomainError):
 
 class Unprocessable(DomainError):
     status_code = 422
+
+
+class BadGateway(DomainError):
+    """A provider we call (the payment gateway) failed or refused our credentials: not the caller's fault."""
+
+    status_code = 502

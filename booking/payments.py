@@ -5,8 +5,9 @@ capture), so duplicate or out-of-order webhooks change nothing they should not. 
 `payment.deposit.paid` / `payment.balance.paid`; a capture that should not have happened (a second capture
 of an already paid order, or a deposit paid after the booking was cancelled) is refunded in full at once.
 
-Gateway ids: orders and refunds get Razorpay-style ids from this service (the "offline" gateway mode);
-payments carry the id Razorpay gives them.
+Gateway ids: orders and refunds are made at the tenant's gateway (`gateway.mode`: Razorpay's Orders and
+Refunds APIs, or ids minted here in Razorpay's style when "offline"; `booking/razorpay_api.py`); payments
+carry the id Razorpay gives them.
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ from sqlalchemy import select
 from booking.clock import rfc3339
 from booking.context import Ctx
 from booking.errors import Conflict
-from booking.ids import new_id
 from booking.models import Booking, Payment, PaymentOrder, Refund, snapshot
+from booking.razorpay_api import receipt
 
 GATEWAY = "razorpay"
 CURRENCY = "INR"
@@ -110,8 +111,16 @@ class RazorpayWebhook(BaseModel):
 
 
 def create_order(ctx: Ctx, booking: Booking, purpose: str, amount: int) -> PaymentOrder:
+    """An order of `amount` at the tenant's gateway; its receipt (booking/purpose/n) makes a retry the same."""
+    n = 1 + sum(1 for o in orders_of(ctx, booking.booking_id) if o.purpose == purpose)
+    order_id = ctx.gateway.create_order(
+        amount=amount,
+        currency=CURRENCY,
+        receipt=receipt(booking.booking_id, purpose, str(n)),
+        notes={"tenant_id": ctx.tenant_id, "booking_id": booking.booking_id, "purpose": purpose},
+    )
     order = PaymentOrder(
-        order_id=new_id("order_"),
+        order_id=order_id,
         tenant_id=ctx.tenant_id,
         booking_id=booking.booking_id,
         purpose=purpose,
@@ -301,17 +310,25 @@ def _on_captured(ctx: Ctx, payment: Payment, order: PaymentOrder) -> None:
 def refund(
     ctx: Ctx, payment: Payment, amount: int, reason: str, refund_id: str | None = None
 ) -> Refund | None:
-    """Refund `amount` of a captured payment to its original method (Razorpay refunds to the source)."""
-    already = sum(
-        r.amount_paise
-        for r in ctx.session.scalars(select(Refund).where(Refund.payment_id == payment.payment_id))
-        if r.status != "failed"
-    )
+    """Refund `amount` of a captured payment to its original method (Razorpay refunds to the source).
+
+    Without `refund_id` the refund is made at the tenant's gateway (its receipt, payment/refund/n, is the
+    idempotency key, so a retry is the same refund); with one, a refund the gateway already made is recorded.
+    """
+    earlier = list(ctx.session.scalars(select(Refund).where(Refund.payment_id == payment.payment_id)))
+    already = sum(r.amount_paise for r in earlier if r.status != "failed")
     amount = min(amount, payment.amount_paise - already)
     if amount <= 0:
         return None
+    if refund_id is None:
+        refund_id = ctx.gateway.create_refund(
+            payment_id=payment.payment_id,
+            amount=amount,
+            receipt=receipt(payment.payment_id, "refund", str(len(earlier) + 1)),
+            notes={"tenant_id": ctx.tenant_id, "booking_id": payment.booking_id, "reason": reason},
+        )
     row = Refund(
-        refund_id=refund_id or new_id("rfnd_"),
+        refund_id=refund_id,
         tenant_id=ctx.tenant_id,
         payment_id=payment.payment_id,
         booking_id=payment.booking_id,

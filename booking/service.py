@@ -1,4 +1,5 @@
-"""The running service's parts, shared by the routes: configuration, database, clock, authenticator."""
+"""The running service's parts, shared by the routes: configuration, database, clock, authenticator, and
+the tenants' payment gateways."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from dataclasses import dataclass, field
 from booking.auth import Authenticator
 from booking.clock import Clock, SystemClock
 from booking.db import Database
+from booking.razorpay_api import Gateways
 from booking.settings import BookingConfig
 
 
@@ -15,6 +17,7 @@ class BookingService:
     config: BookingConfig
     db: Database
     clock: Clock = field(default_factory=SystemClock)
+    gateways: Gateways = field(default_factory=Gateways)
     authenticator: Authenticator = field(init=False)
 
     def __post_init__(self) -> None:

@@ -90,6 +90,31 @@ class PartnerWebhook(_Strict):
         return "*" in self.event_types or event_type in self.event_types
 
 
+class PaymentGateway(_Strict):
+    """Where a tenant's gateway orders and refunds are made.
+
+    `offline`: ids are minted here in Razorpay's style (tests, demos, the load bench); `razorpay`: the
+    Orders and Refunds APIs at `api_base_url`, with the tenant's API key pair (Basic auth; the secret is
+    never logged or shown). Failures worth another try (no answer, 5xx, 429) are retried `attempts` times
+    with exponential backoff and jitter, waiting at most `max_wait_seconds` between tries.
+    """
+
+    mode: Literal["offline", "razorpay"] = "offline"
+    api_base_url: HttpUrl = HttpUrl("https://api.razorpay.com")
+    key_id: str | None = Field(default=None, pattern=r"^rzp_(test|live)_\w{1,40}$")
+    key_secret: SecretStr | None = None
+    timeout_seconds: Annotated[float, Field(gt=0, le=60)] = 10.0
+    attempts: Annotated[int, Field(ge=1, le=10)] = 3
+    max_wait_seconds: Annotated[float, Field(ge=0, le=30)] = 2.0
+    refund_speed: Literal["normal", "optimum"] = "normal"
+
+    @model_validator(mode="after")
+    def _keys_for_razorpay(self) -> PaymentGateway:
+        if self.mode == "razorpay" and (self.key_id is None or self.key_secret is None):
+            raise ValueError("gateway mode 'razorpay' needs key_id and key_secret (Dashboard > API Keys)")
+        return self
+
+
 class TenantConfig(_Strict):
     tenant_id: Identifier
     name: str = ""
@@ -100,6 +125,7 @@ class TenantConfig(_Strict):
     max_reschedules: Annotated[int, Field(ge=0, le=10)] = 2
     refund_policy: RefundPolicy = RefundPolicy()
     razorpay: WebhookSource | None = None
+    gateway: PaymentGateway = PaymentGateway()
     tele: TeleConfig | None = None
     partner_webhooks: list[PartnerWebhook] = Field(default_factory=list)
 

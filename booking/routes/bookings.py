@@ -95,7 +95,7 @@ def _idempotent(
     now = service.clock.now()
 
     def operation(s: Session) -> tuple[int, dict[str, Any]]:
-        ctx = Ctx(s, caller.tenant, caller.actor, now)
+        ctx = Ctx(s, caller.tenant, caller.actor, now, service.gateways)
         return status_code, change(ctx).model_dump(mode="json")
 
     outcome = idempotency.run(
@@ -128,7 +128,7 @@ def create_booking(
 @router.get("/bookings/{booking_id}", response_model=BookingOut, summary="A booking")
 def read_booking(booking_id: BookingId, service: Service, caller: Caller) -> BookingOut:
     with service.db.read() as s:
-        ctx = Ctx(s, caller.tenant, caller.actor, service.clock.now())
+        ctx = Ctx(s, caller.tenant, caller.actor, service.clock.now(), service.gateways)
         return booking_out(ctx, bookings.get_booking(s, caller.tenant_id, booking_id))
 
 

@@ -71,7 +71,7 @@ def _process(
         with service.db.write() as s:
             if webhooks.is_replay(s, source, event_id):
                 return WebhookAck(status="duplicate", detail=f"event {event_id} was already processed")
-            outcome = apply(Ctx(s, tenant, f"webhook:{source}", now))
+            outcome = apply(Ctx(s, tenant, f"webhook:{source}", now, service.gateways))
             webhooks.record_receipt(
                 s,
                 source=source,

@@ -4,6 +4,8 @@
   each with the fields of the settlement recon report (entity_id, type, debit, credit, amount, ...);
 - `GET /v1/refunds/{id}`: a `refund` entity (status pending | processed | failed, `acquirer_data` with the
   bank's ARN / RRN / UTR once there is one);
+- `POST /v1/orders` (amount, currency, receipt, notes, unique_receipt): an `order` entity;
+- `POST /v1/payments/{id}/refund` (amount, speed, notes, receipt; header `X-Refund-Idempotency`): a `refund`;
 - any failure: `{"error": {"code": "BAD_REQUEST_ERROR", "description": "...", "field": ..., ...}}`.
 
 Only the collection's envelope is checked at pull time: its items are validated field by field by the
@@ -20,6 +22,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 RECON_PATH = "/v1/settlements/recon/combined"
 MAX_PAGE_SIZE = 1000  # the recon endpoint's largest `count`
+ORDERS_PATH = "/v1/orders"
+REFUND_IDEMPOTENCY_HEADER = "X-Refund-Idempotency"  # Razorpay: same key, same refund (10+ characters)
 REFUND_STATUSES = ("pending", "processed", "failed")
 NO_SUCH_ID = "The id provided does not exist"
 
@@ -32,6 +36,27 @@ class ReconCollection(BaseModel):
     entity: Literal["collection"]
     count: int
     items: list[dict[str, Any]]
+
+
+def refund_path(payment_id: str) -> str:
+    return f"/v1/payments/{payment_id}/refund"
+
+
+class Order(BaseModel):
+    """The order entity `POST /v1/orders` answers with (unknown fields are kept, not refused)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    id: str = Field(pattern=r"^order_\w{1,40}$")
+    entity: Literal["order"]
+    amount: int = Field(ge=0)
+    amount_paid: int = Field(default=0, ge=0)
+    amount_due: int = Field(default=0, ge=0)
+    currency: str
+    receipt: str | None = None
+    status: str  # created | attempted | paid
+    attempts: int = 0
+    created_at: int
 
 
 class Refund(BaseModel):

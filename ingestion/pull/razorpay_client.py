@@ -1,5 +1,9 @@
 """An HTTP client for the Razorpay API: Basic auth with the key pair, retries with backoff, one-line errors.
 
+Used by the platform's pulls (GET) and by the booking service's orders and refunds (POST, made safe to
+retry by Razorpay's own idempotency: an order's `receipt` with `unique_receipt`, a refund's
+`X-Refund-Idempotency` header).
+
 - 429 (rate limited) and 5xx answers, timeouts and dropped connections are retried with exponential
   backoff and jitter (Razorpay asks for exactly that), waiting what a `Retry-After` header says when the
   answer has one; at most `attempts` tries, then a one-line `RazorpayError`.
@@ -16,6 +20,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from types import TracebackType
+from typing import Any
 from urllib.parse import urlencode
 
 import httpx
@@ -83,7 +88,7 @@ def _error_of(body: bytes) -> tuple[str, str]:
 
 
 class RazorpayClient:
-    """GET requests to one Razorpay account; use as a context manager (it holds a connection pool)."""
+    """Requests to one Razorpay account; use as a context manager (it holds a connection pool)."""
 
     def __init__(
         self,
@@ -94,6 +99,7 @@ class RazorpayClient:
         attempts: int = ATTEMPTS,
         max_wait: float = MAX_WAIT_SECONDS,
         timeout: float = TIMEOUT_SECONDS,
+        user_agent: str = USER_AGENT,
     ) -> None:
         if attempts < 1:
             raise ValueError("attempts must be at least 1")
@@ -107,7 +113,7 @@ class RazorpayClient:
             base_url=settings.api_url,
             auth=httpx.BasicAuth(settings.key_id, settings.key_secret.get_secret_value()),
             timeout=timeout,
-            headers={"Accept": "application/json", "User-Agent": USER_AGENT},
+            headers={"Accept": "application/json", "User-Agent": user_agent},
         )
 
     def __enter__(self) -> RazorpayClient:
@@ -124,6 +130,14 @@ class RazorpayClient:
     def get(self, path: str, params: Mapping[str, str | int] | None = None) -> bytes:
         """The body of a 2xx answer to `GET path?params`, exactly as received."""
         request = f"GET {path}" + (f"?{urlencode(dict(params))}" if params else "")
+        return self._send(request, "GET", path, params=dict(params or {}))
+
+    def post(self, path: str, body: Mapping[str, Any], headers: Mapping[str, str] | None = None) -> bytes:
+        """The body of a 2xx answer to `POST path` with a JSON body; retried only when safe to repeat
+        (the caller sends Razorpay's idempotency field or header)."""
+        return self._send(f"POST {path}", "POST", path, json=dict(body), headers=dict(headers or {}))
+
+    def _send(self, request: str, method: str, path: str, **kwargs: Any) -> bytes:
         retrying = Retrying(
             stop=stop_after_attempt(self._attempts),
             wait=self._wait,
@@ -133,15 +147,15 @@ class RazorpayClient:
             reraise=True,
         )
         try:
-            return retrying(self._get_once, request, path, params)
+            return retrying(self._send_once, request, method, path, kwargs)
         except _Transient as exc:
             raise RazorpayError(
                 f"Razorpay {request} still failing after {self._attempts} attempts: {exc.what}"
             ) from None
 
-    def _get_once(self, request: str, path: str, params: Mapping[str, str | int] | None) -> bytes:
+    def _send_once(self, request: str, method: str, path: str, kwargs: dict[str, Any]) -> bytes:
         try:
-            response = self._http.get(path, params=dict(params or {}))
+            response = self._http.request(method, path, **kwargs)
         except httpx.TransportError as exc:
             raise _Transient(
                 f"no answer ({type(exc).__name__}: {_one_line(str(exc)) or 'no detail'})"

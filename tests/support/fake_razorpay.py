@@ -3,13 +3,17 @@
 It speaks the documented shapes: HTTP Basic auth with a key pair (401 and Razorpay's error body
 otherwise), `GET /v1/settlements/recon/combined?year=&month=&day=&count=&skip=` paginated by count/skip
 (count 1..1000, else 400 BAD_REQUEST_ERROR), `GET /v1/refunds/{id}` (the refund entity, or 400 "The id
-provided does not exist"). A test scripts failures ahead (`fail_next(429, retry_after=…)`, `fail_next(503)`)
+provided does not exist"), `POST /v1/orders` (amount >= 100 paise, INR, receipt <= 40 characters;
+`unique_receipt: true` gives back the order already made with that receipt) and
+`POST /v1/payments/{id}/refund` (of a payment in `captured`; no more than is left; the
+`X-Refund-Idempotency` header gives back the refund already made with that key). A test scripts failures ahead (`fail_next(429, retry_after=…)`, `fail_next(503)`)
 and reads back every request it received (`requests`).
 """
 
 from __future__ import annotations
 
 import base64
+import itertools
 import json
 import threading
 from collections.abc import Iterator
@@ -35,6 +39,7 @@ class Failure:
     status: int
     retry_after: str | None = None
     body: bytes = b""
+    after_processing: bool = False  # the request takes effect, only its answer is lost
 
 
 @dataclass
@@ -42,6 +47,9 @@ class Request:
     path: str
     query: dict[str, str]
     authorized: bool
+    method: str = "GET"
+    body: dict[str, Any] | None = None
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -50,12 +58,21 @@ class FakeRazorpay:
 
     recon: dict[date, list[dict[str, Any]]] = field(default_factory=dict)
     refunds: dict[str, dict[str, Any]] = field(default_factory=dict)
+    orders: dict[str, dict[str, Any]] = field(default_factory=dict)
+    captured: dict[str, int] = field(default_factory=dict)  # payment id -> amount captured
     failures: list[Failure] = field(default_factory=list)
     requests: list[Request] = field(default_factory=list)
     url: str = ""
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def fail_next(self, status: int, *, retry_after: str | None = None, body: bytes | None = None) -> None:
+    def fail_next(
+        self,
+        status: int,
+        *,
+        retry_after: str | None = None,
+        body: bytes | None = None,
+        after_processing: bool = False,
+    ) -> None:
         default = (
             error_body("BAD_REQUEST_ERROR", "Too many requests")
             if status == 429
@@ -63,7 +80,9 @@ class FakeRazorpay:
                 "SERVER_ERROR", "We are facing some trouble completing your request at the moment"
             )
         )
-        self.failures.append(Failure(status, retry_after, default if body is None else body))
+        self.failures.append(
+            Failure(status, retry_after, default if body is None else body, after_processing)
+        )
 
     def answer(self, path: str, query: dict[str, str]) -> tuple[int, bytes]:
         if path == "/v1/settlements/recon/combined":
@@ -74,6 +93,67 @@ class FakeRazorpay:
                 return 400, error_body("BAD_REQUEST_ERROR", "The id provided does not exist")
             return 200, json.dumps(refund).encode()
         return 404, error_body("BAD_REQUEST_ERROR", "The requested URL was not found on the server.")
+
+    def create(self, path: str, body: dict[str, Any], headers: dict[str, str]) -> tuple[int, bytes]:
+        if path == "/v1/orders":
+            return self._create_order(body)
+        parts = path.strip("/").split("/")
+        if len(parts) == 4 and parts[:2] == ["v1", "payments"] and parts[3] == "refund":
+            return self._create_refund(parts[2], body, headers.get("x-refund-idempotency"))
+        return 404, error_body("BAD_REQUEST_ERROR", "The requested URL was not found on the server.")
+
+    def _create_order(self, body: dict[str, Any]) -> tuple[int, bytes]:
+        amount, receipt = body.get("amount"), body.get("receipt")
+        if not isinstance(amount, int) or amount < 100:
+            return 400, error_body(
+                "BAD_REQUEST_ERROR", "The amount must be at least INR 1.00", field="amount"
+            )
+        if body.get("currency") != "INR":
+            return 400, error_body("BAD_REQUEST_ERROR", "Currency is not supported", field="currency")
+        if receipt is not None and len(str(receipt)) > 40:
+            return 400, error_body(
+                "BAD_REQUEST_ERROR", "The receipt may not be greater than 40 characters.", field="receipt"
+            )
+        if body.get("unique_receipt") and receipt is not None:
+            for order in self.orders.values():
+                if order["receipt"] == receipt:
+                    return 200, json.dumps(order).encode()
+        order_id = f"order_F{next(_SEQUENCE):013d}"
+        self.orders[order_id] = {
+            "id": order_id, "entity": "order", "amount": amount, "amount_paid": 0, "amount_due": amount,
+            "currency": "INR", "receipt": receipt, "offer_id": None, "status": "created", "attempts": 0,
+            "notes": body.get("notes") or [], "created_at": 1760000000,
+        }  # fmt: skip
+        return 200, json.dumps(self.orders[order_id]).encode()
+
+    def _create_refund(self, payment_id: str, body: dict[str, Any], key: str | None) -> tuple[int, bytes]:
+        if key is not None:
+            for refund in self.refunds.values():
+                if refund.get("_idempotency_key") == key:
+                    return 200, _public(refund)
+        captured = self.captured.get(payment_id)
+        if captured is None:
+            return 400, error_body("BAD_REQUEST_ERROR", "The id provided does not exist")
+        left = captured - sum(r["amount"] for r in self.refunds.values() if r["payment_id"] == payment_id)
+        amount = body.get("amount", left)
+        if not isinstance(amount, int) or amount < 100:
+            return 400, error_body(
+                "BAD_REQUEST_ERROR", "The amount must be at least INR 1.00", field="amount"
+            )
+        if amount > left:
+            return 400, error_body(
+                "BAD_REQUEST_ERROR",
+                "The refund amount provided is greater than amount captured",
+                field="amount",
+            )
+        refund_id = f"rfnd_F{next(_SEQUENCE):013d}"
+        speed = body.get("speed", "normal")
+        refund = refund_entity(
+            refund_id, payment_id, amount, "pending", receipt=body.get("receipt"), notes=body.get("notes") or [],
+            speed_requested=speed, speed_processed=None,
+        )  # fmt: skip
+        self.refunds[refund_id] = {**refund, "_idempotency_key": key}
+        return 200, _public(self.refunds[refund_id])
 
     def _recon(self, query: dict[str, str]) -> tuple[int, bytes]:
         try:
@@ -90,6 +170,13 @@ class FakeRazorpay:
         return 200, json.dumps({"entity": "collection", "count": len(items), "items": items}).encode()
 
 
+_SEQUENCE = itertools.count(1)
+
+
+def _public(entity: dict[str, Any]) -> bytes:
+    return json.dumps({k: v for k, v in entity.items() if not k.startswith("_")}).encode()
+
+
 def _authorized(header: str | None) -> bool:
     expected = base64.b64encode(f"{KEY_ID}:{KEY_SECRET}".encode()).decode()
     return header == f"Basic {expected}"
@@ -98,28 +185,45 @@ def _authorized(header: str | None) -> bool:
 def _handler(state: FakeRazorpay) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
+            self._respond(None)
+
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            try:
+                body = json.loads(self.rfile.read(length) or b"{}")
+            except ValueError:
+                body = None
+            self._respond(body if isinstance(body, dict) else {})
+
+        def _respond(self, body: dict[str, Any] | None) -> None:
             url = urlparse(self.path)
             query = {k: v[-1] for k, v in parse_qs(url.query).items()}
             authorized = _authorized(self.headers.get("Authorization"))
+            sent = {k.lower(): v for k, v in self.headers.items()}
+            method = self.command
             with state.lock:
-                state.requests.append(Request(url.path, query, authorized))
+                state.requests.append(Request(url.path, query, authorized, method, body, sent))
                 failure = state.failures.pop(0) if state.failures and authorized else None
-            headers: dict[str, str] = {}
-            if not authorized:
-                status, body = 401, error_body("BAD_REQUEST_ERROR", "Authentication failed")
-            elif failure:
-                status, body = failure.status, failure.body
-                if failure.retry_after is not None:
-                    headers["Retry-After"] = failure.retry_after
-            else:
-                status, body = state.answer(url.path, query)
+                headers: dict[str, str] = {}
+                if not authorized:
+                    status, answer = 401, error_body("BAD_REQUEST_ERROR", "Authentication failed")
+                elif failure:
+                    if failure.after_processing and body is not None:
+                        state.create(url.path, body, sent)
+                    status, answer = failure.status, failure.body
+                    if failure.retry_after is not None:
+                        headers["Retry-After"] = failure.retry_after
+                elif body is None:
+                    status, answer = state.answer(url.path, query)
+                else:
+                    status, answer = state.create(url.path, body, sent)
             self.send_response(status)
             self.send_header("Content-Type", "application/json; charset=UTF-8")
-            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Content-Length", str(len(answer)))
             for name, value in headers.items():
                 self.send_header(name, value)
             self.end_headers()
-            self.wfile.write(body)
+            self.wfile.write(answer)
 
         def log_message(self, format: str, *args: Any) -> None:  # quiet
             return None
