@@ -63,6 +63,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     404: _problem("Not found (or another tenant's)"),
     409: _problem("Conflicts with the current state (e.g. the slot is taken)"),
     422: _problem("A field is invalid, or an Idempotency-Key was reused with a different request"),
+    502: _problem("The payment gateway did not answer, or refused this clinic's API keys"),
 }
 WEBHOOK_ERRORS: dict[int | str, dict[str, Any]] = {
     400: _problem("The body is not a valid webhook payload"),
@@ -70,4 +71,5 @@ WEBHOOK_ERRORS: dict[int | str, dict[str, Any]] = {
     403: _problem("Source IP not in the allowlist"),
     413: _problem("Body too large"),
     422: _problem("A header is invalid"),
+    502: _problem("A refund could not be made at the payment gateway; Razorpay retries the webhook"),
 }
