@@ -57,6 +57,7 @@ def create_app(
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
         service.gateways.close()
+        service.authenticator.close()
         service.db.dispose()
 
     app = FastAPI(

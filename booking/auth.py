@@ -1,19 +1,22 @@
 """Who is calling, and for which tenant: tenant API keys (portal, widgets) or staff bearer JWTs.
 
-API keys are configured only as SHA-256 digests. Staff JWTs are verified with PyJWT against the configured
-JWKS (URL or inline), with issuer, audience, expiry and an allow-listed algorithm; the tenant comes from a
-claim and must be a configured tenant, the roles claim must hold a staff role.
+API keys are configured only as SHA-256 digests. Staff JWTs are verified with PyJWT against the identity
+provider's keys (inline, a JWKS URL, or OIDC discovery: `booking/staff_keys.py`), with issuer, audience,
+expiry and an allow-listed algorithm; the tenant comes from a claim and must be a configured tenant, the
+roles claim must hold a staff role.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 import jwt
 
+from booking.clock import Clock, SystemClock
 from booking.errors import Forbidden, Unauthorized
-from booking.settings import BookingConfig, StaffAuth, TenantConfig, hash_api_key
+from booking.settings import BookingConfig, TenantConfig, hash_api_key
+from booking.staff_keys import staff_keys
 
 Kind = Literal["api_key", "staff"]
 
@@ -34,36 +37,16 @@ class Principal:
         return self.kind == "staff"
 
 
-class _Keys:
-    """Signing keys of the staff identity provider, from a JWKS URL (cached by PyJWKClient) or inline."""
-
-    def __init__(self, auth: StaffAuth) -> None:
-        self._client = (
-            jwt.PyJWKClient(str(auth.jwks_url), cache_keys=True, lifespan=300) if auth.jwks_url else None
-        )
-        self._set = jwt.PyJWKSet.from_dict(auth.jwks) if auth.jwks else None
-
-    def for_token(self, token: str, header: dict[str, Any]) -> Any:
-        if self._client is not None:
-            return self._client.get_signing_key_from_jwt(token).key
-        assert self._set is not None
-        kid = header.get("kid")
-        if kid is None:
-            if len(self._set.keys) != 1:
-                raise Unauthorized("bearer token has no 'kid' header and the JWKS holds several keys")
-            return self._set.keys[0].key
-        try:
-            return self._set[kid].key
-        except KeyError:
-            raise Unauthorized("bearer token is signed with an unknown key") from None
-
-
 class Authenticator:
-    def __init__(self, config: BookingConfig) -> None:
+    def __init__(self, config: BookingConfig, clock: Clock | None = None) -> None:
         self._tenants = {t.tenant_id: t for t in config.tenants}
         self._api_keys = {k.sha256: (t, k.key_id) for t in config.tenants for k in t.api_keys}
         self._auth = config.staff_auth
-        self._keys = _Keys(config.staff_auth) if config.staff_auth else None
+        self._keys = staff_keys(config.staff_auth, clock or SystemClock()) if config.staff_auth else None
+
+    def close(self) -> None:
+        if self._keys is not None:
+            self._keys.close()
 
     def from_api_key(self, key: str) -> Principal:
         found = self._api_keys.get(hash_api_key(key))
@@ -85,7 +68,7 @@ class Authenticator:
         if header.get("alg") not in auth.algorithms:
             raise Unauthorized(f"bearer token algorithm {header.get('alg')!r} is not accepted")
         try:
-            key = self._keys.for_token(token, header)
+            key = self._keys.key(header.get("kid"))
             claims = jwt.decode(
                 token,
                 key,

@@ -36,6 +36,12 @@ class Unprocessable(DomainError):
     status_code = 422
 
 
+class Unavailable(DomainError):
+    """A provider this service depends on (the staff identity provider) cannot be read just now."""
+
+    status_code = 503
+
+
 class BadGateway(DomainError):
     """A provider we call (the payment gateway) failed or refused our credentials: not the caller's fault."""
 

@@ -21,4 +21,4 @@ class BookingService:
     authenticator: Authenticator = field(init=False)
 
     def __post_init__(self) -> None:
-        self.authenticator = Authenticator(self.config)
+        self.authenticator = Authenticator(self.config, self.clock)

@@ -14,6 +14,7 @@ import os
 from ipaddress import IPv4Address, IPv6Address, ip_address
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, IPvAnyNetwork, SecretStr, model_validator
 
@@ -131,10 +132,17 @@ class TenantConfig(_Strict):
 
 
 class StaffAuth(_Strict):
-    """Staff bearer JWTs (OIDC-style): verified against a JWKS given by URL or inline."""
+    """Staff bearer JWTs (OIDC): verified against the identity provider's keys, given one of three ways.
+
+    `jwks`: inline; `jwks_url`: fetched from there; `discovery: true`: the `jwks_uri` of the OIDC discovery
+    document at `{issuer}/.well-known/openid-configuration` (whose `issuer` must be this `issuer`). Fetched
+    keys are cached and refreshed when a token names an unknown `kid`, at most once per
+    `key_refresh_seconds`.
+    """
 
     jwks_url: HttpUrl | None = None
     jwks: dict[str, Any] | None = None
+    discovery: bool = False
     issuer: str
     audience: str
     algorithms: list[Literal["RS256", "RS384", "RS512", "ES256", "ES384", "PS256", "EdDSA"]] = Field(
@@ -144,12 +152,26 @@ class StaffAuth(_Strict):
     roles_claim: str = "roles"
     staff_roles: list[str] = Field(default_factory=lambda: ["staff", "doctor", "admin"])
     leeway_seconds: Annotated[int, Field(ge=0, le=300)] = 30
+    key_refresh_seconds: Annotated[int, Field(ge=1, le=86400)] = 60
+    http_timeout_seconds: Annotated[float, Field(gt=0, le=30)] = 5.0
 
     @model_validator(mode="after")
-    def _one_jwks(self) -> StaffAuth:
-        if (self.jwks_url is None) == (self.jwks is None):
-            raise ValueError("give exactly one of jwks_url and jwks")
+    def _one_key_source(self) -> StaffAuth:
+        if [self.jwks_url is not None, self.jwks is not None, self.discovery].count(True) != 1:
+            raise ValueError("give exactly one of jwks_url, jwks and discovery: true")
+        if self.discovery and not _https_or_loopback(self.issuer):
+            raise ValueError("discovery needs an https issuer URL (http only on a loopback address)")
         return self
+
+
+def _https_or_loopback(url: str) -> bool:
+    parsed = urlsplit(url)
+    if parsed.scheme == "https" and parsed.hostname:
+        return True
+    if parsed.scheme != "http":
+        return False
+    address = parse_ip(parsed.hostname)
+    return parsed.hostname == "localhost" or (address is not None and address.is_loopback)
 
 
 class BookingConfig(_Strict):
