@@ -10,10 +10,11 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 from booking_harness import StaffKeys
+from support.loopback_http import serve_http
 
 DISCOVERY = "/.well-known/openid-configuration"
 JWKS = "/oauth2/v1/keys"
@@ -81,13 +82,6 @@ def _handler(state: Issuer) -> type[BaseHTTPRequestHandler]:
 def serve(state: Issuer | None = None, port: int = 0) -> Iterator[Issuer]:
     """Run the provider on 127.0.0.1 (`port`, or a free one) for the `with` block; `state.url` is its issuer."""
     state = state or Issuer()
-    server = ThreadingHTTPServer(("127.0.0.1", port), _handler(state))
-    state.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, name="oidc-issuer", daemon=True)
-    thread.start()
-    try:
+    with serve_http(_handler(state), name="oidc-issuer", port=port) as url:
+        state.url = url
         yield state
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
