@@ -64,6 +64,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     409: _problem("Conflicts with the current state (e.g. the slot is taken)"),
     422: _problem("A field is invalid, or an Idempotency-Key was reused with a different request"),
     502: _problem("The payment gateway did not answer, or refused this clinic's API keys"),
+    503: _problem("The database or the staff identity provider cannot be reached just now; retry"),
 }
 WEBHOOK_ERRORS: dict[int | str, dict[str, Any]] = {
     400: _problem("The body is not a valid webhook payload"),
