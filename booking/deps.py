@@ -71,6 +71,7 @@ WEBHOOK_ERRORS: dict[int | str, dict[str, Any]] = {
     401: _problem("Missing, forged or stale signature"),
     403: _problem("Source IP not in the allowlist"),
     413: _problem("Body too large"),
+    409: _problem("The payment gateway refused a refund this event calls for; Razorpay retries the webhook"),
     422: _problem("A header is invalid"),
     502: _problem("A refund could not be made at the payment gateway; Razorpay retries the webhook"),
 }

@@ -10,7 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from booking_harness import START, Harness, StaffKeys, iso, make_config, slot
+from booking_harness import START, Harness, StaffKeys, iso, make_config, payment_event, slot
 from fastapi.testclient import TestClient
 from support.fake_razorpay import KEY_ID, KEY_SECRET, FakeRazorpay, serve
 
@@ -214,3 +214,23 @@ def test_a_refused_key_answers_502_in_one_line_and_books_nothing(
         assert harness.events("appointment.booked") == []  # the booking was rolled back with its order
         free = harness.get("/v1/doctors/doc_blr01_01/slots", date=TOMORROW.isoformat()).json()
         assert iso(slot(TOMORROW, "10:00")) in {s["slot_start"] for s in free}  # the slot is still free
+
+
+def test_a_duplicate_capture_is_refunded_at_razorpay_and_a_failed_refund_lets_razorpay_retry_the_webhook(
+    online: Harness, fake: FakeRazorpay
+) -> None:
+    booking = online.booked("doc_blr01_01", slot(TOMORROW, "10:00"))
+    order_id = booking["orders"][0]["order_id"]
+    online.pay(order_id, 15_000)
+    second = online.next_payment_id()
+    captured = payment_event("payment.captured", second, order_id, 15_000, "upi", online.clock.now())
+    # Razorpay does not know the payment yet: the refund is refused, the webhook fails and changes nothing
+    refused = online.razorpay(captured, event_id="evt_dup_capture_1")
+    assert refused.status_code == 409 and "The id provided does not exist" in refused.json()["detail"]
+    assert online.get(f"/v1/bookings/{booking['booking_id']}").json()["refunds"] == []
+    fake.captured[second] = 15_000
+    retried = online.razorpay(captured, event_id="evt_dup_capture_1")  # Razorpay's retry of the same event
+    assert retried.status_code == 200, retried.text
+    [refund] = online.get(f"/v1/bookings/{booking['booking_id']}").json()["refunds"]
+    assert (refund["payment_id"], refund["reason"]) == (second, "duplicate_payment")
+    assert fake.refunds[refund["refund_id"]]["amount"] == 15_000
