@@ -1,0 +1,188 @@
+"""The worker's jobs against real SQLite and PostgreSQL with an injected clock: unpaid bookings expire and
+free their slot (a late capture is refunded), replay guards are purged after their retention, and the
+worker runs each job on its own schedule."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import httpx
+import pytest
+from booking_harness import START, TENANT, Harness, StaffKeys, make_config, slot
+from pydantic import ValidationError
+from sqlalchemy import func, select
+from typer.testing import CliRunner
+
+from booking.clock import IST, ManualClock
+from booking.db import Database
+from booking.expiry import expire_unpaid
+from booking.models import IdempotencyKey, WebhookReceipt
+from booking.partner_delivery import Transport
+from booking.retention import purge_expired
+from booking.settings import BookingConfig
+from booking.worker import Worker
+from mymedic.cli import app
+
+TOMORROW = START.astimezone(IST).date() + timedelta(days=1)
+
+
+def _expire(harness: Harness, staff_keys: StaffKeys, **overrides: object) -> int:
+    db = Database(harness.db_url)
+    try:
+        return expire_unpaid(db, make_config(staff_keys, **overrides), harness.clock.now())
+    finally:
+        db.dispose()
+
+
+def test_unpaid_booking_expires_after_its_hold_and_frees_the_slot(
+    harness: Harness, staff_keys: StaffKeys
+) -> None:
+    when = slot(TOMORROW, "10:00")
+    booking = harness.booked("doc_blr01_01", when)
+    assert booking["status"] == "pending_payment"
+    assert harness.book("doc_blr01_01", when, phone="+919800000002").status_code == 409
+    harness.clock.advance(minutes=14)
+    assert _expire(harness, staff_keys, payment_hold_minutes=15) == 0
+    harness.clock.advance(minutes=1)
+    assert _expire(harness, staff_keys, payment_hold_minutes=15) == 1
+    assert _expire(harness, staff_keys, payment_hold_minutes=15) == 0  # once
+
+    seen = harness.get(f"/v1/bookings/{booking['booking_id']}").json()
+    assert seen["status"] == "expired"
+    assert [o["status"] for o in seen["orders"]] == ["closed"]
+    [expired] = harness.events("appointment.expired")
+    assert expired["data"] == {"booking_id": booking["booking_id"], "hold_minutes": 15}
+    assert expired["subject"] == booking["booking_id"]
+    # the slot is free again: another patient books it
+    assert harness.book("doc_blr01_01", when, phone="+919800000002").status_code == 201
+    # an expired booking cannot be paid, cancelled or completed
+    again = harness.post(f"/v1/bookings/{booking['booking_id']}/payment-orders", {"purpose": "deposit"})
+    assert again.status_code == 409
+    cancel = harness.post(f"/v1/bookings/{booking['booking_id']}/cancel", {"reason": "patient_request"})
+    assert cancel.status_code == 409
+
+
+def test_paid_and_free_bookings_do_not_expire(harness: Harness, staff_keys: StaffKeys) -> None:
+    paid = harness.booked("doc_blr01_01", slot(TOMORROW, "10:00"))
+    harness.pay(paid["orders"][0]["order_id"], paid["deposit_paise"])
+    harness.clock.advance(hours=2)
+    assert _expire(harness, staff_keys) == 0
+    assert harness.get(f"/v1/bookings/{paid['booking_id']}").json()["status"] == "confirmed"
+
+
+def test_a_capture_after_expiry_is_refunded_in_full(harness: Harness, staff_keys: StaffKeys) -> None:
+    booking = harness.booked("doc_blr01_01", slot(TOMORROW, "11:00"))
+    order_id = booking["orders"][0]["order_id"]
+    harness.clock.advance(minutes=20)
+    assert _expire(harness, staff_keys) == 1
+    payment_id = harness.pay(order_id, booking["deposit_paise"])  # the patient paid on a stale checkout
+    seen = harness.get(f"/v1/bookings/{booking['booking_id']}").json()
+    assert seen["status"] == "expired"
+    assert [(r["payment_id"], r["amount_paise"], r["reason"]) for r in seen["refunds"]] == [
+        (payment_id, booking["deposit_paise"], "paid_after_expiry")
+    ]
+    assert [e["data"]["reason"] for e in harness.events("payment.refund.initiated")] == ["paid_after_expiry"]
+
+
+def test_receipts_retention_shorter_than_razorpays_retry_horizon_is_refused(tmp_path: object) -> None:
+    with pytest.raises(ValidationError, match="at least 24"):
+        BookingConfig.model_validate({"retention": {"webhook_receipts_hours": 23}})
+    assert BookingConfig.model_validate({"retention": {"webhook_receipts_hours": 24}})
+    result = CliRunner().invoke(
+        app,
+        [
+            "booking",
+            "worker",
+            "--once",
+            "--config",
+            json.dumps({"retention": {"webhook_receipts_hours": 12}}),
+        ],
+    )
+    assert result.exit_code == 1
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: booking config: retention:"), result.output
+    assert "Razorpay retries a webhook for 24 h" in lines[0] and "Traceback" not in result.output
+
+
+def _count(db_url: str, model: type) -> int:
+    db = Database(db_url)
+    try:
+        with db.read() as s:
+            return int(s.scalar(select(func.count()).select_from(model)) or 0)
+    finally:
+        db.dispose()
+
+
+def test_purge_deletes_replay_guards_only_after_their_retention(
+    harness: Harness, staff_keys: StaffKeys
+) -> None:
+    booking = harness.booked("doc_blr01_01", slot(TOMORROW, "12:00"))  # one idempotency key
+    harness.pay(booking["orders"][0]["order_id"], booking["deposit_paise"])  # two webhook receipts
+    config = BookingConfig.model_validate(
+        {"retention": {"webhook_receipts_hours": 72, "idempotency_keys_hours": 24}}
+    )
+    db = Database(harness.db_url)
+    start = harness.clock.now()
+    try:
+        assert (
+            purge_expired(db, config.retention, start + timedelta(hours=23, minutes=59)).idempotency_keys == 0
+        )
+        assert _count(harness.db_url, IdempotencyKey) == 1
+        done = purge_expired(db, config.retention, start + timedelta(hours=24, minutes=1))
+        assert (done.idempotency_keys, done.webhook_receipts) == (1, 0)
+        assert _count(harness.db_url, WebhookReceipt) == 2
+        done = purge_expired(db, config.retention, start + timedelta(hours=72, minutes=1))
+        assert (done.idempotency_keys, done.webhook_receipts) == (0, 2)
+    finally:
+        db.dispose()
+    assert _count(harness.db_url, WebhookReceipt) == 0
+
+
+def test_worker_runs_each_job_on_its_own_schedule(harness: Harness, staff_keys: StaffKeys) -> None:
+    config = make_config(staff_keys).model_copy(
+        update={
+            "worker": BookingConfig.model_validate(
+                {
+                    "worker": {
+                        "expire_every_seconds": 60,
+                        "purge_every_seconds": 3600,
+                        "deliver_every_seconds": 10,
+                    }
+                }
+            ).worker
+        }
+    )
+    clock = ManualClock(START)
+    db = Database(harness.db_url)
+    try:
+        with httpx.Client() as client:
+            worker = Worker(db, config, Transport(client=client, clock=clock, sleep=lambda _: None))
+            ran = [[r.name for r in worker.tick()]]
+            for seconds in (10, 40, 10, 3540):
+                clock.advance(seconds=seconds)
+                ran.append([r.name for r in worker.tick()])
+            once = worker.run_once()
+    finally:
+        db.dispose()
+    assert ran == [
+        ["expire", "purge", "deliver"],  # t=0: everything is due
+        ["deliver"],  # t=10
+        ["deliver"],  # t=50
+        ["expire", "deliver"],  # t=60
+        ["expire", "purge", "deliver"],  # t=3600
+    ]
+    assert [r.name for r in once] == ["expire", "purge", "deliver"] and all(r.ok for r in once)
+
+
+def test_worker_once_from_the_cli_expires_and_purges(harness: Harness) -> None:
+    booking = harness.booked("doc_blr01_01", slot(TOMORROW, "12:30"))  # made at START, long before now
+    config = {"tenants": [{"tenant_id": TENANT}]}
+    result = CliRunner().invoke(
+        app, ["booking", "worker", "--once", "--db", harness.db_url, "--config", json.dumps(config)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "expire: 1 bookings expired" in result.output
+    assert "purge: 0 webhook receipts, 1 idempotency keys purged" in result.output
+    assert "deliver: 0 delivered, 0 dead-lettered" in result.output
+    assert harness.get(f"/v1/bookings/{booking['booking_id']}").json()["status"] == "expired"
