@@ -11,7 +11,9 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from support.loopback import serve_http
 
 Answer = int | tuple[int, str]
 
@@ -69,16 +71,9 @@ def partner_server() -> Iterator[Partner]:
         def log_message(self, format: str, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    partner.base_url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, name="partner-webhooks", daemon=True)
-    thread.start()
-    try:
+    with serve_http(Handler, "partner-webhooks") as url:
+        partner.base_url = url
         yield partner
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
 
 
 def refused_url() -> str:

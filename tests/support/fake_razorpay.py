@@ -16,9 +16,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlparse
+
+from support.loopback import serve_http
 
 KEY_ID = "rzp_test_MyMedicKey01"
 KEY_SECRET = "s3cr3t-RZP-key-Do-Not-Log-9f8e7d"
@@ -131,16 +133,9 @@ def _handler(state: FakeRazorpay) -> type[BaseHTTPRequestHandler]:
 def serve(state: FakeRazorpay | None = None) -> Iterator[FakeRazorpay]:
     """Run the fake Razorpay on 127.0.0.1 for the `with` block; `state.url` is its base URL."""
     state = state or FakeRazorpay()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
-    state.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, name="fake-razorpay", daemon=True)
-    thread.start()
-    try:
+    with serve_http(_handler(state), "fake-razorpay") as url:
+        state.url = url
         yield state
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
 
 
 def recon_item(entity_id: str, settlement_day: date, **overrides: Any) -> dict[str, Any]:
