@@ -1,19 +1,22 @@
 """The partner webhooks' dead-letter table: list it, and replay entries (`mymedic booking webhooks dlq …`).
 
 A replay sends the event again, now, with a fresh budget of attempts; an endpoint that already accepted the
-event (a row in partner_deliveries) is never sent it again, whatever the dead-letter table says.
+event (a row in partner_deliveries) is never sent it again, whatever the dead-letter table says. While a
+replay sends an event, the worker leaves it alone (a lease on its failure row). Run one worker per database:
+two workers would both send the same pending event.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import select
 
 from booking.db import Database
 from booking.models import OutboxEvent, PartnerDeadLetter, PartnerDelivery, PartnerDeliveryFailure
 from booking.partner_delivery import Transport, attempt_delivery, endpoint_id, record
-from booking.settings import BookingConfig, PartnerWebhook
+from booking.settings import BookingConfig, PartnerDeliveryPolicy, PartnerWebhook
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,10 @@ class Replayed:
     outcome: str  # delivered | already delivered | failed | dead | endpoint not configured | not found
 
 
+def _lease_seconds(policy: PartnerDeliveryPolicy) -> float:
+    return policy.attempts_per_run * (policy.timeout_seconds + policy.backoff_max_seconds) + 60
+
+
 def _hooks(config: BookingConfig) -> dict[str, PartnerWebhook]:
     return {endpoint_id(t, h): h for t in config.tenants for h in t.partner_webhooks}
 
@@ -89,10 +96,20 @@ def replay_dead_letters(
             if hook is None:
                 results.append(Replayed(id_, endpoint, event_id, "endpoint not configured"))
                 continue
-            dead.replayed_at = transport.clock.now()
+            now = transport.clock.now()
+            dead.replayed_at = now
+            # a fresh budget, and a lease: the worker leaves this event alone while the replay sends it
             failure = s.get(PartnerDeliveryFailure, (endpoint, event_id))
-            if failure is not None:
-                s.delete(failure)
+            if failure is None:
+                failure = PartnerDeliveryFailure(
+                    endpoint=endpoint, event_id=event_id, tenant_id=dead.tenant_id
+                )
+                s.add(failure)
+            failure.attempts = 0
+            failure.last_status_code = dead.last_status_code
+            failure.last_error = dead.last_error
+            failure.next_attempt_at = now + timedelta(seconds=_lease_seconds(config.partner_delivery))
+            failure.updated_at = now
             row = s.execute(
                 select(
                     OutboxEvent.event_id,

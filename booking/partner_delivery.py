@@ -181,6 +181,8 @@ def record(
         if done.accepted:
             if failure is not None:
                 s.delete(failure)
+            if s.get(PartnerDelivery, (endpoint, row.event_id)) is not None:
+                return "delivered"  # recorded already (a replay and a run raced): keep the first record
             s.add(
                 PartnerDelivery(
                     endpoint=endpoint,

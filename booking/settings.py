@@ -86,6 +86,15 @@ class PartnerWebhook(_Strict):
     secret: SecretStr
     event_types: list[EventType] = Field(default_factory=lambda: ["*"])
 
+    @model_validator(mode="after")
+    def _no_ops_events(self) -> PartnerWebhook:
+        if any(t.startswith("ops.") for t in self.event_types):
+            raise ValueError(
+                f"partner webhook {self.name}: ops.* events are the service's own metrics and are never "
+                "sent to partners; remove them from event_types"
+            )
+        return self
+
     def wants(self, event_type: str) -> bool:
         return "*" in self.event_types or event_type in self.event_types
 

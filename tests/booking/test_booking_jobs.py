@@ -5,6 +5,7 @@ worker runs each job on its own schedule."""
 from __future__ import annotations
 
 import json
+import threading
 from datetime import timedelta
 
 import httpx
@@ -21,7 +22,7 @@ from booking.models import IdempotencyKey, WebhookReceipt
 from booking.partner_delivery import Transport
 from booking.retention import purge_expired
 from booking.settings import BookingConfig
-from booking.worker import Worker
+from booking.worker import JobResult, Worker
 from mymedic.cli import app
 
 TOMORROW = START.astimezone(IST).date() + timedelta(days=1)
@@ -186,3 +187,22 @@ def test_worker_once_from_the_cli_expires_and_purges(harness: Harness) -> None:
     assert "purge: 0 webhook receipts, 1 idempotency keys purged" in result.output
     assert "deliver: 0 delivered, 0 dead-lettered" in result.output
     assert harness.get(f"/v1/bookings/{booking['booking_id']}").json()["status"] == "expired"
+
+
+def test_worker_runs_until_it_is_stopped(harness: Harness, staff_keys: StaffKeys) -> None:
+    stop = threading.Event()
+    seen: list[JobResult] = []
+
+    def on_result(result: JobResult) -> None:
+        seen.append(result)
+        if len(seen) == 3:
+            stop.set()  # as SIGTERM does
+
+    db = Database(harness.db_url)
+    try:
+        with httpx.Client() as client:
+            worker = Worker(db, make_config(staff_keys), Transport(client=client, clock=harness.clock))
+            worker.run_forever(stop, on_result)
+    finally:
+        db.dispose()
+    assert [(r.name, r.ok) for r in seen] == [("expire", True), ("purge", True), ("deliver", True)]

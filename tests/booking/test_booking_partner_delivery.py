@@ -10,8 +10,10 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
+import pytest
 from booking_harness import START, TENANT, Harness, StaffKeys, make_config, slot
 from partner_server import partner_server, refused_url
+from pydantic import ValidationError
 from sqlalchemy import select
 from typer.testing import CliRunner
 
@@ -207,3 +209,11 @@ def test_a_refusing_4xx_is_dead_lettered_at_once(harness: Harness, staff_keys: S
         assert report.dead_lettered == 1 and len(partner.received) == 1
     [dead] = _rows(harness, PartnerDeadLetter)
     assert (dead.attempts, dead.last_status_code, dead.last_error) == (1, 400, "HTTP 400")
+
+
+def test_partners_cannot_subscribe_to_the_services_own_metrics() -> None:
+    hook = _hook(
+        "crm", "https://crm.example.com/hooks", ["appointment.booked", "ops.webhook.delivery.failed"]
+    )
+    with pytest.raises(ValidationError, match="are the service's own metrics"):
+        BookingConfig.model_validate({"tenants": [{"tenant_id": TENANT, "partner_webhooks": [hook]}]})
