@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from booking.db import Database
 from booking.models import OutboxEvent, PartnerDeadLetter, PartnerDelivery, PartnerDeliveryFailure
-from booking.partner_delivery import Transport, attempt_delivery, endpoint_id, record
+from booking.partner_delivery import EVENT_COLUMNS, Transport, attempt_delivery, endpoint_id, record
 from booking.settings import BookingConfig, PartnerDeliveryPolicy, PartnerWebhook
 
 
@@ -110,15 +110,7 @@ def replay_dead_letters(
             failure.last_error = dead.last_error
             failure.next_attempt_at = now + timedelta(seconds=_lease_seconds(config.partner_delivery))
             failure.updated_at = now
-            row = s.execute(
-                select(
-                    OutboxEvent.event_id,
-                    OutboxEvent.tenant_id,
-                    OutboxEvent.branch_id,
-                    OutboxEvent.event_type,
-                    OutboxEvent.body,
-                ).where(OutboxEvent.event_id == event_id)
-            ).one()
+            row = s.execute(select(*EVENT_COLUMNS).where(OutboxEvent.event_id == event_id)).one()
         done = attempt_delivery(transport, config.partner_delivery, hook, event_id, row.body.encode())
         outcome = record(db, config.partner_delivery, endpoint, row, done, transport.clock.now())
         results.append(Replayed(id_, endpoint, event_id, outcome))

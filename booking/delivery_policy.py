@@ -8,8 +8,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Literal
 
 from tenacity import RetryCallState, wait_random_exponential
@@ -24,22 +22,6 @@ def verdict(status_code: int) -> Verdict:
     if status_code in TRANSIENT_4XX or status_code >= 500:
         return "retry"
     return "refused"
-
-
-def retry_after_seconds(header: str | None, now: datetime) -> float | None:
-    """A `Retry-After` value (delay seconds or an HTTP date, RFC 9110 10.2.3) as seconds from `now`."""
-    if not header:
-        return None
-    value = header.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max((when - now).total_seconds(), 0.0)
 
 
 def backoff(multiplier: float, maximum: float) -> wait_random_exponential:

@@ -28,13 +28,22 @@ from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_at
 from booking import outbox
 from booking.clock import Clock
 from booking.db import Database
-from booking.delivery_policy import backoff, backoff_after, retry_after_seconds, verdict
+from booking.delivery_policy import backoff, backoff_after, verdict
 from booking.events import OPS_PREFIX
 from booking.models import OutboxEvent, PartnerDeadLetter, PartnerDelivery, PartnerDeliveryFailure
 from booking.settings import BookingConfig, PartnerDeliveryPolicy, PartnerWebhook, TenantConfig
 from booking.webhooks import EVENT_ID_HEADER, SIGNATURE_HEADER, sign
+from core.retry_after import retry_after_seconds
 
 Sleep = Callable[[float], None]
+# what delivering an outbox event needs of it
+EVENT_COLUMNS = (
+    OutboxEvent.event_id,
+    OutboxEvent.tenant_id,
+    OutboxEvent.branch_id,
+    OutboxEvent.event_type,
+    OutboxEvent.body,
+)
 
 
 class _Transient(Exception):
@@ -242,11 +251,7 @@ def _pending(
     )
     query = (
         select(
-            OutboxEvent.event_id,
-            OutboxEvent.tenant_id,
-            OutboxEvent.branch_id,
-            OutboxEvent.event_type,
-            OutboxEvent.body,
+            *EVENT_COLUMNS,
             PartnerDeliveryFailure.next_attempt_at,
             PartnerDeliveryFailure.attempts,
         )
