@@ -40,6 +40,15 @@ def _due(db: Database, tenant: TenantConfig, now: datetime, limit: int) -> list[
 
 def expire_booking(ctx: Ctx, booking_id: str) -> bool:
     """Expire one booking if it is still unpaid and past its hold; False when it no longer is."""
+    # the orders first, then the booking: the order a capture takes its locks in (no deadlock with it)
+    orders = list(
+        ctx.session.scalars(
+            select(PaymentOrder)
+            .where(PaymentOrder.booking_id == booking_id, PaymentOrder.status == "created")
+            .order_by(PaymentOrder.order_id)
+            .with_for_update()
+        )
+    )
     booking = ctx.session.get(Booking, booking_id, with_for_update=True)
     hold = timedelta(minutes=ctx.tenant.payment_hold_minutes)
     if booking is None or booking.status != EXPIRES or booking.created_at + hold > ctx.now:
@@ -47,9 +56,7 @@ def expire_booking(ctx: Ctx, booking_id: str) -> bool:
     before = snapshot(booking)
     booking.status = "expired"
     booking.updated_at = ctx.now
-    for order in ctx.session.scalars(
-        select(PaymentOrder).where(PaymentOrder.booking_id == booking_id, PaymentOrder.status == "created")
-    ):
+    for order in orders:
         order_before = snapshot(order)
         order.status = "closed"
         ctx.audit("order.closed", "payment_order", order.order_id, before=order_before, after=snapshot(order))

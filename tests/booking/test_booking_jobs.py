@@ -6,15 +6,28 @@ from __future__ import annotations
 
 import json
 import threading
+import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import httpx
 import pytest
-from booking_harness import START, TENANT, Harness, StaffKeys, make_config, slot
+from booking_harness import (
+    RAZORPAY_SECRETS,
+    START,
+    TENANT,
+    Harness,
+    StaffKeys,
+    make_config,
+    payment_event,
+    serve_in_thread,
+    slot,
+)
 from pydantic import ValidationError
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
+from booking import webhooks
 from booking.clock import IST, ManualClock
 from booking.db import Database
 from booking.expiry import expire_unpaid
@@ -206,3 +219,61 @@ def test_worker_runs_until_it_is_stopped(harness: Harness, staff_keys: StaffKeys
     finally:
         db.dispose()
     assert [(r.name, r.ok) for r in seen] == [("expire", True), ("purge", True), ("deliver", True)]
+
+
+def test_expiry_racing_captures_leaves_each_booking_paid_or_refunded(
+    harness: Harness, staff_keys: StaffKeys
+) -> None:
+    """Captures arrive through the real server while the expiry job runs: each booking ends either
+    confirmed (the capture won) or expired with its capture refunded (the expiry won); nothing fails."""
+    bookings = [
+        harness.booked(
+            "doc_blr01_02", slot(TOMORROW, f"{9 + i // 4:02d}:{15 * (i % 4):02d}"), phone=f"97000{i:05d}"
+        )
+        for i in range(8)
+    ]
+    harness.clock.advance(minutes=16)
+    barrier = threading.Barrier(len(bookings) + 1)
+    db = Database(harness.db_url)
+    try:
+        with serve_in_thread(harness.http.app) as base_url:
+
+            def capture(booking: dict) -> int:
+                payload = payment_event(
+                    "payment.captured",
+                    harness.next_payment_id(),
+                    booking["orders"][0]["order_id"],
+                    booking["deposit_paise"],
+                    "upi",
+                    harness.clock.now(),
+                )
+                body = json.dumps(payload).encode()
+                headers = {
+                    "Content-Type": "application/json",
+                    webhooks.RAZORPAY_SIGNATURE_HEADER: webhooks.razorpay_signature(
+                        RAZORPAY_SECRETS[TENANT], body
+                    ),
+                    webhooks.RAZORPAY_EVENT_ID_HEADER: f"evt_{uuid.uuid4().hex[:16]}",
+                }
+                with httpx.Client(base_url=base_url, timeout=60) as client:
+                    barrier.wait()
+                    return client.post("/v1/webhooks/razorpay", content=body, headers=headers).status_code
+
+            def expire() -> int:
+                barrier.wait()
+                return expire_unpaid(db, make_config(staff_keys), harness.clock.now())
+
+            with ThreadPoolExecutor(max_workers=len(bookings) + 1) as pool:
+                captured = [pool.submit(capture, b) for b in bookings]
+                expired = pool.submit(expire)
+                assert [f.result() for f in captured] == [200] * len(bookings)
+                expired_count = expired.result()
+    finally:
+        db.dispose()
+    outcomes = []
+    for booking in bookings:
+        seen = harness.get(f"/v1/bookings/{booking['booking_id']}").json()
+        reasons = [r["reason"] for r in seen["refunds"]]
+        outcomes.append((seen["status"], reasons))
+        assert (seen["status"], reasons) in (("confirmed", []), ("expired", ["paid_after_expiry"])), seen
+    assert sum(status == "expired" for status, _ in outcomes) == expired_count
