@@ -277,3 +277,33 @@ def test_expiry_racing_captures_leaves_each_booking_paid_or_refunded(
         outcomes.append((seen["status"], reasons))
         assert (seen["status"], reasons) in (("confirmed", []), ("expired", ["paid_after_expiry"])), seen
     assert sum(status == "expired" for status, _ in outcomes) == expired_count
+
+
+def test_migration_0003_down_and_up_again_with_an_expired_booking(
+    harness: Harness, staff_keys: StaffKeys
+) -> None:
+    """Down, an expired booking becomes cancelled and its closed order open (the old constraints take them);
+    up again, the schema is the models' once more."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from booking.db import alembic_config, downgrade, migrate
+
+    booking = harness.booked("doc_blr01_01", slot(TOMORROW, "12:45"))
+    harness.clock.advance(minutes=20)
+    assert _expire(harness, staff_keys) == 1
+    downgrade(harness.db_url, "0003-1")
+    db = Database(harness.db_url)
+    try:
+        with db.read() as s:
+            status = s.scalar(
+                text("select status from bookings where booking_id = :b"), {"b": booking["booking_id"]}
+            )
+            orders = s.scalars(
+                text("select status from payment_orders where booking_id = :b"), {"b": booking["booking_id"]}
+            ).all()
+    finally:
+        db.dispose()
+    assert (status, orders) == ("cancelled", ["created"])
+    migrate(harness.db_url)
+    command.check(alembic_config(harness.db_url))
