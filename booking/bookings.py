@@ -1,7 +1,7 @@
 """The booking lifecycle: book, cancel, reschedule, complete, no-show.
 
 A slot is never double-booked: the partial unique index `uq_bookings_live_slot` (tenant, doctor, slot start,
-for every status but cancelled) rejects the second insert or move, whatever the concurrency.
+for every status but cancelled and expired) rejects the second insert or move, whatever the concurrency.
 """
 
 from __future__ import annotations

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from booking.settings import CONFIG_ENV, DB_ENV
+from mymedic.cli_errors import fail
+
+if TYPE_CHECKING:
+    from booking.db import Database
+    from booking.partner_delivery import Transport
+    from booking.settings import BookingConfig
 
 booking_app = typer.Typer(
-    help="The booking service: serve the API, export its outbox events.", no_args_is_help=True
+    help="The booking service: serve the API, run its worker, export its outbox events.", no_args_is_help=True
 )
 
 DbOption = Annotated[
@@ -126,23 +134,155 @@ def export_events(
         console.print(f"  {path}")
 
 
-@booking_app.command("deliver-webhooks")
-def deliver_webhooks(db: DbOption = None, config: ConfigOption = None) -> None:
-    """POST outbox events to the partners' webhooks (signed t=…,v1=…), each event once per partner."""
+def _config(config: str | None) -> BookingConfig:
+    """The configuration, or one line saying what is wrong with it (and exit 1)."""
+    from pydantic import ValidationError
+
+    from booking.settings import load_config
+
+    try:
+        return load_config(config)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        fail(f"booking config: {where + ': ' if where else ''}{first['msg'].removeprefix('Value error, ')}")
+    except (OSError, ValueError) as exc:
+        fail(f"booking config: {exc}")
+
+
+@contextmanager
+def _transport(db: str | None, config: BookingConfig) -> Iterator[tuple[Database, Transport]]:
     import httpx
 
+    from booking.clock import SystemClock
     from booking.db import Database
-    from booking.settings import database_url, load_config
-    from booking.webhooks import deliver_partner_webhooks
+    from booking.partner_delivery import Transport
+    from booking.settings import database_url
 
     database = Database(database_url(db))
     try:
-        with httpx.Client(timeout=10) as client:
-            report = deliver_partner_webhooks(database, load_config(config), client)
+        with httpx.Client(timeout=config.partner_delivery.timeout_seconds) as client:
+            yield database, Transport(client=client, clock=SystemClock())
     finally:
         database.dispose()
-    typer.echo(f"delivered {report.delivered} events")
+
+
+@booking_app.command("deliver-webhooks")
+def deliver_webhooks(db: DbOption = None, config: ConfigOption = None) -> None:
+    """One delivery run: outbox events to the partners' webhooks (signed t=…,v1=…), with retries."""
+    from booking.partner_delivery import deliver_partner_webhooks
+
+    settings = _config(config)
+    with _transport(db, settings) as (database, transport):
+        report = deliver_partner_webhooks(database, settings, transport)
+    typer.echo(f"delivered {report.delivered} events, {report.dead_lettered} dead-lettered")
     for endpoint, why in report.failed.items():
         typer.echo(f"{endpoint}: stopped at {why}", err=True)
     if report.failed:
+        raise typer.Exit(1)
+
+
+@booking_app.command()
+def worker(
+    once: Annotated[
+        bool, typer.Option("--once", help="Run each job one time and exit (cron, tests)")
+    ] = False,
+    db: DbOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Run the jobs on their schedules: expire unpaid bookings, purge old replay guards, deliver webhooks."""
+    import signal
+    import threading
+
+    from booking.db import migrate as run_migrations
+    from booking.settings import database_url
+    from booking.worker import JobResult, Worker
+
+    settings = _config(config)
+    run_migrations(database_url(db))
+
+    def show(result: JobResult) -> None:
+        typer.echo(f"{result.name}: {result.summary}", err=not result.ok)
+
+    with _transport(db, settings) as (database, transport):
+        runner = Worker(database, settings, transport)
+        if once:
+            results = runner.run_once()
+            for result in results:
+                show(result)
+            if not all(r.ok for r in results):
+                raise typer.Exit(1)
+            return
+        stop = threading.Event()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, lambda *_: stop.set())
+        runner.run_forever(stop, show)
+
+
+webhooks_app = typer.Typer(help="Outbound partner webhooks.", no_args_is_help=True)
+dlq_app = typer.Typer(help="Events partners did not accept after every retry.", no_args_is_help=True)
+webhooks_app.add_typer(dlq_app, name="dlq")
+booking_app.add_typer(webhooks_app, name="webhooks")
+
+
+@dlq_app.command("list")
+def dlq_list(
+    db: DbOption = None,
+    tenant: Annotated[str | None, typer.Option(help="Only this tenant's dead letters")] = None,
+) -> None:
+    """The dead letters not replayed yet: endpoint, event, attempts, last error."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from booking.db import Database
+    from booking.dead_letters import list_dead_letters
+    from booking.settings import database_url
+
+    database = Database(database_url(db))
+    try:
+        rows = list_dead_letters(database, tenant_id=tenant)
+    finally:
+        database.dispose()
+    console = Console()
+    if not rows:
+        console.print("No dead letters.")
+        return
+    table = Table(title=f"{len(rows)} dead letter(s)")
+    for column in ("id", "endpoint", "event id", "event type", "attempts", "last error", "dead at"):
+        table.add_column(column, overflow="fold")
+    for r in rows:
+        table.add_row(
+            str(r.id), r.endpoint, r.event_id, r.event_type, str(r.attempts), r.last_error, r.dead_at
+        )
+    console.print(table)
+
+
+@dlq_app.command("replay")
+def dlq_replay(
+    id_: Annotated[int | None, typer.Option("--id", help="Only this dead letter (default: all)")] = None,
+    db: DbOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Send dead-lettered events again, now; never to an endpoint that already accepted the event."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from booking.dead_letters import replay_dead_letters
+
+    settings = _config(config)
+    with _transport(db, settings) as (database, transport):
+        results = replay_dead_letters(database, settings, transport, dead_letter_id=id_)
+    if id_ is not None and results[0].outcome == "not found":
+        fail(f"dead letter {id_} not found; `mymedic booking webhooks dlq list` shows the ids")
+    console = Console()
+    if not results:
+        console.print("No dead letters to replay.")
+        return
+    table = Table(title=f"Replayed {len(results)} dead letter(s)")
+    for column in ("id", "endpoint", "event id", "outcome"):
+        table.add_column(column, overflow="fold")
+    for r in results:
+        table.add_row(str(r.id), r.endpoint, r.event_id, r.outcome)
+    console.print(table)
+    if any(r.outcome not in ("delivered", "already delivered") for r in results):
         raise typer.Exit(1)

@@ -1,4 +1,5 @@
-"""The CloudEvents this service emits: the foundation contract (docs/reconciliation.md, "Events") plus `tele.*`.
+"""The CloudEvents this service emits: the foundation contract (docs/reconciliation.md, "Events") plus `tele.*`,
+`appointment.expired`, and the worker's own `ops.webhook.delivery.*` metrics.
 
 Every event's `data` is validated against its model before it is written to the outbox, so a change here
 that breaks the contract fails at the write, not in the warehouse.
@@ -47,6 +48,13 @@ class AppointmentRescheduled(EventData):
 
 class AppointmentClosed(EventData):
     booking_id: Text
+
+
+class AppointmentExpired(EventData):
+    """An unpaid booking that held its slot for the tenant's `payment_hold_minutes`: the slot is free again."""
+
+    booking_id: Text
+    hold_minutes: Annotated[int, Field(strict=True, gt=0)]
 
 
 class PaymentInitiated(EventData):
@@ -115,12 +123,29 @@ class TeleSessionFailed(EventData):
     reason: Text
 
 
+class WebhookDelivery(EventData):
+    """A metric of one partner webhook delivery run (never the secret, the URL or the event's payload).
+
+    `attempts`: HTTP attempts for this endpoint and event so far; `latency_ms`: the last attempt's round
+    trip; `status_code`: the partner's last answer (null when the connection failed); `error`: why the last
+    attempt failed ("HTTP 500", "ConnectError"; null on success)."""
+
+    endpoint: Text
+    event_id: Text
+    event_type: Text
+    attempts: Annotated[int, Field(strict=True, ge=1)]
+    latency_ms: Annotated[int, Field(strict=True, ge=0)]
+    status_code: Annotated[int, Field(strict=True, ge=100, le=599)] | None
+    error: Annotated[str, Field(max_length=200)] | None
+
+
 EVENT_TYPES: dict[str, type[EventData]] = {
     "appointment.booked": AppointmentBooked,
     "appointment.cancelled": AppointmentCancelled,
     "appointment.rescheduled": AppointmentRescheduled,
     "appointment.completed": AppointmentClosed,
     "appointment.no_show": AppointmentClosed,
+    "appointment.expired": AppointmentExpired,
     "payment.initiated": PaymentInitiated,
     "payment.deposit.paid": PaymentCaptured,
     "payment.balance.paid": PaymentCaptured,
@@ -130,5 +155,10 @@ EVENT_TYPES: dict[str, type[EventData]] = {
     "tele.session.started": TeleSessionStarted,
     "tele.session.completed": TeleSessionCompleted,
     "tele.session.failed": TeleSessionFailed,
+    "ops.webhook.delivery.succeeded": WebhookDelivery,
+    "ops.webhook.delivery.failed": WebhookDelivery,
+    "ops.webhook.delivery.dead_lettered": WebhookDelivery,
 }
 TELE_TYPES = tuple(t for t in EVENT_TYPES if t.startswith("tele."))
+OPS_PREFIX = "ops."
+OPS_TYPES = tuple(t for t in EVENT_TYPES if t.startswith(OPS_PREFIX))  # about the service, never to partners

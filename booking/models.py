@@ -22,9 +22,10 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
-BOOKING_STATUSES = ("pending_payment", "confirmed", "cancelled", "completed", "no_show")
-ACTIVE_BOOKING = "status <> 'cancelled'"
-ORDER_STATUSES = ("created", "paid")
+BOOKING_STATUSES = ("pending_payment", "confirmed", "cancelled", "completed", "no_show", "expired")
+# A cancelled or expired booking no longer holds its slot.
+ACTIVE_BOOKING = "status not in ('cancelled', 'expired')"
+ORDER_STATUSES = ("created", "paid", "closed")
 PAYMENT_STATUSES = ("created", "authorized", "failed", "captured", "refunded")
 REFUND_STATUSES = ("initiated", "processed", "failed")
 ROOM_STATUSES = ("created", "started", "completed", "failed")
@@ -318,6 +319,39 @@ class PartnerDelivery(Base):
     status_code: Mapped[int] = mapped_column(Integer)
     attempts: Mapped[int] = mapped_column(Integer)
     delivered_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class PartnerDeliveryFailure(Base):
+    """An outbox event one partner webhook has not accepted yet: attempts so far, the last error, and when
+    the worker may try again. Gone once it is delivered (partner_deliveries) or dead-lettered."""
+
+    __tablename__ = "partner_delivery_failures"
+    endpoint: Mapped[str] = mapped_column(String(64), primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(Id)
+    attempts: Mapped[int] = mapped_column(Integer)
+    last_status_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    last_error: Mapped[str] = mapped_column(String(200))
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class PartnerDeadLetter(Base):
+    """An outbox event a partner webhook did not accept after the configured number of tries (or refused
+    with a 4xx). `replayed_at` is set when an operator sends it again (`mymedic booking webhooks dlq replay`)."""
+
+    __tablename__ = "partner_dead_letters"
+    __table_args__ = (UniqueConstraint("endpoint", "event_id"),)
+    id: Mapped[int] = mapped_column(AutoId, primary_key=True, autoincrement=True)
+    endpoint: Mapped[str] = mapped_column(String(64))
+    event_id: Mapped[str] = mapped_column(String(64))
+    tenant_id: Mapped[str] = mapped_column(Id)
+    event_type: Mapped[str] = mapped_column(String(64))
+    attempts: Mapped[int] = mapped_column(Integer)
+    last_status_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    last_error: Mapped[str] = mapped_column(String(200))
+    dead_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    replayed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class AuditEvent(Base):

@@ -3,7 +3,8 @@
 Payment state only moves forward (created → authorized → captured → refunded; failed is a dead end before
 capture), so duplicate or out-of-order webhooks change nothing they should not. Every capture emits
 `payment.deposit.paid` / `payment.balance.paid`; a capture that should not have happened (a second capture
-of an already paid order, or a deposit paid after the booking was cancelled) is refunded in full at once.
+of an already paid order, or a deposit paid after the booking was cancelled or expired) is refunded in full
+at once.
 
 Gateway ids: orders and refunds are made at the tenant's gateway (`gateway.mode`: Razorpay's Orders and
 Refunds APIs, or ids minted here in Razorpay's style when "offline"; `booking/razorpay_api.py`); payments
@@ -62,6 +63,7 @@ REFUND_FULL = "appointment_cancelled"
 REFUND_PARTIAL = "late_cancellation_partial"
 REFUND_DUPLICATE = "duplicate_payment"
 REFUND_AFTER_CANCEL = "paid_after_cancellation"
+REFUND_AFTER_EXPIRY = "paid_after_expiry"
 REFUND_AT_GATEWAY = "gateway_refund"
 
 
@@ -177,7 +179,7 @@ def paid_from(orders: list[PaymentOrder], payments: list[Payment]) -> int:
 
 
 def due_from(booking: Booking, paid: int) -> int:
-    return 0 if booking.status == "cancelled" else max(booking.fee_paise - paid, 0)
+    return 0 if booking.status in ("cancelled", "expired") else max(booking.fee_paise - paid, 0)
 
 
 def paid_total(ctx: Ctx, booking: Booking) -> int:
@@ -190,7 +192,7 @@ def balance_due(ctx: Ctx, booking: Booking) -> int:
 
 def open_order(ctx: Ctx, booking: Booking, purpose: str) -> PaymentOrder:
     """The unpaid order of `purpose` for the booking, created when there is none (what checkout needs)."""
-    if booking.status in ("cancelled", "no_show"):
+    if booking.status in ("cancelled", "no_show", "expired"):
         raise Conflict(f"booking {booking.booking_id} is {booking.status}; nothing is due")
     for order in orders_of(ctx, booking.booking_id):
         if order.purpose == purpose and order.status == "created":
@@ -293,6 +295,8 @@ def _on_captured(ctx: Ctx, payment: Payment, order: PaymentOrder) -> None:
         refund(ctx, payment, payment.amount_paise, REFUND_DUPLICATE)
     elif booking.status == "cancelled":
         refund(ctx, payment, payment.amount_paise, REFUND_AFTER_CANCEL)
+    elif booking.status == "expired":
+        refund(ctx, payment, payment.amount_paise, REFUND_AFTER_EXPIRY)
     elif order.purpose == "deposit" and booking.status == "pending_payment":
         before = snapshot(booking)
         booking.status = "confirmed"

@@ -148,7 +148,7 @@ class OrderOut(BaseModel):
     purpose: Literal["deposit", "balance"]
     amount_paise: int
     currency: Literal["INR"] = "INR"
-    status: Literal["created", "paid"]
+    status: Literal["created", "paid", "closed"]
     gateway: Literal["razorpay"] = "razorpay"
     created_at: datetime
 
@@ -167,7 +167,7 @@ class BookingOut(BaseModel):
     doctor_id: str
     patient_id: str
     visit_type: VisitType
-    status: Literal["pending_payment", "confirmed", "cancelled", "completed", "no_show"]
+    status: Literal["pending_payment", "confirmed", "cancelled", "completed", "no_show", "expired"]
     slot_start: datetime
     slot_end: datetime
     fee_paise: int

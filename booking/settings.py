@@ -87,6 +87,15 @@ class PartnerWebhook(_Strict):
     secret: SecretStr
     event_types: list[EventType] = Field(default_factory=lambda: ["*"])
 
+    @model_validator(mode="after")
+    def _no_ops_events(self) -> PartnerWebhook:
+        if any(t.startswith("ops.") for t in self.event_types):
+            raise ValueError(
+                f"partner webhook {self.name}: ops.* events are the service's own metrics and are never "
+                "sent to partners; remove them from event_types"
+            )
+        return self
+
     def wants(self, event_type: str) -> bool:
         return "*" in self.event_types or event_type in self.event_types
 
@@ -124,6 +133,10 @@ class TenantConfig(_Strict):
     deposit_pct: Annotated[int, Field(ge=0, le=100)] = 30
     booking_window_days: Annotated[int, Field(ge=1, le=365)] = 60
     max_reschedules: Annotated[int, Field(ge=0, le=10)] = 2
+    payment_hold_minutes: Annotated[int, Field(ge=1, le=1440)] = Field(
+        default=15,
+        description="How long an unpaid (pending_payment) booking holds its slot before it expires",
+    )
     refund_policy: RefundPolicy = RefundPolicy()
     razorpay: WebhookSource | None = None
     gateway: PaymentGateway = PaymentGateway()
@@ -174,10 +187,60 @@ def _https_or_loopback(url: str) -> bool:
     return parsed.hostname == "localhost" or (address is not None and address.is_loopback)
 
 
+RAZORPAY_RETRY_HORIZON_HOURS = 24  # Razorpay retries a failed webhook for 24 h after the event is created
+
+
+class Retention(_Strict):
+    """How long the replay guards are kept before the worker's purge job deletes them.
+
+    A webhook receipt must outlive every retry of its event: Razorpay retries a failed webhook with
+    exponential backoff for 24 hours after the event was created, so a shorter window would let a late retry
+    in as a new event. The default, 7 days, also covers a replay from the Razorpay Dashboard (events up to
+    7 days old). Idempotency keys only need to outlive a client's retries of one request.
+    """
+
+    webhook_receipts_hours: Annotated[int, Field(ge=1, le=24 * 366)] = 7 * 24
+    idempotency_keys_hours: Annotated[int, Field(ge=1, le=24 * 366)] = 48
+
+    @model_validator(mode="after")
+    def _outlives_razorpay_retries(self) -> Retention:
+        if self.webhook_receipts_hours < RAZORPAY_RETRY_HORIZON_HOURS:
+            raise ValueError(
+                f"retention.webhook_receipts_hours is {self.webhook_receipts_hours}; it must be at least "
+                f"{RAZORPAY_RETRY_HORIZON_HOURS} (Razorpay retries a webhook for 24 h, a shorter window "
+                "lets a retry in twice)"
+            )
+        return self
+
+
+class PartnerDeliveryPolicy(_Strict):
+    """Outbound partner webhooks: each run tries an event up to `attempts_per_run` times (exponential
+    backoff with jitter, capped at `backoff_max_seconds`, at least what a `Retry-After` asks); after
+    `max_attempts` in all it goes to the dead-letter table."""
+
+    max_attempts: Annotated[int, Field(ge=1, le=100)] = 10
+    attempts_per_run: Annotated[int, Field(ge=1, le=10)] = 3
+    backoff_seconds: Annotated[float, Field(gt=0, le=60)] = 0.5
+    backoff_max_seconds: Annotated[float, Field(gt=0, le=300)] = 30
+    reschedule_max_seconds: Annotated[int, Field(ge=1, le=86_400)] = 3600
+    timeout_seconds: Annotated[float, Field(gt=0, le=120)] = 10
+
+
+class WorkerSchedule(_Strict):
+    """How often `mymedic booking worker` runs each job."""
+
+    expire_every_seconds: Annotated[int, Field(ge=1, le=86_400)] = 60
+    purge_every_seconds: Annotated[int, Field(ge=1, le=86_400)] = 3600
+    deliver_every_seconds: Annotated[int, Field(ge=1, le=86_400)] = 10
+
+
 class BookingConfig(_Strict):
     tenants: list[TenantConfig] = Field(default_factory=list)
     staff_auth: StaffAuth | None = None
     webhook_tolerance_seconds: Annotated[int, Field(ge=1, le=3600)] = 300
+    retention: Retention = Retention()
+    partner_delivery: PartnerDeliveryPolicy = PartnerDeliveryPolicy()
+    worker: WorkerSchedule = WorkerSchedule()
 
     @model_validator(mode="after")
     def _unique_tenants(self) -> BookingConfig:

@@ -1,4 +1,4 @@
-"""Webhook signatures and delivery.
+"""Webhook signatures (outbound delivery: booking.partner_delivery).
 
 Two inbound schemes:
 - Razorpay: `X-Razorpay-Signature` = hex HMAC-SHA256 of the raw body with the webhook secret; replays are
@@ -15,19 +15,13 @@ import hashlib
 import hmac
 import json
 import time
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from collections.abc import Iterable
+from datetime import datetime
 
-import httpx
-from sqlalchemy import select
 from sqlalchemy.orm import Session
-from tenacity import RetryError, retry, retry_if_exception_type, stop_after_attempt, wait_exponential
 
-from booking.db import Database
 from booking.errors import BadRequest, Unauthorized
-from booking.models import OutboxEvent, PartnerDelivery, WebhookReceipt
-from booking.settings import BookingConfig, PartnerWebhook
+from booking.models import WebhookReceipt
 
 SIGNATURE_HEADER = "X-MyMedic-Signature"
 EVENT_ID_HEADER = "X-MyMedic-Event-Id"
@@ -133,91 +127,6 @@ def record_receipt(
         )
     )
     session.flush()
-
-
-# ---- outbound partner webhooks ----------------------------------------------------------------------------
-
-
-class _Retryable(Exception):
-    pass
-
-
-@dataclass
-class DeliveryReport:
-    delivered: int = 0
-    failed: dict[str, str] = field(default_factory=dict)  # endpoint -> why it stopped
-
-
-def _post(
-    client: httpx.Client, hook: PartnerWebhook, event_id: str, body: bytes, clock: Callable[[], float]
-) -> int:
-    @retry(
-        retry=retry_if_exception_type(_Retryable),
-        stop=stop_after_attempt(5),
-        wait=wait_exponential(multiplier=0.2, max=5),
-        reraise=False,
-    )
-    def attempt() -> int:
-        headers = {
-            "Content-Type": "application/cloudevents+json",
-            SIGNATURE_HEADER: sign(hook.secret.get_secret_value(), body, int(clock())),
-            EVENT_ID_HEADER: event_id,
-        }
-        try:
-            response = client.post(str(hook.url), content=body, headers=headers)
-        except httpx.TransportError as exc:
-            raise _Retryable(type(exc).__name__) from exc
-        if response.status_code == 429 or response.status_code >= 500:
-            raise _Retryable(f"HTTP {response.status_code}")
-        return response.status_code
-
-    return attempt()
-
-
-def deliver_partner_webhooks(
-    db: Database,
-    config: BookingConfig,
-    client: httpx.Client,
-    *,
-    limit: int = 1000,
-    clock: Callable[[], float] = time.time,
-) -> DeliveryReport:
-    """POST each outbox event a partner subscribed to, in outbox order, signed; each event once per endpoint.
-
-    Transient failures (network, 429, 5xx) are retried with backoff; an endpoint that still fails stops there
-    (order is kept) and is retried on the next call. A 4xx answer is final and recorded.
-    """
-    report = DeliveryReport()
-    for tenant in config.tenants:
-        for hook in tenant.partner_webhooks:
-            endpoint = f"{tenant.tenant_id}:{hook.name}"
-            with db.read() as s:
-                done = select(PartnerDelivery.event_id).where(PartnerDelivery.endpoint == endpoint)
-                query = select(OutboxEvent.event_id, OutboxEvent.body).where(
-                    OutboxEvent.tenant_id == tenant.tenant_id, OutboxEvent.event_id.not_in(done)
-                )
-                if "*" not in hook.event_types:
-                    query = query.where(OutboxEvent.event_type.in_(hook.event_types))
-                rows = s.execute(query.order_by(OutboxEvent.seq).limit(limit)).all()
-            for row in rows:
-                try:
-                    status = _post(client, hook, row.event_id, row.body.encode(), clock)
-                except RetryError as exc:
-                    report.failed[endpoint] = f"event {row.event_id}: {exc.last_attempt.exception()}"
-                    break
-                with db.write() as s:
-                    s.merge(
-                        PartnerDelivery(
-                            endpoint=endpoint,
-                            event_id=row.event_id,
-                            tenant_id=tenant.tenant_id,
-                            status_code=status,
-                            attempts=1,
-                            delivered_at=datetime.now(UTC),
-                        )
-                    )
-                report.delivered += 1
-    return report
 
 
 def json_body(body: bytes) -> object:

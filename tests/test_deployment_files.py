@@ -25,7 +25,9 @@ COMPOSE = str(Path(compose.__file__).with_name("docker-compose"))
 RAW = COMPOSE_FILE.read_text()
 SPEC: dict[str, Any] = yaml.safe_load(RAW)
 SERVICES: dict[str, Any] = SPEC["services"]
-PLATFORM_SERVICES = {"dagster-webserver", "dagster-daemon", "booking", "grants", "superset-provision"}
+PLATFORM_SERVICES = {
+    "dagster-webserver", "dagster-daemon", "booking", "booking-worker", "grants", "superset-provision"
+}  # fmt: skip
 # What `${VAR}` may have a default: only where ports listen. Everything else must be set.
 DEFAULTED = {"BIND_ADDRESS"}
 VARIABLES = sorted(set(re.findall(r"\$\{([A-Z0-9_]+)", RAW)))
@@ -182,7 +184,7 @@ def test_the_platform_points_at_its_clickhouse_and_postgres() -> None:
                            ("superset", "SUPERSET_DB_PASSWORD")):  # fmt: skip
         assert f"CREATE DATABASE {role} OWNER {role};" in script and f'"${variable}"' in script
         assert variable in SERVICES["postgres"]["environment"]
-    for name in ("booking", "dagster-daemon"):
+    for name in ("booking", "booking-worker", "dagster-daemon"):
         assert "//booking:${BOOKING_DB_PASSWORD" in SERVICES[name]["environment"]["MYMEDIC_BOOKING_DB"]
     assert "//superset:${SUPERSET_DB_PASSWORD" in SERVICES["superset"]["environment"]["SUPERSET_METADATA_DB"]
 

@@ -18,7 +18,6 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from types import TracebackType
 from typing import Any
 from urllib.parse import urlencode
@@ -33,6 +32,7 @@ from tenacity import (
     wait_exponential_jitter,
 )
 
+from core.retry_after import retry_after_seconds
 from core.settings import RazorpaySettings
 from ingestion.pull.razorpay_api import ErrorBody
 
@@ -166,21 +166,8 @@ class RazorpayClient:
         code, description = _error_of(body)
         if response.status_code == 429 or response.status_code >= 500:
             what = f"{response.status_code} {code or response.reason_phrase}: {description or '-'}"
-            raise _Transient(what, self._retry_after(response.headers.get("Retry-After")))
+            raise _Transient(what, retry_after_seconds(response.headers.get("Retry-After"), self._clock()))
         raise RazorpayAPIError(request, response.status_code, code, description, body)
-
-    def _retry_after(self, header: str | None) -> float | None:
-        """Seconds a `Retry-After` header asks for (delta-seconds or an HTTP date); None when absent."""
-        if not header:
-            return None
-        header = header.strip()
-        if header.isdigit():
-            return float(header)
-        try:
-            when = parsedate_to_datetime(header)
-        except (TypeError, ValueError):
-            return None
-        return max(0.0, (when - self._clock()).total_seconds())
 
     def _wait(self, state: RetryCallState) -> float:
         error = state.outcome.exception() if state.outcome else None

@@ -96,12 +96,8 @@ def test_events_load_into_the_warehouse_via_the_ingestion(harness: Harness, tmp_
 
 def test_partner_webhooks_are_signed_and_delivered_once(harness: Harness, staff_keys: StaffKeys) -> None:
     """A real partner endpoint on loopback verifies our t=…,v1=… signature; 500s are retried."""
-    from booking.webhooks import (
-        EVENT_ID_HEADER,
-        SIGNATURE_HEADER,
-        deliver_partner_webhooks,
-        verify_timestamped,
-    )
+    from booking.partner_delivery import Transport, deliver_partner_webhooks
+    from booking.webhooks import EVENT_ID_HEADER, SIGNATURE_HEADER, verify_timestamped
 
     secret = "partner-secret-0123456789abcdef0123"
     received: list[str] = []
@@ -130,8 +126,9 @@ def test_partner_webhooks_are_signed_and_delivered_once(harness: Harness, staff_
         db = Database(harness.db_url)
         try:
             with httpx.Client(timeout=5) as client:
-                first = deliver_partner_webhooks(db, config, client)
-                second = deliver_partner_webhooks(db, config, client)
+                transport = Transport(client=client, clock=harness.clock, sleep=lambda _: None)
+                first = deliver_partner_webhooks(db, config, transport)
+                second = deliver_partner_webhooks(db, config, transport)
         finally:
             db.dispose()
         assert first.delivered == 2 and not first.failed and second.delivered == 0

@@ -168,6 +168,9 @@ def test_every_event_passes_the_ingestion_contract(harness: Harness, tmp_path: P
     assert set(EVENT_TYPES) - ours == {
         "appointment.completed", "appointment.no_show", "payment.balance.paid",
         "tele.session.started", "tele.session.completed", "tele.session.failed",
+        # the worker's: loaded in test_booking_events_in_dbt.py
+        "appointment.expired", "ops.webhook.delivery.succeeded", "ops.webhook.delivery.failed",
+        "ops.webhook.delivery.dead_lettered",
     }  # fmt: skip
 
     path = tmp_path / "events.ndjson"

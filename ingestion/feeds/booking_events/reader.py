@@ -19,6 +19,7 @@ from ingestion.feeds.booking_events.spec import REFUNDS
 
 APPOINTMENTS = tuple(t for t in EVENT_TYPES if t.startswith("appointment."))
 TELE = tuple(t for t in EVENT_TYPES if t.startswith("tele."))
+WEBHOOK_DELIVERY = tuple(t for t in EVENT_TYPES if t.startswith("ops.webhook.delivery."))
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,9 @@ DATA_RULES: tuple[DataRule, ...] = (
     DataRule(("tele.session.completed",), "ended_at", "time"),
     DataRule(("tele.session.completed",), "duration_seconds", "count"),
     DataRule(("tele.session.failed",), "failed_at", "time"),
+    *(DataRule(WEBHOOK_DELIVERY, f, "text") for f in ("endpoint", "event_id", "event_type")),
+    DataRule(WEBHOOK_DELIVERY, "attempts", "count"),
+    DataRule(WEBHOOK_DELIVERY, "latency_ms", "count"),
 )
 
 ENVELOPE_TEXT = ("id", "source", "type", "subject", "tenantid", "branchid")

@@ -8,12 +8,14 @@ from ingestion.sql_checks import lit, one_of
 
 CAPTURED = ("payment.deposit.paid", "payment.balance.paid")
 REFUNDS = ("payment.refund.initiated", "payment.refund.issued")
-# Appointment facts that happen once per booking (a booking is rescheduled any number of times).
+# Appointment facts that happen once per booking (a booking is rescheduled any number of times; an unpaid
+# booking expires once, and an expired booking never changes again).
 ONCE_PER_BOOKING = (
     "appointment.booked",
     "appointment.cancelled",
     "appointment.completed",
     "appointment.no_show",
+    "appointment.expired",
 )
 
 # The entity an event states a fact about, whatever its event id: a captured payment, a refund step, a
@@ -28,8 +30,9 @@ ENTITY_KEY = (
 
 EVENTS = TableSpec(
     "booking_events",
-    "One row per booking-service event (appointment booked/cancelled/rescheduled/completed/no-show, payment "
-    "initiated/captured, refund initiated/issued, tele sessions). Append-only.",
+    "One row per booking-service event (appointment booked/cancelled/rescheduled/completed/no-show/expired, "
+    "payment initiated/captured, refund initiated/issued, tele sessions, and the worker's `ops.webhook.delivery.*` "
+    "metrics of partner webhooks). Append-only.",
     (
         Column("event_id", "String", "CloudEvents `id`, unique per event; the natural key."),
         Column("specversion", "String", 'CloudEvents spec version, always "1.0".'),

@@ -18,6 +18,8 @@ renamed as (
         data as data_json,
         {{ load_metadata() }}
     from source
+    -- the worker's own metrics are not booking facts: stg_booking__webhook_deliveries reads them
+    where event_type not like 'ops.%'
 ),
 
 final as (
