@@ -15,7 +15,7 @@ import jwt
 from booking.errors import Forbidden, Unauthorized
 from booking.settings import BookingConfig, StaffAuth, TenantConfig, hash_api_key
 
-Kind = Literal["api_key", "staff"]
+Kind = Literal["api_key", "staff", "widget"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -90,6 +90,20 @@ class PartnerWebhook(_Strict):
         return "*" in self.event_types or event_type in self.event_types
 
 
+Origin = Annotated[
+    str, Field(pattern=r"^https?://[A-Za-z0-9.\-]+(:\d{1,5})?$", examples=["https://www.arogya.example"])
+]
+
+
+class WidgetConfig(_Strict):
+    """The embeddable booking widget (`/widget.js`): the sites (origins) allowed to frame it.
+
+    Enforced by the browser with CSP `frame-ancestors`; a site not listed sees the frame refused.
+    """
+
+    allowed_sites: Annotated[list[Origin], Field(min_length=1, max_length=20)]
+
+
 class TenantConfig(_Strict):
     tenant_id: Identifier
     name: str = ""
@@ -102,6 +116,7 @@ class TenantConfig(_Strict):
     razorpay: WebhookSource | None = None
     tele: TeleConfig | None = None
     partner_webhooks: list[PartnerWebhook] = Field(default_factory=list)
+    widget: WidgetConfig | None = Field(default=None, description="None: the tenant has no booking widget")
 
 
 class StaffAuth(_Strict):
