@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, HttpUrl, IPvAnyNetwork, Secre
 
 CONFIG_ENV = "MYMEDIC_BOOKING_CONFIG"
 DB_ENV = "MYMEDIC_BOOKING_DB"
+PUBLIC_URL_ENV = "MYMEDIC_BOOKING_PUBLIC_URL"  # where patients reach this service (QR posters' links)
 DEFAULT_DB_PATH = Path(".mymedic/booking.db")
 
 Identifier = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_\-]{0,63}$")]
