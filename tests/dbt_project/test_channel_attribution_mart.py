@@ -90,7 +90,9 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WarehouseSetting
         ]
         insert(warehouse, REFERENCE_BRANCHES,
                [dict(zip(REFERENCE_BRANCHES.column_names, (TENANT, *b), strict=True)) for b in branches])  # fmt: skip
-    result = run_dbt(settings, root, "build", "--select", f"+{MART}", "+dim_branches", "--indirect-selection", "cautious")
+    result = run_dbt(
+        settings, root, "build", "--select", f"+{MART}", "+dim_branches", "--indirect-selection", "cautious"
+    )
     assert result.returncode == 0, dbt_failure(result)
     statuses = run_results(root)
     assert f"model.mymedic.{MART}" in statuses
