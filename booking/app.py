@@ -14,7 +14,7 @@ from booking.clock import Clock, SystemClock
 from booking.db import Database, migrate
 from booking.problem_handlers import add_problem_handlers, problem
 from booking.razorpay_api import Gateways
-from booking.routes import admin, bookings, directory, webhooks
+from booking.routes import admin, bookings, directory, webhooks, widget
 from booking.service import BookingService
 from booking.settings import BookingConfig, database_url, load_config
 
@@ -69,7 +69,7 @@ def create_app(
         openapi_url="/openapi.json",
     )
     app.state.service = service
-    for router in (directory.router, bookings.router, webhooks.router, admin.router):
+    for router in (directory.router, bookings.router, webhooks.router, admin.router, widget.router):
         app.include_router(router)
     add_problem_handlers(app, www_authenticate='Bearer, ApiKey header="X-API-Key"')
     app.add_exception_handler(IntegrityError, _on_integrity_error)

@@ -18,7 +18,7 @@ from booking.errors import Forbidden, Unauthorized
 from booking.settings import BookingConfig, TenantConfig, hash_api_key
 from booking.staff_keys import staff_keys
 
-Kind = Literal["api_key", "staff"]
+Kind = Literal["api_key", "staff", "widget"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -37,6 +37,13 @@ def get_booking(session: Session, tenant_id: str, booking_id: str, *, lock: bool
     return booking
 
 
+def get_branch(session: Session, tenant_id: str, branch_id: str) -> Branch:
+    branch = session.get(Branch, (tenant_id, branch_id))
+    if branch is None or not branch.active:
+        raise NotFound(f"branch {branch_id} not found", field="branch_id")
+    return branch
+
+
 def get_doctor(session: Session, tenant_id: str, doctor_id: str) -> Doctor:
     doctor = session.get(Doctor, (tenant_id, doctor_id))
     if doctor is None or not doctor.active:
@@ -82,10 +89,9 @@ def create_booking(
     patient_name: str,
     patient_phone: str,
     channel: str,
+    campaign: str,
 ) -> Booking:
-    branch = ctx.session.get(Branch, (ctx.tenant_id, branch_id))
-    if branch is None or not branch.active:
-        raise NotFound(f"branch {branch_id} not found", field="branch_id")
+    get_branch(ctx.session, ctx.tenant_id, branch_id)
     doctor = get_doctor(ctx.session, ctx.tenant_id, doctor_id)
     if doctor.branch_id != branch_id:
         raise Unprocessable(f"doctor {doctor_id} does not sit at branch {branch_id}", field="doctor_id")
@@ -110,6 +116,7 @@ def create_booking(
         fee_paise=fee,
         deposit_paise=deposit,
         channel=channel,
+        campaign=campaign,
         reschedule_count=0,
         created_at=ctx.now,
         updated_at=ctx.now,
@@ -131,6 +138,8 @@ def create_booking(
             "slot_start": rfc3339(slot.start),
             "visit_type": visit_type,
             "fee_paise": fee,
+            "channel": channel,
+            "campaign": campaign,
         },
     )
     ctx.audit("booking.created", "booking", booking.booking_id, after=snapshot(booking))

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from booking.settings import CONFIG_ENV, DB_ENV
+from booking.settings import CONFIG_ENV, DB_ENV, PUBLIC_URL_ENV
 from mymedic.cli_errors import fail
 
 if TYPE_CHECKING:
@@ -286,3 +286,56 @@ def dlq_replay(
     console.print(table)
     if any(r.outcome not in ("delivered", "already delivered") for r in results):
         raise typer.Exit(1)
+
+
+@booking_app.command("qr")
+def qr_posters(
+    branch: Annotated[str, typer.Option("--branch", help="Branch id (as seeded)")],
+    out: Annotated[
+        Path, typer.Option("--out", file_okay=False, help="Folder to write the PNGs and PDFs into")
+    ],
+    base_url: Annotated[
+        str,
+        typer.Option(
+            "--base-url",
+            envvar=PUBLIC_URL_ENV,
+            help=f"Public URL of this booking service, e.g. https://book.example.com (default: ${PUBLIC_URL_ENV})",
+        ),
+    ],
+    doctor: Annotated[str | None, typer.Option("--doctor", help="Only this doctor's poster")] = None,
+    tenant: Annotated[
+        str | None, typer.Option("--tenant", help="Tenant, when several use the branch id")
+    ] = None,
+    campaign: Annotated[
+        str, typer.Option("--campaign", help="Campaign code the posters' bookings are attributed to")
+    ] = "waiting-room",
+    db: DbOption = None,
+) -> None:
+    """QR posters: per branch and doctor a QR code PNG and an A4 PDF, linking to the widget with channel=qr."""
+    import re
+
+    from booking.channels import CAMPAIGN_PATTERN
+    from booking.db import Database
+    from booking.directory import poster_places
+    from booking.qr_posters import write_posters
+    from booking.settings import database_url
+    from exports.pdf.fonts import FontMissing
+    from mymedic.cli_errors import fail
+
+    if not re.match(CAMPAIGN_PATTERN, campaign) or not campaign:
+        fail(f"--campaign {campaign!r} is not a campaign code: 1-40 of a-z, 0-9, '_' and '-'")
+    if not re.match(r"^https?://[^\s/?#]+(/[^\s?#]*)?$", base_url):
+        fail(f"--base-url {base_url!r} is not an http(s) URL, e.g. https://book.example.com")
+    database = Database(database_url(db))
+    try:
+        places = poster_places(database, branch, tenant_id=tenant, doctor_id=doctor)
+    except LookupError as exc:
+        fail(str(exc))
+    finally:
+        database.dispose()
+    try:
+        posters = write_posters(places, base_url=base_url, campaign=campaign, out=out)
+    except FontMissing as exc:
+        fail(str(exc))
+    for poster in posters:
+        typer.echo(f"{poster.pdf}  {poster.png}  {poster.link}")

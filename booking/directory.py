@@ -7,15 +7,17 @@ here replaces the stored one; everything else is upserted.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 
 from booking.db import Database
 from booking.models import Branch, Doctor, DoctorSchedule, Tenant
+from booking.qr_posters import PosterPlace
 from booking.settings import Identifier
 
 HHMM = Annotated[str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$")]
@@ -137,3 +139,44 @@ def load_directory(db: Database, directory: Directory) -> dict[str, int]:
 
 def read_directory(path: Path) -> Directory:
     return Directory.model_validate(json.loads(path.read_text(encoding="utf-8")))
+
+
+def poster_places(
+    db: Database, branch_id: str, *, tenant_id: str | None = None, doctor_id: str | None = None
+) -> list[PosterPlace]:
+    """What the QR posters of a branch name: the branch itself, then each active doctor (or only `doctor_id`).
+
+    Raises LookupError (one sentence) for an unknown branch or doctor, or a branch id several tenants use.
+    """
+    with db.read() as s:
+        query = select(Branch).where(Branch.branch_id == branch_id, Branch.active)
+        if tenant_id is not None:
+            query = query.where(Branch.tenant_id == tenant_id)
+        branches = list(s.scalars(query))
+        if not branches:
+            raise LookupError(f"branch {branch_id} not found: seed it first (mymedic booking seed)")
+        if len(branches) > 1:
+            tenants = ", ".join(sorted(b.tenant_id for b in branches))
+            raise LookupError(f"branch {branch_id} belongs to several tenants ({tenants}): pass --tenant")
+        branch = branches[0]
+        tenant = s.get(Tenant, branch.tenant_id)
+        clinic = tenant.name if tenant is not None else branch.tenant_id
+        doctors = select(Doctor).where(
+            Doctor.tenant_id == branch.tenant_id, Doctor.branch_id == branch_id, Doctor.active
+        )
+        if doctor_id is not None:
+            doctors = doctors.where(Doctor.doctor_id == doctor_id)
+        found = list(s.scalars(doctors.order_by(Doctor.doctor_id)))
+        if doctor_id is not None and not found:
+            raise LookupError(f"doctor {doctor_id} not found at branch {branch_id}")
+        base = PosterPlace(
+            tenant_id=branch.tenant_id,
+            clinic=clinic,
+            branch_id=branch_id,
+            branch_name=branch.name,
+            city=branch.city,
+        )
+        people = [
+            replace(base, doctor_id=d.doctor_id, doctor_name=d.name, specialty=d.specialty) for d in found
+        ]
+        return people if doctor_id is not None else [base, *people]

@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from booking.channels import CAMPAIGN_PATTERN, CHANNEL_PATTERN
 from core.vocabulary import PaymentMethod
 
 Text = Annotated[str, Field(min_length=1, max_length=200)]
@@ -33,6 +34,8 @@ class AppointmentBooked(EventData):
     slot_start: Timestamp
     visit_type: Literal["in_person", "tele"]
     fee_paise: Paise
+    channel: Annotated[str, Field(pattern=CHANNEL_PATTERN)]
+    campaign: Annotated[str, Field(pattern=CAMPAIGN_PATTERN)]
 
 
 class AppointmentCancelled(EventData):

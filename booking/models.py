@@ -178,6 +178,7 @@ class Booking(Base):
     fee_paise: Mapped[int] = mapped_column(Money)
     deposit_paise: Mapped[int] = mapped_column(Money)
     channel: Mapped[str] = mapped_column(String(20), default="portal")
+    campaign: Mapped[str] = mapped_column(String(40), default="", server_default="")
     cancel_reason: Mapped[str | None] = mapped_column(String(40), nullable=True)
     reschedule_count: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -8,6 +8,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
+from booking.channels import CAMPAIGN_PATTERN, CHANNEL_PATTERN, DEFAULT_CAMPAIGN, DEFAULT_CHANNEL
+
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_\-]{0,63}$"
 KEY_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_\-.:]{7,127}$"
 TEXT_PATTERN = r"^[^\x00-\x1f\x7f]*$"
@@ -15,7 +17,22 @@ PHONE_RE = re.compile(r"^(?:\+?91)?([6-9]\d{9})$")
 
 Id = Annotated[str, Field(pattern=ID_PATTERN, examples=["br_blr01"])]
 VisitType = Literal["in_person", "tele"]
-Channel = Literal["portal", "whatsapp", "qr", "widget", "front_desk"]
+Channel = Annotated[
+    str,
+    Field(
+        pattern=CHANNEL_PATTERN,
+        description="Where the patient came from: portal, widget, qr, whatsapp, referral, front_desk…",
+        examples=["qr"],
+    ),
+]
+Campaign = Annotated[
+    str,
+    Field(
+        pattern=CAMPAIGN_PATTERN,
+        description="Campaign code of the link ('' for none)",
+        examples=["diwali-2026"],
+    ),
+]
 CancelReason = Literal[
     "patient_request", "doctor_unavailable", "schedule_conflict", "payment_not_completed", "other"
 ]
@@ -115,7 +132,8 @@ class BookingCreate(_In):
                     "slot_start": "2026-10-02T04:30:00Z",
                     "visit_type": "in_person",
                     "patient": {"name": "Asha Rao", "phone": "+919812345678"},
-                    "channel": "portal",
+                    "channel": "qr",
+                    "campaign": "waiting-room",
                 }
             ]
         },
@@ -125,7 +143,8 @@ class BookingCreate(_In):
     slot_start: SlotTime
     visit_type: VisitType = "in_person"
     patient: PatientIn
-    channel: Channel = "portal"
+    channel: Channel = DEFAULT_CHANNEL
+    campaign: Campaign = DEFAULT_CAMPAIGN
 
 
 class CancelIn(_In):
@@ -177,6 +196,7 @@ class BookingOut(BaseModel):
     balance_due_paise: int
     cancel_reason: str | None
     channel: str
+    campaign: str
     tele_room_id: str | None
     created_at: datetime
     updated_at: datetime

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, HttpUrl, IPvAnyNetwork, Secre
 
 CONFIG_ENV = "MYMEDIC_BOOKING_CONFIG"
 DB_ENV = "MYMEDIC_BOOKING_DB"
+PUBLIC_URL_ENV = "MYMEDIC_BOOKING_PUBLIC_URL"  # where patients reach this service (QR posters' links)
 DEFAULT_DB_PATH = Path(".mymedic/booking.db")
 
 Identifier = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_\-]{0,63}$")]
@@ -125,6 +126,20 @@ class PaymentGateway(_Strict):
         return self
 
 
+Origin = Annotated[
+    str, Field(pattern=r"^https?://[A-Za-z0-9.\-]+(:\d{1,5})?$", examples=["https://www.arogya.example"])
+]
+
+
+class WidgetConfig(_Strict):
+    """The embeddable booking widget (`/widget.js`): the sites (origins) allowed to frame it.
+
+    Enforced by the browser with CSP `frame-ancestors`; a site not listed sees the frame refused.
+    """
+
+    allowed_sites: Annotated[list[Origin], Field(min_length=1, max_length=20)]
+
+
 class TenantConfig(_Strict):
     tenant_id: Identifier
     name: str = ""
@@ -142,6 +157,7 @@ class TenantConfig(_Strict):
     gateway: PaymentGateway = PaymentGateway()
     tele: TeleConfig | None = None
     partner_webhooks: list[PartnerWebhook] = Field(default_factory=list)
+    widget: WidgetConfig | None = Field(default=None, description="None: the tenant has no booking widget")
 
 
 class StaffAuth(_Strict):

@@ -51,6 +51,20 @@ DOCTOR_LABELS: tuple[Label, ...] = (
     Label("version_count", "Reference versions"),
     Label("tenant_id", TENANT_HEADER),
 )
+CHANNEL_DAY_LABELS: tuple[Label, ...] = (
+    Label("activity_date", "Day (IST)"),
+    Label("branch_name", "Branch"),
+    Label("branch_id", "Branch ID"),
+    Label("channel", "Channel"),
+    Label("campaign", "Campaign"),
+    Label("booking_count", "Bookings"),
+    Label("completed_visit_count", "Completed visits"),
+    Label("no_show_count", "No-shows"),
+    Label("collected_paise", "Collected (₹)"),
+    Label("refunded_paise", "Refunded (₹)"),
+    Label("net_collected_paise", "Net collected (₹)"),
+    Label("tenant_id", TENANT_HEADER),
+)
 
 
 @dataclass(frozen=True)
@@ -79,6 +93,12 @@ BI_VIEWS: tuple[BiView, ...] = (
     ),
     BiView("branches", "dim_branches", BRANCH_LABELS, "The chain's branches", joins_branch=False),
     BiView("doctors", "dim_doctors", DOCTOR_LABELS, "The chain's doctors, their branch and fee"),
+    BiView(
+        "channel_attribution_daily",
+        "fct_channel_attribution_daily",
+        CHANNEL_DAY_LABELS,
+        "What each demand channel and campaign brought in, per branch and IST day",
+    ),
 )
 STATUS_LEGEND_VIEW = "status_legend"
 

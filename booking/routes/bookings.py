@@ -55,6 +55,7 @@ def booking_out(ctx: Ctx, booking: Booking) -> BookingOut:
         balance_due_paise=payments.due_from(booking, paid),
         cancel_reason=booking.cancel_reason,
         channel=booking.channel,
+        campaign=booking.campaign,
         tele_room_id=room,
         created_at=booking.created_at,
         updated_at=booking.updated_at,
@@ -119,6 +120,7 @@ def create_booking(
             patient_name=body.patient.name,
             patient_phone=body.patient.phone,
             channel=body.channel,
+            campaign=body.campaign,
         )
         return booking_out(ctx, booking)
 

@@ -40,7 +40,8 @@ schema = schemathesis.openapi.from_dict(_spec())
 
 @pytest.fixture
 def app(db_url: str, staff_keys: StaffKeys) -> Iterator[FastAPI]:
-    app = create_app(make_config(staff_keys), db_url=db_url, clock=ManualClock(START))
+    config = make_config(staff_keys, widget={"allowed_sites": ["https://www.arogya.example"]})
+    app = create_app(config, db_url=db_url, clock=ManualClock(START))
     yield app
     app.state.service.db.dispose()
 

@@ -19,6 +19,11 @@ renamed as (
         parseDateTime64BestEffortOrNull(JSONExtractString(data, 'slot_start'), 3, 'UTC') as slot_start_at,
         JSONExtractString(data, 'visit_type') as visit_type,
         JSONExtractInt(data, 'fee_paise') as fee_paise,
+        -- events older than demand channels carry neither code: a portal booking of no campaign
+        if(
+            JSONExtractString(data, 'channel') != '', JSONExtractString(data, 'channel'), 'portal'
+        ) as channel,
+        JSONExtractString(data, 'campaign') as campaign,
         event_time as booked_at,
         {{ load_metadata() }}
     from source
