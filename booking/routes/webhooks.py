@@ -69,7 +69,7 @@ def _process(
     now = service.clock.now()
     try:
         with service.db.write() as s:
-            if webhooks.is_replay(s, source, event_id):
+            if webhooks.is_replay(s, tenant.tenant_id, source, event_id):
                 return WebhookAck(status="duplicate", detail=f"event {event_id} was already processed")
             outcome = apply(Ctx(s, tenant, f"webhook:{source}", now))
             webhooks.record_receipt(
@@ -84,7 +84,7 @@ def _process(
             return WebhookAck(status="processed", detail=outcome)
     except IntegrityError:
         with service.db.read() as s:
-            if webhooks.is_replay(s, source, event_id):
+            if webhooks.is_replay(s, tenant.tenant_id, source, event_id):
                 return WebhookAck(status="duplicate", detail=f"event {event_id} was already processed")
         raise
 
@@ -154,7 +154,7 @@ def _handle_tele(service: BookingService, host: str | None, body: bytes, signatu
         for secret in t.tele.webhook.secrets
     }
     secret = webhooks.verify_timestamped(
-        owners, signature, body, tolerance_s=service.config.webhook_tolerance_seconds
+        owners, signature, body, tolerance_s=service.config.webhook_tolerance_seconds, clock=service.clock
     )
     tenant = owners[secret]
     assert tenant.tele is not None and tenant.tele.webhook is not None
