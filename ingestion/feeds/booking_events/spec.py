@@ -6,7 +6,8 @@ from booking.events import EVENT_TYPES
 from ingestion.spec import Column, FeedSpec, TableSpec
 from ingestion.sql_checks import lit, one_of
 
-CAPTURED = ("payment.deposit.paid", "payment.balance.paid")
+# a captured payment's one fact: paid (its order's amount) or mismatched (another amount or currency)
+CAPTURED = ("payment.deposit.paid", "payment.balance.paid", "payment.capture.mismatched")
 REFUNDS = ("payment.refund.initiated", "payment.refund.issued")
 # Appointment facts that happen once per booking (a booking is rescheduled any number of times).
 ONCE_PER_BOOKING = (
@@ -29,7 +30,7 @@ ENTITY_KEY = (
 EVENTS = TableSpec(
     "booking_events",
     "One row per booking-service event (appointment booked/cancelled/rescheduled/completed/no-show, payment "
-    "initiated/captured, refund initiated/issued, tele sessions). Append-only.",
+    "initiated/captured/capture mismatched, refund initiated/issued, tele sessions). Append-only.",
     (
         Column("event_id", "String", "CloudEvents `id`, unique per event; the natural key."),
         Column("specversion", "String", 'CloudEvents spec version, always "1.0".'),
