@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from booking.settings import CONFIG_ENV, DB_ENV
+from booking.settings import CONFIG_ENV, DB_ENV, BookingConfig
 
 booking_app = typer.Typer(
     help="The booking service: serve the API, export its outbox events.", no_args_is_help=True
@@ -20,6 +20,17 @@ DbOption = Annotated[
 ConfigOption = Annotated[
     str | None, typer.Option("--config", help=f"Config JSON file (default: ${CONFIG_ENV})")
 ]
+
+
+def _load_config(config: str | None) -> BookingConfig:
+    """The booking config, or one line on stderr and exit 1 when it cannot be used."""
+    from booking.settings import ConfigError, load_config
+    from mymedic.cli_errors import fail
+
+    try:
+        return load_config(config)
+    except ConfigError as exc:
+        fail(str(exc))
 
 
 @booking_app.command()
@@ -37,9 +48,9 @@ def serve(
 
     from booking.app import create_app
     from booking.db import migrate as run_migrations
-    from booking.settings import database_url, load_config
+    from booking.settings import database_url
 
-    settings = load_config(config)
+    settings = _load_config(config)
     if not settings.tenants:
         typer.echo(f"warning: no tenants configured ({CONFIG_ENV}); every call will answer 401", err=True)
     url = database_url(db)
@@ -132,13 +143,14 @@ def deliver_webhooks(db: DbOption = None, config: ConfigOption = None) -> None:
     import httpx
 
     from booking.db import Database
-    from booking.settings import database_url, load_config
+    from booking.settings import database_url
     from booking.webhooks import deliver_partner_webhooks
 
+    settings = _load_config(config)
     database = Database(database_url(db))
     try:
         with httpx.Client(timeout=10) as client:
-            report = deliver_partner_webhooks(database, load_config(config), client)
+            report = deliver_partner_webhooks(database, settings, client)
     finally:
         database.dispose()
     typer.echo(f"delivered {report.delivered} events")
