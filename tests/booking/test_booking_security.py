@@ -211,6 +211,21 @@ def test_cross_tenant_reads_and_writes_answer_404(harness: Harness) -> None:
     assert _status(harness, ours)["status"] == "pending_payment"
 
 
+def test_over_long_staff_subject_is_refused_not_a_server_error(harness: Harness) -> None:
+    """The audit actor is `staff:<sub>` in 200 characters: a longer sub is refused at sign-in (401)."""
+    booking_id, _, _ = _deposit_order(harness)
+    longest = harness.staff_headers(sub="s" * 194)
+    too_long = harness.staff_headers(sub="s" * 195)
+    refused = harness.post(f"/v1/bookings/{booking_id}/cancel", {"reason": "other"}, headers=too_long)
+    assert refused.status_code == 401, refused.text
+    assert refused.json()["detail"] == "the bearer token's 'sub' claim is longer than 194 characters"
+    assert _status(harness, booking_id)["status"] == "pending_payment"
+    done = harness.post(f"/v1/bookings/{booking_id}/cancel", {"reason": "other"}, headers=longest)
+    assert done.status_code == 200, done.text
+    audit = harness.get("/v1/audit-events", headers=longest, entity_id=booking_id).json()
+    assert {row["actor"] for row in audit} >= {"staff:" + "s" * 194}
+
+
 def test_staff_tokens_are_verified(harness: Harness, staff_keys: StaffKeys) -> None:
     booking_id, _, _ = _deposit_order(harness)
     path = f"/v1/bookings/{booking_id}"
