@@ -283,29 +283,10 @@ def _capture_data(payment: Payment, order: PaymentOrder, booking: Booking) -> di
 def _on_mismatched_capture(ctx: Ctx, payment: Payment, order: PaymentOrder) -> None:
     """Money arrived that is not what the order asked for: record it for reconciliation, confirm nothing."""
     booking = _booking(ctx, order.booking_id)
-    ctx.emit(
-        "payment.capture.mismatched",
-        branch_id=booking.branch_id,
-        subject=booking.booking_id,
-        data={
-            **_capture_data(payment, order, booking),
-            "purpose": order.purpose,
-            "order_amount_paise": order.amount_paise,
-            "order_currency": order.currency,
-        },
-    )
-    ctx.audit(
-        "payment.capture_mismatched",
-        "payment_order",
-        order.order_id,
-        after={
-            "payment_id": payment.payment_id,
-            "captured_paise": payment.amount_paise,
-            "captured_currency": payment.currency,
-            "order_paise": order.amount_paise,
-            "order_currency": order.currency,
-        },
-    )
+    asked = {"order_amount_paise": order.amount_paise, "order_currency": order.currency}
+    data = {**_capture_data(payment, order, booking), "purpose": order.purpose, **asked}
+    ctx.emit("payment.capture.mismatched", branch_id=booking.branch_id, subject=booking.booking_id, data=data)
+    ctx.audit("payment.capture_mismatched", "payment_order", order.order_id, after=data)
 
 
 def _on_captured(ctx: Ctx, payment: Payment, order: PaymentOrder) -> None:

@@ -196,13 +196,7 @@ def test_capture_differing_from_its_order_confirms_nothing(
         amount,
         currency,
     )
-    assert json.loads(audit.after or "{}") == {
-        "payment_id": "pay_MISMATCH00001",
-        "captured_paise": amount,
-        "captured_currency": currency,
-        "order_paise": 15_000,
-        "order_currency": "INR",
-    }
+    assert json.loads(audit.after or "{}") == mismatch["data"]  # both amounts and currencies
     # the right amount still pays the order and confirms the booking
     harness.pay(order_id, 15_000)
     assert harness.get(f"/v1/bookings/{booking['booking_id']}").json()["status"] == "confirmed"
