@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from booking.body_limit import BodyLimit
 from booking.clock import Clock, SystemClock
 from booking.db import Database, migrate
 from booking.problem_handlers import add_problem_handlers, problem
@@ -74,6 +75,7 @@ def create_app(
     add_problem_handlers(app, www_authenticate='Bearer, ApiKey header="X-API-Key"')
     app.add_exception_handler(IntegrityError, _on_integrity_error)
     app.add_exception_handler(OperationalError, _on_operational_error)
+    app.add_middleware(BodyLimit)  # every route: counts the body as it streams, 413 past the limit
     return app
 
 

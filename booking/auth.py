@@ -19,6 +19,9 @@ from booking.settings import BookingConfig, TenantConfig, hash_api_key
 from booking.staff_keys import staff_keys
 
 Kind = Literal["api_key", "staff", "widget"]
+STAFF_PREFIX = "staff:"
+# the audit trail's actor column holds 200 characters: `staff:` and the token's `sub`
+MAX_SUBJECT = 200 - len(STAFF_PREFIX)
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +98,10 @@ class Authenticator:
         )
         if not roles & set(auth.staff_roles):
             raise Forbidden(f"the bearer token holds no staff role ({', '.join(auth.staff_roles)})")
-        return Principal(tenant=tenant, kind="staff", actor=f"staff:{claims['sub']}", roles=roles)
+        subject = str(claims["sub"])
+        if len(subject) > MAX_SUBJECT:
+            raise Unauthorized(f"the bearer token's 'sub' claim is longer than {MAX_SUBJECT} characters")
+        return Principal(tenant=tenant, kind="staff", actor=f"{STAFF_PREFIX}{subject}", roles=roles)
 
     def authenticate(self, api_key: str | None, bearer: str | None) -> Principal:
         if bearer:

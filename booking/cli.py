@@ -9,13 +9,12 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from booking.settings import CONFIG_ENV, DB_ENV, PUBLIC_URL_ENV
+from booking.settings import CONFIG_ENV, DB_ENV, PUBLIC_URL_ENV, BookingConfig
 from mymedic.cli_errors import fail
 
 if TYPE_CHECKING:
     from booking.db import Database
     from booking.partner_delivery import Transport
-    from booking.settings import BookingConfig
 
 booking_app = typer.Typer(
     help="The booking service: serve the API, run its worker, export its outbox events.", no_args_is_help=True
@@ -28,6 +27,16 @@ DbOption = Annotated[
 ConfigOption = Annotated[
     str | None, typer.Option("--config", help=f"Config JSON file (default: ${CONFIG_ENV})")
 ]
+
+
+def _load_config(config: str | None) -> BookingConfig:
+    """The booking config, or one line on stderr and exit 1 when it cannot be used."""
+    from booking.settings import ConfigError, load_config
+
+    try:
+        return load_config(config)
+    except ConfigError as exc:
+        fail(str(exc))
 
 
 @booking_app.command()
@@ -45,9 +54,9 @@ def serve(
 
     from booking.app import create_app
     from booking.db import migrate as run_migrations
-    from booking.settings import database_url, load_config
+    from booking.settings import database_url
 
-    settings = load_config(config)
+    settings = _load_config(config)
     if not settings.tenants:
         typer.echo(f"warning: no tenants configured ({CONFIG_ENV}); every call will answer 401", err=True)
     url = database_url(db)
@@ -134,22 +143,6 @@ def export_events(
         console.print(f"  {path}")
 
 
-def _config(config: str | None) -> BookingConfig:
-    """The configuration, or one line saying what is wrong with it (and exit 1)."""
-    from pydantic import ValidationError
-
-    from booking.settings import load_config
-
-    try:
-        return load_config(config)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        fail(f"booking config: {where + ': ' if where else ''}{first['msg'].removeprefix('Value error, ')}")
-    except (OSError, ValueError) as exc:
-        fail(f"booking config: {exc}")
-
-
 @contextmanager
 def _transport(db: str | None, config: BookingConfig) -> Iterator[tuple[Database, Transport]]:
     import httpx
@@ -172,7 +165,7 @@ def deliver_webhooks(db: DbOption = None, config: ConfigOption = None) -> None:
     """One delivery run: outbox events to the partners' webhooks (signed t=…,v1=…), with retries."""
     from booking.partner_delivery import deliver_partner_webhooks
 
-    settings = _config(config)
+    settings = _load_config(config)
     with _transport(db, settings) as (database, transport):
         report = deliver_partner_webhooks(database, settings, transport)
     typer.echo(f"delivered {report.delivered} events, {report.dead_lettered} dead-lettered")
@@ -198,7 +191,7 @@ def worker(
     from booking.settings import database_url
     from booking.worker import JobResult, Worker
 
-    settings = _config(config)
+    settings = _load_config(config)
     run_migrations(database_url(db))
 
     def show(result: JobResult) -> None:
@@ -269,7 +262,7 @@ def dlq_replay(
 
     from booking.dead_letters import replay_dead_letters
 
-    settings = _config(config)
+    settings = _load_config(config)
     with _transport(db, settings) as (database, transport):
         results = replay_dead_letters(database, settings, transport, dead_letter_id=id_)
     if id_ is not None and results[0].outcome == "not found":

@@ -1,4 +1,4 @@
-"""The service's business clock (slot times, event times). Security checks use the wall clock."""
+"""The service's clock: slot times, event times, and the webhook signature window all read it."""
 
 from __future__ import annotations
 

@@ -62,6 +62,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     403: _problem("Not allowed for this caller"),
     404: _problem("Not found (or another tenant's)"),
     409: _problem("Conflicts with the current state (e.g. the slot is taken)"),
+    413: _problem("Body too large (the limit holds on every route, checked as the body streams)"),
     422: _problem("A field is invalid, or an Idempotency-Key was reused with a different request"),
     502: _problem("The payment gateway did not answer, or refused this clinic's API keys"),
     503: _problem("The database or the staff identity provider cannot be reached just now; retry"),

@@ -83,6 +83,29 @@ class PaymentCaptured(EventData):
     captured_at: Timestamp
 
 
+class PaymentCaptureMismatched(EventData):
+    """A capture whose amount or currency is not its order's: recorded, never counted as paid.
+
+    A type of its own (not extra fields on `payment.*.paid`) so that no consumer of the paid events can take
+    it for a payment of the order; `amount_paise`/`currency` are what the gateway captured, `order_*` what
+    the order asked for.
+    """
+
+    payment_id: PaymentId
+    order_id: OrderId
+    booking_id: Text
+    patient_id: Text
+    branch_id: Text
+    purpose: Literal["deposit", "balance"]
+    amount_paise: Paise
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
+    order_amount_paise: Paise
+    order_currency: Literal["INR"]
+    method: PaymentMethod
+    gateway: Literal["razorpay"]
+    captured_at: Timestamp
+
+
 class RefundEvent(EventData):
     refund_id: RefundId
     payment_id: PaymentId
@@ -152,6 +175,7 @@ EVENT_TYPES: dict[str, type[EventData]] = {
     "payment.initiated": PaymentInitiated,
     "payment.deposit.paid": PaymentCaptured,
     "payment.balance.paid": PaymentCaptured,
+    "payment.capture.mismatched": PaymentCaptureMismatched,
     "payment.refund.initiated": RefundEvent,
     "payment.refund.issued": RefundEvent,
     "tele.room.created": TeleRoomCreated,

@@ -264,12 +264,13 @@ class TeleRoom(Base):
 
 
 class WebhookReceipt(Base):
-    """One row per inbound webhook event id and source: the replay guard (insert conflicts = a replay)."""
+    """One row per inbound webhook event of a tenant (whose secret signed it), source and event id: the replay
+    guard (insert conflicts = a replay). Keyed per tenant so one tenant's ids never shadow another's."""
 
     __tablename__ = "webhook_receipts"
+    tenant_id: Mapped[str] = mapped_column(Id, primary_key=True)
     source: Mapped[str] = mapped_column(String(32), primary_key=True)
     event_id: Mapped[str] = mapped_column(String(128), primary_key=True)
-    tenant_id: Mapped[str] = mapped_column(Id)
     event_type: Mapped[str] = mapped_column(String(64))
     outcome: Mapped[str] = mapped_column(String(200))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)

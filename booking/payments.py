@@ -1,10 +1,15 @@
 """Money: gateway orders, captured payments from Razorpay webhooks, refunds.
 
-Payment state only moves forward (created → authorized → captured → refunded; failed is a dead end before
-capture), so duplicate or out-of-order webhooks change nothing they should not. Every capture emits
-`payment.deposit.paid` / `payment.balance.paid`; a capture that should not have happened (a second capture
-of an already paid order, or a deposit paid after the booking was cancelled or expired) is refunded in full
-at once.
+Payment state only moves forward (created → authorized → captured → refunded), so duplicate or out-of-order
+webhooks change nothing they should not. `failed` is final except for Razorpay's documented late
+authorisation: a payment marked failed on a bank timeout can later turn `authorized` (and, with automatic
+capture, `captured`); those are the only ways out of `failed`.
+
+Every capture whose amount and currency are the order's emits `payment.deposit.paid` /
+`payment.balance.paid`; a capture that should not have happened (a second capture of an already paid order,
+or a deposit paid after the booking was cancelled or expired) is refunded in full at once. A capture whose amount or
+currency differs from its order is recorded and audited but pays nothing: the order stays open, the booking
+is not confirmed, and `payment.capture.mismatched` carries both amounts for reconciliation (staff decide).
 
 Gateway ids: orders and refunds are made at the tenant's gateway (`gateway.mode`: Razorpay's Orders and
 Refunds APIs, or ids minted here in Razorpay's style when "offline"; `booking/razorpay_api.py`); payments
@@ -42,7 +47,7 @@ METHODS = {
 PAYMENT_NEXT: dict[str, set[str]] = {
     "created": {"authorized", "failed", "captured"},
     "authorized": {"failed", "captured"},
-    "failed": set(),
+    "failed": {"authorized", "captured"},  # late authorisation (and its automatic capture)
     "captured": {"refunded"},
     "refunded": set(),
 }
@@ -71,7 +76,7 @@ class RazorpayPayment(BaseModel):
     model_config = ConfigDict(extra="ignore")
     id: str = Field(pattern=r"^pay_\w{1,40}$")
     amount: int = Field(gt=0, lt=10**12)
-    currency: str = Field(max_length=3)
+    currency: str = Field(pattern=r"^[A-Za-z]{3}$")
     status: str = Field(max_length=32)
     order_id: str | None = Field(default=None, pattern=r"^order_\w{1,40}$")
     method: str = Field(max_length=32)
@@ -229,8 +234,6 @@ def apply_payment_event(ctx: Ctx, event: str, entity: RazorpayPayment, event_at:
     method = METHODS.get(entity.method.lower())
     if method is None:
         return f"ignored: payment method {entity.method[:32]!r} is not supported"
-    if entity.currency.upper() != CURRENCY:
-        return "ignored: currency is not INR"
     payment = ctx.session.get(Payment, entity.id, with_for_update=True)
     if payment is not None and payment.tenant_id != ctx.tenant_id:
         return "ignored: payment belongs to another tenant"
@@ -241,7 +244,7 @@ def apply_payment_event(ctx: Ctx, event: str, entity: RazorpayPayment, event_at:
             order_id=order.order_id,
             booking_id=order.booking_id,
             amount_paise=entity.amount,
-            currency=CURRENCY,
+            currency=entity.currency.upper(),
             method=method,
             status="created",
             updated_at=ctx.now,
@@ -259,12 +262,41 @@ def apply_payment_event(ctx: Ctx, event: str, entity: RazorpayPayment, event_at:
         payment.authorized_at = event_at
     elif target == "captured":
         payment.amount_paise = entity.amount
+        payment.currency = entity.currency.upper()
         payment.captured_at = event_at
     ctx.session.flush()
     ctx.audit(f"payment.{target}", "payment", payment.payment_id, before=before, after=snapshot(payment))
     if target == "captured":
+        if (payment.amount_paise, payment.currency) != (order.amount_paise, order.currency):
+            _on_mismatched_capture(ctx, payment, order)
+            return "payment captured: amount or currency differs from the order; the order stays unpaid"
         _on_captured(ctx, payment, order)
     return f"payment {target}"
+
+
+def _capture_data(payment: Payment, order: PaymentOrder, booking: Booking) -> dict[str, object]:
+    assert payment.captured_at is not None
+    return {
+        "payment_id": payment.payment_id,
+        "order_id": order.order_id,
+        "booking_id": booking.booking_id,
+        "patient_id": booking.patient_id,
+        "branch_id": booking.branch_id,
+        "amount_paise": payment.amount_paise,
+        "currency": payment.currency,
+        "method": payment.method,
+        "gateway": GATEWAY,
+        "captured_at": rfc3339(payment.captured_at),
+    }
+
+
+def _on_mismatched_capture(ctx: Ctx, payment: Payment, order: PaymentOrder) -> None:
+    """Money arrived that is not what the order asked for: record it for reconciliation, confirm nothing."""
+    booking = _booking(ctx, order.booking_id)
+    asked = {"order_amount_paise": order.amount_paise, "order_currency": order.currency}
+    data = {**_capture_data(payment, order, booking), "purpose": order.purpose, **asked}
+    ctx.emit("payment.capture.mismatched", branch_id=booking.branch_id, subject=booking.booking_id, data=data)
+    ctx.audit("payment.capture_mismatched", "payment_order", order.order_id, after=data)
 
 
 def _on_captured(ctx: Ctx, payment: Payment, order: PaymentOrder) -> None:
@@ -273,23 +305,11 @@ def _on_captured(ctx: Ctx, payment: Payment, order: PaymentOrder) -> None:
     if not duplicate:
         order.status = "paid"
         order.paid_by_payment_id = payment.payment_id
-    assert payment.captured_at is not None
     ctx.emit(
         f"payment.{order.purpose}.paid",
         branch_id=booking.branch_id,
         subject=booking.booking_id,
-        data={
-            "payment_id": payment.payment_id,
-            "order_id": order.order_id,
-            "booking_id": booking.booking_id,
-            "patient_id": booking.patient_id,
-            "branch_id": booking.branch_id,
-            "amount_paise": payment.amount_paise,
-            "currency": CURRENCY,
-            "method": payment.method,
-            "gateway": GATEWAY,
-            "captured_at": rfc3339(payment.captured_at),
-        },
+        data=_capture_data(payment, order, booking),
     )
     if duplicate:
         refund(ctx, payment, payment.amount_paise, REFUND_DUPLICATE)

@@ -16,7 +16,16 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, IPvAnyNetwork, SecretStr, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    HttpUrl,
+    IPvAnyNetwork,
+    SecretStr,
+    ValidationError,
+    model_validator,
+)
 
 CONFIG_ENV = "MYMEDIC_BOOKING_CONFIG"
 DB_ENV = "MYMEDIC_BOOKING_DB"
@@ -265,8 +274,32 @@ class BookingConfig(_Strict):
             raise ValueError("tenant_id values must be unique")
         return self
 
+    @model_validator(mode="after")
+    def _own_webhook_secrets(self) -> BookingConfig:
+        """An inbound webhook's tenant is the one whose secret signed it: a shared secret names no tenant."""
+        for source in ("razorpay", "tele"):
+            owner: dict[str, str] = {}
+            for tenant in self.tenants:
+                for secret in _webhook_secrets(tenant, source):
+                    first = owner.setdefault(secret, tenant.tenant_id)
+                    if first != tenant.tenant_id:
+                        raise ValueError(
+                            f"tenants {first} and {tenant.tenant_id} have the same {source} webhook secret; "
+                            "give each tenant its own (the secret is what tells their webhooks apart)"
+                        )
+        return self
+
     def tenant(self, tenant_id: str) -> TenantConfig | None:
         return next((t for t in self.tenants if t.tenant_id == tenant_id), None)
+
+
+def _webhook_secrets(tenant: TenantConfig, source: str) -> set[str]:
+    hook = tenant.razorpay if source == "razorpay" else (tenant.tele.webhook if tenant.tele else None)
+    return {s.get_secret_value() for s in hook.secrets} if hook else set()
+
+
+class ConfigError(ValueError):
+    """The booking configuration cannot be used; the message is one line, and never holds a secret."""
 
 
 def hash_api_key(key: str) -> str:
@@ -289,8 +322,20 @@ def load_config(source: str | Path | None = None) -> BookingConfig:
     raw = str(source) if source is not None else os.environ.get(CONFIG_ENV, "")
     if not raw:
         return BookingConfig()
-    text = raw if raw.lstrip().startswith("{") else Path(raw).read_text(encoding="utf-8")
-    return BookingConfig.model_validate(json.loads(text))
+    inline = raw.lstrip().startswith("{")
+    where = "the inline booking config" if inline else f"booking config {raw}"
+    try:
+        text = raw if inline else Path(raw).read_text(encoding="utf-8")
+        return BookingConfig.model_validate(json.loads(text))
+    except OSError as exc:
+        raise ConfigError(f"{where} cannot be read ({exc.strerror or type(exc).__name__})") from None
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"{where} is not JSON: {exc.msg} at line {exc.lineno}") from None
+    except ValidationError as exc:
+        first = exc.errors(include_input=False, include_url=False)[0]
+        at = ".".join(str(part) for part in first["loc"])
+        message = first["msg"].removeprefix("Value error, ")
+        raise ConfigError(f"{where}: {at + ': ' if at else ''}{message}") from None
 
 
 def database_url(url: str | None = None) -> str:

@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Literal
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Literal
 
 import jwt
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from booking.clock import rfc3339
 from booking.context import Ctx
-from booking.errors import Conflict
+from booking.errors import BadRequest, Conflict
 from booking.ids import new_id
 from booking.models import Booking, TeleRoom, snapshot
 from booking.settings import TeleConfig
@@ -32,6 +32,17 @@ ROOM_NEXT: dict[str, set[str]] = {
 DEFAULT_TELE = TeleConfig(app_secret="x" * 32)  # only its link windows are used, when a tenant has no tele
 
 
+def _in_utc(when: datetime) -> datetime:
+    """The instant in UTC; one that UTC cannot hold (year 1 east of Greenwich, year 9999 west) is refused."""
+    try:
+        return when.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("the time is outside the range this service can store") from None
+
+
+UtcTime = Annotated[AwareDatetime, AfterValidator(_in_utc)]
+
+
 class TeleSessionWebhook(BaseModel):
     """What the meeting provider posts to /v1/webhooks/tele (signed `t=…,v1=…`)."""
 
@@ -39,10 +50,19 @@ class TeleSessionWebhook(BaseModel):
     event_id: str = Field(pattern=r"^[A-Za-z0-9_\-.:]{1,128}$")
     type: Literal["tele.session.started", "tele.session.completed", "tele.session.failed"]
     room_id: str = Field(pattern=r"^room_\w{1,40}$")
-    occurred_at: AwareDatetime
-    started_at: AwareDatetime | None = None
-    ended_at: AwareDatetime | None = None
+    occurred_at: UtcTime
+    started_at: UtcTime | None = None
+    ended_at: UtcTime | None = None
     reason: str | None = Field(default=None, min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$")
+
+    @model_validator(mode="after")
+    def _ends_after_it_starts(self) -> TeleSessionWebhook:
+        if self.started_at and self.ended_at and self.ended_at < self.started_at:
+            raise ValueError(ENDS_BEFORE_START)
+        return self
+
+
+ENDS_BEFORE_START = "the session ends before it starts (ended_at is earlier than started_at)"
 
 
 def link_window(tele: TeleConfig | None, booking: Booking) -> tuple[datetime, datetime]:
@@ -149,7 +169,9 @@ def apply_session_event(ctx: Ctx, event: TeleSessionWebhook) -> str:
     elif target == "completed":
         room.ended_at = event.ended_at or event.occurred_at
         room.started_at = event.started_at or room.started_at or room.ended_at
-        seconds = max(int((room.ended_at - room.started_at).total_seconds()), 0)
+        if room.ended_at < room.started_at:
+            raise BadRequest(ENDS_BEFORE_START)  # rolls back: no receipt, the provider may send it corrected
+        seconds = int((room.ended_at - room.started_at).total_seconds())
         data = {
             **base,
             "started_at": rfc3339(room.started_at),

@@ -20,6 +20,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from booking.clock import Clock
 from booking.errors import BadRequest, Unauthorized
 from booking.models import WebhookReceipt
 
@@ -77,13 +78,13 @@ def verify_timestamped(
     body: bytes,
     *,
     tolerance_s: int = DEFAULT_TOLERANCE_S,
-    now: float | None = None,
+    clock: Clock,
 ) -> str:
-    """Check a `t=…,v1=…` signature; returns the secret that signed it. Raises Unauthorized."""
+    """Check a `t=…,v1=…` signature against `clock`; returns the secret that signed it. Raises Unauthorized."""
     if not header:
         raise Unauthorized(f"the {SIGNATURE_HEADER} header is missing")
     timestamp, signatures = parse_signature(header)
-    current = time.time() if now is None else now
+    current = clock.now().timestamp()
     if abs(current - timestamp) > tolerance_s:
         raise Unauthorized(
             f"the signature timestamp is {int(current - timestamp)} s away from now; "
@@ -101,8 +102,9 @@ def verify_timestamped(
     return found
 
 
-def is_replay(session: Session, source: str, event_id: str) -> bool:
-    return session.get(WebhookReceipt, (source, event_id)) is not None
+def is_replay(session: Session, tenant_id: str, source: str, event_id: str) -> bool:
+    """Whether `tenant_id` (whose secret verified the event) already processed this id from `source`."""
+    return session.get(WebhookReceipt, (tenant_id, source, event_id)) is not None
 
 
 def record_receipt(

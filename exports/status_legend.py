@@ -61,7 +61,7 @@ LEGEND: tuple[StatusMeaning, ...] = (
     StatusMeaning(
         "amount_mismatch",
         StatusGroup.EXCEPTION,
-        "Razorpay settled a different amount than the booking system recorded.",
+        "Razorpay captured or settled a different amount (or currency) than the booking system recorded.",
         "Compare the booking with the Razorpay dashboard; correct the booking, or dispute the settlement "
         "with Razorpay.",
     ),

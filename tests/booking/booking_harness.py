@@ -311,7 +311,9 @@ class Harness:
         ).encode()
         headers = {
             "Content-Type": "application/json",
-            webhooks.SIGNATURE_HEADER: webhooks.sign(secret, body, timestamp),
+            webhooks.SIGNATURE_HEADER: webhooks.sign(
+                secret, body, int(self.clock.now().timestamp()) if timestamp is None else timestamp
+            ),
         }
         return self.http.post("/v1/webhooks/tele", content=body, headers=headers)
 
@@ -330,7 +332,7 @@ class Harness:
 
 
 def payment_event(
-    event: str, payment_id: str, order_id: str, amount: int, method: str, at: datetime
+    event: str, payment_id: str, order_id: str, amount: int, method: str, at: datetime, currency: str = "INR"
 ) -> dict[str, Any]:
     status = {"payment.authorized": "authorized", "payment.captured": "captured", "payment.failed": "failed"}[
         event
@@ -347,7 +349,7 @@ def payment_event(
                     "id": payment_id,
                     "entity": "payment",
                     "amount": amount,
-                    "currency": "INR",
+                    "currency": currency,
                     "status": status,
                     "order_id": order_id,
                     "method": method,

@@ -45,3 +45,29 @@ def test_migrations_up_down_up_and_no_drift(empty_db: str) -> None:
     assert _tables(empty_db) == {VERSION_TABLE}
     migrate(empty_db)
     assert _tables(empty_db) == tables
+
+
+def test_receipts_per_tenant_and_back(empty_db: str) -> None:
+    """0002 keys receipts per tenant; going back to 0001 keeps the earliest receipt of a shared id."""
+    from sqlalchemy import text
+
+    migrate(empty_db)
+    engine = create_engine(empty_db)
+    insert = text(
+        "insert into webhook_receipts (tenant_id, source, event_id, event_type, outcome, received_at)"
+        " values (:tenant, 'razorpay', 'evt_1', 'payment.captured', 'done', :at)"
+    )
+    try:
+        with engine.begin() as conn:
+            conn.execute(insert, {"tenant": "tnt_b", "at": "2026-10-01 10:00:00+00:00"})
+            conn.execute(insert, {"tenant": "tnt_a", "at": "2026-10-01 10:05:00+00:00"})
+        downgrade(empty_db, "0001")
+        with engine.begin() as conn:
+            kept = conn.execute(text("select tenant_id, event_id from webhook_receipts")).all()
+        assert [tuple(row) for row in kept] == [("tnt_b", "evt_1")]
+        migrate(empty_db)
+        with engine.begin() as conn:
+            conn.execute(insert, {"tenant": "tnt_a", "at": "2026-10-01 10:05:00+00:00"})
+            assert conn.execute(text("select count(*) from webhook_receipts")).scalar() == 2
+    finally:
+        engine.dispose()

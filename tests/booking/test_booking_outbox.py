@@ -96,6 +96,7 @@ def test_events_load_into_the_warehouse_via_the_ingestion(harness: Harness, tmp_
 
 def test_partner_webhooks_are_signed_and_delivered_once(harness: Harness, staff_keys: StaffKeys) -> None:
     """A real partner endpoint on loopback verifies our t=…,v1=… signature; 500s are retried."""
+    from booking.clock import SystemClock
     from booking.partner_delivery import Transport, deliver_partner_webhooks
     from booking.webhooks import EVENT_ID_HEADER, SIGNATURE_HEADER, verify_timestamped
 
@@ -110,7 +111,7 @@ def test_partner_webhooks_are_signed_and_delivered_once(harness: Harness, staff_
         if calls["n"] == 1:
             return Response(status_code=503)  # a transient failure first
         body = await request.body()
-        verify_timestamped([secret], request.headers.get(SIGNATURE_HEADER), body)
+        verify_timestamped([secret], request.headers.get(SIGNATURE_HEADER), body, clock=SystemClock())
         received.append(request.headers[EVENT_ID_HEADER])
         assert json.loads(body)["id"] == request.headers[EVENT_ID_HEADER]
         return Response(status_code=204)

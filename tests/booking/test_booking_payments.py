@@ -6,9 +6,13 @@ import json
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from booking_harness import START, TENANT, Harness, payment_event, refund_event, slot
+from sqlalchemy import select
 
 from booking.clock import IST
+from booking.db import Database
+from booking.models import AuditEvent, Payment
 
 TOMORROW = START.astimezone(IST).date() + timedelta(days=1)
 
@@ -115,6 +119,89 @@ def test_payment_events_for_unknown_orders_or_methods_are_ignored(harness: Harne
     assert harness.events("payment.deposit.paid")[0]["data"]["method"] == "card" and emi
 
 
+def _send(harness: Harness, event: str, payment_id: str, order_id: str, amount: int, **kw: str) -> str:
+    response = harness.razorpay(
+        payment_event(event, payment_id, order_id, amount, "upi", harness.clock.now(), **kw)
+    )
+    assert response.status_code == 200, response.text
+    return response.json()["detail"]
+
+
+def test_late_authorisation_after_failure_is_captured_and_confirms(harness: Harness) -> None:
+    """Razorpay's documented late authorisation: failed (bank timeout) → authorized → captured."""
+    booking = harness.booked("doc_blr01_01", slot(TOMORROW, "10:00"))
+    order_id, amount = booking["orders"][0]["order_id"], booking["deposit_paise"]
+    assert _send(harness, "payment.failed", "pay_LATEAUTH00001", order_id, amount) == "payment failed"
+    assert _send(harness, "payment.authorized", "pay_LATEAUTH00001", order_id, amount) == "payment authorized"
+    assert _send(harness, "payment.captured", "pay_LATEAUTH00001", order_id, amount) == "payment captured"
+    final = harness.get(f"/v1/bookings/{booking['booking_id']}").json()
+    assert final["status"] == "confirmed" and final["paid_paise"] == amount
+    [paid] = harness.events("payment.deposit.paid")
+    assert paid["data"]["payment_id"] == "pay_LATEAUTH00001" and paid["data"]["amount_paise"] == amount
+
+
+def test_late_authorisation_auto_captured_after_failure_confirms(harness: Harness) -> None:
+    """With automatic capture the authorized webhook may come after the captured one (or not at all)."""
+    booking = harness.booked("doc_blr01_01", slot(TOMORROW, "10:00"))
+    order_id, amount = booking["orders"][0]["order_id"], booking["deposit_paise"]
+    assert _send(harness, "payment.failed", "pay_LATEAUTO00001", order_id, amount) == "payment failed"
+    assert _send(harness, "payment.captured", "pay_LATEAUTO00001", order_id, amount) == "payment captured"
+    late = _send(harness, "payment.authorized", "pay_LATEAUTO00001", order_id, amount)
+    assert late == "no change: payment is already captured"
+    assert _send(harness, "payment.failed", "pay_LATEAUTO00001", order_id, amount) == late  # never backwards
+    assert harness.get(f"/v1/bookings/{booking['booking_id']}").json()["status"] == "confirmed"
+    assert len(harness.events("payment.deposit.paid")) == 1
+
+
+@pytest.mark.parametrize(("amount", "currency"), [(1, "INR"), (15_000, "USD"), (15_001, "INR")])
+def test_capture_differing_from_its_order_confirms_nothing(
+    harness: Harness, amount: int, currency: str
+) -> None:
+    booking = harness.booked("doc_blr01_01", slot(TOMORROW, "10:00"))
+    order_id = booking["orders"][0]["order_id"]
+    assert booking["deposit_paise"] == 15_000
+    detail = _send(harness, "payment.captured", "pay_MISMATCH00001", order_id, amount, currency=currency)
+    assert detail == "payment captured: amount or currency differs from the order; the order stays unpaid"
+    after = harness.get(f"/v1/bookings/{booking['booking_id']}").json()
+    assert after["status"] == "pending_payment" and after["paid_paise"] == 0
+    assert after["orders"][0]["status"] == "created"
+    assert harness.events("payment.deposit.paid") == []
+    [mismatch] = harness.events("payment.capture.mismatched")
+    assert mismatch["data"] == {
+        "payment_id": "pay_MISMATCH00001",
+        "order_id": order_id,
+        "booking_id": booking["booking_id"],
+        "patient_id": booking["patient_id"],
+        "branch_id": "br_blr01",
+        "purpose": "deposit",
+        "amount_paise": amount,
+        "currency": currency,
+        "order_amount_paise": 15_000,
+        "order_currency": "INR",
+        "method": "upi",
+        "gateway": "razorpay",
+        "captured_at": mismatch["data"]["captured_at"],
+    }
+    db = Database(harness.db_url)
+    try:
+        with db.read() as s:
+            audit = s.scalars(
+                select(AuditEvent).where(AuditEvent.action == "payment.capture_mismatched")
+            ).one()
+            payment = s.get(Payment, "pay_MISMATCH00001")
+    finally:
+        db.dispose()
+    assert payment is not None and (payment.status, payment.amount_paise, payment.currency) == (
+        "captured",
+        amount,
+        currency,
+    )
+    assert json.loads(audit.after or "{}") == mismatch["data"]  # both amounts and currencies
+    # the right amount still pays the order and confirms the booking
+    harness.pay(order_id, 15_000)
+    assert harness.get(f"/v1/bookings/{booking['booking_id']}").json()["status"] == "confirmed"
+
+
 def test_payment_orders_endpoint_reuses_the_open_order(harness: Harness) -> None:
     booking = harness.booked("doc_blr01_01", slot(TOMORROW, "10:00"))
     path = f"/v1/bookings/{booking['booking_id']}/payment-orders"
@@ -152,9 +239,10 @@ def test_every_event_passes_the_ingestion_contract(harness: Harness, tmp_path: P
         f"/v1/bookings/{booking['booking_id']}/complete", headers=harness.staff_headers()
     )
     assert completed.status_code == 409  # cancelled
-    harness.booked(
+    later = harness.booked(
         "doc_mum01_01", slot(TOMORROW, "17:00"), phone="9700000002"
     )  # slot is later: still bookable
+    _send(harness, "payment.captured", "pay_ONEPAISA00001", later["orders"][0]["order_id"], 1)  # mismatched
 
     events = harness.events()
     for event in events:

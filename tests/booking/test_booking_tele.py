@@ -103,3 +103,44 @@ def test_failed_session_is_recorded(harness: Harness) -> None:
     [event] = harness.events("tele.session.failed")
     assert event["data"]["reason"] == "patient network dropped"
     assert harness.get(f"/v1/bookings/{booking['booking_id']}").json()["status"] == "confirmed"
+
+
+def _room(harness: Harness) -> tuple[dict, str]:
+    booking = _tele_booking(harness)
+    harness.pay(booking["orders"][0]["order_id"], 40_000)
+    return booking, harness.get(f"/v1/bookings/{booking['booking_id']}").json()["tele_room_id"]
+
+
+def test_year_one_timestamps_are_a_bad_request(harness: Harness) -> None:
+    """0001-01-01T00:00+05:30 is before datetime.min in UTC: a 400, not a 500."""
+    booking, room_id = _room(harness)
+    year_one = "0001-01-01T00:00:00+05:30"
+    for extra in ({"occurred_at": year_one}, {"started_at": year_one}, {"ended_at": year_one}):
+        response = harness.tele_event("tele.session.completed", room_id, **extra)
+        assert response.status_code == 400, (extra, response.text)
+        assert response.json()["detail"].startswith("not a tele session event: ")
+    assert harness.get(f"/v1/bookings/{booking['booking_id']}").json()["status"] == "confirmed"
+
+
+def test_completed_session_ending_before_it_started_is_refused(harness: Harness) -> None:
+    booking, room_id = _room(harness)
+    harness.clock.set(slot(TOMORROW, "15:20"))
+    backwards = harness.tele_event(
+        "tele.session.completed",
+        room_id,
+        started_at=iso(slot(TOMORROW, "15:10")),
+        ended_at=iso(slot(TOMORROW, "15:05")),
+    )
+    assert backwards.status_code == 400, backwards.text
+    assert "ends before it starts" in backwards.json()["detail"]
+    # the start the provider reported earlier counts too
+    started = harness.tele_event("tele.session.started", room_id, started_at=iso(slot(TOMORROW, "15:10")))
+    assert started.json()["detail"] == "session started"
+    early_end = harness.tele_event("tele.session.completed", room_id, ended_at=iso(slot(TOMORROW, "15:05")))
+    assert early_end.status_code == 400, early_end.text
+    assert "ends before it starts" in early_end.json()["detail"]
+    assert harness.events("tele.session.completed") == []
+    assert harness.get(f"/v1/bookings/{booking['booking_id']}").json()["status"] == "confirmed"
+    fine = harness.tele_event("tele.session.completed", room_id, ended_at=iso(slot(TOMORROW, "15:25")))
+    assert fine.json()["detail"] == "session completed"
+    assert harness.events("tele.session.completed")[0]["data"]["duration_seconds"] == 15 * 60

@@ -69,6 +69,15 @@ PAYMENTS: dict[str, tuple[str, str, str, int, datetime]] = {
     # 19:00 UTC on 27 Oct is 00:30 IST on 28 Oct: age 2 = T+2, still in transit (UTC would say 3)
     "pay_edge": ("BLR01", "order_edge", "card", 10000, utc("2026-10-27 19:00")),
     "pay_overdue": ("MUM01", "order_overdue", "upi", 8000, utc("2026-10-20 06:00")),
+    # order_capmis was first captured for 1 paisa (pay_capmis_1p, below): this right capture pays it
+    "pay_capmis_ok": ("BLR01", "order_capmis", "upi", 15000, utc("2026-10-29 04:00")),
+}
+
+# --- captures whose amount or currency is not their order's (payment.capture.mismatched) ----------------
+# payment_id: (branch, order_id, method, order amount, captured amount, captured currency, captured_at UTC)
+MISMATCHED: dict[str, tuple[str, str, str, int, int, str, datetime]] = {
+    "pay_capmis_1p": ("BLR01", "order_capmis", "upi", 15000, 1, "INR", utc("2026-10-29 03:00")),
+    "pay_capmis_usd": ("BLR01", "order_capusd", "card", 15000, 15000, "USD", utc("2026-10-28 03:00")),
 }
 
 # --- refunds (payment.refund.initiated) -----------------------------------------------------------
@@ -173,6 +182,18 @@ def _events() -> list[dict[str, Any]]:
         add("payment.deposit.paid", branch, booking, captured, paid)
         if payment_id == "pay_matched":  # the same capture delivered twice under a new event id
             add("payment.deposit.paid", branch, booking, captured, paid)
+
+    for payment_id, (branch, order_id, method, booked, captured_paise, currency, at) in MISMATCHED.items():
+        booking = f"bk_{order_id.removeprefix('order_')}"
+        if order_id not in {p[1] for p in PAYMENTS.values()}:
+            add("appointment.booked", branch, booking, at, {
+                "booking_id": booking, "patient_id": "pt_1", "branch_id": branch, "doctor_id": "doc_1",
+                "slot_start": "2026-11-02T05:00:00Z", "visit_type": "in_person", "fee_paise": booked})  # fmt: skip
+        add("payment.capture.mismatched", branch, booking, at, {
+            "payment_id": payment_id, "order_id": order_id, "booking_id": booking, "patient_id": "pt_1",
+            "branch_id": branch, "purpose": "deposit", "amount_paise": captured_paise, "currency": currency,
+            "order_amount_paise": booked, "order_currency": "INR", "method": method, "gateway": "razorpay",
+            "captured_at": at.isoformat().replace("+00:00", "Z")})  # fmt: skip
 
     for refund_id, (payment_id, amount, initiated) in REFUNDS.items():
         branch, order_id = PAYMENTS[payment_id][0], PAYMENTS[payment_id][1]

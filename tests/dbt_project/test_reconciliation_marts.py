@@ -74,6 +74,9 @@ EXPECTED_STATUS = {
     "pay_transit": "in_transit",
     "pay_edge": "in_transit",  # age 2 == T+2 (IST dates; in UTC it would be 3 and overdue)
     "pay_overdue": "settlement_overdue",
+    "pay_capmis_1p": "amount_mismatch",  # captured 0.01 for a 150.00 order: known at capture
+    "pay_capmis_usd": "amount_mismatch",  # captured in USD for an INR order
+    "pay_capmis_ok": "in_transit",  # the right capture of that order: not a duplicate of the 1-paisa one
     # refunds
     "rfnd_ok": "matched",
     "rfnd_amt": "amount_mismatch",  # precedes bank_unmatched of its settlement
@@ -92,7 +95,9 @@ def test_one_row_per_payment_refund_and_orphan_line(rows: dict[str, dict[str, An
     # pay_matched's capture arrived twice under two event ids: still one row
     assert set(rows) == set(EXPECTED_STATUS)
     types = {entity_id: row["entity_type"] for entity_id, row in rows.items()}
-    assert {e for e, t in types.items() if t == "payment"} == set(scenario.PAYMENTS)
+    assert {e for e, t in types.items() if t == "payment"} == set(scenario.PAYMENTS) | set(
+        scenario.MISMATCHED
+    )
     assert {e for e, t in types.items() if t == "refund"} == set(scenario.REFUNDS)
     assert {e for e, t in types.items() if t == "gateway_line"} == {"adj_1", "pay_ghost", "rfnd_ghost"}
 
@@ -181,6 +186,21 @@ def test_gateway_amounts_fee_split_and_settlement(rows: dict[str, dict[str, Any]
     )
     assert ghost["payment_id"] == "pay_ghost"
     assert ghost["bank_credit_date"] is None  # its settlement never reached the bank
+
+
+def test_capture_differing_from_its_order_is_an_amount_mismatch(rows: dict[str, dict[str, Any]]) -> None:
+    """payment.capture.mismatched: booked = the order's amount, gateway = what was captured, before settling."""
+    one_paisa, usd = rows["pay_capmis_1p"], rows["pay_capmis_usd"]
+    assert (one_paisa["booked_amount_paise"], one_paisa["gateway_amount_paise"]) == (15000, 1)
+    assert (usd["booked_amount_paise"], usd["gateway_amount_paise"]) == (15000, 15000)
+    assert one_paisa["exception_reason"] == (
+        "captured ₹0.01 for order order_capmis of ₹150.00; the booking was not confirmed by it: "
+        "refund it or collect the difference"
+    )
+    assert usd["exception_reason"].startswith(
+        "captured USD 15000 (minor units) for order order_capusd of ₹150.00"
+    )
+    assert one_paisa["settlement_id"] == "" and one_paisa["net_settled_paise"] is None
 
 
 def test_branch_of_every_row(rows: dict[str, dict[str, Any]]) -> None:

@@ -14,7 +14,9 @@
 }}
 
 {#- One row per captured payment. A payment whose order was already paid by an earlier capture
-    (order by captured_at, then payment_id) is flagged as a duplicate of that first payment. -#}
+    (order by captured_at, then payment_id) is flagged as a duplicate of that first payment. A capture
+    whose amount or currency is not its order's paid nothing, so it neither is a duplicate nor makes the
+    order's later right capture one. -#}
 with
 
 captures as (
@@ -91,11 +93,11 @@ ranked_within_order as (
     select
         *,
         row_number() over (
-            partition by tenant_id, order_id
+            partition by tenant_id, order_id, is_capture_mismatched
             order by captured_at, payment_id
         ) as order_capture_rank,
         first_value(payment_id) over (
-            partition by tenant_id, order_id
+            partition by tenant_id, order_id, is_capture_mismatched
             order by captured_at, payment_id
         ) as first_payment_id_of_order
     from one_per_payment
@@ -133,12 +135,15 @@ final as (
         purpose,
         amount_paise,
         currency,
+        captured_amount_paise,
+        captured_currency,
+        is_capture_mismatched,
         method,
         gateway,
         captured_at,
         {{ ist_date('captured_at') }} as captured_date,
         order_capture_rank,
-        order_id != '' and order_capture_rank > 1 as is_duplicate,
+        order_id != '' and not is_capture_mismatched and order_capture_rank > 1 as is_duplicate,
         if(is_duplicate, first_payment_id_of_order, '') as duplicate_of_payment_id,
         event_id,
         {{ batches_committed_through() }} as batches_committed_through

@@ -1,6 +1,6 @@
 {#- Every captured payment with its reconciliation status, first rule that applies wins:
-    duplicate_payment > in_transit / settlement_overdue > amount_mismatch > fee_mismatch > bank_unmatched
-    > matched (docs/reconciliation.md). -#}
+    duplicate_payment > amount_mismatch at capture > in_transit / settlement_overdue > amount_mismatch
+    > fee_mismatch > bank_unmatched > matched (docs/reconciliation.md). -#}
 with
 
 payments as (
@@ -48,7 +48,15 @@ joined as (
         payments.captured_date as captured_date,
         payments.is_duplicate as is_duplicate,
         payments.duplicate_of_payment_id as duplicate_of_payment_id,
-        payment_lines.gateway_amount_paise as gateway_amount_paise,
+        payments.is_capture_mismatched as is_capture_mismatched,
+        payments.captured_amount_paise as captured_amount_paise,
+        payments.captured_currency as captured_currency,
+        -- the gateway's word on the amount: its settlement line, else (a mismatched capture) the capture
+        if(
+            payment_lines.gateway_amount_paise is null and payments.is_capture_mismatched,
+            toNullable(payments.captured_amount_paise),
+            payment_lines.gateway_amount_paise
+        ) as gateway_amount_paise,
         payment_lines.gateway_fee_paise as gateway_fee_paise,
         payment_lines.gateway_tax_paise as gateway_tax_paise,
         payment_lines.gateway_net_paise as gateway_net_paise,
@@ -98,6 +106,7 @@ classified as (
         *,
         multiIf(
             is_duplicate, 'duplicate_payment',
+            is_capture_mismatched, 'amount_mismatch',
             not is_settled and age_days <= settlement_days, 'in_transit',
             not is_settled, 'settlement_overdue',
             gateway_amount_paise != amount_paise, 'amount_mismatch',
@@ -126,6 +135,9 @@ final as (
         captured_date,
         is_duplicate,
         duplicate_of_payment_id,
+        is_capture_mismatched,
+        captured_amount_paise,
+        captured_currency,
         gateway_amount_paise,
         gateway_fee_paise,
         gateway_tax_paise,
@@ -169,6 +181,17 @@ final as (
                 toString(captured_date), ' IST; was due in the settlement of ',
                 toString(settlement_due_date), ' (T+', toString(settlement_days), '), raise it with ',
                 initcap(gateway)
+            ),
+            status = 'amount_mismatch' and is_capture_mismatched,
+            concat(
+                'captured ',
+                if(
+                    captured_currency = 'INR',
+                    {{ rupees_text('captured_amount_paise') }},
+                    concat(captured_currency, ' ', toString(captured_amount_paise), ' (minor units)')
+                ),
+                ' for order ', order_id, ' of ', {{ rupees_text('amount_paise') }},
+                '; the booking was not confirmed by it: refund it or collect the difference'
             ),
             status = 'amount_mismatch',
             concat(

@@ -6,7 +6,8 @@ from booking.events import EVENT_TYPES
 from ingestion.spec import Column, FeedSpec, TableSpec
 from ingestion.sql_checks import lit, one_of
 
-CAPTURED = ("payment.deposit.paid", "payment.balance.paid")
+# a captured payment's one fact: paid (its order's amount) or mismatched (another amount or currency)
+CAPTURED = ("payment.deposit.paid", "payment.balance.paid", "payment.capture.mismatched")
 REFUNDS = ("payment.refund.initiated", "payment.refund.issued")
 # Appointment facts that happen once per booking (a booking is rescheduled any number of times; an unpaid
 # booking expires once, and an expired booking never changes again).
@@ -31,8 +32,8 @@ ENTITY_KEY = (
 EVENTS = TableSpec(
     "booking_events",
     "One row per booking-service event (appointment booked/cancelled/rescheduled/completed/no-show/expired, "
-    "payment initiated/captured, refund initiated/issued, tele sessions, and the worker's `ops.webhook.delivery.*` "
-    "metrics of partner webhooks). Append-only.",
+    "payment initiated/captured/capture mismatched, refund initiated/issued, tele sessions, and the worker's "
+    "`ops.webhook.delivery.*` metrics of partner webhooks). Append-only.",
     (
         Column("event_id", "String", "CloudEvents `id`, unique per event; the natural key."),
         Column("specversion", "String", 'CloudEvents spec version, always "1.0".'),
