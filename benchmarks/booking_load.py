@@ -32,11 +32,15 @@ from rich.console import Console
 from rich.table import Table
 
 from benchmarks.loopback import free_port, percentile, run_clients, stop, wait_ready
-from booking.clock import IST
-from booking.db import Database, migrate
-from booking.directory import Directory, load_directory
+from booking.domain.clock import IST
+from booking.infra.db import Database, migrate
+from booking.infra.directory import Directory, load_directory
+from booking.integrations.signatures import (
+    RAZORPAY_EVENT_ID_HEADER,
+    RAZORPAY_SIGNATURE_HEADER,
+    razorpay_signature,
+)
 from booking.settings import hash_api_key
-from booking.webhooks import RAZORPAY_EVENT_ID_HEADER, RAZORPAY_SIGNATURE_HEADER, razorpay_signature
 
 TENANT = "tnt_bench"
 API_KEY = "pk_bench_" + uuid.uuid4().hex

@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from booking.settings import CONFIG_ENV, DB_ENV, PUBLIC_URL_ENV, BookingConfig
-from mymedic.cli_errors import fail
+from core.cli_errors import fail
 
 if TYPE_CHECKING:
-    from booking.db import Database
-    from booking.partner_delivery import Transport
+    from booking.infra.db import Database
+    from booking.services.partner_delivery import Transport
 
 booking_app = typer.Typer(
     help="The booking service: serve the API, run its worker, export its outbox events.", no_args_is_help=True
@@ -52,8 +52,8 @@ def serve(
 
     import uvicorn
 
-    from booking.app import create_app
-    from booking.db import migrate as run_migrations
+    from booking.api.app import create_app
+    from booking.infra.db import migrate as run_migrations
     from booking.settings import database_url
 
     settings = _load_config(config)
@@ -66,7 +66,7 @@ def serve(
         if config:
             os.environ[CONFIG_ENV] = config
         uvicorn.run(
-            "booking.app:create_app_from_env",
+            "booking.api.app:create_app_from_env",
             factory=True,
             host=host,
             port=port,
@@ -80,7 +80,7 @@ def serve(
 @booking_app.command()
 def migrate(db: DbOption = None) -> None:
     """Bring the database schema up to date (Alembic)."""
-    from booking.db import migrate as run
+    from booking.infra.db import migrate as run
     from booking.settings import database_url
 
     run(database_url(db))
@@ -93,9 +93,9 @@ def seed(
     db: DbOption = None,
 ) -> None:
     """Load tenants, branches, doctors and their weekly schedules into the database."""
-    from booking.db import Database
-    from booking.db import migrate as run
-    from booking.directory import load_directory, read_directory
+    from booking.infra.db import Database
+    from booking.infra.db import migrate as run
+    from booking.infra.directory import load_directory, read_directory
     from booking.settings import database_url
 
     url = database_url(db)
@@ -120,8 +120,8 @@ def export_events(
     from rich.console import Console
     from rich.table import Table
 
-    from booking.db import Database
-    from booking.outbox import export_events as export
+    from booking.infra.db import Database
+    from booking.infra.outbox import export_events as export
     from booking.settings import database_url
 
     database = Database(database_url(db))
@@ -147,9 +147,9 @@ def export_events(
 def _transport(db: str | None, config: BookingConfig) -> Iterator[tuple[Database, Transport]]:
     import httpx
 
-    from booking.clock import SystemClock
-    from booking.db import Database
-    from booking.partner_delivery import Transport
+    from booking.domain.clock import SystemClock
+    from booking.infra.db import Database
+    from booking.services.partner_delivery import Transport
     from booking.settings import database_url
 
     database = Database(database_url(db))
@@ -163,7 +163,7 @@ def _transport(db: str | None, config: BookingConfig) -> Iterator[tuple[Database
 @booking_app.command("deliver-webhooks")
 def deliver_webhooks(db: DbOption = None, config: ConfigOption = None) -> None:
     """One delivery run: outbox events to the partners' webhooks (signed t=…,v1=…), with retries."""
-    from booking.partner_delivery import deliver_partner_webhooks
+    from booking.services.partner_delivery import deliver_partner_webhooks
 
     settings = _load_config(config)
     with _transport(db, settings) as (database, transport):
@@ -187,7 +187,7 @@ def worker(
     import signal
     import threading
 
-    from booking.db import migrate as run_migrations
+    from booking.infra.db import migrate as run_migrations
     from booking.settings import database_url
     from booking.worker import JobResult, Worker
 
@@ -227,8 +227,8 @@ def dlq_list(
     from rich.console import Console
     from rich.table import Table
 
-    from booking.db import Database
-    from booking.dead_letters import list_dead_letters
+    from booking.infra.db import Database
+    from booking.services.dead_letters import list_dead_letters
     from booking.settings import database_url
 
     database = Database(database_url(db))
@@ -260,7 +260,7 @@ def dlq_replay(
     from rich.console import Console
     from rich.table import Table
 
-    from booking.dead_letters import replay_dead_letters
+    from booking.services.dead_letters import replay_dead_letters
 
     settings = _load_config(config)
     with _transport(db, settings) as (database, transport):
@@ -307,13 +307,13 @@ def qr_posters(
     """QR posters: per branch and doctor a QR code PNG and an A4 PDF, linking to the widget with channel=qr."""
     import re
 
-    from booking.channels import CAMPAIGN_PATTERN
-    from booking.db import Database
-    from booking.directory import poster_places
-    from booking.qr_posters import write_posters
+    from booking.api.qr_posters import write_posters
+    from booking.domain.channels import CAMPAIGN_PATTERN
+    from booking.infra.db import Database
+    from booking.services.reads import poster_places
     from booking.settings import database_url
-    from exports.pdf.fonts import FontMissing
-    from mymedic.cli_errors import fail
+    from core.cli_errors import fail
+    from core.pdf_fonts import FontMissing
 
     if not re.match(CAMPAIGN_PATTERN, campaign) or not campaign:
         fail(f"--campaign {campaign!r} is not a campaign code: 1-40 of a-z, 0-9, '_' and '-'")

@@ -13,10 +13,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from booking.db import Database
-from booking.expiry import expire_unpaid
-from booking.partner_delivery import Transport, deliver_partner_webhooks
-from booking.retention import purge_expired
+from booking.infra.db import Database
+from booking.infra.retention import purge_expired
+from booking.services.expiry import expire_unpaid
+from booking.services.partner_delivery import Transport, deliver_partner_webhooks
 from booking.settings import BookingConfig
 
 log = logging.getLogger("booking.worker")

@@ -21,10 +21,10 @@ from rich.progress import (
 from rich.table import Table
 
 from booking.cli import booking_app
+from core.cli_errors import fail as _fail
 from core.money import format_count
 from core.settings import DEFAULT_EXPORTS, SERVING_ENV, WAREHOUSE_ENV, parse_warehouse_url
 from mymedic.bi_cli import bi_app
-from mymedic.cli_errors import fail as _fail
 from mymedic.export_cli import export_app
 from mymedic.serving_cli import serving_app
 from mymedic.warehouse_cli import warehouse_app
@@ -218,8 +218,8 @@ def razorpay_pull(
     """Fetch a day's settlement recon from Razorpay (key pair from the environment) and store its pages."""
     from datetime import UTC, datetime
 
+    from core.razorpay_client import RazorpayClient, RazorpayError
     from core.settings import MissingSetting, RazorpaySettings
-    from ingestion.pull.razorpay_client import RazorpayClient, RazorpayError
     from ingestion.pull.settlement_recon import days_to_pull, previous_ist_day, pull_day
 
     if not data.is_dir():

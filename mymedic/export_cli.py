@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
+from core.cli_errors import fail as _fail
 from core.settings import DEFAULT_EXPORTS, EXPORT_BUNDLES_ENV, MissingSetting
-from mymedic.cli_errors import fail as _fail
 
 export_app = typer.Typer(
     help="Exports: produce or verify a bundle, write branch statements and settlement advices (PDF).",

@@ -9,8 +9,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from core.cli_errors import fail
 from core.settings import SERVING_ENV
-from mymedic.cli_errors import fail
 
 serving_app = typer.Typer(
     help="The serving copy (DuckDB + Parquet) BI tools and the metrics API read.", no_args_is_help=True

@@ -9,8 +9,8 @@ from typing import Annotated
 
 import typer
 
+from core.cli_errors import fail as _fail
 from core.settings import WAREHOUSE_ENV
-from mymedic.cli_errors import fail as _fail
 from serving.server_grants.passwords import HashMethod
 from serving.server_grants.plan import Limits
 

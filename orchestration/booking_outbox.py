@@ -14,8 +14,8 @@ from pathlib import Path
 from dagster import AssetExecutionContext, AssetKey, Config, MaterializeResult, asset
 from pydantic import Field
 
-from booking.db import Database
-from booking.outbox import export_events
+from booking.infra.db import Database
+from booking.infra.outbox import export_events
 from booking.settings import DB_ENV, DEFAULT_DB_PATH, database_url
 from ingestion.feeds.reference import tenant_of
 from orchestration.resources import PipelineSettings

@@ -20,10 +20,10 @@ from datetime import UTC, date, datetime
 from dagster import AssetExecutionContext, AssetKey, Config, Failure, MaterializeResult, asset
 from pydantic import Field
 
+from core.razorpay_api import MAX_PAGE_SIZE
+from core.razorpay_client import RazorpayClient, RazorpayError
 from core.settings import MissingSetting
 from ingestion.feeds.reference import tenant_of
-from ingestion.pull.razorpay_api import MAX_PAGE_SIZE
-from ingestion.pull.razorpay_client import RazorpayClient, RazorpayError
 from ingestion.pull.refund_status import check_refunds, overdue_refunds
 from ingestion.pull.settlement_recon import days_to_pull, previous_ist_day, pull_day
 from orchestration.export_assets import RECONCILIATION_MART

@@ -18,6 +18,7 @@ from pathlib import Path
 from dagster import ConfigurableResource, EnvVar
 from pydantic import Field
 
+from core.razorpay_client import RazorpayClient
 from core.settings import (
     DATA_ENV,
     DEFAULT_DATA,
@@ -35,7 +36,6 @@ from core.settings import (
     warehouse_settings,
 )
 from core.warehouse import Warehouse, open_warehouse
-from ingestion.pull.razorpay_client import RazorpayClient
 
 
 class WarehouseResource(ConfigurableResource):

@@ -16,10 +16,10 @@ from pathlib import Path
 from reportlab.platypus import Flowable, PageBreak, Spacer
 
 from core.money import format_count, format_rupees
+from core.pdf_fonts import register_fonts
 from core.warehouse import Warehouse
 from exports.entity_types import GATEWAY_LINE, entity_label, money_sign
 from exports.pdf import layout
-from exports.pdf.fonts import register_fonts
 from exports.pdf.layout import Column, data_table, long_table, text
 from exports.pdf.statement_data import (
     COLUMN,

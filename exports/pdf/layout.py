@@ -23,8 +23,8 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Flowable, Frame, LongTable, PageTemplate, Paragraph, Table
 
 from core.atomic_files import AtomicFiles
+from core.pdf_fonts import BOLD, REGULAR, register_fonts
 from core.time import to_ist
-from exports.pdf.fonts import BOLD, REGULAR, register_fonts
 
 PORTRAIT = A4
 LANDSCAPE = landscape(A4)

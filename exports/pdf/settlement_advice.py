@@ -13,11 +13,11 @@ from pathlib import Path
 from reportlab.platypus import Flowable, Spacer
 
 from core.money import format_count, format_rupees
+from core.pdf_fonts import register_fonts
 from core.time import to_ist
 from core.warehouse import Warehouse
 from exports.entity_types import entity_order
 from exports.pdf import layout
-from exports.pdf.fonts import register_fonts
 from exports.pdf.layout import Column, data_table, text
 from exports.pdf.statement_data import (
     COLUMN,

@@ -22,12 +22,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from core.atomic_files import AtomicFiles
+from core.razorpay_api import NO_SUCH_ID, Refund
+from core.razorpay_client import RazorpayAPIError, RazorpayClient, RazorpayError
 from core.warehouse import Warehouse
 from ingestion.feeds.razorpay_refund_status.answer import RefundAnswer
 from ingestion.feeds.razorpay_refund_status.reader import NOT_FOUND_STATUSES
 from ingestion.feeds.razorpay_refund_status.spec import SPEC
-from ingestion.pull.razorpay_api import NO_SUCH_ID, Refund
-from ingestion.pull.razorpay_client import RazorpayAPIError, RazorpayClient, RazorpayError
 
 log = logging.getLogger(__name__)
 

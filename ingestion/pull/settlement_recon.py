@@ -23,10 +23,10 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from core.atomic_files import AtomicFiles
+from core.razorpay_api import MAX_PAGE_SIZE, RECON_PATH, ReconCollection
+from core.razorpay_client import RazorpayClient, RazorpayError
 from core.time import IST, as_utc
 from ingestion.feeds.razorpay_settlements.spec import API_SUBFOLDER, SPEC
-from ingestion.pull.razorpay_api import MAX_PAGE_SIZE, RECON_PATH, ReconCollection
-from ingestion.pull.razorpay_client import RazorpayClient, RazorpayError
 
 MAX_PAGES = 10_000  # a guard against an API that never ends a day (10M lines at the largest page size)
 

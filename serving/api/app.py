@@ -10,7 +10,7 @@ from pathlib import Path
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from booking.problem_handlers import add_problem_handlers, problem
+from booking.api.problem_handlers import add_problem_handlers, problem
 from serving.api import routes
 from serving.api.auth import KeyRing
 from serving.api.keys import KeyFileError, keys_path

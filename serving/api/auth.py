@@ -11,7 +11,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from booking.errors import Unauthorized
+from booking.domain.errors import Unauthorized
 from serving.api.keys import KeyFile, read_keys
 
 

@@ -8,8 +8,8 @@ from typing import Annotated
 
 import typer
 
+from core.cli_errors import fail
 from core.settings import API_KEYS_ENV
-from mymedic.cli_errors import fail
 
 api_app = typer.Typer(help="The read-only metrics API over the serving layer.", no_args_is_help=True)
 keys_app = typer.Typer(

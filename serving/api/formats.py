@@ -14,7 +14,7 @@ from starlette.responses import Response
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
 
-from booking.errors import DomainError
+from booking.domain.errors import DomainError
 
 JSON = "application/json"
 CSV = "text/csv"

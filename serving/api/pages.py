@@ -12,7 +12,7 @@ from typing import Any
 
 from starlette.datastructures import URL
 
-from booking.errors import BadRequest
+from booking.domain.errors import BadRequest
 
 CURSOR_HELP = "cursor is not one this API gave out; drop it to start again from the first page"
 

@@ -11,8 +11,8 @@ from fastapi import APIRouter, Depends, Header, Query, Request, Response, Securi
 from fastapi.security import APIKeyHeader
 from pydantic import BaseModel, StringConstraints
 
-from booking.errors import BadRequest, NotFound
-from booking.schemas import Problem
+from booking.api.schemas import Problem
+from booking.domain.errors import BadRequest, NotFound
 from serving.api import queries
 from serving.api.auth import Caller
 from serving.api.formats import CSV, csv_response, negotiate

@@ -19,7 +19,7 @@ from typing import Any
 
 import duckdb
 
-from booking.errors import DomainError
+from booking.domain.errors import DomainError
 from core.time import as_utc
 from serving.layout import ServingLayout
 from serving.publish import META

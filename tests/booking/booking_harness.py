@@ -16,11 +16,11 @@ import httpx
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from booking import webhooks
-from booking.clock import IST, ManualClock
-from booking.db import Database
-from booking.directory import Directory, load_directory
-from booking.models import OutboxEvent
+from booking.domain.clock import IST, ManualClock
+from booking.infra.db import Database
+from booking.infra.directory import Directory, load_directory
+from booking.infra.models import OutboxEvent
+from booking.integrations import signatures
 from booking.settings import BookingConfig, hash_api_key
 
 TENANT = "tnt_arogya"
@@ -250,8 +250,8 @@ class Harness:
         body = json.dumps(payload).encode()
         headers = {
             "Content-Type": "application/json",
-            webhooks.RAZORPAY_SIGNATURE_HEADER: signature or webhooks.razorpay_signature(secret, body),
-            webhooks.RAZORPAY_EVENT_ID_HEADER: event_id or f"evt_{uuid.uuid4().hex[:16]}",
+            signatures.RAZORPAY_SIGNATURE_HEADER: signature or signatures.razorpay_signature(secret, body),
+            signatures.RAZORPAY_EVENT_ID_HEADER: event_id or f"evt_{uuid.uuid4().hex[:16]}",
         }
         return self.http.post("/v1/webhooks/razorpay", content=body, headers=headers)
 
@@ -311,7 +311,7 @@ class Harness:
         ).encode()
         headers = {
             "Content-Type": "application/json",
-            webhooks.SIGNATURE_HEADER: webhooks.sign(
+            signatures.SIGNATURE_HEADER: signatures.sign(
                 secret, body, int(self.clock.now().timestamp()) if timestamp is None else timestamp
             ),
         }

@@ -17,9 +17,9 @@ from booking_backends import BACKENDS, PG_HOST, PG_PORT, admin, create_pg_databa
 from booking_harness import START, Harness, StaffKeys, make_config, seed
 from fastapi.testclient import TestClient
 
-from booking.app import create_app
-from booking.clock import ManualClock
-from booking.db import migrate
+from booking.api.app import create_app
+from booking.domain.clock import ManualClock
+from booking.infra.db import migrate
 
 
 @pytest.fixture(scope="session")

@@ -17,8 +17,8 @@ import httpx
 import psutil
 import pytest
 
-from booking.body_limit import MAX_BODY_BYTES
-from booking.db import migrate
+from booking.api.body_limit import MAX_BODY_BYTES
+from booking.infra.db import migrate
 
 BODY = 200 * 1024 * 1024
 CHUNK = 64 * 1024
@@ -28,7 +28,7 @@ CONFIG = {"tenants": [{"tenant_id": "tnt_arogya", "razorpay": {"secrets": ["whse
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, psutil.Process]]:
-    """`uvicorn booking.app:create_app_from_env` in a subprocess on a free loopback port."""
+    """`uvicorn booking.api.app:create_app_from_env` in a subprocess on a free loopback port."""
     folder: Path = tmp_path_factory.mktemp("body_limit")
     url = f"sqlite:///{folder / 'booking.db'}"
     migrate(url)
@@ -37,7 +37,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, psut
         port = sock.getsockname()[1]
     env = {**os.environ, "MYMEDIC_BOOKING_CONFIG": json.dumps(CONFIG), "MYMEDIC_BOOKING_DB": url}
     process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "booking.app:create_app_from_env", "--factory",
+        [sys.executable, "-m", "uvicorn", "booking.api.app:create_app_from_env", "--factory",
          "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip

@@ -10,9 +10,9 @@ import pytest
 from booking_harness import OTHER, START, TENANT, Harness, StaffKeys, iso, make_config, new_key, slot
 from fastapi.testclient import TestClient
 
-from booking.app import create_app
-from booking.channels import widget_link
-from booking.clock import IST, ManualClock
+from booking.api.app import create_app
+from booking.domain.channels import widget_link
+from booking.domain.clock import IST, ManualClock
 
 TOMORROW = START.astimezone(IST).date() + timedelta(days=1)
 CLINIC_SITE = "https://www.arogya.example"

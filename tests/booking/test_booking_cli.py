@@ -15,7 +15,7 @@ import httpx
 from booking_harness import KEYS, START, TENANT, Harness, directory, slot
 from typer.testing import CliRunner
 
-from booking.clock import IST
+from booking.domain.clock import IST
 from booking.settings import hash_api_key
 from mymedic.cli import app
 

@@ -11,9 +11,9 @@ import httpx
 from booking_harness import KEYS, START, TENANT, Harness, iso, new_key, serve_in_thread, slot
 from sqlalchemy import func, select
 
-from booking.clock import IST
-from booking.db import Database
-from booking.models import Booking, OutboxEvent
+from booking.domain.clock import IST
+from booking.infra.db import Database
+from booking.infra.models import Booking, OutboxEvent
 
 REQUESTS = 50
 WHEN = slot(START.astimezone(IST).date() + timedelta(days=1), "10:00")
@@ -64,7 +64,7 @@ def test_the_index_not_the_code_guards_the_slot(db_url: str) -> None:
     import pytest
     from sqlalchemy.exc import IntegrityError
 
-    from booking.models import Patient
+    from booking.infra.models import Patient
 
     db = Database(db_url)
     try:

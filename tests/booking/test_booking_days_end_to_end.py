@@ -26,10 +26,10 @@ import pytest
 from booking_harness import TENANT, Harness, directory
 from sqlalchemy import select
 
-from booking.clock import IST
-from booking.db import Database
-from booking.models import Booking, Payment, Refund
-from booking.outbox import export_events
+from booking.domain.clock import IST
+from booking.infra.db import Database
+from booking.infra.models import Booking, Payment, Refund
+from booking.infra.outbox import export_events
 from sampledata.model import GST_BPS, MDR_BPS, REFUND_SLA_DAYS, SETTLEMENT_DAYS
 from sampledata.money import apply_bps, rupees
 from sampledata.settlements import HEADER as RECON_HEADER

@@ -13,11 +13,11 @@ import pytest
 from booking_harness import START, Harness, StaffKeys, make_config, slot
 from partner_server import partner_server, refused_url
 
-from booking.clock import IST
-from booking.db import Database
-from booking.expiry import expire_unpaid
-from booking.outbox import export_events
-from booking.partner_delivery import Transport, deliver_partner_webhooks
+from booking.domain.clock import IST
+from booking.infra.db import Database
+from booking.infra.outbox import export_events
+from booking.services.expiry import expire_unpaid
+from booking.services.partner_delivery import Transport, deliver_partner_webhooks
 from booking.settings import BookingConfig
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "dbt_project"))  # the dbt tests' runner

@@ -14,10 +14,10 @@ from booking_harness import START, Harness, StaffKeys, iso, make_config, payment
 from fastapi.testclient import TestClient
 from support.fake_razorpay import KEY_ID, KEY_SECRET, FakeRazorpay, serve
 
-from booking.app import create_app
-from booking.clock import IST, ManualClock
-from booking.errors import BadGateway, Conflict
-from booking.razorpay_api import Gateways, RazorpayGateway, receipt
+from booking.api.app import create_app
+from booking.domain.clock import IST, ManualClock
+from booking.domain.errors import BadGateway, Conflict
+from booking.integrations.razorpay_api import Gateways, RazorpayGateway, receipt
 from booking.settings import PaymentGateway
 
 TOMORROW = START.astimezone(IST).date() + timedelta(days=1)

@@ -27,13 +27,13 @@ from pydantic import ValidationError
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
-from booking import webhooks
-from booking.clock import IST, ManualClock
-from booking.db import Database
-from booking.expiry import expire_unpaid
-from booking.models import IdempotencyKey, WebhookReceipt
-from booking.partner_delivery import Transport
-from booking.retention import purge_expired
+from booking.domain.clock import IST, ManualClock
+from booking.infra.db import Database
+from booking.infra.models import IdempotencyKey, WebhookReceipt
+from booking.infra.retention import purge_expired
+from booking.integrations import signatures
+from booking.services.expiry import expire_unpaid
+from booking.services.partner_delivery import Transport
 from booking.settings import BookingConfig
 from booking.worker import JobResult, Worker
 from mymedic.cli import app
@@ -115,7 +115,7 @@ def test_receipts_retention_shorter_than_razorpays_retry_horizon_is_refused(tmp_
     )
     assert result.exit_code == 1
     lines = result.output.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: booking config: retention:"), result.output
+    assert len(lines) == 1 and lines[0].startswith("error: the inline booking config: retention:"), result.output
     assert "Razorpay retries a webhook for 24 h" in lines[0] and "Traceback" not in result.output
 
 
@@ -250,10 +250,10 @@ def test_expiry_racing_captures_leaves_each_booking_paid_or_refunded(
                 body = json.dumps(payload).encode()
                 headers = {
                     "Content-Type": "application/json",
-                    webhooks.RAZORPAY_SIGNATURE_HEADER: webhooks.razorpay_signature(
+                    signatures.RAZORPAY_SIGNATURE_HEADER: signatures.razorpay_signature(
                         RAZORPAY_SECRETS[TENANT], body
                     ),
-                    webhooks.RAZORPAY_EVENT_ID_HEADER: f"evt_{uuid.uuid4().hex[:16]}",
+                    signatures.RAZORPAY_EVENT_ID_HEADER: f"evt_{uuid.uuid4().hex[:16]}",
                 }
                 with httpx.Client(base_url=base_url, timeout=60) as client:
                     barrier.wait()
@@ -287,7 +287,7 @@ def test_migration_0003_down_and_up_again_with_an_expired_booking(
     from alembic import command
     from sqlalchemy import text
 
-    from booking.db import alembic_config, downgrade, migrate
+    from booking.infra.db import alembic_config, downgrade, migrate
 
     booking = harness.booked("doc_blr01_01", slot(TOMORROW, "12:45"))
     harness.clock.advance(minutes=20)

@@ -11,7 +11,7 @@ from alembic import command
 from booking_backends import create_pg_database, drop_pg_database, pg_url
 from sqlalchemy import create_engine, inspect
 
-from booking.db import VERSION_TABLE, alembic_config, downgrade, migrate
+from booking.infra.db import VERSION_TABLE, alembic_config, downgrade, migrate
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -22,8 +22,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from booking.app import create_app
-from booking.clock import ManualClock
+from booking.api.app import create_app
+from booking.domain.clock import ManualClock
 from booking.settings import BookingConfig
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]

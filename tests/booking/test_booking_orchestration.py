@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from booking_harness import OTHER, START, TENANT, Harness, slot
 
-from booking.clock import IST
+from booking.domain.clock import IST
 
 TOMORROW = START.astimezone(IST).date() + timedelta(days=1)
 

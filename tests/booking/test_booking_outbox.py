@@ -12,9 +12,9 @@ import httpx
 from booking_harness import OTHER, START, Harness, StaffKeys, make_config, serve_in_thread, slot
 from fastapi import FastAPI, Request, Response
 
-from booking.clock import IST
-from booking.db import Database
-from booking.outbox import export_events, pending_count
+from booking.domain.clock import IST
+from booking.infra.db import Database
+from booking.infra.outbox import export_events, pending_count
 
 TOMORROW = START.astimezone(IST).date() + timedelta(days=1)
 
@@ -96,9 +96,9 @@ def test_events_load_into_the_warehouse_via_the_ingestion(harness: Harness, tmp_
 
 def test_partner_webhooks_are_signed_and_delivered_once(harness: Harness, staff_keys: StaffKeys) -> None:
     """A real partner endpoint on loopback verifies our t=…,v1=… signature; 500s are retried."""
-    from booking.clock import SystemClock
-    from booking.partner_delivery import Transport, deliver_partner_webhooks
-    from booking.webhooks import EVENT_ID_HEADER, SIGNATURE_HEADER, verify_timestamped
+    from booking.domain.clock import SystemClock
+    from booking.integrations.signatures import EVENT_ID_HEADER, SIGNATURE_HEADER, verify_timestamped
+    from booking.services.partner_delivery import Transport, deliver_partner_webhooks
 
     secret = "partner-secret-0123456789abcdef0123"
     received: list[str] = []

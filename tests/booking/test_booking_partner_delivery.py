@@ -17,12 +17,12 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from booking.clock import IST
-from booking.db import Database
-from booking.models import PartnerDeadLetter, PartnerDeliveryFailure
-from booking.partner_delivery import DeliveryReport, Transport, deliver_partner_webhooks
+from booking.domain.clock import IST, SystemClock
+from booking.infra.db import Database
+from booking.infra.models import PartnerDeadLetter, PartnerDeliveryFailure
+from booking.integrations.signatures import verify_timestamped
+from booking.services.partner_delivery import DeliveryReport, Transport, deliver_partner_webhooks
 from booking.settings import BookingConfig
-from booking.webhooks import verify_timestamped
 from mymedic.cli import app
 
 TOMORROW = START.astimezone(IST).date() + timedelta(days=1)
@@ -93,7 +93,7 @@ def test_retries_with_jittered_backoff_honour_retry_after_and_export_metrics(
     assert partner.accepted("/all") == wanted
     assert partner.accepted("/flaky") == [wanted[0]] and partner.accepted("/busy") == [wanted[2]]
     for received in partner.received:
-        verify_timestamped([SECRET], received.signature, received.body)
+        verify_timestamped([SECRET], received.signature, received.body, clock=SystemClock())
     # jittered exponential backoff: two waits for /flaky within [0, 0.5 * 2^n], then Retry-After 7 s honoured
     assert len(sleeps) == 3
     assert 0 <= sleeps[0] <= 1.0 and 0 <= sleeps[1] <= 2.0

@@ -10,9 +10,9 @@ import pytest
 from booking_harness import START, TENANT, Harness, payment_event, refund_event, slot
 from sqlalchemy import select
 
-from booking.clock import IST
-from booking.db import Database
-from booking.models import AuditEvent, Payment
+from booking.domain.clock import IST
+from booking.infra.db import Database
+from booking.infra.models import AuditEvent, Payment
 
 TOMORROW = START.astimezone(IST).date() + timedelta(days=1)
 

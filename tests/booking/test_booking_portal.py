@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 from booking_harness import OTHER, START, Harness, iso, slot
 
-from booking.clock import IST
+from booking.domain.clock import IST
 
 TODAY = START.astimezone(IST).date()  # Thursday 2026-10-01
 TOMORROW = TODAY + timedelta(days=1)

@@ -17,9 +17,9 @@ from fastapi.testclient import TestClient
 from PIL import Image
 from typer.testing import CliRunner
 
-from booking.app import create_app
-from booking.channels import widget_link
-from booking.clock import ManualClock
+from booking.api.app import create_app
+from booking.domain.channels import widget_link
+from booking.domain.clock import ManualClock
 from core.settings import PROJECT_ROOT
 from mymedic.cli import app
 

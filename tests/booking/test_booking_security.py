@@ -21,7 +21,7 @@ from booking_harness import (
     slot,
 )
 
-from booking.clock import IST
+from booking.domain.clock import IST
 
 TOMORROW = START.astimezone(IST).date() + timedelta(days=1)
 
@@ -256,8 +256,8 @@ def test_audit_trail_masks_phones_and_holds_no_card_data(harness: Harness) -> No
     assert trail[1]["before"]["status"] == "pending_payment" and trail[1]["after"]["status"] == "confirmed"
     from sqlalchemy import select
 
-    from booking.db import Database
-    from booking.models import AuditEvent
+    from booking.infra.db import Database
+    from booking.infra.models import AuditEvent
 
     db = Database(harness.db_url)
     with db.read() as s:
@@ -278,7 +278,7 @@ def test_ip_allowlist_for_webhooks(db_url: str, clock, staff_keys: StaffKeys) ->
     from booking_harness import make_config
     from fastapi.testclient import TestClient
 
-    from booking.app import create_app
+    from booking.api.app import create_app
 
     config = make_config(
         staff_keys,

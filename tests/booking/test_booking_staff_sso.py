@@ -18,8 +18,8 @@ from fastapi.testclient import TestClient
 from oidc_issuer import DISCOVERY, JWKS, Issuer, serve
 from pydantic import ValidationError
 
-from booking.app import create_app
-from booking.clock import ManualClock
+from booking.api.app import create_app
+from booking.domain.clock import ManualClock
 from booking.settings import StaffAuth
 
 REFRESH = 60

@@ -7,7 +7,7 @@ from datetime import timedelta
 import jwt
 from booking_harness import START, TELE_APP_SECRET, Harness, iso, slot
 
-from booking.clock import IST
+from booking.domain.clock import IST
 
 TOMORROW = START.astimezone(IST).date() + timedelta(days=1)
 

@@ -19,10 +19,10 @@ from typing import Any
 import pytest
 from booking_harness import START, TENANT, StaffKeys, make_config, serve_in_thread
 
-from booking.app import create_app
-from booking.clock import ManualClock
-from booking.db import Database
-from booking.models import Booking
+from booking.api.app import create_app
+from booking.domain.clock import ManualClock
+from booking.infra.db import Database
+from booking.infra.models import Booking
 from core.settings import PROJECT_ROOT
 
 ARTEFACTS = PROJECT_ROOT / ".mymedic" / "artefacts" / "widget"

@@ -18,11 +18,11 @@ import pytest
 from dbt_runner import dbt_failure, run_dbt
 from support.fake_razorpay import KEY_ID, KEY_SECRET, FakeRazorpay, refund_entity, serve
 
+from core.razorpay_client import RazorpayClient
 from core.settings import RazorpaySettings, WarehouseSettings, warehouse_settings
 from core.warehouse import open_warehouse
 from ingestion.data_dir import load_feed
 from ingestion.feeds.razorpay_refund_status import FEED as REFUND_STATUS
-from ingestion.pull.razorpay_client import RazorpayClient
 from ingestion.pull.refund_status import check_refunds, overdue_refunds
 from ingestion.tables import create_raw_tables
 

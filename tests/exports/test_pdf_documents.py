@@ -19,11 +19,11 @@ from reportlab.platypus import Table
 from support.paths import MYMEDIC
 
 from core.money import format_rupees
+from core.pdf_fonts import font_files
 from core.settings import PROJECT_ROOT, WAREHOUSE_ENV
 from core.warehouse import Warehouse
 from exports.pdf import FontMissing, layout, write_branch_statements, write_settlement_advices
 from exports.pdf.branch_statement import PAGESIZE, statement_story
-from exports.pdf.fonts import font_files
 from exports.pdf.statement_data import branch_days, chosen_branches, month_rows
 
 TOOLS = ("pdftoppm", "pdftotext", "pdfinfo")

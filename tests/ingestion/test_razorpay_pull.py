@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from support.fake_razorpay import KEY_ID, KEY_SECRET, FakeRazorpay, recon_item, serve
 
+from core.razorpay_client import RazorpayAPIError, RazorpayClient, RazorpayError
 from core.settings import (
     RAZORPAY_API_URL_ENV,
     RAZORPAY_KEY_ID_ENV,
@@ -23,7 +24,6 @@ from core.warehouse import Warehouse
 from ingestion.data_dir import load_feed
 from ingestion.feeds.razorpay_settlements import FEED as SETTLEMENTS
 from ingestion.loader import ALREADY_LOADED
-from ingestion.pull.razorpay_client import RazorpayAPIError, RazorpayClient, RazorpayError
 from ingestion.pull.settlement_recon import api_folder, days_to_pull, previous_ist_day, pull_day
 
 DAY = date(2026, 10, 12)

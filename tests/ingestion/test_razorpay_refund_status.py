@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from support.fake_razorpay import KEY_ID, KEY_SECRET, FakeRazorpay, refund_entity, serve
 
+from core.razorpay_client import RazorpayClient
 from core.settings import RazorpaySettings
 from core.warehouse import Warehouse
 from ingestion.data_dir import load_feed
 from ingestion.feeds.razorpay_refund_status import FEED as REFUND_STATUS
-from ingestion.pull.razorpay_client import RazorpayClient
 from ingestion.pull.refund_status import check_refunds, status_folder
 
 TENANT = "t_refunds"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from booking.events import EVENT_TYPES
+from booking.domain.events import EVENT_TYPES
 from ingestion.spec import Column, FeedSpec, TableSpec
 from ingestion.sql_checks import lit, one_of
 

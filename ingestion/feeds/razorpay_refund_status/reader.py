@@ -15,10 +15,10 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from core.razorpay_api import ErrorBody, Refund
 from ingestion.feeds.base import LoadContext
 from ingestion.feeds.razorpay_refund_status.answer import RefundAnswer
 from ingestion.parsers import show
-from ingestion.pull.razorpay_api import ErrorBody, Refund
 from ingestion.records import Record, RowError
 from ingestion.spec import TableSpec
 
