@@ -92,6 +92,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	cd dbt_project && ../$(BIN)/sqlfluff lint models
+	$(BIN)/lint-imports --no-cache
 
 format: install
 	$(BIN)/ruff format .

@@ -115,7 +115,9 @@ def test_receipts_retention_shorter_than_razorpays_retry_horizon_is_refused(tmp_
     )
     assert result.exit_code == 1
     lines = result.output.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: the inline booking config: retention:"), result.output
+    assert len(lines) == 1 and lines[0].startswith("error: the inline booking config: retention:"), (
+        result.output
+    )
     assert "Razorpay retries a webhook for 24 h" in lines[0] and "Traceback" not in result.output
 
 
