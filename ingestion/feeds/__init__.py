@@ -5,6 +5,9 @@ package here, its dbt staging models and its tests: docs/adding-a-feed.md.
 """
 
 from ingestion.feeds import (
+    adt_csv,
+    adt_fhir,
+    adt_hl7,
     bank_statements,
     booking_events,
     gateway_settlements,
@@ -21,6 +24,9 @@ FEEDS: tuple[Feed, ...] = (
     gateway_settlements.FEED,
     razorpay_refund_status.FEED,
     bank_statements.FEED,
+    adt_hl7.FEED,
+    adt_csv.FEED,
+    adt_fhir.FEED,
 )
 
 

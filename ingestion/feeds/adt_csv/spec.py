@@ -1,0 +1,26 @@
+"""ADT events exported by a HIS as CSV, one folder per export layout with its YAML column mapping (dates, codes, flags)."""
+
+from __future__ import annotations
+
+from ingestion.adt_event import ADT_EVENT_COLUMNS, ADT_EVENT_KEY
+from ingestion.spec import FeedSpec, TableSpec
+
+EVENTS = TableSpec(
+    "adt_csv_events",
+    "One row per ADT event from a HIS's CSV export, read through the export's declarative column mapping (adt/csv/<his>/mapping.yaml). Append-only.",
+    ADT_EVENT_COLUMNS,
+    key=ADT_EVENT_KEY,
+)
+
+SPEC = FeedSpec(
+    name="adt_csv",
+    description="ADT events exported by a HIS as CSV, one folder per export layout with its YAML column mapping (dates, codes, flags).",
+    source="adt",
+    folder="adt/csv",
+    patterns=("*.csv",),
+    tables=(EVENTS,),
+    position="line",
+    reader="python",
+    subfolders=("*",),  # adt/csv/<his>/: one folder per HIS export layout
+    config_files=("mapping.yaml",),  # the layout's declarative column mapping
+)

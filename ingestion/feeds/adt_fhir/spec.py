@@ -1,0 +1,25 @@
+"""FHIR R4 Encounter and Patient resources (a Bundle or NDJSON) from newer HIS, parsed with fhir.resources (R4B), and the ADT events pushed to POST /v1/adt/events."""
+
+from __future__ import annotations
+
+from ingestion.adt_event import ADT_EVENT_COLUMNS, ADT_EVENT_KEY
+from ingestion.spec import FeedSpec, TableSpec
+
+EVENTS = TableSpec(
+    "adt_fhir_events",
+    "One row per ADT event derived from FHIR R4 Encounter (+ Patient) resources: a status or class change in the Encounter's history is an event. Append-only.",
+    ADT_EVENT_COLUMNS,
+    key=ADT_EVENT_KEY,
+)
+
+SPEC = FeedSpec(
+    name="adt_fhir",
+    description="FHIR R4 Encounter and Patient resources (a Bundle or NDJSON) from newer HIS, parsed with fhir.resources (R4B), and the ADT events pushed to POST /v1/adt/events.",
+    source="adt",
+    folder="adt/fhir",
+    patterns=("*.json", "*.ndjson"),
+    tables=(EVENTS,),
+    position="json_item",
+    reader="python",
+    subfolders=("rest",),  # adt/fhir/rest/: what POST /v1/adt/events received
+)
