@@ -50,7 +50,22 @@ FIRST_DATE, LAST_DATE = date(1900, 1, 1), date(2299, 12, 31)
 VERSIONS = ("2.3", "2.4", "2.5", "2.6", "2.7", "2.8")  # and their point releases (2.3.1, 2.5.1, 2.8.2)
 EVENTS = (*(f"A{n:02d}" for n in range(1, 14)), "A17", "A28", "A31", "A40", "A60")
 NEEDS_VISIT = frozenset((*(f"A{n:02d}" for n in range(1, 14)), "A17"))  # their structures require PV1
-PARSED = frozenset((b"MSH", b"EVN", b"PID", b"PV1", b"MRG"))
+# The fields read, per segment. Only these go to the parser, each segment compacted to them in this order
+# (python-hl7 builds an object per field, repetition and component: parsing all of a PV1 is most of the
+# time a message takes). Every segment and field is still in `raw`.
+READ_FIELDS: dict[str, tuple[int, ...]] = {
+    "MSH": (3, 4, 7, 9, 10, 12),
+    "EVN": (1, 2, 6),
+    "PID": (3, 5, 7, 8),
+    "PV1": (2, 3, 6, 7, 10, 19, 36, 44, 45),
+    "MRG": (1,),
+}
+PARSED = frozenset(name.encode() for name in READ_FIELDS)
+# Where field n of a segment sits in its compacted form (MSH keeps MSH-1 and MSH-2 in front).
+_INDEX = {
+    name: {n: i + (3 if name == "MSH" else 1) for i, n in enumerate(fields)}
+    for name, fields in READ_FIELDS.items()
+}
 ENVELOPE = {b"FHS": "file header FHS", b"BHS": "batch header BHS", b"BTS": "batch trailer BTS",
             b"FTS": "file trailer FTS"}  # fmt: skip
 BOM = b"\xef\xbb\xbf"
@@ -247,16 +262,17 @@ def _rows(
     msh_text = texts[0]
     if len(msh_text) < 8 or msh_text[3] in "\r\n" or msh_text[3].isalnum():
         raise RowError("MSH segment is too short to declare its separators (MSH-1, MSH-2)")
+    separator = msh_text[3]
     try:
-        message = hl7.parse("\r".join(t for _, t in wanted))
+        message = hl7.parse("\r".join(_compact(t, separator) for _, t in wanted))
     except (hl7.ParseException, IndexError, AssertionError, ValueError) as exc:
         raise RowError(f"python-hl7 can't parse the message: {exc}") from None
     segments = list(zip((s for s, _ in wanted), message, strict=True))
     msh = message[0]
 
     msh9 = _reps(msh, 9)
-    message_type = _value(message, msh9, 1) if msh9 else ""
-    trigger = _value(message, msh9, 2) if msh9 else ""
+    message_type = _value(message, msh9[0], 1) if msh9 else ""
+    trigger = _value(message, msh9[0], 2) if msh9 else ""
     shown_type = "^".join(p for p in (message_type, trigger) if p) or "empty"
     if message_type.upper() != "ADT":
         raise RowError(f"not an ADT message (MSH-9 is {shown_type})")
@@ -376,25 +392,35 @@ def _patient(
 # --- fields ---------------------------------------------------------------------------------------------
 
 
+def _compact(segment: str, separator: str) -> str:
+    """The segment with only the fields this feed reads (READ_FIELDS), in that order."""
+    fields = segment.split(separator)
+    name = fields[0]
+    if name == "MSH":  # MSH-1 is the separator itself: MSH-n is fields[n - 1]
+        kept = [fields[n - 1] if n - 1 < len(fields) else "" for n in READ_FIELDS[name]]
+        return separator.join([name, fields[1] if len(fields) > 1 else "", *kept])
+    return separator.join([name, *(fields[n] if n < len(fields) else "" for n in READ_FIELDS[name])])
+
+
+_item = list.__getitem__  # python-hl7's containers override it (for slices): the plain one, on the hot path
+
+
 def _reps(seg: Segment, n: int) -> list[Any]:
     """The repetitions of field n (each a list of components, or a plain string)."""
-    if n >= len(seg):
+    i = _INDEX[_item(_item(seg, 0), 0)][n]
+    if i >= len(seg):
         return []
-    field = seg[n]
-    if field and isinstance(field[0], Repetition):
+    field = _item(seg, i)
+    if field and isinstance(_item(field, 0), Repetition):
         return list(field)
     return [field]
 
 
 def _value(message: Message, rep: Any, component: int = 1, sub: int = 1) -> str:
     """Component `component`, subcomponent `sub` of one repetition (a list from `_reps`), unescaped."""
-    node = rep[0] if isinstance(rep, list) and rep and isinstance(rep[0], Repetition) else rep
-    if isinstance(node, str):
-        part: Any = node if component == 1 else ""
-    else:
-        part = node[component - 1] if component <= len(node) else ""
+    part: Any = _item(rep, component - 1) if component <= len(rep) else ""
     if not isinstance(part, str):
-        part = part[sub - 1] if sub <= len(part) else ""
+        part = _item(part, sub - 1) if sub <= len(part) else ""
     elif sub != 1:
         part = ""
     return message.unescape(part).strip() if part else ""
