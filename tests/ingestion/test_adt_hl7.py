@@ -5,6 +5,7 @@ MRG, batch FHS/BHS envelopes, MLLP framing) and the bad messages that must be qu
 from __future__ import annotations
 
 import json
+import logging
 from datetime import date, datetime
 from pathlib import Path
 
@@ -375,3 +376,38 @@ def test_a_control_id_from_one_sender_loads_once(wh: Warehouse, tmp_path: Path) 
         "select sender, count() from raw.adt_hl7_events where message_id = 'D1' group by sender order by sender"
     )
     assert counts == [("HIS^CITYHOSP", 1), ("HIS^TOWNHOSP", 1)]
+
+
+def test_what_a_fuzz_run_found(wh: Warehouse, tmp_path: Path) -> None:
+    """Mangled messages from a mutation fuzz of these tests' messages and the corpus: each is one record,
+    loaded or quarantined, never a failed file."""
+    cases = [
+        # a segment named PIDX is not a PID (a segment is named by what precedes its first separator): the
+        # message has no PID, and PIDX stays in raw like any unknown segment
+        message("Z1", body=("PIDX|1||MRN1^^^H^MR", pv1(f2="I"))),
+        # the field separator lost from MSH: MSH-1 is then a letter, no separator declared
+        "MSHA^~\\&|HIS|CITYHOSP|||20261005103000||ADT^A01|Z2|P|2.5\rPID|1||MRN1^^^H^MR\rPV1|1|I",
+        # an EVN whose separators ran together
+        message("Z3").replace("EVN|A01|20261005102500||||20261005102000", "EVN|A0120261005102500||||2026"),
+    ]
+    path = write(tmp_path, "fuzz.hl7", *cases)
+    result = load(wh, path)
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (3, 1, 2)
+    assert sorted(reasons(wh, path).values()) == [
+        "ADT^A01 has no PID segment (patient identification)",
+        "MSH segment does not declare its separators (MSH-1, MSH-2)",
+    ]
+    [(ctrl, event_time)] = rows(wh, path, "message_id, event_time")
+    assert (ctrl, event_time) == ("Z3", None)  # EVN-2 and EVN-6 are then empty: no event time, not a bad one
+
+
+def test_no_patient_value_reaches_a_log(
+    wh: Warehouse, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """python-hl7 logs the whole field when it meets an escape it does not know; that field is PHI."""
+    caplog.set_level(logging.DEBUG)
+    body = ("PID|1||MRN1^^^H^MR||Secretname\\Zunknown\\^Asha", pv1(f2="I"))
+    path = write(tmp_path, "escape.hl7", message("L1", body=body))
+    assert load(wh, path).rows_loaded == 1
+    assert rows(wh, path, "patient_name") == [("Secretname^Asha",)]
+    assert "Secretname" not in caplog.text

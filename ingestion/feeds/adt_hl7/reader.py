@@ -234,6 +234,12 @@ def message_records(spans: list[_Span], data: bytes, tenant_id: str) -> Iterator
     except RowError as exc:
         yield Record.bad(first.line, raw, str(exc), offset, length)
         return
+    except (IndexError, KeyError, TypeError, AttributeError, AssertionError, ValueError) as exc:
+        # python-hl7 met a structure it can't take apart (seen with mangled separators): the message is
+        # quarantined like any other, never the whole file failed
+        why = f"python-hl7 can't read the message's structure ({type(exc).__name__}); check its separators"
+        yield Record.bad(first.line, raw, why, offset, length)
+        return
     for line, values in rows:
         yield Record(line=line, raw=raw, values=values, offset=offset, length=length)
 
@@ -258,11 +264,16 @@ def _msh18(msh: bytes) -> str:
 def _rows(
     spans: list[_Span], texts: list[str], data: bytes, tenant_id: str, raw: str
 ) -> Iterator[tuple[int, dict[str, Any]]]:
-    wanted = [(s, t) for s, t in zip(spans, texts, strict=True) if s.kind(data) in PARSED]
     msh_text = texts[0]
-    if len(msh_text) < 8 or msh_text[3] in "\r\n" or msh_text[3].isalnum():
-        raise RowError("MSH segment is too short to declare its separators (MSH-1, MSH-2)")
+    if len(msh_text) < 8 or msh_text[3].isalnum() or msh_text[3].isspace():
+        raise RowError("MSH segment does not declare its separators (MSH-1, MSH-2)")
     separator = msh_text[3]
+    # a segment is named by what comes before its first field separator ("PIDX|..." is no PID)
+    wanted = [
+        (s, t)
+        for s, t in zip(spans, texts, strict=True)
+        if s.kind(data) in PARSED and (s is spans[0] or t.split(separator, 1)[0] in READ_FIELDS)
+    ]
     try:
         message = hl7.parse("\r".join(_compact(t, separator) for _, t in wanted))
     except (hl7.ParseException, IndexError, AssertionError, ValueError) as exc:
