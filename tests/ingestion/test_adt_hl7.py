@@ -204,6 +204,15 @@ def test_escape_sequences_and_repetitions(wh: Warehouse, tmp_path: Path) -> None
     assert json.loads(ids)[0] == {"id": "MRN&7", "authority": "CITY^HOSP", "type": "MR"}
 
 
+def test_hex_escapes_are_bytes_in_the_message_character_set(wh: Warehouse, tmp_path: Path) -> None:
+    utf8 = message("H1", charset="UNICODE UTF-8", pid5="Gon\\XC3A7\\alves^Jos\\XC3A9\\")
+    latin = message("H2", charset="8859/1", pid5="Gon\\XE7\\alves^Jos\\XE9\\")
+    mixed = message("H3", pid5="A\\X41\\\\T\\B^\\X7C\\")  # \X7C\ is a literal '|', not a separator
+    path = write(tmp_path, "hex.hl7", utf8, latin, mixed)
+    assert load(wh, path).rows_loaded == 3
+    assert rows(wh, path, "patient_name") == [("Gonçalves^José",), ("Gonçalves^José",), ("AA&B^|",)]
+
+
 def test_character_sets_with_a_latin1_fallback(wh: Warehouse, tmp_path: Path) -> None:
     latin = message("C1", charset="8859/1", pid5="Gonçalves^José").encode("latin-1")
     utf8 = message("C2", charset="UNICODE UTF-8", pid5="Gonçalves^José").encode()

@@ -230,7 +230,7 @@ def message_records(spans: list[_Span], data: bytes, tenant_id: str) -> Iterator
     texts = [_decode(b, codec) for b in raw_bytes]
     raw = "\r".join(texts)
     try:
-        rows = list(_rows(spans, texts, data, tenant_id, raw))
+        rows = list(_rows(spans, texts, data, tenant_id, raw, codec))
     except RowError as exc:
         yield Record.bad(first.line, raw, str(exc), offset, length)
         return
@@ -262,7 +262,7 @@ def _msh18(msh: bytes) -> str:
 
 
 def _rows(
-    spans: list[_Span], texts: list[str], data: bytes, tenant_id: str, raw: str
+    spans: list[_Span], texts: list[str], data: bytes, tenant_id: str, raw: str, codec: str
 ) -> Iterator[tuple[int, dict[str, Any]]]:
     msh_text = texts[0]
     if len(msh_text) < 8 or msh_text[3].isalnum() or msh_text[3].isspace():
@@ -276,6 +276,7 @@ def _rows(
     ]
     try:
         message = hl7.parse("\r".join(_compact(t, separator) for _, t in wanted))
+        message.codec = codec  # \Xhh\ escapes are bytes in the message's character set
     except (hl7.ParseException, IndexError, AssertionError, ValueError) as exc:
         raise RowError(f"python-hl7 can't parse the message: {exc}") from None
     segments = list(zip((s for s, _ in wanted), message, strict=True))
@@ -434,7 +435,26 @@ def _value(message: Message, rep: Any, component: int = 1, sub: int = 1) -> str:
         part = _item(part, sub - 1) if sub <= len(part) else ""
     elif sub != 1:
         part = ""
-    return message.unescape(part).strip() if part else ""
+    if not part:
+        return ""
+    if message.esc + "X" in part:
+        return _unescape_hex(message, part).strip()
+    return message.unescape(part).strip()
+
+
+def _unescape_hex(message: Message, part: str) -> str:
+    """python-hl7 turns each byte of a \\Xhh..\\ escape into the character of that code point, which is
+    wrong past ASCII (UTF-8 \\XC3A9\\ is é, not Ã©): the hex runs are decoded here as bytes in the message's
+    character set (latin-1 when not valid there), the rest is unescaped by python-hl7."""
+    esc = re.escape(message.esc)
+    out = []
+    for i, chunk in enumerate(re.split(f"{esc}X([0-9A-Fa-f]*){esc}", part)):
+        if i % 2 == 0:
+            out.append(message.unescape(chunk) if chunk else "")
+        else:
+            raw = bytes.fromhex(chunk[: len(chunk) // 2 * 2])
+            out.append(_decode(raw, getattr(message, "codec", "utf-8")))
+    return "".join(out)
 
 
 def _text(message: Message, seg: Segment, n: int, component: int = 1, sub: int = 1) -> str:
