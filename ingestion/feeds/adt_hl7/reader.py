@@ -34,6 +34,7 @@ import hl7
 import hl7.util
 from hl7.containers import Message, Repetition, Segment
 
+from core.time import IST
 from ingestion.feeds.base import LoadContext
 from ingestion.records import Frame, Record, RowError
 from ingestion.spec import TableSpec
@@ -42,7 +43,6 @@ from ingestion.spec import TableSpec
 # PHI, which never goes to a log. The unknown sequence is still dropped from the value, as the standard says.
 logging.getLogger(hl7.util.logger.name).disabled = True
 
-IST = timezone(timedelta(hours=5, minutes=30), "IST")
 # What the warehouse's DateTime64 and Date32 hold.
 FIRST_TIME, LAST_TIME = datetime(1900, 1, 1, tzinfo=UTC), datetime(2299, 12, 31, tzinfo=UTC)
 FIRST_DATE, LAST_DATE = date(1900, 1, 1), date(2299, 12, 31)
