@@ -13,6 +13,8 @@ that extra day back (benchmarks/held_back.py) and measures, on the same files:
   of the first run;
 - the serving copy published from the second day's marts, and the metrics API over it on loopback
   (requests/s, p50 and p99 latency; benchmarks/metrics_api_load.py);
+- HL7 v2 ADT files: synthetic messages parsed and loaded through the real loader, msgs/s
+  (benchmarks/hl7_load.py);
 - peak RSS of every process (this one: chDB loads and the exports; each child's from wait4).
 
 Every figure is printed as soon as it is measured; at the end, tables of figures and of targets (met or
@@ -41,6 +43,7 @@ import psutil
 from rich.console import Console
 from rich.table import Table
 
+from benchmarks import hl7_load
 from benchmarks.held_back import hold_back, link_copy, newest_day
 from core.settings import DBT_PROJECT_DIR, WarehouseSettings, warehouse_settings
 from core.warehouse import Warehouse, open_warehouse
@@ -354,6 +357,9 @@ def main() -> None:
     parser.add_argument("--data", type=Path, help="use this generated data directory instead of generating")
     parser.add_argument("--api-seconds", type=float, default=20.0, help="seconds of load on the metrics API")
     parser.add_argument("--api-clients", type=int, default=8, help="concurrent metrics API clients")
+    parser.add_argument(
+        "--hl7-messages", type=int, default=100_000, help="synthetic HL7 ADT messages to load"
+    )
     args = parser.parse_args()
 
     workdir: Path = args.workdir
@@ -456,6 +462,8 @@ def main() -> None:
     share = ratio(second.seconds, first.seconds)
     figures.add("second day: load + dbt + exports", f"{second.breakdown()} = {share:.0%} of the first run")
     metrics_api(settings, workdir, figures, seconds=args.api_seconds, clients=args.api_clients)
+    hl7 = hl7_load.run(workdir / "hl7", args.hl7_messages)  # benchmarks/hl7_load.py: its own warehouse
+    figures.add("HL7 v2 ADT files: parse + load (real loader)", hl7.text())
 
     peaks["this process (chDB loads, exports)"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     figures.add(
@@ -488,6 +496,12 @@ def main() -> None:
         Target("end to end (load + dbt + CSV) / pandas", "< 1.0", f"{e2e_ratio:.2f}", e2e_ratio < 1),
         Target("second-day run / first run", "≤ 15%", f"{share:.0%}", share <= 0.15),
         Target("XLSX seconds per 1M rows", "≤ 60 s", f"{xlsx_per_m:,.0f} s", xlsx_per_m <= 60),
+        Target(
+            "HL7 ADT file parse + load",
+            f"≥ {hl7_load.TARGET_PER_SECOND:,} msgs/s",
+            f"{hl7.per_second:,.0f} msgs/s",
+            hl7.per_second >= hl7_load.TARGET_PER_SECOND,
+        ),
         *(rss_target(process, mb) for process, mb in peaks.items()),
     ]
 

@@ -49,7 +49,7 @@ ADT_EVENT_COLUMNS: tuple[Column, ...] = (
     ),
     Column("abha_number", "String", "The ABHA number when sent (identifier type or authority ABHA).", "phi"),
     Column("patient_name", "String", "The patient's name as sent (HL7 PID-5, family^given).", "phi"),
-    Column("birth_date", "Nullable(Date)", "Date of birth (HL7 PID-7).", "phi"),
+    Column("birth_date", "Nullable(Date32)", "Date of birth (HL7 PID-7).", "phi"),
     Column("sex", "String", "Administrative sex as sent (HL7 PID-8).", "phi"),
     Column("patient_class", "String", "HL7 PV1-2: I inpatient, O outpatient, E emergency, P pre-admit, ..."),
     Column(

@@ -85,7 +85,7 @@ def test_make_bench_runs_whole_on_a_tiny_chain(tmp_path: Path) -> None:
     workdir = tmp_path / "bench"
     done = subprocess.run(
         [sys.executable, "-m", "benchmarks.run", "--payments", "300", "--branches", "1", "--days", "3",
-         "--workdir", str(workdir), "--api-seconds", "2", "--api-clients", "2"],
+         "--workdir", str(workdir), "--api-seconds", "2", "--api-clients", "2", "--hl7-messages", "200"],
         capture_output=True, text=True, timeout=600, cwd=Path(__file__).resolve().parents[2],
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-3000:]
@@ -93,5 +93,7 @@ def test_make_bench_runs_whole_on_a_tiny_chain(tmp_path: Path) -> None:
     assert "second-day run / first run" in table and "ROW COUNTS DIFFER" not in table
     assert "PDF branch statements" in table and "bundle finance_monthly" in table
     assert " 0 pages" not in table
+    [hl7] = [line for line in table.splitlines() if line.startswith("| HL7 v2 ADT files: parse + load")]
+    assert "200 messages" in hl7 and "(200 loaded, 0 quarantined)" in hl7
     [api] = [line for line in table.splitlines() if line.startswith("| metrics API on loopback")]
     assert "requests/s" in api and "p99" in api and " 0 errors of " in api and " 0 errors of 0 " not in api

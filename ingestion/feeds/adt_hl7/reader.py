@@ -1,14 +1,108 @@
-"""HL7 v2 ADT files: single messages, batches (FHS/BHS) and MLLP-framed files, parsed with python-hl7."""
+"""HL7 v2 ADT files: every message becomes one ADT event row (ingestion/adt_event.py) or a quarantined record.
+
+A file is a single message, a batch (FHS/BHS ... BTS/FTS envelopes; their segments are the file's frame,
+yielded as `Frame`s) or MLLP-framed messages (`\\x0b` message `\\x1c\\r`, as a listener writes them).
+Segments may end in `\\r`, `\\n` or `\\r\\n`; a UTF-8 byte-order mark is skipped.
+
+Messages are cut on bytes (the segment ends and MLLP bytes are ASCII), then each is decoded in its own
+MSH-18 character set; bytes that are not valid in that set are read as latin-1, so nothing is lost. The
+message is parsed with python-hl7 (fields, repetitions, components, escape sequences), but only the segments
+this feed reads (MSH, EVN, PID, PV1, MRG) are handed to the parser: the others, Z-segments included, are kept
+whole in `raw` and never fail a message.
+
+Positions: `Record.line` is the number of the message's first segment in the file (segments counted across
+the file, frame segments included: the line an editor shows when segments end in `\\n`). It is unique per
+row, which the loader needs: an A17 swap names two patients and is stored as two rows, `<MSH-10>#1` and
+`<MSH-10>#2`, each at its own PID's line; an A40 that merges several patients likewise, one row per PID
+(`#n`), a single merge keeps MSH-10 as it is.
+
+Times: YYYY[MM[DD[HH[MM[SS[.S+]]]]]][+/-ZZZZ]; with an offset converted to UTC, without one read as IST.
+"""
 
 from __future__ import annotations
 
+import json
+import logging
+import re
 from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
+import hl7
+import hl7.util
+from hl7.containers import Message, Repetition, Segment
+
+from core.time import IST
 from ingestion.feeds.base import LoadContext
-from ingestion.records import FileRejected, Frame, Record
+from ingestion.records import Frame, Record, RowError
 from ingestion.spec import TableSpec
+
+# python-hl7 logs a field's whole value when it meets an escape sequence it does not know: that value may be
+# PHI, which never goes to a log. The unknown sequence is still dropped from the value, as the standard says.
+logging.getLogger(hl7.util.logger.name).disabled = True
+
+# What the warehouse's DateTime64 and Date32 hold.
+FIRST_TIME, LAST_TIME = datetime(1900, 1, 1, tzinfo=UTC), datetime(2299, 12, 31, tzinfo=UTC)
+FIRST_DATE, LAST_DATE = date(1900, 1, 1), date(2299, 12, 31)
+
+VERSIONS = ("2.3", "2.4", "2.5", "2.6", "2.7", "2.8")  # and their point releases (2.3.1, 2.5.1, 2.8.2)
+EVENTS = (*(f"A{n:02d}" for n in range(1, 14)), "A17", "A28", "A31", "A40", "A60")
+NEEDS_VISIT = frozenset((*(f"A{n:02d}" for n in range(1, 14)), "A17"))  # their structures require PV1
+# The fields read, per segment. Only these go to the parser, each segment compacted to them in this order
+# (python-hl7 builds an object per field, repetition and component: parsing all of a PV1 is most of the
+# time a message takes). Every segment and field is still in `raw`.
+READ_FIELDS: dict[str, tuple[int, ...]] = {
+    "MSH": (3, 4, 7, 9, 10, 12),
+    "EVN": (1, 2, 6),
+    "PID": (3, 5, 7, 8),
+    "PV1": (2, 3, 6, 7, 10, 19, 36, 44, 45),
+    "MRG": (1,),
+}
+PARSED = frozenset(name.encode() for name in READ_FIELDS)
+# Where field n of a segment sits in its compacted form (MSH keeps MSH-1 and MSH-2 in front).
+_INDEX = {
+    name: {n: i + (3 if name == "MSH" else 1) for i, n in enumerate(fields)}
+    for name, fields in READ_FIELDS.items()
+}
+ENVELOPE = {b"FHS": "file header FHS", b"BHS": "batch header BHS", b"BTS": "batch trailer BTS",
+            b"FTS": "file trailer FTS"}  # fmt: skip
+BOM = b"\xef\xbb\xbf"
+MLLP_START, MLLP_END = b"\x0b", b"\x1c"
+
+# MSH-18 names (HL7 table 0211) and the Python codec each one is.
+CHARSETS = {
+    "": "utf-8",  # not declared: ASCII by the standard; UTF-8 is its superset and v2.8's preferred set
+    "ASCII": "ascii",
+    "ISO IR6": "ascii",
+    "UNICODE": "utf-8",
+    "UNICODE UTF-8": "utf-8",
+    "ISO IR192": "utf-8",
+    "8859/1": "latin-1",
+    "ISO IR100": "latin-1",
+    "8859/2": "iso8859-2",
+    "8859/3": "iso8859-3",
+    "8859/4": "iso8859-4",
+    "8859/5": "iso8859-5",
+    "8859/6": "iso8859-6",
+    "8859/7": "iso8859-7",
+    "8859/8": "iso8859-8",
+    "8859/9": "iso8859-9",
+    "8859/15": "iso8859-15",
+    "ISO IR14": "shift_jis",
+    "ISO IR87": "iso2022_jp",
+    "ISO IR159": "iso2022_jp_2",
+    "GB 18030-2000": "gb18030",
+    "KS X 1001": "euc_kr",
+    "BIG-5": "big5",
+    "CNS 11643-1992": "big5",
+}
+
+_TIMESTAMP = re.compile(
+    r"(\d{4})(?:(\d{2})(?:(\d{2})(?:(\d{2})(?:(\d{2})(?:(\d{2})(?:\.(\d{1,4}))?)?)?)?)?)?(?:([+-])(\d{2})(\d{2}))?"
+)
+_SEGMENT = re.compile(rb"[^\r\n]+")
 
 
 class AdtHl7Reader:
@@ -18,5 +112,433 @@ class AdtHl7Reader:
         return "document"
 
     def records(self, path: Path, table: TableSpec, context: LoadContext) -> Iterator[Record | Frame]:
-        raise FileRejected("this ADT format is not read yet (issue 11 in progress); the file is kept")
-        yield  # pragma: no cover
+        data = path.read_bytes()
+        for item in split_messages(data):
+            if isinstance(item, Frame | Record):
+                yield item
+            else:
+                yield from message_records(item, data, context.tenant_id)
+
+
+# --- cutting a file into messages -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Span:
+    line: int  # number of the segment in the file
+    start: int  # byte offsets in the file
+    end: int
+
+    def kind(self, data: bytes) -> bytes:
+        return data[self.start : self.start + 3]
+
+
+def split_messages(data: bytes) -> Iterator[list[_Span] | Frame | Record]:
+    """The file's messages (each a list of segment spans), its envelope segments as `Frame`s, and a bad
+    `Record` for anything that is neither (segments before any MSH, bytes outside MLLP frames)."""
+    line = 0
+    current: list[_Span] = []
+    orphans: list[_Span] = []
+
+    def regions() -> Iterator[tuple[int, int] | Record]:
+        start = len(BOM) if data.startswith(BOM) else 0
+        if MLLP_START not in data:
+            yield start, len(data)
+            return
+        pos = start
+        while pos < len(data):
+            begin = data.find(MLLP_START, pos)
+            stray_end = len(data) if begin < 0 else begin
+            if data[pos:stray_end].strip(b" \t\r\n\x1c"):
+                text = data[pos:stray_end].decode("latin-1")
+                yield Record.bad(
+                    0, text, "bytes outside any MLLP frame (\\x0b ... \\x1c\\r)", pos, stray_end - pos
+                )
+            if begin < 0:
+                return
+            end = data.find(MLLP_END, begin + 1)
+            if end < 0:
+                text = data[begin + 1 :].decode("latin-1")
+                yield Record.bad(
+                    0, text, "MLLP frame is not closed (no \\x1c after \\x0b)", begin, len(data) - begin
+                )
+                return
+            inner = begin + 1 + (len(BOM) if data.startswith(BOM, begin + 1) else 0)
+            yield inner, end
+            pos = end + 1
+
+    def orphan_record() -> Record:
+        first, last = orphans[0], orphans[-1]
+        kinds = sorted({o.kind(data).decode("latin-1") for o in orphans})
+        text = "\r".join(data[o.start : o.end].decode("latin-1") for o in orphans)
+        why = f"segment(s) {', '.join(kinds)} before any MSH header: not part of a message"
+        return Record.bad(first.line, text, why, first.start, last.end - first.start)
+
+    for region in regions():
+        if isinstance(region, Record):
+            if current:
+                yield current
+                current = []
+            line += 1  # counted like a segment, so that every record has a position of its own
+            yield Record.bad(line, region.raw, region.reason or "", region.offset, region.length)
+            continue
+        for m in _SEGMENT.finditer(data, region[0], region[1]):
+            if not m.group().strip():
+                continue
+            line += 1
+            span = _Span(line, m.start(), m.end())
+            kind = span.kind(data)
+            if kind in ENVELOPE:
+                if current:
+                    yield current
+                    current = []
+                yield Frame(line, ENVELOPE[kind])
+            elif kind == b"MSH":
+                if orphans:
+                    yield orphan_record()
+                    orphans = []
+                if current:
+                    yield current
+                current = [span]
+            elif current:
+                current.append(span)
+            else:
+                orphans.append(span)
+        if current:  # a message never spans two MLLP frames
+            yield current
+            current = []
+    if orphans:
+        yield orphan_record()
+
+
+# --- one message -----------------------------------------------------------------------------------------
+
+
+def message_records(spans: list[_Span], data: bytes, tenant_id: str) -> Iterator[Record]:
+    """The rows of one message: one, or one per patient for an A17 swap / multi-patient A40; or a bad
+    Record naming what is wrong."""
+    first, last = spans[0], spans[-1]
+    offset, length = first.start, last.end - first.start
+    charset_name = _msh18(data[first.start : first.end])
+    codec = CHARSETS.get(charset_name.upper())
+    raw_bytes = [data[s.start : s.end] for s in spans]
+    if codec is None:
+        raw = "\r".join(b.decode("latin-1") for b in raw_bytes)
+        why = f"MSH-18 character set {charset_name!r} is not one this feed reads ({', '.join(k for k in CHARSETS if k)})"
+        yield Record.bad(first.line, raw, why, offset, length)
+        return
+    texts = [_decode(b, codec) for b in raw_bytes]
+    raw = "\r".join(texts)
+    try:
+        rows = list(_rows(spans, texts, data, tenant_id, raw, codec))
+    except RowError as exc:
+        yield Record.bad(first.line, raw, str(exc), offset, length)
+        return
+    except (IndexError, KeyError, TypeError, AttributeError, AssertionError, ValueError) as exc:
+        # python-hl7 met a structure it can't take apart (seen with mangled separators): the message is
+        # quarantined like any other, never the whole file failed
+        why = f"python-hl7 can't read the message's structure ({type(exc).__name__}); check its separators"
+        yield Record.bad(first.line, raw, why, offset, length)
+        return
+    for line, values in rows:
+        yield Record(line=line, raw=raw, values=values, offset=offset, length=length)
+
+
+def _decode(segment: bytes, codec: str) -> str:
+    try:
+        return segment.decode(codec)
+    except UnicodeDecodeError:
+        return segment.decode("latin-1")  # bytes not valid in the declared set: latin-1 reads every byte
+
+
+def _msh18(msh: bytes) -> str:
+    if len(msh) < 4:
+        return ""
+    fields = msh.split(msh[3:4])
+    if len(fields) <= 17:
+        return ""
+    repetition = fields[1][1:2] or b"~"  # MSH-2: component, repetition, escape, subcomponent
+    return fields[17].split(repetition)[0].decode("latin-1").strip()
+
+
+def _rows(
+    spans: list[_Span], texts: list[str], data: bytes, tenant_id: str, raw: str, codec: str
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    msh_text = texts[0]
+    if len(msh_text) < 8 or msh_text[3].isalnum() or msh_text[3].isspace():
+        raise RowError("MSH segment does not declare its separators (MSH-1, MSH-2)")
+    separator = msh_text[3]
+    # a segment is named by what comes before its first field separator ("PIDX|..." is no PID)
+    wanted = [
+        (s, t)
+        for s, t in zip(spans, texts, strict=True)
+        if s.kind(data) in PARSED and (s is spans[0] or t.split(separator, 1)[0] in READ_FIELDS)
+    ]
+    try:
+        message = hl7.parse("\r".join(_compact(t, separator) for _, t in wanted))
+        message.codec = codec  # \Xhh\ escapes are bytes in the message's character set
+    except (hl7.ParseException, IndexError, AssertionError, ValueError) as exc:
+        raise RowError(f"python-hl7 can't parse the message: {exc}") from None
+    segments = list(zip((s for s, _ in wanted), message, strict=True))
+    msh = message[0]
+
+    msh9 = _reps(msh, 9)
+    message_type = _value(message, msh9[0], 1) if msh9 else ""
+    trigger = _value(message, msh9[0], 2) if msh9 else ""
+    shown_type = "^".join(p for p in (message_type, trigger) if p) or "empty"
+    if message_type.upper() != "ADT":
+        raise RowError(f"not an ADT message (MSH-9 is {shown_type})")
+    evn = next((seg for _, seg in segments if seg[0][0] == "EVN"), None)
+    if not trigger and evn is not None:
+        trigger = _text(message, evn, 1)  # v2.3 senders may leave MSH-9.2 empty; EVN-1 then names it
+    trigger = trigger.upper()
+    if trigger not in EVENTS:
+        raise RowError(
+            f"ADT trigger event {trigger or '(none)'} is not one this feed reads ({EVENTS[0]}-{EVENTS[12]}, "
+            "A17, A28, A31, A40, A60)"
+        )
+    control_id = _text(message, msh, 10)
+    if not control_id:
+        raise RowError("MSH-10 control id is empty")
+    sender = "^".join((_hd(message, msh, 3), _hd(message, msh, 4)))
+    if sender == "^":
+        raise RowError("MSH-3 sending application and MSH-4 sending facility are both empty")
+    version = _text(message, msh, 12)
+    if not any(version == v or version.startswith(v + ".") for v in VERSIONS):
+        raise RowError(f"MSH-12 version {version or '(empty)'!r} is not HL7 v2.3 to v2.8")
+    message_time = hl7_time("MSH-7", _text(message, msh, 7), required=True)
+    event_time = None
+    if evn is not None:
+        event_time = hl7_time("EVN-6", _text(message, evn, 6)) or hl7_time("EVN-2", _text(message, evn, 2))
+
+    groups = _patient_groups(segments)
+    if not groups:
+        raise RowError(f"ADT^{trigger} has no PID segment (patient identification)")
+    if trigger == "A17" and len(groups) != 2:
+        raise RowError(f"ADT^A17 swap must name two patients (two PID segments), found {len(groups)}")
+    if trigger not in ("A17", "A40"):
+        groups = groups[:1]
+    common = {
+        "tenant_id": tenant_id,
+        "sender": sender,
+        "message_time": message_time,
+        "event_type": trigger,
+        "event_time": event_time,
+        "hl7_version": version,
+        "raw": raw,
+    }
+    for n, group in enumerate(groups, 1):
+        suffix = f"#{n}" if len(groups) > 1 else ""
+        where = f" (patient {n} of {len(groups)})" if len(groups) > 1 else ""
+        values = _patient(message, group, trigger, where)
+        line = group[0][0].line if len(groups) > 1 else spans[0].line
+        yield line, {**common, "message_id": control_id + suffix, **values}
+
+
+def _patient_groups(segments: list[tuple[_Span, Segment]]) -> list[list[tuple[_Span, Segment]]]:
+    groups: list[list[tuple[_Span, Segment]]] = []
+    for span, seg in segments:
+        name = seg[0][0]
+        if name == "PID":
+            groups.append([(span, seg)])
+        elif groups and name in ("PV1", "MRG"):
+            groups[-1].append((span, seg))
+    return groups
+
+
+def _patient(
+    message: Message, group: list[tuple[_Span, Segment]], trigger: str, where: str
+) -> dict[str, Any]:
+    pid = group[0][1]
+    pv1 = next((seg for _, seg in group if seg[0][0] == "PV1"), None)
+    mrg = next((seg for _, seg in group if seg[0][0] == "MRG"), None)
+    ids = identifiers(message, pid, 3)
+    if not ids:
+        raise RowError(f"PID-3 has no identifier{where}")
+    if pv1 is None and trigger in NEEDS_VISIT:
+        raise RowError(f"ADT^{trigger} has no PV1 segment (patient visit){where}")
+    merged = ""
+    if trigger == "A40":
+        prior = identifiers(message, mrg, 1) if mrg is not None else []
+        if not prior:
+            raise RowError(f"ADT^A40 merge has no prior patient identifier (MRG-1){where}")
+        merged = next((i["id"] for i in prior if i["type"].upper() == "MR"), prior[0]["id"])
+    name = pid_name(message, pid)
+    values: dict[str, Any] = {
+        "patient_ids": json.dumps(ids, ensure_ascii=False),
+        "mrn": next((i["id"] for i in ids if i["type"].upper() == "MR"), ""),
+        "abha_number": next(
+            (i["id"] for i in ids if "ABHA" in (i["type"].upper(), i["authority"].upper())), ""
+        ),
+        "patient_name": name,
+        "birth_date": _birth_date(_text(message, pid, 7)),
+        "sex": _text(message, pid, 8),
+        "merged_mrn": merged,
+    }
+    visit = {
+        "patient_class": "",
+        "visit_number": "",
+        "location": "",
+        "prior_location": "",
+        "department": "",
+        "attending_doctor": "",
+        "admit_time": None,
+        "discharge_time": None,
+        "discharge_disposition": "",
+    }
+    if pv1 is not None:
+        visit = {
+            "patient_class": _text(message, pv1, 2),
+            "visit_number": _text(message, pv1, 19),
+            "location": _location(message, pv1, 3),
+            "prior_location": _location(message, pv1, 6),
+            "department": _text(message, pv1, 10),
+            "attending_doctor": _text(message, pv1, 7),
+            "admit_time": hl7_time("PV1-44", _text(message, pv1, 44)),
+            "discharge_time": hl7_time("PV1-45", _text(message, pv1, 45)),
+            "discharge_disposition": _text(message, pv1, 36),
+        }
+    return {**values, **visit}
+
+
+# --- fields ---------------------------------------------------------------------------------------------
+
+
+def _compact(segment: str, separator: str) -> str:
+    """The segment with only the fields this feed reads (READ_FIELDS), in that order."""
+    fields = segment.split(separator)
+    name = fields[0]
+    if name == "MSH":  # MSH-1 is the separator itself: MSH-n is fields[n - 1]
+        kept = [fields[n - 1] if n - 1 < len(fields) else "" for n in READ_FIELDS[name]]
+        return separator.join([name, fields[1] if len(fields) > 1 else "", *kept])
+    return separator.join([name, *(fields[n] if n < len(fields) else "" for n in READ_FIELDS[name])])
+
+
+_item = list.__getitem__  # python-hl7's containers override it (for slices): the plain one, on the hot path
+
+
+def _reps(seg: Segment, n: int) -> list[Any]:
+    """The repetitions of field n (each a list of components, or a plain string)."""
+    i = _INDEX[_item(_item(seg, 0), 0)][n]
+    if i >= len(seg):
+        return []
+    field = _item(seg, i)
+    if field and isinstance(_item(field, 0), Repetition):
+        return list(field)
+    return [field]
+
+
+def _value(message: Message, rep: Any, component: int = 1, sub: int = 1) -> str:
+    """Component `component`, subcomponent `sub` of one repetition (a list from `_reps`), unescaped."""
+    part: Any = _item(rep, component - 1) if component <= len(rep) else ""
+    if not isinstance(part, str):
+        part = _item(part, sub - 1) if sub <= len(part) else ""
+    elif sub != 1:
+        part = ""
+    if not part:
+        return ""
+    if message.esc + "X" in part:
+        return _unescape_hex(message, part).strip()
+    return message.unescape(part).strip()
+
+
+def _unescape_hex(message: Message, part: str) -> str:
+    """python-hl7 turns each byte of a \\Xhh..\\ escape into the character of that code point, which is
+    wrong past ASCII (UTF-8 \\XC3A9\\ is é, not Ã©): the hex runs are decoded here as bytes in the message's
+    character set (latin-1 when not valid there), the rest is unescaped by python-hl7."""
+    esc = re.escape(message.esc)
+    out = []
+    for i, chunk in enumerate(re.split(f"{esc}X([0-9A-Fa-f]*){esc}", part)):
+        if i % 2 == 0:
+            out.append(message.unescape(chunk) if chunk else "")
+        else:
+            raw = bytes.fromhex(chunk[: len(chunk) // 2 * 2])
+            out.append(_decode(raw, getattr(message, "codec", "utf-8")))
+    return "".join(out)
+
+
+def _text(message: Message, seg: Segment, n: int, component: int = 1, sub: int = 1) -> str:
+    reps = _reps(seg, n)
+    return _value(message, reps[0], component, sub) if reps else ""
+
+
+def _hd(message: Message, seg: Segment, n: int) -> str:
+    """A hierarchic designator (HD): its namespace id, else its universal id."""
+    return _text(message, seg, n, 1) or _text(message, seg, n, 2)
+
+
+def identifiers(message: Message, seg: Segment, n: int) -> list[dict[str, str]]:
+    """Every repetition of an extended id (CX) field with an id: [{id, authority, type}]."""
+    out = []
+    for rep in _reps(seg, n):
+        ident = _value(message, rep, 1)
+        if ident:
+            authority = _value(message, rep, 4, 1) or _value(message, rep, 4, 2)
+            out.append({"id": ident, "authority": authority, "type": _value(message, rep, 5)})
+    return out
+
+
+def pid_name(message: Message, pid: Segment) -> str:
+    """PID-5's first name as family^given ('' when both are empty)."""
+    reps = _reps(pid, 5)
+    if not reps:
+        return ""
+    family, given = _value(message, reps[0], 1, 1), _value(message, reps[0], 2)
+    return f"{family}^{given}" if family or given else ""
+
+
+def _location(message: Message, seg: Segment, n: int) -> str:
+    """A person location (PL): point of care^room^bed^facility, empty trailing parts dropped."""
+    parts = [_text(message, seg, n, c, 1) for c in (1, 2, 3, 4)]
+    return "^".join(parts).rstrip("^")
+
+
+def hl7_time(field: str, value: str, *, required: bool = False) -> datetime | None:
+    """An HL7 DTM/TS as UTC: with an offset converted, without one read as IST."""
+    value = value.strip()
+    if not value:
+        if required:
+            raise RowError(f"{field} is empty; expected an HL7 timestamp")
+        return None
+    m = _TIMESTAMP.fullmatch(value)
+    if not m:
+        raise RowError(f"{field} {value!r} is not an HL7 timestamp (YYYY[MM[DD[HH[MM[SS[.S]]]]]][+/-ZZZZ])")
+    year, month, day, hour, minute, second, fraction, sign, oh, om = m.groups()
+    zone = IST
+    if sign:
+        offset = timedelta(hours=int(oh), minutes=int(om))
+        if offset >= timedelta(hours=24) or int(om) >= 60:
+            raise RowError(f"{field} {value!r} has an impossible UTC offset")
+        zone = timezone(-offset if sign == "-" else offset)
+    try:
+        local = datetime(
+            int(year), int(month or 1), int(day or 1), int(hour or 0), int(minute or 0), int(second or 0),
+            int((fraction or "0").ljust(3, "0")[:3]) * 1000, tzinfo=zone,
+        )  # fmt: skip
+    except ValueError:
+        raise RowError(f"{field} {value!r} is not an HL7 timestamp (no such date or time)") from None
+    utc = local.astimezone(UTC)
+    if not FIRST_TIME <= utc <= LAST_TIME:
+        raise RowError(f"{field} {value!r} is outside 1900-2299, what the warehouse holds")
+    return utc
+
+
+def _birth_date(value: str) -> date | None:
+    """PID-7: the date the sender wrote (its time and offset, if any, do not move the date). The value is
+    PHI, so the reason does not repeat it."""
+    value = value.strip()
+    if not value:
+        return None
+    m = _TIMESTAMP.fullmatch(value)
+    try:
+        day = date(int(m.group(1)), int(m.group(2) or 1), int(m.group(3) or 1)) if m else None
+    except ValueError:
+        day = None
+    if day is None:
+        raise RowError("PID-7 birth date is not an HL7 date (YYYY[MM[DD]]...)")
+    if not FIRST_DATE <= day <= LAST_DATE:
+        raise RowError("PID-7 birth date is outside 1900-2299, what the warehouse holds")
+    return day
+
+
+__all__ = ["CHARSETS", "EVENTS", "IST", "AdtHl7Reader", "hl7_time", "split_messages"]
