@@ -46,6 +46,12 @@ def normal(text: str) -> str:
     return text.strip().lower()
 
 
+def _code_text(value: object) -> object:
+    if isinstance(value, bool):
+        raise ValueError("a code YAML reads as true/false (yes, no, on, off): quote it")
+    return str(value) if isinstance(value, int | float) else value
+
+
 class Source(BaseModel):
     """Where one ADT column's value comes from: a CSV column (optionally through a code table) or a constant.
     In YAML: `Header Text`, `{column: Header Text, codes: {...}}` or `{const: value}`."""
@@ -57,6 +63,24 @@ class Source(BaseModel):
     # The sender's code -> the platform's. For event_type a code may instead map patient class -> event
     # code ({A: {I: A01, O: A04, E: A04}}: the action flag "A" admits an inpatient, registers the others).
     codes: dict[str, str | dict[str, str]] = {}
+
+    @field_validator("const", mode="before")
+    @classmethod
+    def _const_text(cls, value: object) -> object:
+        return _code_text(value)
+
+    @field_validator("codes", mode="before")
+    @classmethod
+    def _codes_text(cls, value: object) -> object:
+        """YAML reads a code 1 as a number: it is the text '1' (a HIS's numeric codes)."""
+        if not isinstance(value, dict):
+            return value
+        return {
+            _code_text(k): {_code_text(a): _code_text(b) for a, b in v.items()}
+            if isinstance(v, dict)
+            else _code_text(v)
+            for k, v in value.items()
+        }
 
     @model_validator(mode="after")
     def _one_source(self) -> Source:
