@@ -160,6 +160,7 @@ def test_a_bundle_loads_its_encounters_and_quarantines_bad_resources_with_the_pa
     not_a_list = copy.deepcopy(good) | {"id": "not-a-list", "statusHistory": {"status": "arrived"}}
     no_class = {k: v for k, v in good.items() if k != "class"} | {"id": "no-class"}
     orphan = copy.deepcopy(good) | {"id": "orphan", "subject": {"reference": "Patient/nobody"}}
+    no_status = {k: v for k, v in good.items() if k != "status"} | {"id": "no-status"}
     bundle["entry"] += [
         {
             "resource": {
@@ -175,12 +176,13 @@ def test_a_bundle_loads_its_encounters_and_quarantines_bad_resources_with_the_pa
         {"resource": no_class},
         {"resource": orphan},
         {"fullUrl": "urn:uuid:empty"},
+        {"resource": no_status},
     ]
     path = tmp_path / "adt" / "fhir" / "bundle.json"
     path.parent.mkdir(parents=True)
     path.write_text(json.dumps(bundle))
     result = load_file(warehouse, FEED, path, LoadContext(TENANT), source="bundle.json")
-    assert result.conserved and (result.rows_loaded, result.rows_quarantined) == (5, 6)
+    assert result.conserved and (result.rows_loaded, result.rows_quarantined) == (5, 7)
     assert "Observation resource" in result.note
     reasons = dict(
         warehouse.rows("select _source_line, reason from raw.quarantine where _source_file = 'bundle.json'")
@@ -191,6 +193,10 @@ def test_a_bundle_loads_its_encounters_and_quarantines_bad_resources_with_the_pa
     assert "Encounter.class: Field required" in reasons[8]
     assert "subject Patient/nobody is not a Patient in this file" in reasons[9]
     assert "Bundle.entry[9] has no resource object" in reasons[10]
+    assert (
+        "Encounter/no-status is not valid FHIR R4: Encounter.status: Value for the field 'status' is required"
+        in reasons[11]
+    )
     ids = [
         r[0]
         for r in warehouse.rows(
