@@ -261,3 +261,29 @@ def test_a_changed_resource_under_a_loaded_version_is_quarantined_once_per_event
     (folder / "v4.json").write_text(json.dumps(bundle))
     v4 = load_file(warehouse, FEED, folder / "v4.json", LoadContext("tnt_changed"), source="v4.json")
     assert (v4.rows_loaded, v4.rows_quarantined) == (3, 0)
+
+
+def test_a_single_encounter_with_its_patient_contained_loads(warehouse: Warehouse, tmp_path: Path) -> None:
+    """One Encounter per file with its Patient contained (`subject: #id`), as a REST push may store it."""
+    create_raw_tables(warehouse)
+    encounter = fhir_bundle()["entry"][1]["resource"] | {"subject": {"reference": "#pat"}}
+    encounter["contained"] = [_patient("pat")]
+    folder = tmp_path / "adt" / "fhir" / "rest"
+    folder.mkdir(parents=True)
+    (folder / "push-1.json").write_text(json.dumps(encounter))
+    result = load_file(
+        warehouse, FEED, folder / "push-1.json", LoadContext("tnt_rest"), source="rest/push-1.json"
+    )
+    assert result.conserved and (result.rows_loaded, result.rows_quarantined) == (2, 0)
+    rows = warehouse.rows(
+        "select event_type, mrn, abha_number from raw.adt_fhir_events where tenant_id = 'tnt_rest' order by message_id"
+    )
+    assert rows == [("A04", "M1001", "91-1111-2222-3333"), ("A03", "M1001", "91-1111-2222-3333")]
+    encounter["subject"] = {"reference": "#someone-else"}
+    (folder / "push-2.json").write_text(json.dumps(encounter))
+    result = load_file(
+        warehouse, FEED, folder / "push-2.json", LoadContext("tnt_rest"), source="rest/push-2.json"
+    )
+    assert result.rows_quarantined == 1
+    reason = warehouse.scalar("select reason from raw.quarantine where _source_file = 'rest/push-2.json'")
+    assert "its subject #someone-else is not a Patient in this file" in reason

@@ -3,7 +3,7 @@
 A `.json` file is a Bundle (its entries are the items, numbered from 1) or a single Encounter or Patient; an
 `.ndjson` file has one resource per line (the line is the item). Each Encounter becomes its ADT events
 (events.py), each event a row; its Patient (`subject`) must be in the same file (a Bundle entry or an NDJSON
-line, matched by `Patient/<id>` or the entry's fullUrl). A Patient is part of the file's frame (yielded as a
+line, matched by `Patient/<id>` or the entry's fullUrl) or contained in the Encounter (`#<id>`). A Patient is part of the file's frame (yielded as a
 `Frame`, listed in the load's note), as is a resource of another type. A resource that doesn't parse or
 breaks the R4 cardinalities is quarantined with the FHIR path and the reason (fhir.resources' validation
 names the path), as is an Encounter whose Patient is missing or that gives no event.
@@ -118,6 +118,14 @@ def _bundle_time(value: object) -> datetime | None:
         return None
 
 
+def _contained_patient(enc: Any, subject: str) -> dict[str, Any] | None:
+    """The Patient contained in the Encounter that `#id` names (a REST push sends them so)."""
+    for resource in enc.contained or []:
+        if resource.get_resource_type() == "Patient" and f"#{resource.id}" == subject:
+            return patient_fields(resource)
+    return None
+
+
 class AdtFhirReader:
     kind: Literal["python"] = "python"
 
@@ -180,14 +188,17 @@ class AdtFhirReader:
     ) -> list[Record]:
         where = {"offset": item.offset, "length": item.length}
         subject = str(enc.subject.reference or "") if enc.subject is not None else ""
-        patient = patients.get(subject)
+        try:
+            patient = _contained_patient(enc, subject) if subject.startswith("#") else patients.get(subject)
+        except RowError as exc:
+            return [Record.bad(item.line, item.raw, f"Encounter/{enc.id}: {exc}", **where)]
         if patient is None:
             return [
                 Record.bad(
                     item.line,
                     item.raw,
                     f"Encounter/{enc.id}: its subject {subject or '(none)'} is not a Patient in this file; send "
-                    "the Patient in the same Bundle or NDJSON file",
+                    "the Patient in the same Bundle or NDJSON file, or contained in the Encounter",
                     **where,
                 )
             ]
