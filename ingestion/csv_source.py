@@ -43,41 +43,46 @@ def split_line(text: str) -> tuple[list[str] | None, str | None]:
         )
 
 
-def read_csv(path: Path, required_columns: list[str]) -> Iterator[CsvRow]:
-    """Yield the data rows of `path`. Raises FileRejected (before any row) on a bad header."""
-    picks: list[int] | None = None
-    width = 0
+def physical_lines(path: Path) -> Iterator[tuple[int, int, bytes]]:
+    """Each physical line of a text file: its number (from 1), byte offset and bytes without the line end
+    (LF or CRLF; a UTF-8 byte-order mark removed from the first)."""
     offset = 0
     with path.open("rb") as fh:
         for number, raw_bytes in enumerate(fh, start=1):
             start, offset = offset, offset + len(raw_bytes)
             body = raw_bytes.rstrip(b"\n").removesuffix(b"\r")
-            if number == 1:
-                body = body.removeprefix(b"\xef\xbb\xbf")
-            try:
-                text = body.decode("utf-8")
-            except UnicodeDecodeError:
-                text = None
-            shown = text if text is not None else body.decode("utf-8", errors="replace")
-            if not shown.strip():
-                continue  # a blank line is not a row
-            if picks is None:
-                header = [f.strip().lower() for f in (split_line(shown)[0] or shown.split(","))]
-                require_columns(header, required_columns)
-                picks, width = [header.index(c) for c in required_columns], len(header)
-                continue
-            fields, problem = split_line(text) if text is not None else (None, "row is not valid UTF-8 text")
-            if fields is not None and len(fields) != width:
-                fields, problem = (
-                    None,
-                    (
-                        f"row has {len(fields)} fields but the header has {width} (truncated line or stray delimiter)"
-                    ),
-                )
-            if fields is not None and not any(f.strip() for f in fields):
-                fields, problem = None, "row has no values, only delimiters"
-            picked = tuple(fields[i] for i in picks) if fields is not None else None
-            yield CsvRow(number, shown, start, len(body), picked, problem)
+            yield number, start, body.removeprefix(b"\xef\xbb\xbf") if number == 1 else body
+
+
+def read_csv(path: Path, required_columns: list[str]) -> Iterator[CsvRow]:
+    """Yield the data rows of `path`. Raises FileRejected (before any row) on a bad header."""
+    picks: list[int] | None = None
+    width = 0
+    for number, start, body in physical_lines(path):
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            text = None
+        shown = text if text is not None else body.decode("utf-8", errors="replace")
+        if not shown.strip():
+            continue  # a blank line is not a row
+        if picks is None:
+            header = [f.strip().lower() for f in (split_line(shown)[0] or shown.split(","))]
+            require_columns(header, required_columns)
+            picks, width = [header.index(c) for c in required_columns], len(header)
+            continue
+        fields, problem = split_line(text) if text is not None else (None, "row is not valid UTF-8 text")
+        if fields is not None and len(fields) != width:
+            fields, problem = (
+                None,
+                (
+                    f"row has {len(fields)} fields but the header has {width} (truncated line or stray delimiter)"
+                ),
+            )
+        if fields is not None and not any(f.strip() for f in fields):
+            fields, problem = None, "row has no values, only delimiters"
+        picked = tuple(fields[i] for i in picks) if fields is not None else None
+        yield CsvRow(number, shown, start, len(body), picked, problem)
 
 
 def csv_records(

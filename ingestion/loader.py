@@ -302,8 +302,8 @@ class _Batch:
         t = self.table
         # Hashed as one tuple: sipHash128 of a NULL argument is NULL, which equals nothing, so a row with a
         # NULL column (a recon line's `posted_at`) would never be the duplicate of its own re-delivery.
-        key = "sipHash128(tuple(" + ", ".join(f"`{c}`" for c in t.key) + "))"
-        values = "sipHash128(tuple(" + ", ".join(f"`{c}`" for c in t.compared_column_names) + "))"
+        key = _tuple_hash(t.key)
+        values = _tuple_hash(t.compared_column_names)
         # A versioned row that differs from the current version is a new version, not a conflict.
         conflict_with_loaded = "0" if t.versioned else "e_present = 1"
         if t.entity_key:
@@ -359,6 +359,8 @@ class _Batch:
         """Quarantine, then load the raw rows; returns (read, loaded, quarantined)."""
         t = self.table
         key_names = ", ".join(t.key)
+        # A record is its position and its key: one input record may give several rows (a FHIR Encounter's
+        # events share its position), each with its own verdict.
         verdicts = f"`{self.raw_db}`.`{TEMP_PREFIX}verdicts_{self.sha[:20]}`"
         self.w.command(f"drop table if exists {verdicts}")
         self.w.command(f"create table {verdicts} engine = Memory as {self.verdicts_sql()}")
@@ -384,7 +386,8 @@ class _Batch:
             from {self.checked} where _reason != ''
             union all
             select c._source_line, c._raw_line, c._byte_offset, c._byte_length, {reason}
-            from {verdicts} as v inner join {self.checked} as c on c._source_line = v.line
+            from {verdicts} as v inner join {self.checked} as c
+                on c._source_line = v.line and {_tuple_hash(t.key, "c.")} = v.k
             where v.verdict like 'conflict%' and c._reason = ''"""
         try:
             self.w.command(
@@ -399,7 +402,7 @@ class _Batch:
                 f"insert into {self.target} ({names}, _batch_id, _source_file, _source_line, _loaded_at) "
                 f"select {names}, {{batch:String}}, {{source:String}}, _source_line, {{loaded:DateTime64(3, 'UTC')}} "
                 f"from {self.checked} where _reason = '' "
-                f"and _source_line in (select line from {verdicts} where verdict = 'load')",
+                f"and (_source_line, {_tuple_hash(t.key)}) in (select line, k from {verdicts} where verdict = 'load')",
                 {**self.params, "loaded": self.started},
             )
             checkpoint("raw_inserted")
@@ -453,6 +456,11 @@ def frame_note(frames: list[Frame]) -> str:
     shown = [f"{part} line{'s' if a != b else ''} {a}{f'-{b}' if a != b else ''}" for part, a, b in spans]
     more = f" and {len(shown) - 12} more spans" if len(shown) > 12 else ""
     return f"not records ({len(frames)} lines of the file's frame): " + ", ".join(shown[:12]) + more
+
+
+def _tuple_hash(columns: list[str] | tuple[str, ...], prefix: str = "") -> str:
+    """SQL hashing `columns` (of the table aliased by `prefix`) as one tuple."""
+    return "sipHash128(tuple(" + ", ".join(f"{prefix}`{c}`" for c in columns) + "))"
 
 
 def _default(ch_type: str) -> Any:

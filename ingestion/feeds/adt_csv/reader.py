@@ -1,22 +1,118 @@
-"""ADT CSV exports, read through each layout's YAML column mapping."""
+"""ADT CSV exports, read through each layout's YAML column mapping (mapping.py, docs/adt.md).
+
+Which mapping: the folder. `adt/csv/<his>/*.csv` is read with `adt/csv/<his>/mapping.yaml`, else the
+built-in `mappings/<his>.yaml`; a file with neither (or directly in adt/csv/) is rejected with a reason
+saying where the mapping goes, and a bad mapping rejects the files of its folder with one line naming the
+key. The header must carry every column the mapping names (matched by name, case ignored; other columns
+are kept in `raw` only). Each row is one ADT event: loaded, or quarantined with a reason naming the column,
+the value and what was expected. The natural key is (tenant, sender, the mapping's message id column), so
+re-loading a file, or a later export repeating rows, adds nothing.
+"""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
+from ingestion.adt_values import day, event_row, utc
+from ingestion.csv_source import read_csv, split_line
+from ingestion.feeds.adt_csv.mapping import (
+    DATE_COLUMNS,
+    MAPPING_FILE,
+    TIME_COLUMNS,
+    AdtCsvMapping,
+    built_in_mappings,
+    load_mapping,
+)
+from ingestion.feeds.adt_csv.spec import SPEC
 from ingestion.feeds.base import LoadContext
-from ingestion.records import FileRejected, Frame, Record
+from ingestion.records import FileRejected, Frame, Record, RowError
 from ingestion.spec import TableSpec
+
+BUILT_IN: dict[str, AdtCsvMapping] = built_in_mappings()
+
+
+def mapping_for(path: Path) -> AdtCsvMapping:
+    """The layout a file is in, by its folder (see the module docstring)."""
+    folder = path.parent
+    if folder.parent.as_posix().endswith(SPEC.folder):
+        own = folder / MAPPING_FILE
+        if own.is_file():
+            return load_mapping(own, folder.name.lower())
+        if folder.name.lower() in BUILT_IN:
+            return BUILT_IN[folder.name.lower()]
+    known = ", ".join(BUILT_IN) or "none"
+    raise FileRejected(
+        f"no ADT CSV mapping for this file: put it in {SPEC.folder}/<his>/ beside that export's "
+        f"{MAPPING_FILE} (built in: {known}; see docs/adt.md)"
+    )
+
+
+def header_of(path: Path) -> list[str]:
+    """The file's header fields as written (the first non-blank line)."""
+    with path.open("rb") as fh:
+        for raw in fh:
+            text = raw.decode("utf-8", errors="replace").removeprefix("\ufeff").strip("\r\n")
+            if text.strip():
+                return [f.strip() for f in (split_line(text)[0] or text.split(","))]
+    return []
+
+
+def parse_row(cells: dict[str, str], mapping: AdtCsvMapping, tenant_id: str, raw: str) -> dict[str, Any]:
+    """One CSV row as an ADT event row; raises RowError naming the column and what was expected."""
+    values: dict[str, Any] = {}
+    for name in mapping.columns:
+        if name in TIME_COLUMNS:
+            moment = mapping.time(name, cells)
+            values[name] = utc(name, moment, mapping.tz) if moment is not None else None
+        elif name in DATE_COLUMNS:
+            born = mapping.date(name, cells)
+            values[name] = day(name, born) if born is not None else None
+        else:
+            values[name] = mapping.value(name, cells)
+    for required in ("message_id", "event_type", "visit_number"):
+        if not values[required]:
+            source = mapping.columns[required]
+            raise RowError(f"column {source.column!r} ({required}) is empty but required")
+    if values.get("message_time") is None:
+        values["message_time"] = values.get("event_time")
+    if values["message_time"] is None:
+        raise RowError("the row has no message_time nor event_time; one of them is required")
+    ids = mapping.patient_ids(cells)
+    if not ids:
+        columns = ", ".join(repr(i.column) for i in mapping.identifiers) or "(the mapping names none)"
+        raise RowError(f"the row has no patient identifier; expected one of the columns {columns}")
+    return event_row(
+        **values,
+        tenant_id=tenant_id,
+        sender=mapping.sender or mapping.name,
+        patient_ids=ids,
+        raw=raw,
+    )
 
 
 class AdtCsvReader:
     kind: Literal["python"] = "python"
 
     def unit(self, path: Path) -> str:
-        return "document"
+        return "lines"
 
     def records(self, path: Path, table: TableSpec, context: LoadContext) -> Iterator[Record | Frame]:
-        raise FileRejected("this ADT format is not read yet (issue 11 in progress); the file is kept")
-        yield  # pragma: no cover
+        mapping = mapping_for(path)
+        headers = mapping.headers
+        full = header_of(path)
+        for row in read_csv(path, headers):
+            where = {"offset": row.offset, "length": row.length}
+            if row.fields is None:
+                yield Record(row.line, row.raw, reason=row.problem or "unreadable row", **where)
+                continue
+            cells = dict(zip(headers, row.fields, strict=True))
+            raw = json.dumps(dict(zip(full, split_line(row.raw)[0] or [], strict=False)), ensure_ascii=False)
+            try:
+                values = parse_row(cells, mapping, context.tenant_id, raw)
+            except RowError as exc:
+                yield Record(row.line, row.raw, reason=str(exc), **where)
+            else:
+                yield Record(row.line, row.raw, values=values, **where)

@@ -18,10 +18,10 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from ingestion.records import FileRejected, RowError
+from ingestion.records import RowError
+from ingestion.yaml_config import load_yaml_model
 
 Canonical = Literal[
     "txn_date", "value_date", "narration", "ref_no", "debit", "credit", "amount", "dr_cr", "balance",
@@ -161,26 +161,9 @@ class BankProfile(BaseModel):
         return day.strftime(_strptime_format(self.date_formats[0]))
 
 
-def _first_error(exc: ValidationError) -> str:
-    err = exc.errors()[0]
-    where = ".".join(str(p) for p in err["loc"])
-    msg = str(err["msg"]).removeprefix("Value error, ")
-    return f"{where}: {msg}" if where else msg
-
-
 def load_profile(path: Path, name: str) -> BankProfile:
     """A profile from YAML; raises FileRejected with one line naming the file and the first problem."""
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        problem = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise FileRejected(f"bank profile {path.name} of {name!r} can't be read: {problem}") from None
-    if not isinstance(data, dict):
-        raise FileRejected(f"bank profile {path.name} of {name!r} is not a mapping of settings")
-    try:
-        return BankProfile.model_validate({"name": name, **data})
-    except ValidationError as exc:
-        raise FileRejected(f"bank profile {path.name} of {name!r} is invalid: {_first_error(exc)}") from None
+    return load_yaml_model(path, BankProfile, f"bank profile {path.name} of {name!r}", {"name": name})
 
 
 def built_in_profiles() -> dict[str, BankProfile]:

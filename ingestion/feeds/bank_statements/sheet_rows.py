@@ -19,7 +19,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from ingestion.csv_source import split_line
+from ingestion.csv_source import physical_lines, split_line
 from ingestion.records import FileRejected
 
 Cell = str | date
@@ -48,24 +48,18 @@ def read_rows(path: Path) -> Iterator[SheetRow]:
 
 
 def _csv_rows(path: Path) -> Iterator[SheetRow]:
-    offset = 0
-    with path.open("rb") as fh:
-        for number, raw_bytes in enumerate(fh, start=1):
-            start, offset = offset, offset + len(raw_bytes)
-            body = raw_bytes.rstrip(b"\n").removesuffix(b"\r")
-            if number == 1:
-                body = body.removeprefix(b"\xef\xbb\xbf")
-            try:
-                text: str | None = body.decode("utf-8")
-            except UnicodeDecodeError:
-                text = None
-            shown = text if text is not None else body.decode("utf-8", errors="replace")
-            if not shown.strip():
-                continue  # a blank line is not a row
-            fields, problem = split_line(text) if text is not None else (None, "row is not valid UTF-8 text")
-            yield SheetRow(
-                number, shown, start, len(body), list(fields) if fields is not None else None, problem or ""
-            )
+    for number, start, body in physical_lines(path):
+        try:
+            text: str | None = body.decode("utf-8")
+        except UnicodeDecodeError:
+            text = None
+        shown = text if text is not None else body.decode("utf-8", errors="replace")
+        if not shown.strip():
+            continue  # a blank line is not a row
+        fields, problem = split_line(text) if text is not None else (None, "row is not valid UTF-8 text")
+        yield SheetRow(
+            number, shown, start, len(body), list(fields) if fields is not None else None, problem or ""
+        )
 
 
 def _cell(value: object) -> Cell:
