@@ -73,9 +73,20 @@ def generate(
     tenant: Annotated[
         str, typer.Option(help="The chain's tenant id (a second chain: another id and seed)")
     ] = "",
+    adt_format: Annotated[
+        str,
+        typer.Option(
+            "--adt-format",
+            help="The HIS's ADT feed: hl7 (adt/*.hl7), fhir (adt/fhir/), csv (adt/csv/arghis/) or none",
+        ),
+    ] = "hl7",
 ) -> None:
-    """Write a sample clinic chain: events, settlements, bank statement, reference data, ground truth."""
+    """Write a sample clinic chain: events, settlements, bank statement, reference data, ADT, ground truth."""
     from sampledata import write_sample
+    from sampledata.adt_wire import ADT_FORMATS
+
+    if adt_format not in ADT_FORMATS:
+        _fail(f"--adt-format {adt_format!r} is not one of {', '.join(ADT_FORMATS)}")
 
     with _progress() as progress:
         task = progress.add_task("Generating days", total=days)
@@ -87,6 +98,7 @@ def generate(
             start=date.fromisoformat(start),
             bookings_per_branch_day=bookings_per_day,
             bank_profile=bank_profile,
+            adt_format=adt_format,
             **({"tenant": tenant} if tenant else {}),
             progress=lambda done, total: progress.update(task, completed=done, total=total),
         )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from .clock import DAY_MS, HOUR_MS, MINUTE_MS, ist_day_of_ms, ist_midnight_ms, rfc3339_ms
@@ -18,6 +20,7 @@ from .model import (
     METHODS,
     Branch,
     Chain,
+    Doctor,
     IdFactory,
     Payment,
     Refund,
@@ -120,6 +123,18 @@ class Ledger:
         return sorted(set(self.payments) | set(self.refunds))
 
 
+@dataclass(frozen=True, slots=True)
+class CompletedVisit:
+    """An in-person booking the patient attended: what the HIS of the branch saw (sampledata/adt.py)."""
+
+    booking_id: str
+    patient_id: str
+    branch: Branch
+    doctor: Doctor
+    slot_ms: int
+    completed_ms: int
+
+
 class BookingSimulator:
     """Simulates bookings; emits their events to the sink and their money movements to the ledger."""
 
@@ -139,6 +154,8 @@ class BookingSimulator:
         self._ledger = ledger
         self._patient_pool = max(patient_pool, 10)
         self._patient_salt = rng.randrange(10**8)
+        # told of every completed in-person visit; draws nothing from the RNG, so the events stay the same
+        self.on_completed: Callable[[CompletedVisit], None] | None = None
 
     def _patient_id(self) -> str:
         n = self._rng.randrange(self._patient_pool)
@@ -336,7 +353,9 @@ class BookingSimulator:
             )
         else:
             t = slot + rng.randrange(15 * MINUTE_MS, 45 * MINUTE_MS)
-            sink.emit(t, "appointment.completed", bid, booking_id, {"booking_id": booking_id})
+            completed = sink.emit(t, "appointment.completed", bid, booking_id, {"booking_id": booking_id})
+            if completed and not tele and self.on_completed is not None:
+                self.on_completed(CompletedVisit(booking_id, patient_id, branch, doctor, slot, t))
             balance = fee - deposit
             if balance > 0:
                 t += rng.randrange(30_000, 180_000)

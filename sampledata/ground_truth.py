@@ -132,8 +132,9 @@ class GroundTruth:
             "bank_credited_paise": self.bank_credited,
         }
 
-    def write(self, path: Path, header: dict, anomalies: list[dict]) -> None:
-        """Write ground_truth.json: header keys, anomalies, expected_statuses, expected_totals."""
+    def write(self, path: Path, header: dict, anomalies: list[dict], sections: dict | None = None) -> None:
+        """Write ground_truth.json: header keys, anomalies, expected_statuses, expected_totals, then
+        `sections` (e.g. `adt`), each indented."""
         if self.watch:
             raise RuntimeError(
                 f"generator bug: injected anomalies never reconciled: {sorted(self.watch)[:5]}"
@@ -152,7 +153,11 @@ class GroundTruth:
                     out.write(chunk)
             out.write("\n  },\n" if self.entities else "},\n")
             totals = json.dumps(self.totals(), indent=2).replace("\n", "\n  ")
-            out.write(f'  "expected_totals": {totals}\n}}\n')
+            out.write(f'  "expected_totals": {totals}')
+            for key, value in (sections or {}).items():
+                text = json.dumps(value, indent=2).replace("\n", "\n  ")
+                out.write(f",\n  {json.dumps(key)}: {text}")
+            out.write("\n}\n")
         self._scratch.unlink()
 
     def abort(self) -> None:

@@ -10,6 +10,17 @@ from pathlib import Path
 
 from . import anomalies as an
 from . import ground_truth as gtr
+from .adt import HisSimulator
+from .adt_wire import (
+    ADT_DIR,
+    ADT_FORMATS,
+    CSV_DIR,
+    FHIR_DIR,
+    MAPPING_FILES,
+    declared_mapping_files,
+    write_adt,
+    write_mappings,
+)
 from .bank import BankEntry, BankStatement, overheads, settlement_credit, statement_path
 from .clock import iso_day, ist_day_of_ms, ist_midnight_s
 from .events import BookingSimulator, EventSink, Ledger
@@ -65,6 +76,8 @@ def write_sample(
     settlement_profile: str = "recon_csv",
     bank_profile: str = "mymedic",
     tenant: str = TENANT_ID,
+    adt_format: str = "hl7",
+    mapping_files: bool | None = None,
 ) -> dict:
     """Write a sample data directory for one clinic chain and its ground truth; return a summary.
 
@@ -74,9 +87,15 @@ def write_sample(
     bank statement in a bank's layout (`bank/<profile>/`, e.g. hdfc;
     ingestion/feeds/bank_statements/profiles/); the lines are the same. `tenant` is the chain's tenant id
     (a second chain in the same warehouse: another tenant and another seed, in its own folder).
+    `adt_format` is the wire format of the HIS's ADT feed (hl7: adt/*.hl7, fhir: adt/fhir/, csv:
+    adt/csv/arghis/, none: no ADT and no mapping files); the episodes are the same in every format.
+    With ADT, the mapping files of its codes go to reference/<stem>.csv: those the reference feed declares
+    (`mapping_files=None`), all of them (True) or none (False).
     """
     if settlement_profile not in (*SETTLEMENT_PROFILES, "mixed"):
         raise ValueError(f"settlement_profile must be one of {', '.join(SETTLEMENT_PROFILES)} or mixed")
+    if adt_format not in ADT_FORMATS:
+        raise ValueError(f"adt_format must be one of {', '.join(ADT_FORMATS)}")
     if branches < 1:
         raise ValueError("branches must be >= 1")
     if days < 1:
@@ -88,6 +107,10 @@ def write_sample(
     out.mkdir(parents=True, exist_ok=True)
     run = _SampleRun(
         out, seed, branches, days, start, bookings_per_branch_day, settlement_profile, bank_profile, tenant
+    )
+    run.adt_format = adt_format
+    run.mapping_stems = (
+        declared_mapping_files() if mapping_files is None else tuple(MAPPING_FILES) if mapping_files else ()
     )
     try:
         for i, day in enumerate(range(run.first_day, run.last_day + 1)):
@@ -115,6 +138,12 @@ def _remove_previous_output(out: Path) -> None:
         (REFERENCE_DIR, CONTRACT_FILE),
         (".", GROUND_TRUTH_FILE),
         (".", _SCRATCH_FILE),
+        (ADT_DIR, "*.hl7"),
+        (FHIR_DIR, "*.ndjson"),
+        (FHIR_DIR, "*.json"),
+        (CSV_DIR, "*.csv"),
+        (CSV_DIR, "mapping.yaml"),
+        *((REFERENCE_DIR, f"{stem}.csv") for stem in MAPPING_FILES),
     ]
     for sub, pattern in patterns:
         directory = out / sub
@@ -165,6 +194,10 @@ class _SampleRun:
             rng, ids, self.chain, self.sink, self.ledger, n_branches * days * volume // 3
         )
         self.builder = SettlementBuilder(rng, ids)
+        self.adt_format = "hl7"
+        self.mapping_stems: tuple[str, ...] = ()
+        self.his = HisSimulator(seed, self.chain, self.first_day, self.last_day)  # its own RNG
+        self.sim.on_completed = self.his.completed.append
         account = f"5020{rng.randrange(10**10):010d}"
         opening = (n_branches * max(volume, 1) * 20_000 + 5_00_000) * 100
         self.bank = BankStatement(
@@ -521,8 +554,10 @@ class _SampleRun:
             "days": self.days,
             "as_of": iso_day(as_of),
         }
+        adt_files, adt_truth = self._write_adt()
         truth_path = self.out / GROUND_TRUTH_FILE
-        truth.write(truth_path, header, [a.as_json() for a in self.anomalies])
+        sections = {"adt": adt_truth} if adt_truth else None
+        truth.write(truth_path, header, [a.as_json() for a in self.anomalies], sections)
         by_kind = {kind: sum(1 for a in self.anomalies if a.kind == kind) for kind in an.KINDS}
         return {
             "tenant_id": self.chain.tenant_id,
@@ -531,7 +566,15 @@ class _SampleRun:
             "days": self.days,
             "as_of": iso_day(as_of),
             "branches": len(self.chain.branches),
-            "files": self.event_files + self.settlement_files + 1 + len(self.reference_paths) + 1,
+            "files": self.event_files
+            + self.settlement_files
+            + 1
+            + len(self.reference_paths)
+            + 1
+            + len(adt_files),
+            "adt_files": len(adt_files),
+            "adt_messages": adt_truth.get("messages", 0),
+            "adt_episodes": len(adt_truth.get("expected_episodes", ())),
             "event_files": self.event_files,
             "settlement_files": self.settlement_files,
             "events": self.events,
@@ -550,6 +593,24 @@ class _SampleRun:
                 "reference": str(self.out / REFERENCE_DIR),
                 "ground_truth": str(truth_path),
             },
+        }
+
+    def _write_adt(self) -> tuple[list[Path], dict]:
+        """The HIS's ADT feed and its mapping files; the `adt` section of the ground truth."""
+        if self.adt_format == "none":
+            return [], {}
+        hospital = self.his.simulate()
+        tenant = self.chain.tenant_id
+        paths = write_mappings(self.out / REFERENCE_DIR, tenant, hospital.mappings, self.mapping_stems)
+        files, quarantine = write_adt(self.out, hospital, self.adt_format, tenant)
+        keys = {(m.sender, m.control_id) for m in hospital.messages if not m.malformed}
+        return [*paths, *files], {
+            "format": self.adt_format,
+            "messages": len(keys),
+            "anomalies": hospital.anomalies,
+            "unmapped_codes": hospital.unmapped_codes,
+            "expected_quarantine": quarantine,
+            "expected_episodes": hospital.episodes,
         }
 
     def abort(self) -> None:

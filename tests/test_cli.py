@@ -90,3 +90,10 @@ def test_run_refuses_a_warehouse_url_it_does_not_understand(tmp_path: Path) -> N
     env[WAREHOUSE_ENV] = "chdb://"  # the variable is the same option
     result = mymedic("run", "--data", str(tmp_path), env=env)
     assert result.returncode == 2 and "names no data directory" in result.stdout + result.stderr
+
+
+def test_generate_refuses_an_unknown_adt_format(tmp_path: Path) -> None:
+    result = mymedic("generate", "--out", str(tmp_path / "data"), "--adt-format", "x12", env=dict(os.environ))
+    assert result.returncode == 1
+    assert result.stderr.strip() == "error: --adt-format 'x12' is not one of hl7, fhir, csv, none"
+    assert not (tmp_path / "data").exists()
