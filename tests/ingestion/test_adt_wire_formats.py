@@ -1,6 +1,5 @@
-"""Issue 11's promise, for the readers of this branch: one hospital scenario sent as a HIS CSV export and as
-FHIR R4 resources loads as the same ADT event rows (but for the wire-specific raw, message_id, sender and
-hl7_version). tests/support/adt_scenario.py also writes it as HL7 v2, for the same check on adt_hl7."""
+"""Issue 11's promise: one hospital scenario sent as HL7 v2, as a HIS CSV export and as FHIR R4 resources loads
+as the same ADT event rows (but for the wire-specific raw, message_id, sender and hl7_version)."""
 
 from __future__ import annotations
 
@@ -11,21 +10,28 @@ from core.warehouse import Warehouse
 from ingestion.feeds import LoadContext
 from ingestion.feeds.adt_csv import FEED as CSV_FEED
 from ingestion.feeds.adt_fhir import FEED as FHIR_FEED
+from ingestion.feeds.adt_hl7 import FEED as HL7_FEED
 from ingestion.loader import load_file
 from ingestion.tables import create_raw_tables
-from tests.support.adt_scenario import expected_rows, hl7_text, loaded_rows, write_csv, write_fhir
+from tests.support.adt_scenario import expected_rows, hl7_text, loaded_rows, write_csv, write_fhir, write_hl7
 
 TENANT = "tnt_adt_wire"
 
 
-def test_csv_and_fhir_give_the_same_adt_events(warehouse: Warehouse, tmp_path: Path) -> None:
+def test_hl7_csv_and_fhir_give_the_same_adt_events(warehouse: Warehouse, tmp_path: Path) -> None:
     create_raw_tables(warehouse)
-    for feed, path in ((CSV_FEED, write_csv(tmp_path)), (FHIR_FEED, write_fhir(tmp_path))):
+    written = (
+        (HL7_FEED, write_hl7(tmp_path)),
+        (CSV_FEED, write_csv(tmp_path)),
+        (FHIR_FEED, write_fhir(tmp_path)),
+    )
+    for feed, path in written:
         result = load_file(warehouse, feed, path, LoadContext(TENANT), source=path.name)
         assert result.conserved and (result.rows_loaded, result.rows_quarantined) == (5, 0), result.note
+    from_hl7 = loaded_rows(warehouse, "adt_hl7_events", TENANT)
     from_csv = loaded_rows(warehouse, "adt_csv_events", TENANT)
     from_fhir = loaded_rows(warehouse, "adt_fhir_events", TENANT)
-    assert from_csv == from_fhir
+    assert from_hl7 == from_csv == from_fhir
     assert from_csv == expected_rows(TENANT)
     kinds = [(r["visit_number"], r["event_type"]) for r in from_csv]
     assert kinds == [
