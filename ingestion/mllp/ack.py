@@ -1,0 +1,77 @@
+"""The listener's answers: an HL7 ACK built with python-hl7's `Message.create_ack` from the message's own
+MSH (so it has the sender's separators and version), MSA-1 AA/AE/AR and MSA-2 the message's control id;
+for AE/AR an ERR segment naming the problem, in the layout of the message's version (v2.3/2.4: ERR-1
+error code and location; v2.5 and later: ERR-2 location, ERR-3 HL7 error code, ERR-4 severity, ERR-8 the
+reason for a person)."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import hl7
+
+from ingestion.mllp.header import Header, Refused
+
+DEFAULT_VERSION = "2.5.1"
+OLD_ERR_VERSIONS = ("2.3", "2.3.1", "2.4")
+Clock = Callable[[], datetime]
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _placeholder_msh(version: str = DEFAULT_VERSION) -> hl7.Message:
+    """The MSH to answer from when the message's own could not be read."""
+    return hl7.parse(f"MSH|^~\\&|||||||ADT^|||{version}")
+
+
+class AckBuilder:
+    def __init__(self, clock: Clock = _utc_now, application: str = "MYMEDIC", facility: str = "") -> None:
+        self._clock = clock
+        self._application = application
+        self._facility = facility
+        self._sequence = itertools.count(1)
+        self._prefix = clock().strftime("%y%m%d%H%M%S")
+
+    def _ack(self, source: hl7.Message, code: str) -> hl7.Message:
+        control_id = f"{self._prefix}{next(self._sequence):08d}"  # unique per listener run; <= 20 chars
+        ack = source.create_ack(code, message_id=control_id)
+        msh = ack.segment("MSH")
+        if not str(msh(3)).strip():
+            msh.assign_field(self._application, 3)
+        if not str(msh(4)).strip() and self._facility:
+            msh.assign_field(self._facility, 4)
+        msh.assign_field(self._clock().astimezone(UTC).strftime("%Y%m%d%H%M%S+0000"), 7)
+        return ack
+
+    def accept(self, header: Header) -> hl7.Message:
+        return self._ack(header.message, "AA")
+
+    def refuse(self, refused: Refused) -> hl7.Message:
+        header = refused.header
+        source = header.message if header else _placeholder_msh()
+        ack = self._ack(source, refused.ack_code)
+        version = header.version if header else DEFAULT_VERSION
+        code, name = refused.condition
+        text = ack.escape(refused.reason)
+        err = ack.create_segment([ack.create_field(["ERR"])])
+        location = ("MSH", "1", str(refused.field)) if refused.field else ()
+        if version in OLD_ERR_VERSIONS:
+            # ERR-1 (CM): segment id ^ sequence ^ field position ^ error code (CE, in subcomponents)
+            for i, part in enumerate(location, start=1):
+                err.assign_field(part, 1, 1, i)
+            for i, part in enumerate((code, name, "HL70357"), start=1):
+                err.assign_field(part, 1, 1, 4, i)
+            ack.segment("MSA").assign_field(text, 3)  # MSA-3 text message (v2.3/2.4)
+        else:
+            for i, part in enumerate(location, start=1):
+                err.assign_field(part, 2, 1, i)  # ERR-2 error location (ERL)
+            for i, part in enumerate((code, name, "HL70357"), start=1):
+                err.assign_field(part, 3, 1, i)  # ERR-3 HL7 error code (CWE, table 0357)
+            err.assign_field("E", 4)  # ERR-4 severity (table 0516): error
+            err.assign_field(text, 8)  # ERR-8 user message
+        ack.append(err)
+        return ack
