@@ -115,6 +115,7 @@ class Listener:
             self._server.close()
             await self._server.wait_closed()
         await self._writer.stop()
+        self.spool.close()
 
     async def _read_frame(self, reader: asyncio.StreamReader) -> bytes | None:
         """The next frame's content, None at a clean end of stream."""
