@@ -108,6 +108,36 @@ def seed(
     typer.echo(", ".join(f"{n} {what}" for what, n in counts.items()))
 
 
+@booking_app.command("export-adt")
+def export_adt(
+    out: Annotated[
+        Path, typer.Option("--out", file_okay=False, help="Folder for the NDJSON, e.g. DATA/adt/fhir/rest")
+    ],
+    db: DbOption = None,
+    tenant: Annotated[
+        str | None, typer.Option(help="Only this tenant's events (a data dir is one tenant)")
+    ] = None,
+) -> None:
+    """Write the ADT events HIS pushed (POST /v1/adt/events) not yet exported as NDJSON; mark them exported."""
+    from datetime import UTC, datetime
+
+    from booking.infra.adt_inbox import export_adt as export
+    from booking.infra.db import Database
+    from booking.settings import database_url
+
+    database = Database(database_url(db))
+    try:
+        result = export(database, out, now=datetime.now(UTC), tenant_id=tenant)
+    finally:
+        database.dispose()
+    if not result.events:
+        typer.echo(f"No new ADT events to export into {out}.")
+        return
+    for path in result.files:
+        typer.echo(f"wrote {path}")
+    typer.echo(f"Exported {result.events} ADT event(s) into {len(result.files)} file(s).")
+
+
 @booking_app.command("export-events")
 def export_events(
     out: Annotated[Path, typer.Option("--out", file_okay=False, help="Folder to write NDJSON files into")],
