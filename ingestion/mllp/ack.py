@@ -28,6 +28,22 @@ def _placeholder_msh(version: str = DEFAULT_VERSION) -> hl7.Message:
     return hl7.parse(f"MSH|^~\\&|||||||ADT^|||{version}")
 
 
+def _normalized_msh(source: hl7.Message) -> hl7.Message:
+    """The source's MSH rebuilt with every field create_ack reads (its separators, sender, receiver,
+    control id and version kept; MSH-9 as ADT^<trigger>), for an MSH too short or too odd for it."""
+    _, field, repetition, component, sub = source.separators
+
+    msh = source.segment("MSH")
+
+    def value(number: int) -> str:  # MSH-n is msh[n] (msh[1] the field separator, msh[2] the encoding)
+        return str(msh[number]) if number < len(msh) else ""
+
+    trigger = value(9).split(component)[1] if component in value(9) else ""
+    fields = ["MSH", f"{component}{repetition}{source.esc}{sub}", *(value(n) for n in (3, 4, 5, 6, 7, 8)),
+              f"ADT{component}{trigger}", value(10), value(11) or "P", value(12) or DEFAULT_VERSION]  # fmt: skip
+    return hl7.parse(field.join(fields))
+
+
 class AckBuilder:
     def __init__(self, clock: Clock = _utc_now, application: str = "MYMEDIC", facility: str = "") -> None:
         self._clock = clock
@@ -38,7 +54,10 @@ class AckBuilder:
 
     def _ack(self, source: hl7.Message, code: str) -> hl7.Message:
         control_id = f"{self._prefix}{next(self._sequence):08d}"  # unique per listener run; <= 20 chars
-        ack = source.create_ack(code, message_id=control_id)
+        try:
+            ack = source.create_ack(code, message_id=control_id)
+        except (TypeError, IndexError, KeyError):  # an MSH create_ack cannot read (short, MSH-9 without ^)
+            ack = _normalized_msh(source).create_ack(code, message_id=control_id)
         msh = ack.segment("MSH")
         if not str(msh(3)).strip():
             msh.assign_field(self._application, 3)

@@ -82,11 +82,11 @@ def msh_segment(content: bytes) -> str:
     segment = text[:end].decode("latin-1")
     if not segment.startswith("MSH"):
         raise Refused("AR", SEGMENT_SEQUENCE_ERROR, "the message does not start with an MSH segment")
-    if len(segment) < 8:
+    if len(segment) < 8 or segment.find(segment[3], 4) < 0:
         raise Refused(
             "AR",
             REQUIRED_FIELD_MISSING,
-            "MSH-1/MSH-2 (field separator and encoding characters) missing",
+            "MSH-1/MSH-2 (field separator and encoding characters) missing, or nothing after them",
             field=2,
         )
     return segment
@@ -108,10 +108,15 @@ def read_header(content: bytes) -> Header:
         except (IndexError, KeyError):
             return ""
 
+    msh = message.segment("MSH")
+
+    def whole(number: int) -> str:  # MSH-n is msh[n]
+        return str(msh[number]).strip() if number < len(msh) else ""
+
     header = Header(
         message=message,
         sender=f"{field(3)}^{field(4)}",
-        control_id=field(10),
+        control_id=whole(10),  # the field as sent, separators included: it is the dedup key and MSA-2
         message_type=field(9, 1),
         trigger_event=field(9, 2),
         version=field(12),

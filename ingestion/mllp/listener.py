@@ -182,6 +182,15 @@ class Listener:
 
     async def _handle(self, content: bytes) -> tuple[hl7.Message, Header | None]:
         try:
+            return await self._accept(content)
+        except Exception as error:  # never drop a sender without an answer: AE, and it may resend
+            log.exception("unexpected %s handling a message; answered AE", type(error).__name__)
+            refused = Refused("AE", INTERNAL_ERROR, f"the listener failed on this message ({type(error).__name__}); resend it or call the platform team")  # fmt: skip
+            self._refused(refused, None)
+            return self.acks.refuse(refused), None
+
+    async def _accept(self, content: bytes) -> tuple[hl7.Message, Header | None]:
+        try:
             header = read_header(content)
         except Refused as refused:
             self._refused(refused, None)

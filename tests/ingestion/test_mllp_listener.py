@@ -175,6 +175,10 @@ def test_a_v23_message_gets_its_err_in_the_v23_layout(tmp_path: Path) -> None:
         (adt("R1").replace(b"ADT^A01^ADT_A01", b"ORU^R01^ORU_R01"), "200", "R1"),  # not ADT
         (adt("R2", version="2.2"), "203", "R2"),  # a version before 2.3
         (b"PID|1||M1^^^CITY^MR\r", "100", ""),  # no MSH first
+        (b"MSH|^~\\&|HIS|CITY|||20261103||ORU|R3|P|2.5\r", "200", "R3"),  # MSH-9 without components
+        (b"MSH|^~\\&|HIS|CITY|||20261103||ADT^A01|R4\r", "203", "R4"),  # the MSH ends before MSH-12
+        (b"MSH|^~\\&\r", "101", ""),  # nothing after the encoding characters
+        (b"MSH|^~\\&|HIS|CITY|||20261103||\r", "200", ""),  # empty type and control id
     ],
 )
 def test_a_message_of_a_kind_it_does_not_take_gets_ar(
@@ -188,6 +192,18 @@ def test_a_message_of_a_kind_it_does_not_take_gets_ar(
 
     run(scenario())
     assert spooled(tmp_path) == []
+
+
+def test_the_control_id_is_the_whole_field_so_ids_differing_after_a_separator_are_two_messages(
+    tmp_path: Path,
+) -> None:
+    async def scenario() -> None:
+        async with listening(tmp_path) as (_, port):
+            acks = await exchange(port, adt("C&1"), adt("C&2"))
+        assert [msa(a) for a in acks] == [("AA", "C&1"), ("AA", "C&2")]
+
+    run(scenario())
+    assert len(spooled(tmp_path)) == 2
 
 
 def test_bytes_that_are_not_an_mllp_frame_get_ar_and_the_connection_closes(tmp_path: Path) -> None:
