@@ -35,6 +35,9 @@ def listen(
             min=1024, help="Largest message accepted; a larger frame gets AR and the connection closes"
         ),
     ] = 1024 * 1024,
+    max_connections: Annotated[
+        int, typer.Option(min=1, help="Connections served at once; another one is closed at once")
+    ] = 256,
     verbose: Annotated[
         bool, typer.Option("--verbose", help="Log every accepted message's control id")
     ] = False,
@@ -50,7 +53,7 @@ def listen(
     folder = data_dir or DEFAULT_DATA
 
     async def main() -> None:
-        listener = Listener(folder, max_bytes=max_bytes)
+        listener = Listener(folder, max_bytes=max_bytes, max_connections=max_connections)
         if listener.spool.swept:
             logging.getLogger("mymedic.adt.mllp").warning(
                 "removed %d unacknowledged temporary file(s) left by a crash", listener.spool.swept

@@ -27,6 +27,8 @@ log = logging.getLogger("mymedic.adt.mllp")
 START_BLOCK = b"\x0b"
 END = b"\x1c\r"
 DEFAULT_MAX_BYTES = 1024 * 1024
+# With max_bytes, bounds what all connections together may buffer (about 2 x max_bytes each).
+DEFAULT_MAX_CONNECTIONS = 256
 MAX_BATCH = 256  # messages per group commit
 VALUE_TOO_LONG = ("104", "Value too long")
 LINGER_SECONDS = 2.0  # after an AR that closes the connection: how long unread input is discarded
@@ -88,14 +90,25 @@ class SpoolWriter:
 
 class Listener:
     def __init__(
-        self, data_dir: Path, *, max_bytes: int = DEFAULT_MAX_BYTES, clock: Clock = _utc_now
+        self,
+        data_dir: Path,
+        *,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        max_connections: int = DEFAULT_MAX_CONNECTIONS,
+        clock: Clock = _utc_now,
     ) -> None:
         self.spool = Spool(data_dir)
         self.max_bytes = max_bytes
+        self.max_connections = max_connections
+        self._open = 0
         self.acks = AckBuilder(clock)
         self.counts = Counts()
         self._writer = SpoolWriter(self.spool)
         self._server: asyncio.Server | None = None
+
+    @property
+    def open_connections(self) -> int:
+        return self._open
 
     async def start(self, host: str, port: int) -> tuple[str, int]:
         """Listen; returns the bound address (port 0 picks a free port)."""
@@ -146,6 +159,11 @@ class Listener:
     async def _serve(self, reader: asyncio.StreamReader, writer) -> None:
         self.counts.connections += 1
         peer = writer.get_extra_info("peername")
+        if self._open >= self.max_connections:
+            log.warning("connection from %s closed: %d connections open already", peer, self._open)
+            writer.close()
+            return
+        self._open += 1
         try:
             while True:
                 try:
@@ -164,6 +182,7 @@ class Listener:
         except (ConnectionError, asyncio.IncompleteReadError) as error:
             log.info("connection from %s dropped: %s", peer, type(error).__name__)
         finally:
+            self._open -= 1
             writer.close()
             with contextlib.suppress(ConnectionError):
                 await writer.wait_closed()

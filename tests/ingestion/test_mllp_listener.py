@@ -288,6 +288,27 @@ def test_a_frame_over_the_size_bound_gets_ar_and_the_connection_closes_without_r
     assert [p.name for p in spooled(tmp_path)] == [file_name("HIS^CITY", "SMALL1")]
 
 
+def test_connections_over_the_bound_are_closed_and_the_others_served(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with listening(tmp_path, max_connections=1) as (listener, port):
+            reader, writer = await open_hl7_connection("127.0.0.1", port)
+            writer.writeblock(adt("ONE"))
+            await writer.drain()
+            assert msa(hl7.parse(await reader.readblock())) == ("AA", "ONE")
+            extra_reader, extra_writer = await asyncio.open_connection("127.0.0.1", port)
+            assert await extra_reader.read() == b""  # closed without reading: one connection at most
+            extra_writer.close()
+            writer.close()
+            await writer.wait_closed()
+            while listener.open_connections:  # until the listener has seen the first one close
+                await asyncio.sleep(0.001)
+            (after,) = await exchange(port, adt("TWO"))
+            assert msa(after) == ("AA", "TWO")
+
+    run(scenario())
+    assert len(spooled(tmp_path)) == 2
+
+
 def test_every_corpus_message_is_acknowledged_and_stored_once_per_sender_and_control_id(
     tmp_path: Path,
 ) -> None:
