@@ -50,6 +50,11 @@ def listen(
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    # python-hl7 logs a field's value when it cannot unescape it (logger named by its file): keep message
+    # content out of the listener's log.
+    import hl7.util
+
+    logging.getLogger(hl7.util.__file__).setLevel(logging.CRITICAL)
     folder = data_dir or DEFAULT_DATA
 
     async def main() -> None:

@@ -83,12 +83,19 @@ def msh_segment(content: bytes) -> str:
     if not segment.startswith("MSH"):
         raise Refused("AR", SEGMENT_SEQUENCE_ERROR, "the message does not start with an MSH segment")
     if len(segment) < 8 or segment.find(segment[3], 4) < 0:
-        raise Refused(
-            "AR",
-            REQUIRED_FIELD_MISSING,
-            "MSH-1/MSH-2 (field separator and encoding characters) missing, or nothing after them",
-            field=2,
+        raise Refused("AR", REQUIRED_FIELD_MISSING,
+                      "MSH-1/MSH-2 (field separator and encoding characters) missing, or nothing after them", field=2)  # fmt: skip
+    separators = segment[3] + segment[4 : segment.find(segment[3], 4)]
+    if (
+        len(separators) not in (5, 6)
+        or len(set(separators)) != len(separators)
+        or not all(
+            c.isascii() and c.isprintable() and not c.isalnum() and not c.isspace() for c in separators
         )
+    ):
+        raise Refused("AR", DATA_TYPE_ERROR,
+                      "MSH-1/MSH-2 are not a field separator and 4 encoding characters (distinct, printable, "
+                      "not letters, digits or spaces)", field=2)  # fmt: skip
     return segment
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import random
 import signal
 import subprocess
 import sys
@@ -81,7 +82,7 @@ async def exchange(port: int, *messages: bytes) -> list[hl7.Message]:
         for message in messages:
             writer.writeblock(message)
             await writer.drain()
-            acks.append(hl7.parse(await reader.readblock()))
+            acks.append(hl7.parse(await reader.readblock(), encoding="latin-1"))  # the sender's bytes echoed
     finally:
         writer.close()
     return acks
@@ -132,6 +133,18 @@ def test_the_ack_uses_the_senders_separators(tmp_path: Path) -> None:
     assert len(spooled(tmp_path)) == 1
 
 
+def test_a_v27_truncation_character_in_msh2_is_accepted(tmp_path: Path) -> None:
+    message = b"MSH|^~\\&#|HIS|CITY|MM|MM|20261103100000||ADT^A01^ADT_A01|T27|P|2.7\rPID|1||M1^^^CITY^MR\r"
+
+    async def scenario() -> None:
+        async with listening(tmp_path) as (_, port):
+            (ack,) = await exchange(port, message)
+        assert msa(ack) == ("AA", "T27") and str(ack).startswith("MSH|^~\\&#|")
+
+    run(scenario())
+    assert [p.read_bytes() for p in spooled(tmp_path)] == [message]
+
+
 @pytest.mark.parametrize(
     ("message", "field", "condition"),
     [
@@ -158,6 +171,50 @@ def test_a_message_it_cannot_accept_gets_ae_with_an_err_naming_the_problem(
     assert [p.name for p in spooled(tmp_path)] == [file_name("HIS^CITY", "GOOD1")]  # nothing else stored
 
 
+def mutations(seed: int, count: int) -> list[bytes]:
+    """Damaged copies of a good message: bytes cut, inserted, swapped for separators, truncated (never the
+    MLLP framing bytes, which the framing tests cover)."""
+    rng = random.Random(seed)
+    alphabet = b"|^~\\&\r\nMSHADT0123456789 \xff\xc3\xa9"
+    out = []
+    for n in range(count):
+        data = bytearray(adt(f"F{n}"))
+        for _ in range(rng.randint(1, 4)):
+            at = rng.randrange(len(data))
+            operation = rng.choice(("cut", "insert", "replace", "truncate"))
+            if operation == "cut":
+                del data[at : at + rng.randint(1, 8)]
+            elif operation == "insert":
+                data[at:at] = bytes(rng.choice(alphabet) for _ in range(rng.randint(1, 6)))
+            elif operation == "replace":
+                data[at] = rng.choice(alphabet)
+            else:
+                del data[at:]
+            if not data:
+                data = bytearray(b"X")
+        out.append(bytes(data))
+    return out
+
+
+def test_every_damaged_message_gets_an_answer_and_only_accepted_ones_are_stored(tmp_path: Path) -> None:
+    frames = mutations(seed=11, count=300)
+
+    async def scenario() -> list[hl7.Message]:
+        async with listening(tmp_path) as (_, port):
+            return await exchange(port, *frames)  # one connection: none of them may break it
+
+    acks = asyncio.run(scenario())
+    codes = [msa(a)[0] for a in acks]
+    assert set(codes) <= {"AA", "AE", "AR"} and len(codes) == len(frames)
+    assert {"AA", "AE", "AR"} <= set(codes)  # the mutations reach every answer
+    for ack in acks:
+        if msa(ack)[0] != "AA":
+            assert [str(s(0)) for s in ack][-1] == "ERR"
+    stored = {p.read_bytes() for p in spooled(tmp_path)}
+    accepted = {frame for frame, code in zip(frames, codes, strict=True) if code == "AA"}
+    assert stored <= accepted and len(stored) >= 1
+
+
 def test_a_v23_message_gets_its_err_in_the_v23_layout(tmp_path: Path) -> None:
     async def scenario() -> None:
         async with listening(tmp_path) as (_, port):
@@ -178,6 +235,7 @@ def test_a_v23_message_gets_its_err_in_the_v23_layout(tmp_path: Path) -> None:
         (b"MSH|^~\\&|HIS|CITY|||20261103||ORU|R3|P|2.5\r", "200", "R3"),  # MSH-9 without components
         (b"MSH|^~\\&|HIS|CITY|||20261103||ADT^A01|R4\r", "203", "R4"),  # the MSH ends before MSH-12
         (b"MSH|^~\\&\r", "101", ""),  # nothing after the encoding characters
+        (b"MSH|^~IS|HIS|CITY|||20261103||ADT^A01|R5|P|2.5\r", "102", ""),  # letters as encoding characters
         (b"MSH|^~\\&|HIS|CITY|||20261103||\r", "200", ""),  # empty type and control id
     ],
 )
