@@ -6,12 +6,22 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from dagster import DagsterInstance, Definitions, RunRequest, SkipReason, build_sensor_context
+import pytest
+from dagster import (
+    AssetKey,
+    DagsterInstance,
+    DefaultSensorStatus,
+    Definitions,
+    RunRequest,
+    SkipReason,
+    build_sensor_context,
+)
 
-from core.settings import warehouse_settings
+from core.settings import WAREHOUSE_ENV, warehouse_settings
 from core.warehouse import open_warehouse
 from ingestion.mllp.spool import Spool, file_name
 from orchestration.adt_sensors import ADT_HL7, adt_hl7_files_sensor, adt_hl7_job
+from orchestration.definitions import build_definitions
 from orchestration.ingestion_assets import ingestion_assets
 from orchestration.resources import PipelineSettings, WarehouseResource
 
@@ -53,6 +63,15 @@ def test_new_spool_files_start_the_adt_hl7_load_once_per_change(tmp_path: Path) 
     second, cursor2 = evaluate(tmp_path, cursor)
     assert isinstance(second, RunRequest) and second.tags["files"] == "3"
     assert second.run_key != first.run_key and cursor2 != cursor
+
+
+def test_the_platform_definitions_hold_the_sensor_and_its_job(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(WAREHOUSE_ENV, "chdb:///tmp/never-opened")
+    defs = build_definitions()
+    sensor = defs.resolve_sensor_def("adt_hl7_files")
+    assert sensor.job_name == "ingest_adt_hl7" and sensor.default_status == DefaultSensorStatus.RUNNING
+    selected = defs.resolve_job_def("ingest_adt_hl7").asset_layer.executable_asset_keys
+    assert AssetKey(["raw", "adt_hl7_events"]) in selected
 
 
 def test_the_requested_run_loads_the_spool_with_the_adt_hl7_feed(tmp_path: Path) -> None:
