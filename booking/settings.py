@@ -303,6 +303,23 @@ class BookingConfig(_Strict):
                         )
         return self
 
+    @model_validator(mode="after")
+    def _own_adt_keys(self) -> BookingConfig:
+        """An ADT key names its tenant and is never also a portal key (a HIS gets no portal powers)."""
+        portal = {k.sha256 for t in self.tenants for k in t.api_keys}
+        owner: dict[str, str] = {}
+        for tenant in self.tenants:
+            for key in tenant.adt.api_keys if tenant.adt else []:
+                if key.sha256 in portal:
+                    raise ValueError(f"tenant {tenant.tenant_id}'s ADT key {key.key_id} is also a portal key; "
+                                     "give the HIS a key of its own")  # fmt: skip
+                first = owner.setdefault(key.sha256, tenant.tenant_id)
+                if first != tenant.tenant_id:
+                    raise ValueError(
+                        f"tenants {first} and {tenant.tenant_id} have the same ADT key; give each its own"
+                    )
+        return self
+
     def tenant(self, tenant_id: str) -> TenantConfig | None:
         return next((t for t in self.tenants if t.tenant_id == tenant_id), None)
 

@@ -172,6 +172,11 @@ def test_only_the_tenants_adt_key_from_an_allowed_address_may_push(
     assert stored(db_url) == []
 
 
+def test_an_adt_key_that_is_also_a_portal_key_is_refused_when_the_config_loads(staff_keys: StaffKeys) -> None:
+    with pytest.raises(ValueError, match="is also a portal key"):
+        make_config(staff_keys, adt={"api_keys": [{"key_id": "his", "sha256": hash_api_key(KEYS[TENANT])}]})
+
+
 def test_export_adt_writes_ndjson_envelopes_the_adt_fhir_feed_reads(
     client: TestClient, db_url: str, tmp_path: Path
 ) -> None:
