@@ -17,6 +17,9 @@ from ingestion.mllp.header import Header, Refused
 DEFAULT_VERSION = "2.5.1"
 OLD_ERR_VERSIONS = ("2.3", "2.3.1", "2.4")
 Clock = Callable[[], datetime]
+# Where an ACK template's per-message values go (NUL never occurs in an MSH the listener accepts as a shape).
+MARK_TIME, MARK_ID, MARK_CONTROL = "\x00T\x00", "\x00I\x00", "\x00C\x00"
+TEMPLATES = 4096
 
 
 def _utc_now() -> datetime:
@@ -51,9 +54,10 @@ class AckBuilder:
         self._facility = facility
         self._sequence = itertools.count(1)
         self._prefix = clock().strftime("%y%m%d%H%M%S")
+        self._templates: dict[str, str] = {}
 
-    def _ack(self, source: hl7.Message, code: str) -> hl7.Message:
-        control_id = f"{self._prefix}{next(self._sequence):08d}"  # unique per listener run; <= 20 chars
+    def _ack(self, source: hl7.Message, code: str, control_id: str = "", time: str = "") -> hl7.Message:
+        control_id = control_id or self._next_id()
         try:
             ack = source.create_ack(code, message_id=control_id)
         except (TypeError, IndexError, KeyError):  # an MSH create_ack cannot read (short, MSH-9 without ^)
@@ -63,13 +67,34 @@ class AckBuilder:
             msh.assign_field(self._application, 3)
         if not str(msh(4)).strip() and self._facility:
             msh.assign_field(self._facility, 4)
-        msh.assign_field(self._clock().astimezone(UTC).strftime("%Y%m%d%H%M%S+0000"), 7)
+        msh.assign_field(time or self._now(), 7)
         return ack
 
-    def accept(self, header: Header) -> hl7.Message:
-        return self._ack(header.message, "AA")
+    def _next_id(self) -> str:
+        return f"{self._prefix}{next(self._sequence):08d}"  # unique per listener run; <= 20 chars
 
-    def refuse(self, refused: Refused) -> hl7.Message:
+    def _now(self) -> str:
+        return self._clock().astimezone(UTC).strftime("%Y%m%d%H%M%S+0000")
+
+    def accept(self, header: Header) -> str:
+        """The AA. Built with python-hl7 once per MSH shape (header.shape) with marks where the time, the
+        ACK's control id and MSA-2 go, then filled in per message: the same text create_ack would give."""
+        template = self._templates.get(header.shape)
+        if template is None:
+            if not header.shape or "\x00" in header.shape:  # too short to have a shape, or holds a mark
+                return str(self._ack(header.message, "AA"))
+            ack = self._ack(header.message, "AA", control_id=MARK_ID, time=MARK_TIME)
+            ack.segment("MSA").assign_field(MARK_CONTROL, 2)
+            template = str(ack)
+            if len(self._templates) < TEMPLATES:
+                self._templates[header.shape] = template
+        filled = template.replace(MARK_TIME, self._now()).replace(MARK_ID, self._next_id())
+        return filled.replace(MARK_CONTROL, header.control_id)
+
+    def refuse(self, refused: Refused) -> str:
+        return str(self._refusal(refused))
+
+    def _refusal(self, refused: Refused) -> hl7.Message:
         header = refused.header
         source = header.message if header else _placeholder_msh()
         ack = self._ack(source, refused.ack_code)

@@ -6,7 +6,7 @@ never a value from the message beyond the header's ids."""
 from __future__ import annotations
 
 import codecs
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import hl7
 
@@ -47,6 +47,7 @@ class Header:
     trigger_event: str  # MSH-9.2
     version: str  # MSH-12.1
     charset: str  # MSH-18 (first repetition), '' when not declared
+    shape: str = ""  # the MSH with MSH-7 and MSH-10 blanked: what one sender's messages have in common
 
     @property
     def codec(self) -> str | None:
@@ -128,6 +129,7 @@ def read_header(content: bytes) -> Header:
         trigger_event=field(9, 2),
         version=field(12),
         charset=field(18),
+        shape=shape_of(segment)[0],
     )
     if header.message_type not in ACCEPTED_TYPES:
         raise Refused(
@@ -168,6 +170,12 @@ def read_header(content: bytes) -> Header:
             field=18,
             header=header,
         )
+    check_charset(header, content)
+    return header
+
+
+def check_charset(header: Header, content: bytes) -> None:
+    """The whole message decodes in its declared MSH-18 character set, or `Refused` (AE) says where not."""
     if header.codec:
         try:
             content.removeprefix(BOM).decode(header.codec)
@@ -179,4 +187,35 @@ def read_header(content: bytes) -> Header:
                 field=18,
                 header=header,
             ) from error
-    return header
+
+
+def shape_of(segment: str) -> tuple[str, str]:
+    """(the MSH segment with MSH-7 and MSH-10 blanked, MSH-10 as sent); ('', '') for an MSH shorter than
+    MSH-11. Plain splitting on the field separator MSH-1, which is what MSH fields are."""
+    fields = segment.split(segment[3])
+    if len(fields) < 11:
+        return "", ""
+    return segment[3].join([*fields[:6], "", *fields[7:9], "", *fields[10:]]), fields[9].strip()
+
+
+class HeaderCache:
+    """`read_header` for a stream of messages: python-hl7 parses and checks each distinct MSH shape once
+    (a sender's messages differ in MSH-7 time and MSH-10 control id only); a message of a known shape takes
+    its header from there with its own control id, and its own character-set check. A refused shape is
+    never cached: it is read (and refused) again each time."""
+
+    def __init__(self, size: int = 4096) -> None:
+        self._known: dict[str, Header] = {}
+        self._size = size
+
+    def read(self, content: bytes) -> Header:
+        shape, control_id = shape_of(msh_segment(content))
+        known = self._known.get(shape) if shape and control_id else None
+        if known is None:
+            header = read_header(content)
+            if header.shape and len(self._known) < self._size:
+                self._known[header.shape] = header
+            return header
+        header = replace(known, control_id=control_id)
+        check_charset(header, content)
+        return header

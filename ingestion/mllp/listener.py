@@ -15,11 +15,10 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import hl7
 from hl7.mllp import start_hl7_server
 
 from ingestion.mllp.ack import AckBuilder, Clock, _utc_now
-from ingestion.mllp.header import INTERNAL_ERROR, SEGMENT_SEQUENCE_ERROR, Header, Refused, read_header
+from ingestion.mllp.header import INTERNAL_ERROR, SEGMENT_SEQUENCE_ERROR, Header, HeaderCache, Refused
 from ingestion.mllp.spool import Spool, file_name
 
 log = logging.getLogger("mymedic.adt.mllp")
@@ -102,6 +101,7 @@ class Listener:
         self.max_connections = max_connections
         self._open = 0
         self.acks = AckBuilder(clock)
+        self.headers = HeaderCache()
         self.counts = Counts()
         self._writer = SpoolWriter(self.spool)
         self._server: asyncio.Server | None = None
@@ -199,7 +199,7 @@ class Listener:
                 while discarded < LINGER_BYTES and (chunk := await reader.read(64 * 1024)):
                     discarded += len(chunk)
 
-    async def _handle(self, content: bytes) -> tuple[hl7.Message, Header | None]:
+    async def _handle(self, content: bytes) -> tuple[str, Header | None]:
         try:
             return await self._accept(content)
         except Exception as error:  # never drop a sender without an answer: AE, and it may resend
@@ -208,9 +208,9 @@ class Listener:
             self._refused(refused, None)
             return self.acks.refuse(refused), None
 
-    async def _accept(self, content: bytes) -> tuple[hl7.Message, Header | None]:
+    async def _accept(self, content: bytes) -> tuple[str, Header | None]:
         try:
-            header = read_header(content)
+            header = self.headers.read(content)
         except Refused as refused:
             self._refused(refused, None)
             return self.acks.refuse(refused), refused.header
@@ -257,7 +257,7 @@ class Listener:
             log.warning("%s from %s: %s", refused.ack_code, peer or "a sender", refused.reason)
 
     @staticmethod
-    async def _send(writer, ack: hl7.Message, header: Header | None) -> None:
+    async def _send(writer, ack: str, header: Header | None) -> None:
         encoding = (header.codec if header else None) or "latin-1"
-        writer.writeblock(str(ack).encode(encoding, "replace"))
+        writer.writeblock(ack.encode(encoding, "replace"))
         await writer.drain()

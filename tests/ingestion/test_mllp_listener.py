@@ -21,6 +21,8 @@ from hl7.mllp import open_hl7_connection
 from typer.testing import CliRunner
 
 from ingestion.feeds.adt_hl7 import FEED as ADT_HL7
+from ingestion.mllp.ack import AckBuilder
+from ingestion.mllp.header import HeaderCache, Refused, read_header
 from ingestion.mllp.listener import Listener
 from ingestion.mllp.spool import file_name, spool_folder
 from mymedic.cli import app
@@ -213,6 +215,36 @@ def test_every_damaged_message_gets_an_answer_and_only_accepted_ones_are_stored(
     stored = {p.read_bytes() for p in spooled(tmp_path)}
     accepted = {frame for frame, code in zip(frames, codes, strict=True) if code == "AA"}
     assert stored <= accepted and len(stored) >= 1
+
+
+def test_the_per_shape_cache_answers_exactly_what_python_hl7_answers_for_each_message() -> None:
+    """The listener reads a known MSH shape from its cache and fills an ACK template; python-hl7 parsing each
+    message and create_ack must give the same header and the same ACK text, message by message."""
+    messages = [
+        adt(f"EQ{i}", sender=s, version=v)
+        for i in range(3)
+        for s in ("HIS|CITY", "LAB|X")
+        for v in ("2.3", "2.5.1")
+    ]
+    messages += [adt("EQ&1"), adt("EQ^2"), adt("EQ9", msh18="8859/1"), *mutations(seed=5, count=400)]
+    cache, cached_acks = HeaderCache(), AckBuilder(clock=lambda: FIXED_NOW)
+    direct_acks = AckBuilder(clock=lambda: FIXED_NOW)
+    hits = 0
+    for content in messages * 2:  # the second round is all cache hits for the accepted shapes
+        try:
+            direct = read_header(content)
+        except Refused as refused:
+            with pytest.raises(Refused) as also:
+                cache.read(content)
+            assert (also.value.ack_code, also.value.condition) == (refused.ack_code, refused.condition)
+            continue
+        header = cache.read(content)
+        hits += header.message is not direct.message and header.shape == direct.shape
+        assert (header.sender, header.control_id, header.message_type, header.trigger_event,
+                header.version, header.charset) == (direct.sender, direct.control_id, direct.message_type,
+                direct.trigger_event, direct.version, direct.charset)  # fmt: skip
+        assert cached_acks.accept(header) == str(direct_acks._ack(direct.message, "AA"))
+    assert hits > len(messages)  # the cache was used, not only filled
 
 
 def test_a_v23_message_gets_its_err_in_the_v23_layout(tmp_path: Path) -> None:
