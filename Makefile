@@ -7,12 +7,13 @@ STAMP := $(VENV)/.installed
 DATA ?= .mymedic/sample
 EXPORTS ?= .mymedic/exports
 BENCH_PAYMENTS ?= 1000000
+BENCH_MLLP_MESSAGES ?= 20000
 
 BI_VENV := .venv-bi
 BI_STAMP := $(BI_VENV)/.installed
 BI_PORT ?= 8088
 
-.PHONY: help install system-packages demo test lint format bench bench-booking serve dagster clean lock \
+.PHONY: help install system-packages demo test lint format bench bench-mllp bench-booking serve dagster clean lock \
 	bi bi-install bi-test bi-lock
 
 help:
@@ -23,6 +24,7 @@ help:
 	@echo "make dagster - open the Dagster UI on the embedded warehouse"
 	@echo "make serve  - run the booking service API on 127.0.0.1:8080"
 	@echo "make bench-booking - load-test the booking service on loopback"
+	@echo "make bench-mllp - the HL7 v2 MLLP listener's messages/s with a local sender"
 	@echo "make bi     - a local Superset on 127.0.0.1:$(BI_PORT) with the dashboards, reading the serving copy"
 
 $(STAMP): pyproject.toml requirements.lock
@@ -100,6 +102,11 @@ format: install
 
 bench: install
 	$(BIN)/python -m benchmarks.run --payments $(BENCH_PAYMENTS) $(BENCH_ARGS)
+	$(BIN)/python -m benchmarks.mllp_listener --messages $(BENCH_MLLP_MESSAGES)
+
+# The HL7 v2 MLLP listener alone: messages/s with a local sender (also the last step of `make bench`).
+bench-mllp: install
+	$(BIN)/python -m benchmarks.mllp_listener --messages $(BENCH_MLLP_MESSAGES)
 
 bench-booking: install
 	$(BIN)/python -m benchmarks.booking_load

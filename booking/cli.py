@@ -24,9 +24,24 @@ DbOption = Annotated[
     str | None,
     typer.Option("--db", help=f"Database URL (default: ${DB_ENV} or .mymedic/booking.db)"),
 ]
+TenantOption = Annotated[
+    str | None, typer.Option("--tenant", help="Only this tenant's events (a data dir is one tenant)")
+]
 ConfigOption = Annotated[
     str | None, typer.Option("--config", help=f"Config JSON file (default: ${CONFIG_ENV})")
 ]
+
+
+@contextmanager
+def _database(db: str | None) -> Iterator[Database]:
+    from booking.infra.db import Database
+    from booking.settings import database_url
+
+    database = Database(database_url(db))
+    try:
+        yield database
+    finally:
+        database.dispose()
 
 
 def _load_config(config: str | None) -> BookingConfig:
@@ -108,27 +123,43 @@ def seed(
     typer.echo(", ".join(f"{n} {what}" for what, n in counts.items()))
 
 
+@booking_app.command("export-adt")
+def export_adt(
+    out: Annotated[
+        Path, typer.Option("--out", file_okay=False, help="Folder for the NDJSON, e.g. DATA/adt/fhir/rest")
+    ],
+    db: DbOption = None,
+    tenant: TenantOption = None,
+) -> None:
+    """Write the ADT events HIS pushed (POST /v1/adt/events) not yet exported as NDJSON; mark them exported."""
+    from datetime import UTC, datetime
+
+    from booking.infra.adt_inbox import export_adt as export
+
+    with _database(db) as database:
+        result = export(database, out, now=datetime.now(UTC), tenant_id=tenant)
+    if not result.events:
+        typer.echo(f"No new ADT events to export into {out}.")
+        return
+    for path in result.files:
+        typer.echo(f"wrote {path}")
+    typer.echo(f"Exported {result.events} ADT event(s) into {len(result.files)} file(s).")
+
+
 @booking_app.command("export-events")
 def export_events(
     out: Annotated[Path, typer.Option("--out", file_okay=False, help="Folder to write NDJSON files into")],
     db: DbOption = None,
-    tenant: Annotated[
-        str | None, typer.Option(help="Only this tenant's events (a data dir is one tenant)")
-    ] = None,
+    tenant: TenantOption = None,
 ) -> None:
     """Write not-yet-exported outbox events as NDJSON files and mark them exported."""
     from rich.console import Console
     from rich.table import Table
 
-    from booking.infra.db import Database
     from booking.infra.outbox import export_events as export
-    from booking.settings import database_url
 
-    database = Database(database_url(db))
-    try:
+    with _database(db) as database:
         result = export(database, out, tenant_id=tenant)
-    finally:
-        database.dispose()
     console = Console()
     if not result.events:
         console.print(f"No new events to export into {out}.")

@@ -59,10 +59,9 @@ class RefundPolicy(_Strict):
     full_refund_reasons: tuple[str, ...] = ("doctor_unavailable",)
 
 
-class WebhookSource(_Strict):
-    """An inbound webhook source: its secrets (several while rotating) and an optional IP allowlist."""
+class _IpAllowlist(_Strict):
+    """An optional IP allowlist of an inbound caller: empty, anyone (who authenticates) may call."""
 
-    secrets: Annotated[list[SecretStr], Field(min_length=1)]
     ip_allowlist: list[IPvAnyNetwork] = Field(default_factory=list)
 
     def allows(self, host: str | None) -> bool:
@@ -70,6 +69,12 @@ class WebhookSource(_Strict):
             return True
         address = parse_ip(host)
         return address is not None and any(address in net for net in self.ip_allowlist)
+
+
+class WebhookSource(_IpAllowlist):
+    """An inbound webhook source: its secrets (several while rotating) and an optional IP allowlist."""
+
+    secrets: Annotated[list[SecretStr], Field(min_length=1)]
 
 
 class TeleConfig(_Strict):
@@ -149,6 +154,14 @@ class WidgetConfig(_Strict):
     allowed_sites: Annotated[list[Origin], Field(min_length=1, max_length=20)]
 
 
+class AdtIntake(_IpAllowlist):
+    """The hospital's HIS pushing ADT events (`POST /v1/adt/events`): its own API keys (SHA-256 only, never a
+    portal key), an optional IP allowlist, and the name its events carry as their sender."""
+
+    api_keys: Annotated[list[ApiKey], Field(min_length=1)]
+    sender: Identifier = "rest"
+
+
 class TenantConfig(_Strict):
     tenant_id: Identifier
     name: str = ""
@@ -167,6 +180,7 @@ class TenantConfig(_Strict):
     tele: TeleConfig | None = None
     partner_webhooks: list[PartnerWebhook] = Field(default_factory=list)
     widget: WidgetConfig | None = Field(default=None, description="None: the tenant has no booking widget")
+    adt: AdtIntake | None = Field(default=None, description="None: the tenant's HIS does not push ADT events")
 
 
 class StaffAuth(_Strict):
@@ -287,6 +301,23 @@ class BookingConfig(_Strict):
                             f"tenants {first} and {tenant.tenant_id} have the same {source} webhook secret; "
                             "give each tenant its own (the secret is what tells their webhooks apart)"
                         )
+        return self
+
+    @model_validator(mode="after")
+    def _own_adt_keys(self) -> BookingConfig:
+        """An ADT key names its tenant and is never also a portal key (a HIS gets no portal powers)."""
+        portal = {k.sha256 for t in self.tenants for k in t.api_keys}
+        owner: dict[str, str] = {}
+        for tenant in self.tenants:
+            for key in tenant.adt.api_keys if tenant.adt else []:
+                if key.sha256 in portal:
+                    raise ValueError(f"tenant {tenant.tenant_id}'s ADT key {key.key_id} is also a portal key; "
+                                     "give the HIS a key of its own")  # fmt: skip
+                first = owner.setdefault(key.sha256, tenant.tenant_id)
+                if first != tenant.tenant_id:
+                    raise ValueError(
+                        f"tenants {first} and {tenant.tenant_id} have the same ADT key; give each its own"
+                    )
         return self
 
     def tenant(self, tenant_id: str) -> TenantConfig | None:

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from booking.api.body_limit import BodyLimit
 from booking.api.problem_handlers import add_problem_handlers, problem
-from booking.api.routes import admin, bookings, directory, webhooks, widget
+from booking.api.routes import admin, adt, bookings, directory, webhooks, widget
 from booking.api.service import BookingService
 from booking.domain.clock import Clock, SystemClock
 from booking.infra.db import Database, migrate
@@ -70,7 +70,14 @@ def create_app(
         openapi_url="/openapi.json",
     )
     app.state.service = service
-    for router in (directory.router, bookings.router, webhooks.router, admin.router, widget.router):
+    for router in (
+        directory.router,
+        bookings.router,
+        webhooks.router,
+        admin.router,
+        widget.router,
+        adt.router,
+    ):
         app.include_router(router)
     add_problem_handlers(app, www_authenticate='Bearer, ApiKey header="X-API-Key"')
     app.add_exception_handler(IntegrityError, _on_integrity_error)

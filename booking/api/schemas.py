@@ -230,3 +230,11 @@ class AuditOut(BaseModel):
 class Health(BaseModel):
     status: Literal["ok"]
     database: str
+
+
+class AdtAccepted(BaseModel):
+    """A pushed ADT event was stored (or had been: a resend of the same message id is stored once)."""
+
+    status: Literal["stored", "duplicate"]
+    message_id: str
+    sender: str

@@ -379,3 +379,32 @@ def snapshot(row: Base, *, exclude: tuple[str, ...] = ()) -> dict[str, Any]:
         value = getattr(row, column.key)
         out[column.key] = value.isoformat() if isinstance(value, datetime) else value
     return out
+
+
+class AdtInboundEvent(Base):
+    """An ADT event a tenant's HIS pushed (`POST /v1/adt/events`), stored as received before the 202: a FHIR
+    R4 Encounter (with its Patient) or the platform's JSON ADT event. One row per (tenant, sender, message
+    id): a resent message is stored once. `mymedic booking export-adt` writes the rows not yet exported as
+    NDJSON for the adt_fhir feed and marks them exported in the same transaction."""
+
+    __tablename__ = "adt_inbound_events"
+    __table_args__ = (
+        CheckConstraint("kind in ('fhir', 'adt_event')", name="kind"),
+        UniqueConstraint("tenant_id", "sender", "message_id"),
+        Index(
+            "ix_adt_inbound_events_pending",
+            "tenant_id",
+            "seq",
+            sqlite_where=text("exported_at is null"),
+            postgresql_where=text("exported_at is null"),
+        ),
+    )
+    seq: Mapped[int] = mapped_column(AutoId, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[str] = mapped_column(Id)
+    sender: Mapped[str] = mapped_column(Id)
+    message_id: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(16))
+    body: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    exported_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    export_batch: Mapped[str | None] = mapped_column(String(64), nullable=True)

@@ -1,0 +1,119 @@
+"""`make bench` (and `make bench-mllp` alone): the MLLP listener's messages/s with a local sender.
+
+Starts `mymedic adt listen` as its own process on a free loopback port with a fresh spool, then sends
+--messages ADT messages from --senders concurrent python-hl7 MLLP connections (each waits for its ACK
+before sending the next, MLLP's original mode) and prints the figures: messages/s, ACK latency
+percentiles, what the spool holds. Every message must get AA and be stored (else the bench fails);
+the rate is printed, never asserted. Each AA follows the message's file being fsync'd and renamed and the
+spool folder fsync'd (group commit across connections), so the figure depends on the disk's fsync.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import psutil
+from hl7.mllp import open_hl7_connection
+
+from benchmarks.loopback import percentile
+from ingestion.mllp.spool import spool_folder
+
+
+def message(sender: int, i: int) -> bytes:
+    control_id = f"B{sender}-{i}"
+    return (
+        f"MSH|^~\\&|HIS{sender}|CITY|MM|MM|20261103100000+0530||ADT^A01^ADT_A01|{control_id}|P|2.5.1\r"
+        "EVN|A01|20261103100000+0530\r"
+        f"PID|1||MRN{i}^^^CITY^MR~91-1234-5678-{i % 10000:04d}^^^ABHA^ABHA||SHARMA^ASHA||19800101|F\r"
+        f"PV1|1|I|W1^101^A^CITY||||D042^RAO^VIKRAM|||MED|||||||||V{control_id}\r"
+    ).encode()
+
+
+async def sender(port: int, number: int, count: int, latencies: list[float]) -> int:
+    frames = [message(number, i) for i in range(count)]
+    reader, writer = await open_hl7_connection("127.0.0.1", port)
+    accepted = 0
+    try:
+        for frame in frames:
+            started = time.perf_counter()
+            writer.writeblock(frame)
+            await writer.drain()
+            ack = await reader.readblock()
+            latencies.append(time.perf_counter() - started)
+            accepted += ack.split(b"\r")[1].startswith(b"MSA|AA|")
+    finally:
+        writer.close()
+    return accepted
+
+
+def start(data: Path) -> tuple[subprocess.Popen[str], int]:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mymedic.cli", "adt", "listen", "--port", "0", "--data-dir", str(data)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    if not line.startswith("listening on "):
+        raise SystemExit(f"the listener did not start: {line!r}")
+    return process, int(line.split(":")[1].split(",")[0])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--messages", type=int, default=20_000)
+    parser.add_argument("--senders", type=int, default=16, help="concurrent MLLP connections")
+    parser.add_argument("--workdir", type=Path, help="spool parent (default: a temporary folder, removed)")
+    args = parser.parse_args()
+    data = args.workdir or Path(tempfile.mkdtemp(prefix="mllp-bench-"))
+    if spool_folder(data).exists():
+        shutil.rmtree(spool_folder(data))
+    process, port = start(data)
+    per_sender = args.messages // args.senders
+    latencies: list[float] = []
+
+    async def run() -> list[int]:
+        return await asyncio.gather(*(sender(port, s, per_sender, latencies) for s in range(args.senders)))
+
+    try:
+        began = time.perf_counter()
+        accepted = sum(asyncio.run(run()))
+        seconds = time.perf_counter() - began
+        cpu = psutil.Process(process.pid).cpu_times()
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(30)
+    total = per_sender * args.senders
+    stored = sum(1 for _ in spool_folder(data).glob("*.hl7"))
+    latencies.sort()
+    print(f"MLLP listener: {total} ADT messages from {args.senders} concurrent senders over loopback")
+    print(
+        f"  {total / seconds:,.0f} messages/s ({seconds:.2f} s), each AA after a durable write (target: 20,000/s)"
+    )
+    print(
+        f"  ACK latency p50 {percentile(latencies, 0.5) * 1000:.2f} ms, p99 {percentile(latencies, 0.99) * 1000:.2f} ms"
+    )
+    print(
+        f"  listener CPU {cpu.user + cpu.system:.2f} s ({(cpu.user + cpu.system) / total * 1e6:.0f} us/message; "
+        f"system {cpu.system:.2f} s), the rest of the wall time: the sender and waiting on fsync"
+    )
+    print(f"  {accepted} AA, {stored} files in the spool; {os.cpu_count()} CPUs")
+    if not args.workdir:
+        shutil.rmtree(data)
+    if accepted != total or stored != total:
+        raise SystemExit("not every message was acknowledged and stored")
+
+
+if __name__ == "__main__":
+    main()

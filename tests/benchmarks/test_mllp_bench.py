@@ -1,0 +1,21 @@
+"""Smoke test of `make bench`'s MLLP listener benchmark at a tiny size: it runs the real listener process,
+every message is acknowledged AA and stored, and it prints a rate. No timing is asserted."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_the_mllp_bench_acknowledges_and_stores_every_message(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.mllp_listener", "--messages", "60", "--senders", "3",
+         "--workdir", str(tmp_path)],
+        capture_output=True, text=True, cwd=REPO, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "messages/s" in done.stdout and "60 AA, 60 files in the spool" in done.stdout
+    assert len(list((tmp_path / "adt" / "mllp").glob("*.hl7"))) == 60
