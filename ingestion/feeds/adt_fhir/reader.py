@@ -32,6 +32,7 @@ from ingestion.spec import TableSpec
 from ingestion.yaml_config import first_error
 
 DEFAULT_SENDER = "fhir"
+REST_ENVELOPE = {"tenant_id", "sender", "message_id", "kind", "body"}
 READ = ("Encounter", "Patient")
 
 
@@ -44,6 +45,7 @@ class Item:
     data: dict[str, Any] | None = None
     problem: str = ""
     full_url: str = ""
+    sender: str = ""  # the sender named by a REST envelope (the booking service's export-adt)
 
 
 def _bundle_items(path: Path) -> tuple[list[Item], dict[str, Any]]:
@@ -89,11 +91,37 @@ def _ndjson_items(path: Path) -> Iterator[Item]:
         except json.JSONDecodeError as exc:
             item.problem = f"line is not JSON: {exc.msg} at column {exc.colno}"
         else:
+            if isinstance(data, dict) and data.keys() >= REST_ENVELOPE:
+                yield from _unwrapped(item, data)
+                continue
             if isinstance(data, dict):
                 item.data = data
             else:
                 item.problem = "line is not a JSON object (a FHIR resource)"
         yield item
+
+
+def _unwrapped(item: Item, envelope: dict[str, Any]) -> Iterator[Item]:
+    """A line of `mymedic booking export-adt` (what POST /v1/adt/events stored): its FHIR body's resources,
+    each at the line's position, sent by the envelope's sender. The platform's own JSON ADT event (kind
+    `adt_event`) is not read here yet: quarantined with that reason, so nothing is lost."""
+    body, sender = envelope.get("body"), str(envelope.get("sender") or "")
+    if envelope.get("kind") != "fhir":
+        item.problem = (
+            f"a REST ADT event of kind {envelope.get('kind')!r} (message {envelope.get('message_id')!r}); only "
+            "kind 'fhir' is loaded by the adt_fhir feed so far: resend it as a FHIR Encounter with its Patient"
+        )
+        yield item
+        return
+    resources = [body] if isinstance(body, dict) and body.get("resourceType") != "Bundle" else []
+    if isinstance(body, dict) and body.get("resourceType") == "Bundle":
+        resources = [e.get("resource") for e in body.get("entry", []) if isinstance(e, dict)]
+    if not resources or not all(isinstance(r, dict) for r in resources):
+        item.problem = "the REST envelope's body is not a FHIR resource or a Bundle of resources"
+        yield item
+        return
+    for resource in resources:
+        yield Item(item.line, item.raw, item.offset, item.length, data=resource, sender=sender)
 
 
 def parse(data: dict[str, Any]) -> Any:
@@ -203,7 +231,7 @@ class AdtFhirReader:
                 )
             ]
         meta = enc.meta
-        sender = str(meta.source) if meta is not None and meta.source else default_sender
+        sender = item.sender or (str(meta.source) if meta is not None and meta.source else default_sender)
         fallback = _time(meta.lastUpdated if meta is not None else None) or bundle_time
         try:
             rows = encounter_events(enc, item.data or {}, patient, context.tenant_id, sender, fallback)
