@@ -37,17 +37,19 @@ SENSITIVITY_RULES: tuple[SensitivityRule, ...] = (
     SensitivityRule(
         IDENTITY,
         "patient_id patient_* phone *_phone email *_email doctor_name customer_name payer_name contact_name "
-        "account_holder_name",
-        "identifies a person: a patient id, a person's name, phone number or e-mail address",
+        "account_holder_name mrn *_mrn abha_number *_abha_number birth_date sex unmapped_code",
+        "identifies a person: a patient id, medical record number (MRN) or ABHA number, a person's name, "
+        "birth date, sex, phone number or e-mail address (an unmapped code may be an MRN)",
     ),
     SensitivityRule(
         PATIENT_LINK,
-        "booking_id *_booking_id",
-        "pseudonymous id the booking system maps to a patient",
+        "booking_id *_booking_id visit_number episode_id",
+        "pseudonymous id the booking system or the hospital's HIS maps to a patient (a booking, a visit)",
     ),
     SensitivityRule(
         HEALTH,
-        "specialty visit_type diagnosis* symptom* prescription*",
+        "specialty visit_type diagnosis* symptom* prescription* patient_class episode_type department "
+        "department_name discharge_disposition",
         "what care was sought; personal health information when the row also names a patient",
     ),
     SensitivityRule(
@@ -62,7 +64,7 @@ SENSITIVITY_RULES: tuple[SensitivityRule, ...] = (
     ),
     SensitivityRule(
         FREE_TEXT,
-        "notes *_notes notes_json narration description data data_json reason refund_reason raw_line",
+        "notes *_notes notes_json narration description data data_json reason refund_reason raw_line raw",
         "text or JSON written by people or upstream systems; may name a person or a condition",
     ),
 )

@@ -134,6 +134,9 @@ class FeedSpec:
     other_feeds_subfolders: tuple[str, ...] = ()
     # File names in the feed's folders that configure the feed (a gateway's profile.yaml): never loaded.
     config_files: tuple[str, ...] = ()
+    # Tables whose files a data directory may leave out (e.g. the reference feed's mapping tables): the
+    # sample generator need not write them, and a data directory without them loads as before.
+    optional_tables: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         for table, header in self.headers.items():
@@ -141,6 +144,9 @@ class FeedSpec:
                 raise ValueError(f"feed {self.name}: header for unknown table {table}")
             if not header:
                 raise ValueError(f"feed {self.name}: empty header for {table}")
+        for table in self.optional_tables:
+            if table not in {t.name for t in self.tables}:
+                raise ValueError(f"feed {self.name}: unknown optional table {table}")
 
     def table(self, name: str | None = None) -> TableSpec:
         if name is None:

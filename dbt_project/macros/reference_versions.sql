@@ -12,3 +12,32 @@
         count() over (partition by {{ partition_by }}) as version_count
     from {{ versions }}
 {%- endmacro %}
+
+
+{#- The whole query of a mapping table's version in force: the staged versions of `staging_model` ranked by
+    rank_reference_versions, the latest of each key kept with its columns, when it was loaded and how many
+    versions there are. -#}
+{% macro reference_versions_in_force(staging_model, key_columns, value_columns) -%}
+with
+
+versions as (
+    select * from {{ ref(staging_model) }}
+),
+
+ranked as (
+    {{ rank_reference_versions('versions', key_columns) }}
+),
+
+final as (
+    select
+        {% for column in key_columns + value_columns -%}
+        {{ column }},
+        {% endfor -%}
+        loaded_at as version_loaded_at,
+        version_count
+    from ranked
+    where version_rank = 1
+)
+
+select * from final
+{%- endmacro %}

@@ -11,6 +11,7 @@ from dictionary_project import model_files
 from core.settings import DBT_PROJECT_DIR
 from dictionary.catalog import MODEL_LAYERS, RAW, Catalog, build_catalog
 from dictionary.sensitivity import CARD, FREE_TEXT, HEALTH, IDENTITY, MONEY, PATIENT_LINK, classify
+from ingestion.adt_event import ADT_EVENT_COLUMNS
 from ingestion.tables import RAW_TABLES
 
 MART = "fct_payment_reconciliation"
@@ -99,6 +100,32 @@ def test_sensitivity_flags_patient_identity_money_and_free_text(catalog: Catalog
     assert catalog.model(MART).sensitivity == (PATIENT_LINK, MONEY)
     assert IDENTITY in catalog.model("stg_booking__payments").sensitivity
     assert catalog.model("dim_branches").sensitivity == ()
+
+
+def test_every_phi_column_of_the_adt_and_episode_models_is_flagged(catalog: Catalog) -> None:
+    """What the ADT event spec declares PHI keeps a flag in every model that carries it by name, and so do
+    the identifiers the episode models add (the surviving MRN, the unmapped code that may be an MRN)."""
+    phi = {c.name for c in ADT_EVENT_COLUMNS if c.sensitivity == "phi"}
+    phi |= {"patient_mrn", "sent_mrn", "patient_id", "unmapped_code", "episode_id", "booking_id"}
+    models = [
+        m
+        for m in catalog.models
+        if m.layer != RAW
+        and any(k in m.name for k in ("adt", "episode", "patient_identity", "unmapped_codes"))
+    ]
+    assert {"fct_adt_events", "fct_patient_episodes", "unmapped_codes", "stg_reference__patient_identity",
+            "int_patient_episodes__built"} <= {m.name for m in models}  # fmt: skip
+    carried = [(m.name, c) for m in models for c in m.columns if c.name in phi]
+    assert len(carried) > 40
+    for model, column in carried:
+        assert column.sensitivity, f"{model}.{column.name} holds PHI but has no sensitivity"
+    flags = {(m.name, c.name): c.sensitivity for m, c in catalog.rows()}
+    assert flags[("fct_patient_episodes", "patient_mrn")] == (IDENTITY,)
+    assert flags[("fct_patient_episodes", "visit_number")] == (PATIENT_LINK,)
+    assert flags[("fct_patient_episodes", "department")] == (HEALTH,)
+    assert flags[("unmapped_codes", "unmapped_code")] == (IDENTITY,)
+    assert flags[("stg_adt__hl7_events", "raw")] == (FREE_TEXT,)
+    assert flags[("fct_branch_daily_adt", "bed_days")] == ()
 
 
 def test_sensitivity_rules_on_names_not_in_the_project() -> None:

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import csv
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
+
+import pytest
 
 from core.warehouse import Warehouse
 from dictionary.catalog import build_catalog
 from dictionary.sensitivity import SPEC_SENSITIVITY
 from ingestion import spec_artifacts
 from ingestion.feeds import FEEDS
+from ingestion.feeds.reference.spec import SPEC as REFERENCE_SPEC
 from ingestion.spec import METADATA_COLUMNS, docs_columns
 from ingestion.tables import QUARANTINE, RAW_TABLES, create_raw_tables
 from sampledata import write_sample
@@ -101,10 +105,19 @@ def test_generator_writes_the_spec_headers(tmp_path: Path) -> None:
             if table.name not in feed.spec.headers:
                 continue
             files = [f for f in feed.files(tmp_path) if feed.table_for(f).name == table.name]
-            assert files, (feed.name, table.name)
+            assert files or table.name in feed.spec.optional_tables, (feed.name, table.name)
             for path in files:
                 with path.open(newline="") as fh:
                     assert tuple(next(csv.reader(fh))) == feed.spec.header(table.name), path
+
+
+def test_the_reference_mapping_tables_are_optional_and_an_unknown_optional_table_is_an_error() -> None:
+    assert set(REFERENCE_SPEC.optional_tables) == {
+        "reference_patient_identity", "reference_providers", "reference_departments", "reference_wards",
+        "reference_services",
+    }  # fmt: skip
+    with pytest.raises(ValueError, match="unknown optional table reference_nurses"):
+        replace(REFERENCE_SPEC, optional_tables=("reference_nurses",))
 
 
 def test_dagster_asset_specs_are_one_per_spec_table() -> None:

@@ -90,3 +90,46 @@ def test_unknown_reference_file_is_rejected_and_tenant_is_read_from_branches(
     branches.write_text("tenant_id,branch_id,branch_name,city,state\n")
     with pytest.raises(ValueError, match="names no tenant"):
         tenant_of(tmp_path)
+
+
+def test_mapping_tables_load_versioned_with_optional_abha_and_reasons_for_bad_rows(
+    warehouse: Warehouse, tmp_path: Path
+) -> None:
+    create_raw_tables(warehouse)
+    folder = tmp_path / "reference"
+    folder.mkdir()
+    context = LoadContext("tnt_m")
+    identity = folder / "patient_identity.csv"
+    identity.write_text(
+        "tenant_id,mrn,abha_number,patient_id\n"
+        "tnt_m,MRN1,91-1234-5678-9012,pt_1\n"
+        "tnt_m,MRN2,,pt_2\n"  # no ABHA number known: still a mapping
+        "tnt_m,MRN3,,\n"  # no patient: not a mapping
+    )
+    result = load_file(warehouse, FEED, identity, context, source="reference/patient_identity.csv")
+    assert (result.rows_loaded, result.rows_quarantined) == (2, 1)
+    assert (
+        warehouse.scalar(
+            "select reason from raw.quarantine where _source_file = 'reference/patient_identity.csv'"
+        )
+        == "column 'patient_id' is empty but required"
+    )
+
+    services = folder / "services.csv"
+    services.write_text(
+        "tenant_id,service_code,service_id,service_name,fee_paise\n"
+        "tnt_m,CONS01,svc_consult,Consultation,50000\n"
+        "tnt_m,XR01,svc_xray,X-ray,12.50\n"  # rupees where paise are due
+    )
+    result = load_file(warehouse, FEED, services, context, source="reference/services.csv")
+    assert (result.rows_loaded, result.rows_quarantined) == (1, 1)
+
+    providers = folder / "providers.csv"
+    providers.write_text("tenant_id,practitioner_id,doctor_id\ntnt_m,P100,doc_1\n")
+    load_file(warehouse, FEED, providers, context, source="reference/providers.csv")
+    providers.write_text("tenant_id,practitioner_id,doctor_id\ntnt_m,P100,doc_2\n")  # re-mapped later
+    changed = load_file(warehouse, FEED, providers, context, source="reference/providers.csv")
+    assert (changed.rows_loaded, changed.rows_skipped) == (1, 0)
+    assert warehouse.rows(
+        "select doctor_id from raw.reference_providers where tenant_id = 'tnt_m' order by _loaded_at"
+    ) == [("doc_1",), ("doc_2",)]

@@ -1,4 +1,5 @@
-"""Reference data of the chain: branches, doctors (with fee schedule) and the payment-gateway contract."""
+"""Reference data of the chain: branches, doctors (with fee schedule), the payment-gateway contract and the
+mapping tables of HIS codes."""
 
 from __future__ import annotations
 
@@ -14,14 +15,15 @@ from ingestion.feeds.base import LoadContext
 from ingestion.feeds.reference.spec import BRANCHES as REFERENCE_BRANCHES
 from ingestion.feeds.reference.spec import DOCTORS as REFERENCE_DOCTORS
 from ingestion.feeds.reference.spec import GATEWAY_CONTRACTS as REFERENCE_GATEWAY_CONTRACTS
+from ingestion.feeds.reference.spec import MAPPING_TABLES, PATIENT_IDENTITY, SERVICES
 from ingestion.records import FileRejected, Record, RowError
 from ingestion.spec import TableSpec as RawTable
 
 
-def _strings(table: RawTable, f: dict[str, str]) -> dict[str, Any]:
-    """Every String column of `table`, required non-empty."""
+def _strings(table: RawTable, f: dict[str, str], optional: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Every String column of `table`, required non-empty but for those in `optional`."""
     return {
-        c: p.text(c, f[c], required=True)
+        c: p.text(c, f[c], required=c not in optional)
         for c, t in ((c.name, c.type) for c in table.data_columns)
         if t == "String"
     }
@@ -47,10 +49,24 @@ def _contract(f: dict[str, str]) -> dict[str, Any]:
     return values
 
 
+def _service(f: dict[str, str]) -> dict[str, Any]:
+    values = _strings(SERVICES, f)
+    values["fee_paise"] = p.paise("fee_paise", f["fee_paise"])
+    return values
+
+
+def _mapping(table: RawTable) -> Callable[[dict[str, str]], dict[str, Any]]:
+    # an ABHA number is not known for every patient; every other mapping column is required
+    optional = ("abha_number",) if table is PATIENT_IDENTITY else ()
+    return lambda f: _strings(table, f, optional)
+
+
 PARSERS: dict[str, Callable[[dict[str, str]], dict[str, Any]]] = {
     REFERENCE_BRANCHES.name: lambda f: _strings(REFERENCE_BRANCHES, f),
     REFERENCE_DOCTORS.name: _doctor,
     REFERENCE_GATEWAY_CONTRACTS.name: _contract,
+    **{t.name: _mapping(t) for t in MAPPING_TABLES if t is not SERVICES},
+    SERVICES.name: _service,
 }
 
 

@@ -1,4 +1,7 @@
-"""Reference data of the chain: branches, doctors (with fee schedule) and the payment-gateway contract."""
+"""Reference data of the chain: branches, doctors (with fee schedule) and the payment-gateway contract, and
+the mapping tables that translate a HIS's codes (patient MRN, practitioner, department, ward, service) to
+the platform's. Every mapping file is optional: a data directory without them loads as before, and the
+codes they would map surface in the `unmapped_codes` mart until a later load adds them."""
 
 from __future__ import annotations
 
@@ -57,13 +60,91 @@ GATEWAY_CONTRACTS = TableSpec(
     versioned=True,
 )
 
-TABLES = (BRANCHES, DOCTORS, GATEWAY_CONTRACTS)
-ROUTES = {"branches": BRANCHES.name, "doctors": DOCTORS.name, "gateway_contract": GATEWAY_CONTRACTS.name}
+PATIENT_IDENTITY = TableSpec(
+    "reference_patient_identity",
+    "Patient identity mapping: the HIS's medical record number (MRN) and ABHA number to the booking service's "
+    "patient_id, every version ever loaded (a changed row is a new version; the latest load of an MRN wins).",
+    (
+        TENANT,
+        Column("mrn", "String", "The HIS's medical record number (HL7 PID-3 of type MR).", "phi"),
+        Column("abha_number", "String", "The patient's ABHA number, '' when not known.", "phi"),
+        Column("patient_id", "String", "The booking service's patient id of that person.", "pii"),
+    ),
+    key=("tenant_id", "mrn"),
+    versioned=True,
+)
+
+PROVIDERS = TableSpec(
+    "reference_providers",
+    "Provider mapping: the HIS's practitioner id (HL7 PV1-7.1) to the platform's doctor_id, every version "
+    "ever loaded.",
+    (
+        TENANT,
+        Column("practitioner_id", "String", "The HIS's practitioner id."),
+        Column("doctor_id", "String", "The platform's doctor id (reference_doctors)."),
+    ),
+    key=("tenant_id", "practitioner_id"),
+    versioned=True,
+)
+
+DEPARTMENTS = TableSpec(
+    "reference_departments",
+    "Department mapping: the HIS's department / hospital service code (HL7 PV1-10) to its name and the branch "
+    "it belongs to, every version ever loaded.",
+    (
+        TENANT,
+        Column("department_code", "String", "The HIS's department code."),
+        Column("department_name", "String", "The department's display name."),
+        Column("branch_id", "String", "The branch the department belongs to."),
+    ),
+    key=("tenant_id", "department_code"),
+    versioned=True,
+)
+
+WARDS = TableSpec(
+    "reference_wards",
+    "Ward mapping: the HIS's point of care (HL7 PV1-3.1, the first component of a location) to its name and "
+    "branch, every version ever loaded.",
+    (
+        TENANT,
+        Column("ward_code", "String", "The HIS's point-of-care (ward, clinic room) code."),
+        Column("ward_name", "String", "The ward's display name."),
+        Column("branch_id", "String", "The branch the ward is in."),
+    ),
+    key=("tenant_id", "ward_code"),
+    versioned=True,
+)
+
+SERVICES = TableSpec(
+    "reference_services",
+    "Service catalog mapping: the HIS's service (charge) code to the platform's service and its fee, every "
+    "version ever loaded.",
+    (
+        TENANT,
+        Column("service_code", "String", "The HIS's service / charge code."),
+        Column("service_id", "String", "The platform's service id."),
+        Column("service_name", "String", "The platform service's name."),
+        Column("fee_paise", "Int64", "The platform's fee for the service, paise.", "financial"),
+    ),
+    key=("tenant_id", "service_code"),
+    versioned=True,
+)
+
+MAPPING_TABLES = (PATIENT_IDENTITY, PROVIDERS, DEPARTMENTS, WARDS, SERVICES)
+TABLES = (BRANCHES, DOCTORS, GATEWAY_CONTRACTS, *MAPPING_TABLES)
+ROUTES = {
+    "branches": BRANCHES.name,
+    "doctors": DOCTORS.name,
+    "gateway_contract": GATEWAY_CONTRACTS.name,
+    # the mapping tables' files are optional (DIR/reference/<stem>.csv)
+    **{t.name.removeprefix("reference_"): t.name for t in MAPPING_TABLES},
+}
 
 SPEC = FeedSpec(
     name="reference",
     description="Reference data maintained by the clinic chain's operations team (branches, doctors, the "
-    "payment gateway contract). Versioned: when a row changes, the new version is appended by a later load, "
+    "payment gateway contract, and the optional mapping tables of HIS codes: patient identity, providers, "
+    "departments, wards, services). Versioned: when a row changes, the new version is appended by a later load, "
     "and the latest load of a key wins.",
     source="reference",
     folder="reference",
@@ -73,4 +154,5 @@ SPEC = FeedSpec(
     reader="python",
     headers={t.name: tuple(t.column_names) for t in TABLES},
     routes=ROUTES,
+    optional_tables=tuple(t.name for t in MAPPING_TABLES),
 )
