@@ -13,7 +13,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from ingestion.adt_event import ADT_EVENT_COLUMNS
-from ingestion.parsers import FIRST_DATE, LAST_DATE
 from ingestion.records import RowError
 
 IST = ZoneInfo("Asia/Kolkata")
@@ -22,8 +21,9 @@ EVENT_TYPES: frozenset[str] = frozenset(
     {f"A{n:02d}" for n in range(1, 14)} | {"A17", "A28", "A31", "A40", "A60"}
 )
 _NULLABLE = {c.name for c in ADT_EVENT_COLUMNS if c.type.startswith("Nullable")}
-_FIRST_TIME = datetime(1970, 1, 1, tzinfo=UTC)
-_LAST_TIME = datetime(2105, 12, 31, tzinfo=UTC)
+# What the ADT tables' DateTime64 and Date32 columns hold (a birth date before 1970 included).
+FIRST_TIME, LAST_TIME = datetime(1900, 1, 1, tzinfo=UTC), datetime(2299, 12, 31, tzinfo=UTC)
+FIRST_DATE, LAST_DATE = date(1900, 1, 1), date(2299, 12, 31)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,12 +62,14 @@ def utc(column: str, moment: datetime, zone: tzinfo = IST) -> datetime:
     """`moment` in UTC (read in `zone` when it has no offset), within what the warehouse holds."""
     aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=zone)
     value = aware.astimezone(UTC)
-    if not _FIRST_TIME <= value <= _LAST_TIME:
-        raise RowError(f"{column} {moment.isoformat()} is outside 1970..2105")
+    if not FIRST_TIME <= value <= LAST_TIME:
+        raise RowError(f"{column} {moment.isoformat()} is outside 1900..2299, what the warehouse holds")
     return value
 
 
 def day(column: str, value: date) -> date:
     if not FIRST_DATE <= value <= LAST_DATE:
-        raise RowError(f"{column} {value.isoformat()} is outside 1970-01-01..2105-12-31")
+        raise RowError(
+            f"{column} {value.isoformat()} is outside 1900-01-01..2299-12-31, what the warehouse holds"
+        )
     return value

@@ -8,6 +8,8 @@ import json
 from collections.abc import Iterable
 from pathlib import Path
 
+from ingestion.feeds.adt_csv.mapping import MAPPABLE
+
 from .adt import (
     ABHA_AUTHORITY,
     HIS_APPLICATION,
@@ -53,6 +55,7 @@ V2_DISPOSITION = "http://terminology.hl7.org/CodeSystem/v2-0112"
 ACT_CODE = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
 PARTICIPATION = "http://terminology.hl7.org/CodeSystem/v3-ParticipationType"
 HIS_URN = "urn:mymedic-his"
+MRN_SYSTEM = f"{HIS_URN}:mrn"
 ABHA_SYSTEM = "https://healthid.abdm.gov.in"
 
 CSV_COLUMNS = (
@@ -175,7 +178,7 @@ def patient_resource(p: Patient, m: Message, version: str = "1") -> dict:
     ids: list[dict] = [
         {
             "type": {"coding": [{"system": V2_ID_TYPE, "code": "MR"}]},
-            "system": f"{HIS_URN}:mrn",
+            "system": MRN_SYSTEM,
             "value": p.mrn,
         }
     ]
@@ -192,7 +195,12 @@ def patient_resource(p: Patient, m: Message, version: str = "1") -> dict:
         "birthDate": f"{b[:4]}-{b[4:6]}-{b[6:]}",
     }
     if m.merged_mrn:
-        resource["link"] = [{"other": {"reference": f"Patient/{m.merged_mrn.lower()}"}, "type": "replaces"}]
+        # the replaced Patient by reference and by its MRN (Reference.identifier), so a reader needs no lookup
+        other = {
+            "reference": f"Patient/{m.merged_mrn.lower()}",
+            "identifier": {"system": MRN_SYSTEM, "value": m.merged_mrn},
+        }
+        resource["link"] = [{"other": other, "type": "replaces"}]
     return resource
 
 
@@ -322,13 +330,20 @@ def csv_row(m: Message, tenant: str) -> list[str]:
 
 
 def csv_mapping_yaml() -> str:
-    """The export's column mapping: every column is named as the ADT event column it fills (1:1)."""
+    """The export's column mapping (ingestion/feeds/adt_csv/mapping.py): every column is named as the ADT
+    event column it fills, the identifiers come from the mrn and abha_number columns."""
+    mapped = [c for c in CSV_COLUMNS if c in MAPPABLE]
     lines = [
         "# The sample HIS's ADT export (sampledata): one column per ADT event column, named the same.",
         f"name: {CSV_HIS}",
-        "timezone: Asia/Kolkata  # times carry their +05:30 offset",
+        "zone: Asia/Kolkata  # times carry their +05:30 offset",
+        "time_formats: [iso8601]",
+        'date_formats: ["%Y-%m-%d"]',
         "columns:",
-        *(f"  {c}: {c}" for c in CSV_COLUMNS),
+        *(f"  {c}: {c}" for c in mapped),
+        "identifiers:",
+        f"  - {{column: mrn, type: MR, authority: {MRN_AUTHORITY}}}",
+        f'  - {{column: abha_number, type: ABHA, authority: "{ABHA_AUTHORITY}"}}',
     ]
     return "\n".join(lines) + "\n"
 

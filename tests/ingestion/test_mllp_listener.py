@@ -20,11 +20,15 @@ import pytest
 from hl7.mllp import open_hl7_connection
 from typer.testing import CliRunner
 
+from core.warehouse import Warehouse
+from ingestion.feeds import LoadContext
 from ingestion.feeds.adt_hl7 import FEED as ADT_HL7
+from ingestion.loader import load_file
 from ingestion.mllp.ack import AckBuilder
 from ingestion.mllp.header import HeaderCache, Refused, read_header
 from ingestion.mllp.listener import Listener
 from ingestion.mllp.spool import file_name, spool_folder
+from ingestion.tables import create_raw_tables
 from mymedic.cli import app
 
 REPO = Path(__file__).resolve().parents[2]
@@ -472,7 +476,9 @@ async def send_until_dropped(
         writer.close()
 
 
-def test_after_a_kill_9_mid_stream_every_acknowledged_message_is_in_the_spool(tmp_path: Path) -> None:
+def test_after_a_kill_9_mid_stream_every_acknowledged_message_is_in_the_warehouse(
+    tmp_path: Path, warehouse: Warehouse
+) -> None:
     process, port = start_listener(tmp_path)
     acked: set[str] = set()
     sent: dict[str, bytes] = {}
@@ -517,6 +523,16 @@ def test_after_a_kill_9_mid_stream_every_acknowledged_message_is_in_the_spool(tm
         run(collect())
         assert [msa(a) for a in acks] == [("AA", c) for c in sent]
         assert {p.name for p in spooled(tmp_path)} == {file_name("HIS^CITY", c) for c in sent}
+
+        # ... and the adt_hl7 feed loads the spool: every acknowledged message is in the warehouse, once.
+        create_raw_tables(warehouse)
+        for path in ADT_HL7.files(tmp_path):
+            load_file(warehouse, ADT_HL7, path, LoadContext("tnt_mllp_crash"), source=path.name)
+        loaded = warehouse.rows(
+            "select message_id, count() from raw.adt_hl7_events where tenant_id = 'tnt_mllp_crash' "
+            "group by message_id"
+        )
+        assert acked <= {r[0] for r in loaded} and all(r[1] == 1 for r in loaded)
     finally:
         restarted.send_signal(signal.SIGTERM)
         out, err = restarted.communicate(timeout=30)

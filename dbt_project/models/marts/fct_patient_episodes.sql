@@ -7,8 +7,9 @@
 
 {#- One row per patient episode (an OPD visit or an IP admission) that an admit or register opened and no
     cancel voided (int_patient_episodes__built holds the pending and cancelled ones). An OPD visit is
-    linked to the booking of the same patient (identity mapping), doctor and branch whose slot is on the
-    visit's IST day, the nearest slot first; a booking links to one visit at most. The payments of the
+    linked to the booking of the same patient (identity mapping) and branch whose slot is on the visit's
+    IST day: one with the same doctor first (the HIS may correct the attending doctor, or name one not
+    mapped yet), then the nearest slot; a booking links to one visit at most. The payments of the
     patient in the episode window (from the IST day of admission to the IST day of discharge, or on for
     an open admission; an OPD visit without a discharge: its day) are summed. -#}
 with
@@ -49,13 +50,13 @@ candidates as (
         windowed.tenant_id as tenant_id,
         windowed.episode_id as episode_id,
         bookings.booking_id as booking_id,
+        windowed.doctor_id != bookings.doctor_id as is_other_doctor,
         abs(dateDiff('second', bookings.slot_start_at, windowed.admit_at)) as slot_distance_seconds
     from windowed
     inner join bookings
         on
             windowed.tenant_id = bookings.tenant_id
             and windowed.patient_id = bookings.patient_id
-            and windowed.doctor_id = bookings.doctor_id
             and windowed.branch_id = bookings.branch_id
             and windowed.admit_date = bookings.slot_date
     where windowed.episode_type = 'OPD' and windowed.patient_id != ''
@@ -65,10 +66,10 @@ ranked_candidates as (
     select
         *,
         row_number() over (
-            partition by tenant_id, episode_id order by slot_distance_seconds, booking_id
+            partition by tenant_id, episode_id order by is_other_doctor, slot_distance_seconds, booking_id
         ) as booking_rank,
         row_number() over (
-            partition by tenant_id, booking_id order by slot_distance_seconds, episode_id
+            partition by tenant_id, booking_id order by is_other_doctor, slot_distance_seconds, episode_id
         ) as episode_rank
     from candidates
 ),

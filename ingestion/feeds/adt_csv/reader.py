@@ -60,6 +60,10 @@ def header_of(path: Path) -> list[str]:
     return []
 
 
+# Events about the patient, not a visit (HL7 A28 add person, A31 update person, A40 merge): no visit number.
+PATIENT_EVENTS = frozenset({"A28", "A31", "A40"})
+
+
 def parse_row(cells: dict[str, str], mapping: AdtCsvMapping, tenant_id: str, raw: str) -> dict[str, Any]:
     """One CSV row as an ADT event row; raises RowError naming the column and what was expected."""
     values: dict[str, Any] = {}
@@ -73,6 +77,8 @@ def parse_row(cells: dict[str, str], mapping: AdtCsvMapping, tenant_id: str, raw
         else:
             values[name] = mapping.value(name, cells)
     for required in ("message_id", "event_type", "visit_number"):
+        if required == "visit_number" and values["event_type"] in PATIENT_EVENTS:
+            continue  # a person add/update or merge is about the patient, not a visit
         if not values[required]:
             source = mapping.columns[required]
             raise RowError(f"column {source.column!r} ({required}) is empty but required")

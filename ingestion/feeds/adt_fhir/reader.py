@@ -23,7 +23,7 @@ from typing import Any, Literal
 from fhir.resources.R4B import get_fhir_model_class
 from pydantic import ValidationError
 
-from ingestion.adt_values import utc
+from ingestion.adt_values import event_row, utc
 from ingestion.csv_source import physical_lines
 from ingestion.feeds.adt_fhir.events import encounter_events, patient_fields
 from ingestion.feeds.base import LoadContext
@@ -196,7 +196,8 @@ class AdtFhirReader:
                 for key in (f"Patient/{resource.id}", item.full_url):
                     if key:
                         patients[key] = fields
-                out.append(Frame(item.line, "Patient resource (read with its Encounters)"))
+                merges = self._merges(item, resource, fields, context, bundle_sender or DEFAULT_SENDER)
+                out.extend(merges or [Frame(item.line, "Patient resource (read with its Encounters)")])
             else:
                 encounters.append((item, resource))
         for item, enc in encounters:
@@ -204,6 +205,46 @@ class AdtFhirReader:
                 self._events(item, enc, patients, context, bundle_sender or DEFAULT_SENDER, bundle_time)
             )
         yield from sorted(out, key=lambda r: r.line)
+
+    @staticmethod
+    def _merges(
+        item: Item, patient: Any, fields: dict[str, Any], context: LoadContext, default_sender: str
+    ) -> list[Record]:
+        """A Patient that `replaces` another (FHIR's merge; HL7 A40): an A40 row per replaced patient, named
+        by the link's Reference.identifier (its MRN). A link naming no identifier is quarantined: the merge
+        cannot be applied without the other patient's MRN."""
+        where = {"offset": item.offset, "length": item.length}
+        meta = patient.meta
+        sender = item.sender or (str(meta.source) if meta is not None and meta.source else default_sender)
+        version = meta.versionId if meta is not None and meta.versionId else "0"
+        when = _time(meta.lastUpdated if meta is not None else None)
+        rows: list[Record] = []
+        replaced = [link for link in patient.link or [] if link.type == "replaces"]
+        for n, link in enumerate(replaced, start=1):
+            other = link.other.identifier.value if link.other.identifier is not None else None
+            if not other:
+                reason = (
+                    f"Patient/{patient.id}.link[{n - 1}] replaces a patient but names no identifier (its MRN)"
+                )
+                rows.append(Record.bad(item.line, item.raw, reason, **where))
+                continue
+            if when is None:
+                reason = f"Patient/{patient.id}: a merge needs meta.lastUpdated (when it happened)"
+                rows.append(Record.bad(item.line, item.raw, reason, **where))
+                continue
+            row = event_row(
+                tenant_id=context.tenant_id,
+                sender=sender,
+                message_id=f"Patient/{patient.id}/_history/{version}#merge{n}",
+                message_time=when,
+                event_type="A40",
+                event_time=when,
+                merged_mrn=str(other),
+                raw=item.raw,
+                **fields,
+            )
+            rows.append(Record(item.line, item.raw, values=row, **where))
+        return rows
 
     @staticmethod
     def _events(

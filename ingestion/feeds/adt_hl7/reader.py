@@ -22,7 +22,6 @@ Times: YYYY[MM[DD[HH[MM[SS[.S+]]]]]][+/-ZZZZ]; with an offset converted to UTC, 
 from __future__ import annotations
 
 import json
-import logging
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -35,17 +34,16 @@ import hl7.util
 from hl7.containers import Message, Repetition, Segment
 
 from core.time import IST
+from ingestion.adt_values import FIRST_DATE, FIRST_TIME, LAST_DATE, LAST_TIME
 from ingestion.feeds.base import LoadContext
 from ingestion.records import Frame, Record, RowError
 from ingestion.spec import TableSpec
 
 # python-hl7 logs a field's whole value when it meets an escape sequence it does not know: that value may be
 # PHI, which never goes to a log. The unknown sequence is still dropped from the value, as the standard says.
-logging.getLogger(hl7.util.logger.name).disabled = True
+# A filter, not `disabled`: logging.config.dictConfig (Dagster, uvicorn) re-enables existing loggers.
+hl7.util.logger.addFilter(lambda _record: False)
 
-# What the warehouse's DateTime64 and Date32 hold.
-FIRST_TIME, LAST_TIME = datetime(1900, 1, 1, tzinfo=UTC), datetime(2299, 12, 31, tzinfo=UTC)
-FIRST_DATE, LAST_DATE = date(1900, 1, 1), date(2299, 12, 31)
 
 VERSIONS = ("2.3", "2.4", "2.5", "2.6", "2.7", "2.8")  # and their point releases (2.3.1, 2.5.1, 2.8.2)
 EVENTS = (*(f"A{n:02d}" for n in range(1, 14)), "A17", "A28", "A31", "A40", "A60")
