@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+import yaml
 from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.encounter import Encounter
 from fhir.resources.R4B.patient import Patient
@@ -429,8 +430,12 @@ def test_csv_export_names_the_adt_event_columns(samples: dict) -> None:
     for path in folder.glob("*.csv"):
         with path.open(newline="") as fh:
             assert tuple(next(csv.reader(fh))) == names
-    mapping = (folder / "mapping.yaml").read_text().splitlines()
-    assert [line.strip() for line in mapping[mapping.index("columns:") + 1 :]] == [f"{n}: {n}" for n in names]
+    # the mapping is one the CSV reader takes: each mappable column 1:1, the identifiers from mrn and ABHA
+    from ingestion.feeds.adt_csv.mapping import MAPPABLE, AdtCsvMapping
+
+    mapping = AdtCsvMapping.model_validate(yaml.safe_load((folder / "mapping.yaml").read_text()))
+    assert {k: v.column for k, v in mapping.columns.items()} == {n: n for n in names if n in MAPPABLE}
+    assert [(i.column, i.type) for i in mapping.identifiers] == [("mrn", "MR"), ("abha_number", "ABHA")]
 
 
 def test_unknown_adt_format_is_refused(tmp_path: Path) -> None:
