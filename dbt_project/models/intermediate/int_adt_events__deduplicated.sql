@@ -20,7 +20,7 @@ ranked as (
         *,
         row_number() over (
             partition by tenant_id, sender, event_key
-            order by fhir_version desc, loaded_at, batch_id, source_line
+            order by fhir_version desc, loaded_at asc, batch_id asc, source_line asc
         ) as copy_rank,
         count() over (partition by tenant_id, sender, event_key) as copies_received
     from events
