@@ -40,7 +40,6 @@ EVENT_COLUMNS = {
     "subject": "VARCHAR", "datacontenttype": "VARCHAR", "tenantid": "VARCHAR", "branchid": "VARCHAR",
     "data": "JSON",
 }  # fmt: skip
-REFERENCE_FILES = ("branches", "doctors", "gateway_contract")
 
 
 def _struct(columns: dict[str, str]) -> str:
@@ -60,8 +59,8 @@ def scan_sql(data_dir: Path) -> dict[str, list[tuple[str, str]]]:
                 f"reference_{stem}",
                 f"select * from read_csv('{_glob(data_dir, f'reference/{stem}.csv')}', header = true)",
             )
-            for stem in REFERENCE_FILES
-        ],
+            for stem in sorted(p.stem for p in (Path(data_dir) / "reference").glob("*.csv"))
+        ],  # every reference file there is (the HIS code mappings are optional)
         "booking_events": [
             (
                 "booking_events",

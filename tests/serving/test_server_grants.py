@@ -23,6 +23,7 @@ from core.settings import WAREHOUSE_ENV, WarehouseSettings, warehouse_settings
 from core.warehouse import Warehouse, open_warehouse
 from mymedic.pipeline import run_pipeline
 from sampledata import write_sample
+from serving.bi_views import BI_VIEWS
 from serving.server_grants import build_plan, statements
 from serving.server_grants.discover import relations, tenants
 from serving.server_grants.passwords import PasswordError, read_passwords
@@ -115,7 +116,13 @@ def test_every_statement_parses_and_every_tenant_table_is_covered(
     reader = [s for s in sql if s.startswith("GRANT SELECT(") and s.endswith("TO `bi_reader`")]
     phi = [s for s in sql if s.startswith("GRANT SELECT(") and s.endswith("TO `bi_phi_reader`")]
     assert len(reader) == len(tables) and not any("`booking_id`" in s for s in reader)
-    assert phi == ["GRANT SELECT(`booking_id`) ON `marts`.`fct_payment_reconciliation` TO `bi_phi_reader`"]
+    # a mart a bi view reads: its PHI as the view leaves it out; a mart no view reads (the ADT marts), every
+    # column that may identify a patient or their care (fail closed): MRNs and visit numbers never to bi_reader
+    recon = "GRANT SELECT(`booking_id`) ON `marts`.`fct_payment_reconciliation` TO `bi_phi_reader`"
+    assert recon in phi
+    assert not any(f"ON `marts`.`{v.mart}` " in s for s in phi if s != recon for v in BI_VIEWS)
+    assert not any("`patient_mrn`" in s or "`visit_number`" in s for s in reader)
+    assert any("`patient_mrn`" in s and "`fct_patient_episodes`" in s for s in phi)
     assert "GRANT `bi_phi_reader` TO `bi_tnt_second_chain`" in sql
     assert "REVOKE `bi_phi_reader` FROM `bi_tnt_arogya`" in sql
     assert not any(
