@@ -26,13 +26,13 @@ from pydantic import ValidationError
 from ingestion.adt_values import event_row, utc
 from ingestion.csv_source import physical_lines
 from ingestion.feeds.adt_fhir.events import encounter_events, patient_fields
+from ingestion.feeds.adt_fhir.rest import adt_event_row, envelope_problem, fhir_resources, is_envelope
 from ingestion.feeds.base import LoadContext
 from ingestion.records import FileRejected, Frame, Record, RowError
 from ingestion.spec import TableSpec
 from ingestion.yaml_config import first_error
 
 DEFAULT_SENDER = "fhir"
-REST_ENVELOPE = {"tenant_id", "sender", "message_id", "kind", "body"}
 READ = ("Encounter", "Patient")
 
 
@@ -46,6 +46,7 @@ class Item:
     problem: str = ""
     full_url: str = ""
     sender: str = ""  # the sender named by a REST envelope (the booking service's export-adt)
+    envelope: dict[str, Any] | None = None  # a REST envelope of kind adt_event (rest.py)
 
 
 def _bundle_items(path: Path) -> tuple[list[Item], dict[str, Any]]:
@@ -78,7 +79,7 @@ def _bundle_items(path: Path) -> tuple[list[Item], dict[str, Any]]:
     return items, doc
 
 
-def _ndjson_items(path: Path) -> Iterator[Item]:
+def _ndjson_items(path: Path, tenant_id: str) -> Iterator[Item]:
     for number, start, body in physical_lines(path):
         text = body.decode("utf-8", errors="replace")
         if not text.strip():
@@ -91,8 +92,8 @@ def _ndjson_items(path: Path) -> Iterator[Item]:
         except json.JSONDecodeError as exc:
             item.problem = f"line is not JSON: {exc.msg} at column {exc.colno}"
         else:
-            if isinstance(data, dict) and data.keys() >= REST_ENVELOPE:
-                yield from _unwrapped(item, data)
+            if is_envelope(data):
+                yield from _unwrapped(item, data, tenant_id)
                 continue
             if isinstance(data, dict):
                 item.data = data
@@ -101,27 +102,22 @@ def _ndjson_items(path: Path) -> Iterator[Item]:
         yield item
 
 
-def _unwrapped(item: Item, envelope: dict[str, Any]) -> Iterator[Item]:
-    """A line of `mymedic booking export-adt` (what POST /v1/adt/events stored): its FHIR body's resources,
-    each at the line's position, sent by the envelope's sender. The platform's own JSON ADT event (kind
-    `adt_event`) is not read here yet: quarantined with that reason, so nothing is lost."""
-    body, sender = envelope.get("body"), str(envelope.get("sender") or "")
-    if envelope.get("kind") != "fhir":
-        item.problem = (
-            f"a REST ADT event of kind {envelope.get('kind')!r} (message {envelope.get('message_id')!r}); only "
-            "kind 'fhir' is loaded by the adt_fhir feed so far: resend it as a FHIR Encounter with its Patient"
-        )
+def _unwrapped(item: Item, envelope: dict[str, Any], tenant_id: str) -> Iterator[Item]:
+    """A line of `mymedic booking export-adt` (rest.py): a kind `fhir` envelope's resources, each at the
+    line's position, sent by the envelope's sender; a kind `adt_event` envelope as one item to be read as the
+    platform's JSON ADT event."""
+    item.problem = envelope_problem(envelope, tenant_id)
+    if item.problem:
         yield item
-        return
-    resources = [body] if isinstance(body, dict) and body.get("resourceType") != "Bundle" else []
-    if isinstance(body, dict) and body.get("resourceType") == "Bundle":
-        resources = [e.get("resource") for e in body.get("entry", []) if isinstance(e, dict)]
-    if not resources or not all(isinstance(r, dict) for r in resources):
+    elif envelope["kind"] == "adt_event":
+        item.envelope = envelope
+        yield item
+    elif (resources := fhir_resources(envelope["body"])) is None:
         item.problem = "the REST envelope's body is not a FHIR resource or a Bundle of resources"
         yield item
-        return
-    for resource in resources:
-        yield Item(item.line, item.raw, item.offset, item.length, data=resource, sender=sender)
+    else:
+        for resource in resources:
+            yield Item(item.line, item.raw, item.offset, item.length, data=resource, sender=envelope["sender"])
 
 
 def parse(data: dict[str, Any]) -> Any:
@@ -162,7 +158,7 @@ class AdtFhirReader:
 
     def records(self, path: Path, table: TableSpec, context: LoadContext) -> Iterator[Record | Frame]:
         if path.suffix.lower() == ".ndjson":
-            items, bundle = list(_ndjson_items(path)), {}
+            items, bundle = list(_ndjson_items(path, context.tenant_id)), {}
         else:
             items, bundle = _bundle_items(path)
         bundle_meta = bundle.get("meta") if isinstance(bundle.get("meta"), dict) else {}
@@ -173,6 +169,14 @@ class AdtFhirReader:
         encounters: list[tuple[Item, Any]] = []
         for item in items:
             where = {"offset": item.offset, "length": item.length}
+            if item.envelope is not None:
+                try:
+                    row = adt_event_row(item.envelope, context.tenant_id, item.raw)
+                except RowError as exc:
+                    out.append(Record.bad(item.line, item.raw, str(exc), **where))
+                else:
+                    out.append(Record(item.line, item.raw, values=row, **where))
+                continue
             if item.data is None:
                 out.append(Record.bad(item.line, item.raw, item.problem, **where))
                 continue
