@@ -74,10 +74,14 @@ def file_sha256(path: Path) -> tuple[str, int]:
 
 
 def config_sha256(feed: Feed, path: Path) -> str:
-    """SHA-256 of the configuration files (feed.spec.config_files) beside `path`, '' when there are none."""
+    """SHA-256 of the configuration files `path` is read with (feed.spec.config_files beside it, and
+    source_config_files in its `<source>/` folder), '' when there are none."""
     digest, found = hashlib.sha256(), False
-    for name in sorted(feed.spec.config_files):
-        config = path.parent / name
+    source = next((p for p in path.parents if p.name == feed.spec.source), None)
+    configs = [(name, path.parent / name) for name in sorted(feed.spec.config_files)]
+    if source is not None:
+        configs += [(f"{feed.spec.source}/{n}", source / n) for n in sorted(feed.spec.source_config_files)]
+    for name, config in configs:
         if config.is_file():
             digest.update(name.encode() + b"\0" + config.read_bytes() + b"\0")
             found = True

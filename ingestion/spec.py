@@ -134,6 +134,9 @@ class FeedSpec:
     other_feeds_subfolders: tuple[str, ...] = ()
     # File names in the feed's folders that configure the feed (a gateway's profile.yaml): never loaded.
     config_files: tuple[str, ...] = ()
+    # File names in the data folder's `<source>/` that configure every file of the feed (ADT's
+    # adt/senders.yaml): found in the file's nearest ancestor folder named `source`; never loaded.
+    source_config_files: tuple[str, ...] = ()
     # Tables whose files a data directory may leave out (e.g. the reference feed's mapping tables): the
     # sample generator need not write them, and a data directory without them loads as before.
     optional_tables: tuple[str, ...] = ()

@@ -96,12 +96,13 @@ class Feed:
                 for f in matched
                 if not f.name.startswith(".") and f.name not in self.spec.other_feeds_subfolders
             ]
+        config = {*self.spec.config_files, *self.spec.source_config_files}
         for folder in folders:
             if folder.is_dir():
                 found += sorted(
                     f
                     for f in folder.iterdir()
-                    if f.is_file() and not f.name.startswith(".") and f.name not in self.spec.config_files
+                    if f.is_file() and not f.name.startswith(".") and f.name not in config
                 )
         return found
 

@@ -75,7 +75,8 @@ def test_a_platform_adt_event_envelope_loads_as_its_adt_event(warehouse: Warehou
          admit, datetime(2026, 11, 5, 5, 30), "01", "", "https://healthid.ndhm.gov.in", "adt_event"),
     ]  # fmt: skip
     again = load(warehouse, tmp_path, "events-again.ndjson", envelope("MSG-1"))
-    assert (again.rows_loaded, again.rows_quarantined) == (0, 0)  # stored once per (tenant, sender, message id)
+    # stored once per (tenant, sender, message id)
+    assert (again.rows_loaded, again.rows_quarantined) == (0, 0)
 
 
 def test_envelopes_that_cannot_be_read_are_quarantined_with_the_reason(

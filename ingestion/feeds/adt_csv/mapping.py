@@ -13,11 +13,12 @@ from datetime import date, datetime
 from functools import cached_property
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from ingestion.adt_event import ADT_EVENT_COLUMNS
+from ingestion.adt_senders import Zone
 from ingestion.adt_values import EVENT_TYPES, PatientId
 from ingestion.parsers import show
 from ingestion.records import RowError
@@ -109,7 +110,7 @@ class AdtCsvMapping(BaseModel):
     name: str = Field(pattern=r"^[a-z0-9_\-]+$")
     his: str = ""  # which HIS and export this describes
     sender: str = ""  # the events' sender; the folder's name when not given
-    zone: str = "Asia/Kolkata"  # the zone of a time without an offset
+    zone: Zone | None = None  # the zone of a time without an offset; else adt/senders.yaml's (IST)
     time_formats: list[str] = Field(default=[ISO], min_length=1)
     date_formats: list[str] = Field(default=["%Y-%m-%d"], min_length=1)
     columns: dict[str, Source]
@@ -120,15 +121,6 @@ class AdtCsvMapping(BaseModel):
     def _sources(cls, value: object) -> object:
         if isinstance(value, dict):
             return {k: {"column": v} if isinstance(v, str) else v for k, v in value.items()}
-        return value
-
-    @field_validator("zone")
-    @classmethod
-    def _zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"{value!r} is not a time zone name (e.g. Asia/Kolkata, UTC)") from None
         return value
 
     @field_validator("time_formats", "date_formats")
@@ -199,8 +191,8 @@ class AdtCsvMapping(BaseModel):
         return list(dict.fromkeys(normal(n) for n in names))
 
     @cached_property
-    def tz(self) -> ZoneInfo:
-        return ZoneInfo(self.zone)
+    def tz(self) -> ZoneInfo | None:
+        return ZoneInfo(self.zone) if self.zone else None
 
     def value(self, name: str, cells: dict[str, str]) -> str:
         """Column `name`'s text for a row (its code translated; '' when the mapping doesn't fill it)."""

@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import tzinfo
 from pathlib import Path
 from typing import Any, Literal
 
+from ingestion.adt_senders import sender_zones
 from ingestion.adt_values import day, event_row, utc
 from ingestion.csv_source import read_csv, split_line
 from ingestion.feeds.adt_csv.mapping import (
@@ -64,13 +66,16 @@ def header_of(path: Path) -> list[str]:
 PATIENT_EVENTS = frozenset({"A28", "A31", "A40"})
 
 
-def parse_row(cells: dict[str, str], mapping: AdtCsvMapping, tenant_id: str, raw: str) -> dict[str, Any]:
-    """One CSV row as an ADT event row; raises RowError naming the column and what was expected."""
+def parse_row(
+    cells: dict[str, str], mapping: AdtCsvMapping, tenant_id: str, raw: str, zone: tzinfo
+) -> dict[str, Any]:
+    """One CSV row as an ADT event row (a time without an offset read in `zone`); raises RowError naming
+    the column and what was expected."""
     values: dict[str, Any] = {}
     for name in mapping.columns:
         if name in TIME_COLUMNS:
             moment = mapping.time(name, cells)
-            values[name] = utc(name, moment, mapping.tz) if moment is not None else None
+            values[name] = utc(name, moment, zone) if moment is not None else None
         elif name in DATE_COLUMNS:
             born = mapping.date(name, cells)
             values[name] = day(name, born) if born is not None else None
@@ -107,6 +112,7 @@ class AdtCsvReader:
 
     def records(self, path: Path, table: TableSpec, context: LoadContext) -> Iterator[Record | Frame]:
         mapping = mapping_for(path)
+        zone = mapping.tz or sender_zones(path).zone(mapping.sender or mapping.name)
         headers = mapping.headers
         full = header_of(path)
         for row in read_csv(path, headers):
@@ -117,7 +123,7 @@ class AdtCsvReader:
             cells = dict(zip(headers, row.fields, strict=True))
             raw = json.dumps(dict(zip(full, split_line(row.raw)[0] or [], strict=False)), ensure_ascii=False)
             try:
-                values = parse_row(cells, mapping, context.tenant_id, raw)
+                values = parse_row(cells, mapping, context.tenant_id, raw, zone)
             except RowError as exc:
                 yield Record(row.line, row.raw, reason=str(exc), **where)
             else:

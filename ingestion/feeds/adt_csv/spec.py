@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ingestion.adt_event import ADT_EVENT_COLUMNS, ADT_EVENT_KEY
+from ingestion.adt_senders import SENDERS_FILE
 from ingestion.spec import FeedSpec, TableSpec
 
 EVENTS = TableSpec(
@@ -23,4 +24,5 @@ SPEC = FeedSpec(
     reader="python",
     subfolders=("*",),  # adt/csv/<his>/: one folder per HIS export layout
     config_files=("mapping.yaml",),  # the layout's declarative column mapping
+    source_config_files=(SENDERS_FILE,),  # adt/senders.yaml: each sender's time zone
 )

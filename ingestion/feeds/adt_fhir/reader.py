@@ -117,7 +117,9 @@ def _unwrapped(item: Item, envelope: dict[str, Any], tenant_id: str) -> Iterator
         yield item
     else:
         for resource in resources:
-            yield Item(item.line, item.raw, item.offset, item.length, data=resource, sender=envelope["sender"])
+            yield Item(
+                item.line, item.raw, item.offset, item.length, data=resource, sender=envelope["sender"]
+            )
 
 
 def parse(data: dict[str, Any]) -> Any:

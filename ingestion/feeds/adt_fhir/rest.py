@@ -55,7 +55,9 @@ def fhir_resources(body: object) -> list[dict[str, Any]] | None:
         return None
     if body.get("resourceType") == "Bundle":
         entries = body.get("entry", [])
-        resources = [e.get("resource") for e in entries if isinstance(e, dict)] if isinstance(entries, list) else []
+        resources = (
+            [e.get("resource") for e in entries if isinstance(e, dict)] if isinstance(entries, list) else []
+        )
     else:
         resources = [body]
     return resources if resources and all(isinstance(r, dict) for r in resources) else None

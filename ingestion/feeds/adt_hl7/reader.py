@@ -16,7 +16,8 @@ row, which the loader needs: an A17 swap names two patients and is stored as two
 `<MSH-10>#2`, each at its own PID's line; an A40 that merges several patients likewise, one row per PID
 (`#n`), a single merge keeps MSH-10 as it is.
 
-Times: YYYY[MM[DD[HH[MM[SS[.S+]]]]]][+/-ZZZZ]; with an offset converted to UTC, without one read as IST.
+Times: YYYY[MM[DD[HH[MM[SS[.S+]]]]]][+/-ZZZZ]; with an offset converted to UTC, without one read in the
+sender's zone (ingestion/adt_senders.py: adt/senders.yaml, IST by default).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 from typing import Any, Literal
 
@@ -34,6 +35,7 @@ import hl7.util
 from hl7.containers import Message, Repetition, Segment
 
 from core.time import IST
+from ingestion.adt_senders import DEFAULT, SenderZones, sender_zones
 from ingestion.adt_values import FIRST_DATE, FIRST_TIME, LAST_DATE, LAST_TIME
 from ingestion.feeds.base import LoadContext
 from ingestion.records import Frame, Record, RowError
@@ -110,12 +112,13 @@ class AdtHl7Reader:
         return "document"
 
     def records(self, path: Path, table: TableSpec, context: LoadContext) -> Iterator[Record | Frame]:
+        zones = sender_zones(path)
         data = path.read_bytes()
         for item in split_messages(data):
             if isinstance(item, Frame | Record):
                 yield item
             else:
-                yield from message_records(item, data, context.tenant_id)
+                yield from message_records(item, data, context.tenant_id, zones)
 
 
 # --- cutting a file into messages -------------------------------------------------------------------------
@@ -212,7 +215,9 @@ def split_messages(data: bytes) -> Iterator[list[_Span] | Frame | Record]:
 # --- one message -----------------------------------------------------------------------------------------
 
 
-def message_records(spans: list[_Span], data: bytes, tenant_id: str) -> Iterator[Record]:
+def message_records(
+    spans: list[_Span], data: bytes, tenant_id: str, zones: SenderZones = DEFAULT
+) -> Iterator[Record]:
     """The rows of one message: one, or one per patient for an A17 swap / multi-patient A40; or a bad
     Record naming what is wrong."""
     first, last = spans[0], spans[-1]
@@ -228,7 +233,7 @@ def message_records(spans: list[_Span], data: bytes, tenant_id: str) -> Iterator
     texts = [_decode(b, codec) for b in raw_bytes]
     raw = "\r".join(texts)
     try:
-        rows = list(_rows(spans, texts, data, tenant_id, raw, codec))
+        rows = list(_rows(spans, texts, data, tenant_id, raw, codec, zones))
     except RowError as exc:
         yield Record.bad(first.line, raw, str(exc), offset, length)
         return
@@ -260,7 +265,13 @@ def _msh18(msh: bytes) -> str:
 
 
 def _rows(
-    spans: list[_Span], texts: list[str], data: bytes, tenant_id: str, raw: str, codec: str
+    spans: list[_Span],
+    texts: list[str],
+    data: bytes,
+    tenant_id: str,
+    raw: str,
+    codec: str,
+    zones: SenderZones,
 ) -> Iterator[tuple[int, dict[str, Any]]]:
     msh_text = texts[0]
     if len(msh_text) < 8 or msh_text[3].isalnum() or msh_text[3].isspace():
@@ -304,10 +315,13 @@ def _rows(
     version = _text(message, msh, 12)
     if not any(version == v or version.startswith(v + ".") for v in VERSIONS):
         raise RowError(f"MSH-12 version {version or '(empty)'!r} is not HL7 v2.3 to v2.8")
-    message_time = hl7_time("MSH-7", _text(message, msh, 7), required=True)
+    zone = zones.zone(sender)
+    message_time = hl7_time("MSH-7", _text(message, msh, 7), required=True, zone=zone)
     event_time = None
     if evn is not None:
-        event_time = hl7_time("EVN-6", _text(message, evn, 6)) or hl7_time("EVN-2", _text(message, evn, 2))
+        event_time = hl7_time("EVN-6", _text(message, evn, 6), zone=zone) or hl7_time(
+            "EVN-2", _text(message, evn, 2), zone=zone
+        )
 
     groups = _patient_groups(segments)
     if not groups:
@@ -328,7 +342,7 @@ def _rows(
     for n, group in enumerate(groups, 1):
         suffix = f"#{n}" if len(groups) > 1 else ""
         where = f" (patient {n} of {len(groups)})" if len(groups) > 1 else ""
-        values = _patient(message, group, trigger, where)
+        values = _patient(message, group, trigger, where, zone)
         line = group[0][0].line if len(groups) > 1 else spans[0].line
         yield line, {**common, "message_id": control_id + suffix, **values}
 
@@ -345,7 +359,7 @@ def _patient_groups(segments: list[tuple[_Span, Segment]]) -> list[list[tuple[_S
 
 
 def _patient(
-    message: Message, group: list[tuple[_Span, Segment]], trigger: str, where: str
+    message: Message, group: list[tuple[_Span, Segment]], trigger: str, where: str, zone: tzinfo
 ) -> dict[str, Any]:
     pid = group[0][1]
     pv1 = next((seg for _, seg in group if seg[0][0] == "PV1"), None)
@@ -392,8 +406,8 @@ def _patient(
             "prior_location": _location(message, pv1, 6),
             "department": _text(message, pv1, 10),
             "attending_doctor": _text(message, pv1, 7),
-            "admit_time": hl7_time("PV1-44", _text(message, pv1, 44)),
-            "discharge_time": hl7_time("PV1-45", _text(message, pv1, 45)),
+            "admit_time": hl7_time("PV1-44", _text(message, pv1, 44), zone=zone),
+            "discharge_time": hl7_time("PV1-45", _text(message, pv1, 45), zone=zone),
             "discharge_disposition": _text(message, pv1, 36),
         }
     return {**values, **visit}
@@ -491,8 +505,8 @@ def _location(message: Message, seg: Segment, n: int) -> str:
     return "^".join(parts).rstrip("^")
 
 
-def hl7_time(field: str, value: str, *, required: bool = False) -> datetime | None:
-    """An HL7 DTM/TS as UTC: with an offset converted, without one read as IST."""
+def hl7_time(field: str, value: str, *, required: bool = False, zone: tzinfo = IST) -> datetime | None:
+    """An HL7 DTM/TS as UTC: with an offset converted, without one read in `zone` (the sender's; IST)."""
     value = value.strip()
     if not value:
         if required:
@@ -502,7 +516,6 @@ def hl7_time(field: str, value: str, *, required: bool = False) -> datetime | No
     if not m:
         raise RowError(f"{field} {value!r} is not an HL7 timestamp (YYYY[MM[DD[HH[MM[SS[.S]]]]]][+/-ZZZZ])")
     year, month, day, hour, minute, second, fraction, sign, oh, om = m.groups()
-    zone = IST
     if sign:
         offset = timedelta(hours=int(oh), minutes=int(om))
         if offset >= timedelta(hours=24) or int(om) >= 60:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ingestion.adt_event import ADT_EVENT_COLUMNS, ADT_EVENT_KEY
+from ingestion.adt_senders import SENDERS_FILE
 from ingestion.spec import FeedSpec, TableSpec
 
 EVENTS = TableSpec(
@@ -22,4 +23,5 @@ SPEC = FeedSpec(
     position="hl7_message",
     reader="python",
     subfolders=("mllp",),  # adt/mllp/: messages the MLLP listener acknowledged (its durable spool)
+    source_config_files=(SENDERS_FILE,),  # adt/senders.yaml: each sender's time zone
 )
