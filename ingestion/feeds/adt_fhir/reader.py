@@ -25,6 +25,7 @@ from pydantic import ValidationError
 
 from ingestion.adt_values import event_row, utc
 from ingestion.csv_source import physical_lines
+from ingestion.feeds.adt_fhir.bulk import export_patients
 from ingestion.feeds.adt_fhir.events import encounter_events, patient_fields
 from ingestion.feeds.adt_fhir.rest import adt_event_row, envelope_problem, fhir_resources, is_envelope
 from ingestion.feeds.base import LoadContext
@@ -167,7 +168,9 @@ class AdtFhirReader:
         bundle_sender = str(bundle_meta.get("source") or "")
         bundle_time = _bundle_time(bundle.get("timestamp"))
         out: list[Record | Frame] = []
-        patients: dict[str, dict[str, Any]] = {}
+        # a Bulk Data export's file (bulk.py): its Encounters' Patients may be in the export's Patient files
+        patients, export_time, looked_in = export_patients(path)
+        bundle_time = bundle_time or _time(export_time)
         encounters: list[tuple[Item, Any]] = []
         for item in items:
             where = {"offset": item.offset, "length": item.length}
@@ -208,7 +211,9 @@ class AdtFhirReader:
                 encounters.append((item, resource))
         for item, enc in encounters:
             out.extend(
-                self._events(item, enc, patients, context, bundle_sender or DEFAULT_SENDER, bundle_time)
+                self._events(
+                    item, enc, patients, context, bundle_sender or DEFAULT_SENDER, bundle_time, looked_in
+                )
             )
         yield from sorted(out, key=lambda r: r.line)
 
@@ -260,6 +265,7 @@ class AdtFhirReader:
         context: LoadContext,
         default_sender: str,
         bundle_time: datetime | None,
+        looked_in: str = "",
     ) -> list[Record]:
         where = {"offset": item.offset, "length": item.length}
         subject = str(enc.subject.reference or "") if enc.subject is not None else ""
@@ -272,8 +278,13 @@ class AdtFhirReader:
                 Record.bad(
                     item.line,
                     item.raw,
-                    f"Encounter/{enc.id}: its subject {subject or '(none)'} is not a Patient in this file; send "
-                    "the Patient in the same Bundle or NDJSON file, or contained in the Encounter",
+                    f"Encounter/{enc.id}: its subject {subject or '(none)'} is not a Patient in this file"
+                    + (
+                        f" nor in {looked_in}; send it in the export"
+                        if looked_in
+                        else "; send the Patient in "
+                        "the same Bundle or NDJSON file, or contained in the Encounter"
+                    ),
                     **where,
                 )
             ]

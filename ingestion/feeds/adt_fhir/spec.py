@@ -21,5 +21,7 @@ SPEC = FeedSpec(
     tables=(EVENTS,),
     position="json_item",
     reader="python",
-    subfolders=("rest",),  # adt/fhir/rest/: what POST /v1/adt/events received
+    # adt/fhir/rest/: what POST /v1/adt/events received; adt/fhir/bulk/<export>/: a Bulk Data export's files
+    subfolders=("rest", "bulk/*"),
+    config_files=("manifest.json",),  # a bulk export's manifest (its Patient files, its transactionTime)
 )
