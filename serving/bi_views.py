@@ -22,6 +22,12 @@ from dictionary.sensitivity import HEALTH, IDENTITY, PATIENT_LINK, classify
 from exports.column_labels import BRANCH_DAY_LABELS, RECONCILIATION_LABELS, Label, sheet_layout
 from exports.mart_columns import ColumnKind, column_kind
 from exports.status_legend import LEGEND
+from serving.adt_view_labels import (
+    ADT_EVENT_LABELS,
+    BRANCH_DAY_ADT_LABELS,
+    PATIENT_EPISODE_LABELS,
+    UNMAPPED_CODE_LABELS,
+)
 
 BI = "bi"
 BI_PHI = "bi_phi"
@@ -73,8 +79,13 @@ class BiView:
     mart: str  # the table in `marts` it reads
     labels: tuple[Label, ...]
     description: str
-    patient_level: bool = False  # one row per patient's payment or refund: PHI columns only in bi_phi
+    patient_level: bool = False  # one row per patient's payment, refund or episode: PHI only in bi_phi
     joins_branch: bool = True  # adds the branch's name from marts.dim_branches
+    status_legend: bool = False  # its `status` is a reconciliation status: label and group from the legend
+    leave_out: tuple[str, ...] = ()  # mart columns the view does not show (one restating another)
+    # The serving copy also carries the mart itself (`marts.<mart>`). The ADT marts' rows are about one
+    # patient and carry MRNs and visit numbers: the copy has only their views (PHI left out of `bi`).
+    copy_mart: bool = True
 
 
 BI_VIEWS: tuple[BiView, ...] = (
@@ -84,6 +95,7 @@ BI_VIEWS: tuple[BiView, ...] = (
         RECONCILIATION_LABELS,
         "Every payment, refund and unmatched gateway line with its reconciliation status",
         patient_level=True,
+        status_legend=True,
     ),
     BiView(
         "branch_daily_settlements",
@@ -98,6 +110,38 @@ BI_VIEWS: tuple[BiView, ...] = (
         "fct_channel_attribution_daily",
         CHANNEL_DAY_LABELS,
         "What each demand channel and campaign brought in, per branch and IST day",
+    ),
+    BiView(
+        "patient_episodes",
+        "fct_patient_episodes",
+        PATIENT_EPISODE_LABELS,
+        "Each OPD visit and IP admission from the hospital's ADT feeds, with its stay and payments",
+        patient_level=True,
+        leave_out=("admit_at_ist", "discharge_at_ist"),  # admit_at and discharge_at, shown in IST
+        copy_mart=False,
+    ),
+    BiView(
+        "adt_events",
+        "fct_adt_events",
+        ADT_EVENT_LABELS,
+        "Every accepted ADT event, after dedup and merge resolution",
+        patient_level=True,
+        copy_mart=False,
+    ),
+    BiView(
+        "branch_daily_adt",
+        "fct_branch_daily_adt",
+        BRANCH_DAY_ADT_LABELS,
+        "Each branch's daily admissions, discharges, bed-days and OPD visits seen against booked",
+    ),
+    BiView(
+        "unmapped_codes",
+        "unmapped_codes",
+        UNMAPPED_CODE_LABELS,
+        "The HIS codes no mapping table maps yet (the code itself, which may be an MRN, only in bi_phi)",
+        patient_level=True,
+        joins_branch=False,
+        copy_mart=False,
     ),
 )
 STATUS_LEGEND_VIEW = "status_legend"
@@ -144,7 +188,7 @@ def _status_columns(expression: str) -> Iterator[ViewColumn]:
 def view_columns(view: BiView, columns: list[tuple[str, str]], *, phi: bool) -> list[ViewColumn]:
     """The view's columns, given the mart's (name, ClickHouse type) columns."""
     types = dict(columns)
-    names = [name for name, _ in columns if phi or not is_phi(view, name)]
+    names = [name for name, _ in columns if (phi or not is_phi(view, name)) and name not in view.leave_out]
     if view.joins_branch:
         names.insert(names.index("branch_id"), "branch_name")
         types["branch_name"] = "String"
@@ -153,7 +197,7 @@ def view_columns(view: BiView, columns: list[tuple[str, str]], *, phi: bool) -> 
     for index, label in sheet_layout(names, kinds, view.labels):
         name, kind = names[index], kinds[index]
         source = "b.branch_name" if view.joins_branch and name == "branch_name" else f"m.{quote(name)}"
-        if name == "status":
+        if name == "status" and view.status_legend:
             out += _status_columns(source)
         elif kind is ColumnKind.MONEY_PAISE:
             out.append(ViewColumn(f"toDecimal64({source}, 2) / 100", label.header, name, "in rupees"))

@@ -41,8 +41,9 @@ from serving.layout import ServingLayout
 MARTS_SCHEMA = "main"
 META = "serving"  # the copy's own schema: when it was published, and what each relation holds
 KEEP_VERSIONS = 3  # the current Parquet version and the two before it
-# the marts the copy carries: the ones the bi views show (stated once, in serving/bi_views.py)
-MART_TABLES = tuple(view.mart for view in BI_VIEWS)
+# the marts the copy carries: the ones the bi views show (stated once, in serving/bi_views.py), but those
+# whose rows are a patient's and carry MRNs (the ADT marts): the copy has only their views
+MART_TABLES = tuple(view.mart for view in BI_VIEWS if view.copy_mart)
 
 
 class PublishBusy(RuntimeError):

@@ -131,6 +131,60 @@ def test_bi_views_show_rupees_ist_times_branch_names_and_status_labels(chains: C
     assert {"Branch", "Status", "Booked amount (₹)", "Booked amount (paise)", "Tenant"} <= set(columns)
 
 
+IST_OFFSET = datetime(1, 1, 1, 5, 30) - datetime(1, 1, 1)
+
+
+def _ist(value: datetime | None) -> datetime | None:
+    return None if value is None else value.astimezone(UTC).replace(tzinfo=None) + IST_OFFSET
+
+
+def test_adt_bi_views_show_ist_times_branch_names_and_rupees_without_phi(chains: Chains) -> None:
+    """The ADT marts' views equal the warehouse's marts, shown as people read them; the copy has no
+    patient-level ADT mart and no MRN, visit number, patient id or unmapped code outside bi_phi."""
+    with open_warehouse(warehouse_settings(chains.url)) as w:
+        episodes = w.rows(
+            "select e.tenant_id, b.branch_name, e.status, e.admit_at, e.discharge_at, e.payments_paise, "
+            "e.transfer_count from marts.fct_patient_episodes e left join marts.dim_branches b "
+            "on b.tenant_id = e.tenant_id and b.branch_id = e.branch_id"
+        )
+        counts = {t: w.scalar(f"select count() from marts.{t}") for t in ("fct_adt_events", "unmapped_codes")}
+        daily = w.rows(
+            "select tenant_id, branch_id, activity_date, admission_count, bed_days from marts.fct_branch_daily_adt"
+        )
+    expected = sorted(
+        ((t, branch or "", status, _ist(admit), _ist(discharge), Decimal(paise) / 100, paise, transfers)
+         for t, branch, status, admit, discharge, paise, transfers in episodes), key=repr,
+    )  # fmt: skip
+    with duckdb.connect(str(chains.layout.duckdb_path), read_only=True) as con:
+        got = sorted(con.execute(
+            'select "Tenant", coalesce("Branch", \'\'), "Episode status", "Admitted (IST)", "Discharged (IST)", '
+            '"Payments in episode (₹)", "Payments in episode (paise)", "Transfers" from bi.patient_episodes'
+        ).fetchall(), key=repr)  # fmt: skip
+        copied = {
+            t: con.execute(f"select count(*) from bi.{t.removeprefix('fct_')}").fetchone()[0] for t in counts
+        }
+        got_daily = con.execute(
+            'select "Tenant", "Branch ID", "Day (IST)", "Admissions", "Bed-days (midnight census)" '
+            "from bi.branch_daily_adt"
+        ).fetchall()
+        columns = {
+            view: {c for (c,) in con.execute(f"select column_name from (describe bi.{view})").fetchall()}
+            for view in ("patient_episodes", "adt_events", "unmapped_codes")
+        }
+        tables = {t for (t,) in con.execute("select table_name from duckdb_tables() where schema_name = 'main'")
+                  .fetchall()}  # fmt: skip
+    assert expected and got == expected
+    assert any(discharge is not None for *_, discharge, _, _, _ in got)  # IP stays, discharged
+    assert copied == counts and counts["fct_adt_events"] > len(episodes)
+    assert sorted(got_daily, key=repr) == sorted((tuple(r) for r in daily), key=repr) and daily
+    phi = {"Patient MRN", "Visit number", "Patient ID", "Booking ID", "Episode ID", "MRN as sent", "Merged MRN",
+           "Unmapped code", "Department", "Patient class"}  # fmt: skip
+    assert all(not (phi & names) for names in columns.values()), columns
+    assert {"Admitted (IST)", "Branch", "Length of stay (hours)", "Tenant"} <= columns["patient_episodes"]
+    assert {"fct_patient_episodes", "fct_adt_events", "unmapped_codes"}.isdisjoint(tables)
+    assert "fct_branch_daily_adt" in tables
+
+
 def test_bi_phi_is_published_only_when_asked(chains: Chains, tmp_path: Path) -> None:
     layout = ServingLayout(tmp_path / "serving")
     with open_warehouse(warehouse_settings(chains.url)) as w:
@@ -143,6 +197,14 @@ def test_bi_phi_is_published_only_when_asked(chains: Chains, tmp_path: Path) -> 
                 ).fetchall()
             ]
         assert "Booking ID" in columns
+        with duckdb.connect(str(layout.duckdb_path), read_only=True) as con:
+            episode_columns = {
+                c
+                for (c,) in con.execute(
+                    "select column_name from (describe bi_phi.patient_episodes)"
+                ).fetchall()
+            }
+        assert {"Patient MRN", "Visit number", "Booking ID", "Department"} <= episode_columns
         report = publish_marts(w, layout, phi=False)
     assert not any(r.relation.startswith("bi_phi.") for r in report.relations)
     with duckdb.connect(str(layout.duckdb_path), read_only=True) as con:
