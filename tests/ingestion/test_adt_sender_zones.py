@@ -56,6 +56,7 @@ def test_hl7_times_without_an_offset_are_read_in_the_senders_zone(
         + hl7("DXBHIS", "DUBAI", "Z2", "20261005103000+0530")  # its own offset wins
         + hl7("HIS", "CITYHOSP", "Z3", "20261005103000")  # not listed: IST
     )
+    assert HL7_FEED.files(tmp_path) == [path]  # adt/senders.yaml configures; it is not an HL7 file
     result = load_file(warehouse, HL7_FEED, path, LoadContext(TENANT), source="zones.hl7")
     assert result.conserved and (result.rows_loaded, result.rows_quarantined) == (3, 0), result.note
     assert hl7_times(warehouse, "zones.hl7") == [
