@@ -1,29 +1,51 @@
-"""dbt restates the ADT event shape in two places, each checked here against ingestion/adt_event.py: the
-`adt_event_columns` macro the episode models carry columns by, and each ADT staging model's select list."""
+"""dbt states the ADT event shape once, in the `adt_spec_columns` macro (dbt_project/macros/adt_events.sql),
+checked here against ingestion/adt_event.py; the staging models' select lists (`adt_staged_columns`) and the
+episode models' column list (`adt_event_columns`) are built from it, checked here as dbt compiles them."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
+from jinja2 import Environment
 
 from ingestion.adt_event import ADT_EVENT_COLUMNS
 
 DBT = Path(__file__).resolve().parents[2] / "dbt_project"
 SPEC = [c.name for c in ADT_EVENT_COLUMNS]
 LOAD = ["wire_format", "batch_id", "source_file", "source_line", "loaded_at"]
+FORMATS = ["hl7", "csv", "fhir"]
 
 
-def test_the_macro_lists_the_spec_columns_then_the_load_metadata() -> None:
-    text = (DBT / "macros/adt_events.sql").read_text(encoding="utf-8")
-    listed = re.findall(r"'([a-z0-9_]+)'", re.search(r"set columns = \[(.*?)\]", text, re.S).group(1))
-    assert listed == SPEC + LOAD
+def _macros() -> Any:
+    """The ADT and load-metadata macros, rendered by plain Jinja as dbt renders them."""
+    names = ("adt_events", "load_metadata")
+    text = "\n".join((DBT / f"macros/{n}.sql").read_text(encoding="utf-8") for n in names)
+    return Environment().from_string(text).make_module()
 
 
-@pytest.mark.parametrize("fmt", ["hl7", "csv", "fhir"])
-def test_each_staging_model_selects_the_spec_columns_in_order(fmt: str) -> None:
+def _names(select_list: str) -> list[str]:
+    """Each selected column's name (the alias when there is one)."""
+    return [re.split(r"\s+as\s+", item.strip())[-1] for item in str(select_list).split(",") if item.strip()]
+
+
+def test_the_spec_macro_lists_the_adt_event_columns_in_order() -> None:
+    assert _names(_macros().adt_spec_columns()) == SPEC
+
+
+def test_the_episode_models_column_list_is_the_spec_then_the_load_metadata() -> None:
+    macros = _macros()
+    assert _names(macros.adt_event_columns()) == SPEC + LOAD
+    joined = str(macros.adt_event_columns("events"))
+    assert "events.mrn as mrn" in joined and _names(joined) == SPEC + LOAD
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_each_staging_model_selects_the_spec_then_its_wire_format_and_the_load_metadata(fmt: str) -> None:
     text = (DBT / f"models/staging/adt/stg_adt__{fmt}_events.sql").read_text(encoding="utf-8")
     body = re.search(r"renamed as \(\s*select(.*?)from source", text, re.S).group(1)
-    names = re.findall(r"^\s+([a-z0-9_]+),?\s*$", body, re.M)
-    assert names == SPEC  # then the wire format and the load metadata
+    assert body.strip() == f"{{{{ adt_staged_columns('{fmt}') }}}}"
+    rendered = str(_macros().adt_staged_columns(fmt))
+    assert _names(rendered) == SPEC + LOAD and f"'{fmt}' as wire_format" in rendered

@@ -6,32 +6,7 @@ source as (
 
 renamed as (
     select
-        tenant_id,
-        sender,
-        message_id,
-        message_time,
-        event_type,
-        event_time,
-        patient_ids,
-        mrn,
-        abha_number,
-        patient_name,
-        birth_date,
-        sex,
-        patient_class,
-        visit_number,
-        location,
-        prior_location,
-        department,
-        attending_doctor,
-        admit_time,
-        discharge_time,
-        discharge_disposition,
-        merged_mrn,
-        hl7_version,
-        raw,
-        'hl7' as wire_format,
-        {{ load_metadata() }}
+        {{ adt_staged_columns('hl7') }}
     from source
 ),
 
