@@ -6,7 +6,7 @@ import contextlib
 import os
 import threading
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +27,8 @@ class RunReport:
 
 
 LOG_DIR = Path(".mymedic/logs")
+ONLY_JOB = "only_what_is_asked"
+DBT_INDIRECT_SELECTION = "DBT_INDIRECT_SELECTION"
 # The console only shows problems; the summary is printed from the run's events and the marts.
 QUIET = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
 
@@ -54,18 +56,25 @@ def _warehouse_env(url: str) -> Iterator[None]:
     The URL reaches the run only through the environment, which the resources read as `EnvVar`: nothing
     in the run's config, resource config or event log holds it, and a password in it stays out of the UI.
     """
-    if not url:
+    with _environ(WAREHOUSE_ENV, url):
+        yield
+
+
+@contextlib.contextmanager
+def _environ(name: str, value: str) -> Iterator[None]:
+    """`name=value` in the environment for the duration of a run (no change when `value` is empty)."""
+    if not value:
         yield
         return
-    before = os.environ.get(WAREHOUSE_ENV)
-    os.environ[WAREHOUSE_ENV] = url
+    before = os.environ.get(name)
+    os.environ[name] = value
     try:
         yield
     finally:
         if before is None:
-            os.environ.pop(WAREHOUSE_ENV, None)
+            os.environ.pop(name, None)
         else:
-            os.environ[WAREHOUSE_ENV] = before
+            os.environ[name] = before
 
 
 def run_pipeline(
@@ -76,11 +85,15 @@ def run_pipeline(
     warehouse_url: str = "",
     serving_dir: Path | None = None,
     on_step: Callable[[int, int, str], None] | None = None,
+    only: Sequence[str] = (),
 ) -> RunReport:
     """Run every asset once in this process; `warehouse_url` (empty: `$MYMEDIC_WAREHOUSE`) is handed to
-    the run through the environment only."""
-    with _warehouse_env(warehouse_url):
-        return _run(data_dir, exports_dir, as_of, serving_dir, on_step)
+    the run through the environment only. `only` (asset keys as `marts/fct_patient_episodes`): just those
+    assets and every asset upstream of them, with their checks (a test that reads some marts)."""
+    # dbt's tests of the models run: with `only`, those whose every parent is built ("buildable"), not a
+    # test that also reads a model left out (dbt's default "eager" would run it against a missing table)
+    with _warehouse_env(warehouse_url), _environ(DBT_INDIRECT_SELECTION, "buildable" if only else ""):
+        return _run(data_dir, exports_dir, as_of, serving_dir, on_step, only)
 
 
 def _run(
@@ -89,8 +102,9 @@ def _run(
     as_of: str,
     serving_dir: Path | None,
     on_step: Callable[[int, int, str], None] | None,
+    only: Sequence[str] = (),
 ) -> RunReport:
-    from dagster import DagsterInstance
+    from dagster import AssetKey, AssetSelection, DagsterInstance, Definitions, define_asset_job
 
     from orchestration.definitions import build_definitions
     from orchestration.resources import PipelineSettings
@@ -104,6 +118,12 @@ def _run(
     )
     defs = build_definitions(pipeline)
     job = defs.resolve_job_def("reconcile_everything")
+    if only:  # the job's assets upstream of `only` (whole multi-assets that can't be split), with checks
+        wanted = AssetSelection.assets(*(AssetKey.from_user_string(k) for k in only)).upstream()
+        keys = wanted.resolve(defs.resolve_asset_graph()) & job.asset_layer.asset_graph.get_all_asset_keys()
+        subset = define_asset_job(ONLY_JOB, AssetSelection.assets(*keys).required_multi_asset_neighbors())
+        defs = Definitions.merge(defs, Definitions(jobs=[subset]))
+        job = defs.resolve_job_def(ONLY_JOB)
     instance, run_id, outcome = DagsterInstance.ephemeral(), str(uuid.uuid4()), {}
 
     log = LOG_DIR.resolve() / f"run-{run_id}.log"
@@ -113,7 +133,10 @@ def _run(
         # dagster-dbt echoes dbt's log to stdout; keep it in the run's log file instead of the summary.
         with log.open("w") as sink, contextlib.redirect_stdout(sink):
             outcome["result"] = job.execute_in_process(
-                instance=instance, run_id=run_id, run_config=QUIET, raise_on_error=False
+                instance=instance,
+                run_id=run_id,
+                run_config=QUIET,
+                raise_on_error=False,
             )
 
     worker = threading.Thread(target=execute, name="mymedic-run")
