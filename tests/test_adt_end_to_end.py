@@ -40,6 +40,7 @@ def hospital(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
     report = run_pipeline(root / "data", root / "exports", warehouse_url=url, serving_dir=root / "serving",
                           only=ADT_MARTS)  # fmt: skip
     assert report.success, report
+    assert not report.exports and not report.serving  # `only`: the ADT marts' upstream, nothing else
     with open_warehouse(warehouse_settings(url)) as w:
         episodes = w.dicts(f"select * from {w.db('marts')}.fct_patient_episodes order by visit_number")
         quarantined = w.dicts(
