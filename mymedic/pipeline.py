@@ -120,7 +120,7 @@ def _run(
     job = defs.resolve_job_def("reconcile_everything")
     if only:  # the job's assets upstream of `only` (whole multi-assets that can't be split), with checks
         wanted = AssetSelection.assets(*(AssetKey.from_user_string(k) for k in only)).upstream()
-        keys = wanted.resolve(defs.resolve_asset_graph()) & job.asset_layer.asset_graph.get_all_asset_keys()
+        keys = wanted.resolve(defs.resolve_asset_graph()) & job.asset_layer.selected_asset_keys
         subset = define_asset_job(ONLY_JOB, AssetSelection.assets(*keys).required_multi_asset_neighbors())
         defs = Definitions.merge(defs, Definitions(jobs=[subset]))
         job = defs.resolve_job_def(ONLY_JOB)

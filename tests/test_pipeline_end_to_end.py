@@ -37,8 +37,8 @@ class Run:
         )
         self.truth = json.loads((self.data / "ground_truth.json").read_text())
 
-    def run(self, data: Path | None = None) -> RunReport:
-        return run_pipeline(data or self.data, self.exports, warehouse_url=self.url)
+    def run(self, data: Path | None = None, only: tuple[str, ...] = ()) -> RunReport:
+        return run_pipeline(data or self.data, self.exports, warehouse_url=self.url, only=only)
 
     def query(self, sql: str) -> list[dict[str, Any]]:
         with open_warehouse(warehouse_settings(self.url)) as w:
@@ -229,10 +229,11 @@ def test_csv_and_json_settlements_give_the_same_mart(tmp_path: Path) -> None:
             json.dumps({"entity": "collection", "count": len(items), "items": items})
         )
         path.unlink()
-    assert as_csv.run().success
+    mart_only = (f"marts/{MART}",)  # what the two runs are compared on, and what it needs; nothing else
+    assert as_csv.run(only=mart_only).success
     json_run = Run.__new__(Run)
     json_run.root, json_run.data, json_run.exports = tmp_path / "j", as_json, tmp_path / "j" / "exports"
     json_run.url = f"chdb://{tmp_path / 'j' / 'warehouse'}"
-    assert json_run.run().success
+    assert json_run.run(only=mart_only).success
     select = f"select * from {{marts}}.{MART} order by entity_type, entity_id"
     assert as_csv.query(select) == json_run.query(select)
