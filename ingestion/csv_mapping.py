@@ -9,8 +9,9 @@ files of its folder with one line naming the key.
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from functools import cached_property
 from pathlib import Path
@@ -20,9 +21,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from ingestion.adt_values import PatientId
-from ingestion.csv_source import split_line
+from ingestion.csv_source import read_csv, split_line
 from ingestion.parsers import show
-from ingestion.records import FileRejected, RowError
+from ingestion.records import FileRejected, Record, RowError
 
 MAPPING_FILE = "mapping.yaml"
 _DIRECTIVES = re.compile(r"%[dmyYHIMSpbBfz]")
@@ -249,3 +250,25 @@ def header_of(path: Path) -> list[str]:
             if text.strip():
                 return [f.strip() for f in (split_line(text)[0] or text.split(","))]
     return []
+
+
+def mapped_records(
+    path: Path, mapping: Mapping, parse: Callable[[dict[str, str], Mapping, str], dict[str, Any]]
+) -> Iterator[Record]:
+    """Each row of a CSV export read through `mapping`: `parse(cells, mapping, raw)` gives its values (raw
+    is the row as JSON, every column of the header by name) or raises RowError, the row's quarantine reason."""
+    headers = mapping.headers
+    full = header_of(path)
+    for row in read_csv(path, headers):
+        where = {"offset": row.offset, "length": row.length}
+        if row.fields is None:
+            yield Record(row.line, row.raw, reason=row.problem or "unreadable row", **where)
+            continue
+        cells = dict(zip(headers, row.fields, strict=True))
+        raw = json.dumps(dict(zip(full, split_line(row.raw)[0] or [], strict=False)), ensure_ascii=False)
+        try:
+            values = parse(cells, mapping, raw)
+        except RowError as exc:
+            yield Record(row.line, row.raw, reason=str(exc), **where)
+        else:
+            yield Record(row.line, row.raw, values=values, **where)

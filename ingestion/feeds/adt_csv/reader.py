@@ -11,15 +11,13 @@ re-loading a file, or a later export repeating rows, adds nothing.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Literal
 
 from ingestion.adt_values import day, event_row, utc
-from ingestion.csv_mapping import header_of
+from ingestion.csv_mapping import mapped_records
 from ingestion.csv_mapping import mapping_for as csv_mapping_for
-from ingestion.csv_source import read_csv, split_line
 from ingestion.feeds.adt_csv.mapping import (
     DATE_COLUMNS,
     TIME_COLUMNS,
@@ -86,19 +84,7 @@ class AdtCsvReader:
         return "lines"
 
     def records(self, path: Path, table: TableSpec, context: LoadContext) -> Iterator[Record | Frame]:
-        mapping = mapping_for(path)
-        headers = mapping.headers
-        full = header_of(path)
-        for row in read_csv(path, headers):
-            where = {"offset": row.offset, "length": row.length}
-            if row.fields is None:
-                yield Record(row.line, row.raw, reason=row.problem or "unreadable row", **where)
-                continue
-            cells = dict(zip(headers, row.fields, strict=True))
-            raw = json.dumps(dict(zip(full, split_line(row.raw)[0] or [], strict=False)), ensure_ascii=False)
-            try:
-                values = parse_row(cells, mapping, context.tenant_id, raw)
-            except RowError as exc:
-                yield Record(row.line, row.raw, reason=str(exc), **where)
-            else:
-                yield Record(row.line, row.raw, values=values, **where)
+        def parse(cells: dict[str, str], mapping: AdtCsvMapping, raw: str) -> dict[str, Any]:
+            return parse_row(cells, mapping, context.tenant_id, raw)
+
+        yield from mapped_records(path, mapping_for(path), parse)
