@@ -10,10 +10,13 @@ service catalog in dbt (reference_services) and an unmapped one surfaces in `unm
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from ingestion.adt_event import UTC_TIME
 from ingestion.adt_values import PatientId, first_of_type, patient_ids_json
+from ingestion.parsers import show
+from ingestion.records import RowError
 from ingestion.spec import Column
 
 BILL_KINDS = ("interim", "final")
@@ -121,3 +124,27 @@ def charge_row(**values: Any) -> dict[str, Any]:
     row["mrn"] = values.get("mrn") or first_of_type(ids, "MR")
     row["abha_number"] = values.get("abha_number") or first_of_type(ids, "ABHA")
     return row
+
+
+MAX_QUANTITY = Decimal(10) ** 15  # what Decimal(18, 3) holds
+
+
+def quantity(where: str, text: str) -> Decimal:
+    """A line's quantity: a number with at most 3 decimals, 1 when empty; RowError naming `where`."""
+    if not text:
+        return Decimal(1)
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        value = Decimal("NaN")
+    if not value.is_finite() or abs(value) >= MAX_QUANTITY or value != value.quantize(Decimal("0.001")):
+        raise RowError(f"{where} {show(text)} is not a number with at most 3 decimals")
+    return value
+
+
+def extended_paise(unit_paise: int, count: Decimal, where: str) -> int:
+    """A line's amount from its unit amount and quantity, which must come to whole paise."""
+    product = Decimal(unit_paise) * count
+    if product != product.to_integral_value():
+        raise RowError(f"{where} is not a whole number of paise")
+    return int(product)

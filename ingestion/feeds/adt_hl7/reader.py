@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
@@ -115,7 +115,11 @@ class AdtHl7Reader:
             if isinstance(item, Frame | Record):
                 yield item
             else:
-                yield from message_records(item, data, context.tenant_id)
+                yield from message_records(item, data, context.tenant_id, self.rows)
+
+    def rows(self, *message: Any) -> Iterator[tuple[int, dict[str, Any]]]:
+        """A message's rows (see `_rows`); another HL7 feed's reader overrides it (billing_hl7: DFT^P03)."""
+        return _rows(*message)
 
 
 # --- cutting a file into messages -------------------------------------------------------------------------
@@ -212,7 +216,9 @@ def split_messages(data: bytes) -> Iterator[list[_Span] | Frame | Record]:
 # --- one message -----------------------------------------------------------------------------------------
 
 
-def message_records(spans: list[_Span], data: bytes, tenant_id: str) -> Iterator[Record]:
+def message_records(
+    spans: list[_Span], data: bytes, tenant_id: str, rows_of: Callable[..., Iterator[Any]] | None = None
+) -> Iterator[Record]:
     """The rows of one message: one, or one per patient for an A17 swap / multi-patient A40; or a bad
     Record naming what is wrong."""
     first, last = spans[0], spans[-1]
@@ -228,7 +234,7 @@ def message_records(spans: list[_Span], data: bytes, tenant_id: str) -> Iterator
     texts = [_decode(b, codec) for b in raw_bytes]
     raw = "\r".join(texts)
     try:
-        rows = list(_rows(spans, texts, data, tenant_id, raw, codec))
+        rows = list((rows_of or _rows)(spans, texts, data, tenant_id, raw, codec))
     except RowError as exc:
         yield Record.bad(first.line, raw, str(exc), offset, length)
         return

@@ -10,12 +10,12 @@ line number), so re-loading a file, or a later export repeating rows, adds nothi
 from __future__ import annotations
 
 from collections.abc import Iterator
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
 from ingestion.adt_values import utc
-from ingestion.charge_line import charge_row
+from ingestion.charge_line import charge_row, extended_paise, quantity
 from ingestion.csv_mapping import mapped_records
 from ingestion.csv_mapping import mapping_for as csv_mapping_for
 from ingestion.feeds.base import LoadContext
@@ -27,12 +27,11 @@ from ingestion.feeds.billing_csv.mapping import (
     load_mapping,
 )
 from ingestion.feeds.billing_csv.spec import SPEC
-from ingestion.parsers import paise, rupees_to_paise, show, whole_number
+from ingestion.parsers import paise, rupees_to_paise, whole_number
 from ingestion.records import Frame, Record, RowError
 from ingestion.spec import TableSpec
 
 BUILT_IN: dict[str, BillCsvMapping] = built_in_mappings()
-MAX_QUANTITY = Decimal(10) ** 15  # Decimal(18, 3)
 
 
 def mapping_for(path: Path) -> BillCsvMapping:
@@ -40,17 +39,10 @@ def mapping_for(path: Path) -> BillCsvMapping:
     return csv_mapping_for(path, SPEC.folder, BUILT_IN, load_mapping, "bill CSV", "docs/billing.md")
 
 
-def quantity(where: str, text: str) -> Decimal:
-    """A quantity with at most 3 decimals (1 when empty)."""
-    if not text:
-        return Decimal(1)
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        value = Decimal("NaN")
-    if not value.is_finite() or abs(value) >= MAX_QUANTITY or value != value.quantize(Decimal("0.001")):
-        raise RowError(f"{where} has {show(text)}, not a quantity with at most 3 decimals")
-    return value
+def label(mapping: BillCsvMapping, name: str) -> str:
+    """How the field parsers (which say "column <label>") name a mapped column: its header and the column."""
+    source = mapping.columns[name]
+    return f"{source.column} ({name})" if source.const is None else f"{name} (a constant)"
 
 
 def parse_row(cells: dict[str, str], mapping: BillCsvMapping, tenant_id: str, raw: str) -> dict[str, Any]:
@@ -62,7 +54,7 @@ def parse_row(cells: dict[str, str], mapping: BillCsvMapping, tenant_id: str, ra
             values[name] = utc(name, moment, mapping.tz) if moment is not None else None
         elif name in AMOUNT_COLUMNS:
             text = mapping.value(name, cells)
-            where = mapping.where(name)
+            where = label(mapping, name)
             if not text:
                 values[name] = None
             elif mapping.amounts == "paise":
@@ -72,7 +64,7 @@ def parse_row(cells: dict[str, str], mapping: BillCsvMapping, tenant_id: str, ra
         elif name == "quantity":
             values[name] = quantity(mapping.where(name), mapping.value(name, cells))
         elif name == "line_number":
-            values[name] = whole_number(mapping.where(name), mapping.value(name, cells))
+            values[name] = whole_number(label(mapping, name), mapping.value(name, cells))
         else:
             values[name] = mapping.value(name, cells)
     for required in ("message_id", "visit_number", "bill_number", "service_code", "transaction_time"):
@@ -85,10 +77,7 @@ def parse_row(cells: dict[str, str], mapping: BillCsvMapping, tenant_id: str, ra
         unit = values.get("unit_amount_paise")
         if unit is None:
             raise RowError("the row has no amount: amount_paise and unit_amount_paise are both empty")
-        product = Decimal(unit) * values["quantity"]
-        if product != product.to_integral_value():
-            raise RowError("unit amount times quantity is not a whole number of paise")
-        values["amount_paise"] = int(product)
+        values["amount_paise"] = extended_paise(unit, values["quantity"], "unit amount times quantity")
     if values.get("message_time") is None:
         values["message_time"] = values["transaction_time"]
     ids = mapping.patient_ids(cells)

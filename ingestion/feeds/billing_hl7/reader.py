@@ -27,79 +27,40 @@ counts them), so each charge line has a position of its own.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from decimal import Decimal, InvalidOperation
-from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import hl7
 from hl7.containers import Message, Repetition, Segment
 
 from ingestion.adt_values import PatientId
-from ingestion.charge_line import TRANSACTION_TYPES, charge_row
+from ingestion.charge_line import TRANSACTION_TYPES, charge_row, extended_paise, quantity
 from ingestion.feeds.adt_hl7.reader import (
-    CHARSETS,
     VERSIONS,
+    AdtHl7Reader,
     _compact,
-    _decode,
     _hd,
-    _msh18,
     _reps,
     _Span,
     _text,
     _value,
     hl7_time,
     identifiers,
-    split_messages,
 )
-from ingestion.feeds.base import LoadContext
 from ingestion.parsers import rupees_to_paise, show
-from ingestion.records import Frame, Record, RowError
-from ingestion.spec import TableSpec
+from ingestion.records import RowError
 
 MESSAGE_TYPE, TRIGGER = "DFT", "P03"
 # Segments read through the ADT reader's compaction (its field positions) and those read whole here.
 COMPACTED = frozenset({"MSH", "PID", "PV1"})
 WHOLE = frozenset({"EVN", "FT1"})
 BILL_KINDS = {"": "interim", "I": "interim", "INTERIM": "interim", "F": "final", "FINAL": "final"}
-MAX_QUANTITY = Decimal(10) ** 15  # Decimal(18, 3)
 
 
-class BillingHl7Reader:
-    kind: Literal["python"] = "python"
+class BillingHl7Reader(AdtHl7Reader):
+    """The ADT reader's files, messages, character sets and quarantine; each message's rows are its FT1s."""
 
-    def unit(self, path: Path) -> str:
-        return "document"
-
-    def records(self, path: Path, table: TableSpec, context: LoadContext) -> Iterator[Record | Frame]:
-        data = path.read_bytes()
-        for item in split_messages(data):
-            if isinstance(item, Frame | Record):
-                yield item
-            else:
-                yield from message_records(item, data, context.tenant_id)
-
-
-def message_records(spans: list[_Span], data: bytes, tenant_id: str) -> Iterator[Record]:
-    """One row per FT1 of the message, or one bad Record naming what is wrong."""
-    first, last = spans[0], spans[-1]
-    offset, length = first.start, last.end - first.start
-    charset = _msh18(data[first.start : first.end])
-    codec = CHARSETS.get(charset.upper())
-    texts = [_decode(data[s.start : s.end], codec or "latin-1") for s in spans]
-    raw = "\r".join(texts)
-    try:
-        if codec is None:
-            raise RowError(f"MSH-18 character set {charset!r} is not one this feed reads")
-        rows = list(_rows(spans, texts, data, tenant_id, raw, codec))
-    except RowError as exc:
-        yield Record.bad(first.line, raw, str(exc), offset, length)
-        return
-    except (IndexError, KeyError, TypeError, AttributeError, AssertionError, ValueError) as exc:
-        why = f"python-hl7 can't read the message's structure ({type(exc).__name__}); check its separators"
-        yield Record.bad(first.line, raw, why, offset, length)
-        return
-    for line, values in rows:
-        yield Record(line=line, raw=raw, values=values, offset=offset, length=length)
+    def rows(self, *message: Any) -> Iterator[tuple[int, dict[str, Any]]]:
+        return _rows(*message)
 
 
 def _rows(
@@ -197,7 +158,7 @@ def _charge(message: Message, ft1: Segment, position: int) -> dict[str, Any]:
     code = _whole(message, ft1, 7)
     if not code:
         raise RowError(f"{where}: FT1-7 transaction code (the service code) is empty")
-    quantity = _quantity(where, _whole(message, ft1, 10))
+    count = quantity(f"{where}: FT1-10 quantity", _whole(message, ft1, 10))
     amount, currency = _whole(message, ft1, 11, 1, 1), _whole(message, ft1, 11, 1, 2)
     unit, unit_currency = _whole(message, ft1, 12, 1, 1), _whole(message, ft1, 12, 1, 2)
     for field, cur in (("FT1-11", currency), ("FT1-12", unit_currency)):
@@ -207,12 +168,7 @@ def _charge(message: Message, ft1: Segment, position: int) -> dict[str, Any]:
     if amount:
         amount_paise = _paise(f"{where}: FT1-11 extended amount", amount)
     elif unit_paise is not None:
-        product = Decimal(unit_paise) * quantity
-        if product != product.to_integral_value():
-            raise RowError(
-                f"{where}: FT1-12 unit amount times FT1-10 quantity is not a whole number of paise"
-            )
-        amount_paise = int(product)
+        amount_paise = extended_paise(unit_paise, count, f"{where}: FT1-12 unit amount times FT1-10 quantity")
     else:
         raise RowError(f"{where}: FT1-11 extended amount and FT1-12 unit amount are both empty")
     return {
@@ -224,7 +180,7 @@ def _charge(message: Message, ft1: Segment, position: int) -> dict[str, Any]:
         "service_code": code,
         "service_text": _whole(message, ft1, 7, 2) or _whole(message, ft1, 8),
         "service_coding_system": _whole(message, ft1, 7, 3),
-        "quantity": quantity,
+        "quantity": count,
         "amount_paise": amount_paise,
         "unit_amount_paise": unit_paise,
         "department": _whole(message, ft1, 13),
@@ -248,15 +204,3 @@ def _paise(what: str, text: str) -> int:
         return rupees_to_paise(what, text.removeprefix("+"))
     except RowError:
         raise RowError(f"{what} {show(text)} is not an amount in rupees (at most 2 decimals)") from None
-
-
-def _quantity(where: str, text: str) -> Decimal:
-    if not text:
-        return Decimal(1)
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        value = Decimal("NaN")
-    if not value.is_finite() or abs(value) >= MAX_QUANTITY or value != value.quantize(Decimal("0.001")):
-        raise RowError(f"{where}: FT1-10 quantity {show(text)} is not a number with at most 3 decimals")
-    return value
