@@ -49,8 +49,9 @@ SENSITIVITY_RULES: tuple[SensitivityRule, ...] = (
     SensitivityRule(
         HEALTH,
         "specialty visit_type diagnosis* symptom* prescription* patient_class episode_type department "
-        "department_name discharge_disposition",
-        "what care was sought; personal health information when the row also names a patient",
+        "department_name discharge_disposition service_text",
+        "what care was sought or given (a bill line's service as the HIS wrote it); personal health "
+        "information when the row also names a patient",
     ),
     SensitivityRule(
         CARD,

@@ -11,6 +11,12 @@ from dagster import Definitions, in_process_executor, multiprocess_executor
 
 from core.settings import warehouse_settings
 from orchestration.adt_sensors import adt_hl7_files_sensor, adt_hl7_job
+from orchestration.billing_sensors import (
+    billing_csv_files_sensor,
+    billing_csv_job,
+    billing_hl7_files_sensor,
+    billing_hl7_job,
+)
 from orchestration.booking_outbox import booking_outbox_asset
 from orchestration.bundle_jobs import bundle_definitions, export_secrets_resource
 from orchestration.dbt_assets import dbt_resource, mymedic_dbt_models
@@ -36,9 +42,9 @@ def build_definitions(pipeline: PipelineSettings | None = None) -> Definitions:
             *bundle_assets,
             *serving_assets,
         ],
-        jobs=[everything_job, razorpay_pull_job, adt_hl7_job, *bundle_jobs],
+        jobs=[everything_job, razorpay_pull_job, adt_hl7_job, billing_hl7_job, billing_csv_job, *bundle_jobs],
         schedules=[daily_schedule, razorpay_daily_pull, *bundle_schedules],
-        sensors=[adt_hl7_files_sensor, *bundle_sensors],
+        sensors=[adt_hl7_files_sensor, billing_hl7_files_sensor, billing_csv_files_sensor, *bundle_sensors],
         resources={
             "warehouse": warehouse_resource(),
             "pipeline": pipeline or PipelineSettings(),

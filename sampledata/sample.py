@@ -22,6 +22,8 @@ from .adt_wire import (
     write_mappings,
 )
 from .bank import BankEntry, BankStatement, overheads, settlement_credit, statement_path
+from .billing import BILLING_DIR, BillingSimulator, expected_bills, write_billing, write_services
+from .billing import CSV_DIR as BILLING_CSV_DIR
 from .clock import iso_day, ist_day_of_ms, ist_midnight_s
 from .events import BookingSimulator, EventSink, Ledger
 from .model import (
@@ -44,7 +46,7 @@ from .model import (
     build_chain,
 )
 from .money import apply_bps, rupees
-from .reference import BRANCHES_FILE, CONTRACT_FILE, DOCTORS_FILE, write_reference
+from .reference import BRANCHES_FILE, CONTRACT_FILE, DOCTORS_FILE, REFERENCE_SPEC, write_reference
 from .settlements import (
     CASHFREE_DIR,
     SETTLEMENT_PROFILES,
@@ -144,6 +146,10 @@ def _remove_previous_output(out: Path) -> None:
         (CSV_DIR, "*.csv"),
         (CSV_DIR, "mapping.yaml"),
         *((REFERENCE_DIR, f"{stem}.csv") for stem in MAPPING_FILES),
+        (REFERENCE_DIR, "services.csv"),
+        (BILLING_DIR, "*.hl7"),
+        (BILLING_CSV_DIR, "*.csv"),
+        (BILLING_CSV_DIR, "mapping.yaml"),
     ]
     for sub, pattern in patterns:
         directory = out / sub
@@ -555,8 +561,9 @@ class _SampleRun:
             "as_of": iso_day(as_of),
         }
         adt_files, adt_truth = self._write_adt()
+        billing_files, billing_truth = self._write_billing()
         truth_path = self.out / GROUND_TRUTH_FILE
-        sections = {"adt": adt_truth} if adt_truth else None
+        sections = {"adt": adt_truth, "billing": billing_truth} if adt_truth else None
         truth.write(truth_path, header, [a.as_json() for a in self.anomalies], sections)
         by_kind = {kind: sum(1 for a in self.anomalies if a.kind == kind) for kind in an.KINDS}
         return {
@@ -571,8 +578,11 @@ class _SampleRun:
             + 1
             + len(self.reference_paths)
             + 1
-            + len(adt_files),
+            + len(adt_files)
+            + len(billing_files),
             "adt_files": len(adt_files),
+            "billing_files": len(billing_files),
+            "billing_bills": len(billing_truth.get("expected_bills", ())),
             "adt_messages": adt_truth.get("messages", 0),
             "adt_episodes": len(adt_truth.get("expected_episodes", ())),
             "event_files": self.event_files,
@@ -611,6 +621,28 @@ class _SampleRun:
             "unmapped_codes": hospital.unmapped_codes,
             "expected_quarantine": quarantine,
             "expected_episodes": hospital.episodes,
+        }
+
+    def _write_billing(self) -> tuple[list[Path], dict]:
+        """The HIS's bills for the visits `_write_adt` simulated (DFT^P03, or a bill CSV with the CSV ADT
+        format), the service mapping file; the `billing` section of the ground truth."""
+        if self.adt_format == "none":
+            return [], {}
+        tenant = self.chain.tenant_id
+        billing = BillingSimulator(self.seed, self.his.end_ms).simulate(self.his.visits)
+        fmt = "csv" if self.adt_format == "csv" else "hl7"
+        paths = []
+        if self.mapping_stems and "services" in REFERENCE_SPEC.routes:
+            header = REFERENCE_SPEC.header(REFERENCE_SPEC.routes["services"])
+            paths.append(write_services(self.out / REFERENCE_DIR, tenant, header))
+        files, quarantine = write_billing(self.out, billing, fmt, tenant)
+        return [*paths, *files], {
+            "format": fmt,
+            "messages": len({b.control_id for b in billing.bills if not b.malformed}),
+            "anomalies": billing.anomalies,
+            "unmapped_service_codes": sorted({a["code"] for a in billing.anomalies if "code" in a}),
+            "expected_quarantine": quarantine,
+            "expected_bills": expected_bills(billing, tenant, fmt),
         }
 
     def abort(self) -> None:

@@ -9,6 +9,8 @@ from ingestion.feeds import (
     adt_fhir,
     adt_hl7,
     bank_statements,
+    billing_csv,
+    billing_hl7,
     booking_events,
     gateway_settlements,
     razorpay_refund_status,
@@ -27,6 +29,8 @@ FEEDS: tuple[Feed, ...] = (
     adt_hl7.FEED,
     adt_csv.FEED,
     adt_fhir.FEED,
+    billing_hl7.FEED,
+    billing_csv.FEED,
 )
 
 

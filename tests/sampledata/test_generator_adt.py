@@ -302,10 +302,11 @@ def test_every_format_gives_the_same_episodes(samples: dict, seed: int) -> None:
 def test_adt_leaves_the_other_files_unchanged(samples: dict, seed: int) -> None:
     without, with_adt = _files(samples[seed, "none"]), _files(samples[seed, "hl7"])
     added = sorted(set(with_adt) - set(without))
-    assert all(a.startswith("adt/") or a.startswith("reference/") for a in added)
+    assert all(a.startswith(("adt/", "reference/", "billing/")) for a in added)  # billing: the HIS's bills
     assert all(with_adt[n] == without[n] for n in without if n != "ground_truth.json")
     full = json.loads(with_adt["ground_truth.json"])
     full.pop("adt")
+    full.pop("billing")
     assert full == json.loads(without["ground_truth.json"])
     assert "adt" not in json.loads(without["ground_truth.json"])
 

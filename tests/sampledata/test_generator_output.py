@@ -250,7 +250,7 @@ def test_totals_match_the_files(data: SampleData) -> None:
 def test_ground_truth_header(data: SampleData) -> None:
     t = data.truth
     assert list(t) == ["seed", "tenant_id", "start", "days", "as_of", "anomalies", "expected_statuses",
-                       "expected_totals", "adt"]  # fmt: skip  # adt: docs/adt-sample.md
+                       "expected_totals", "adt", "billing"]  # fmt: skip  # adt, billing: docs/adt-sample.md
     assert (t["seed"], t["start"], t["days"], t["as_of"]) == (42, "2026-10-01", 30, "2026-10-30")
     assert t["tenant_id"].startswith("tnt_")
     assert data.as_of() == LAST

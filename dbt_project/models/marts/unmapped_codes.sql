@@ -8,14 +8,19 @@
 {#- Every HIS code the mapping tables do not map yet, per feed: rebuilt in full on every run, so a mapping
     row loaded later resolves the code (and it leaves this table) on the next run. Nothing is dropped: the
     events keep the code, and fct_adt_events shows them with an empty mapped column meanwhile. Service
-    codes come with the billing handoff's charge lines; ADT events carry none. -#}
+    codes come with the billing handoff's charge lines (fct_bill_lines shows them unmapped meanwhile); ADT
+    events carry none. -#}
 with
 
 events as (
     select * from {{ ref('int_adt_events__mapped') }}
 ),
 
-codes as (
+charge_lines as (
+    select * from {{ ref('int_charge_lines__mapped') }}
+),
+
+adt_codes as (
     select
         tenant_id,
         wire_format,
@@ -65,10 +70,35 @@ codes as (
     where ward_code != '' and ward_name = ''
 ),
 
+codes as (
+    select
+        tenant_id,
+        concat('adt_', wire_format) as feed,
+        code_kind,
+        unmapped_code,
+        message_id,
+        sender,
+        message_time,
+        loaded_at
+    from adt_codes
+    union all
+    select
+        tenant_id,
+        concat('billing_', wire_format) as feed,
+        'service' as code_kind,
+        service_code as unmapped_code,
+        message_id,
+        sender,
+        message_time,
+        loaded_at
+    from charge_lines
+    where is_service_line and not is_service_mapped
+),
+
 final as (
     select
         cast(tenant_id as String) as tenant_id,
-        cast(concat('adt_', wire_format) as String) as feed,
+        cast(feed as String) as feed,
         cast(code_kind as String) as code_kind,
         cast(unmapped_code as String) as unmapped_code,
         cast(min(loaded_at) as DateTime64(3, 'UTC')) as first_seen_at,
@@ -78,7 +108,7 @@ final as (
         cast(argMin(message_id, (message_time, message_id)) as String) as example_message_id,
         cast(argMin(sender, (message_time, message_id)) as String) as example_sender
     from codes
-    group by tenant_id, wire_format, code_kind, unmapped_code
+    group by tenant_id, feed, code_kind, unmapped_code
     order by tenant_id, feed, code_kind, unmapped_code
 )
 

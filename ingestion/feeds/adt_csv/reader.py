@@ -11,7 +11,6 @@ re-loading a file, or a later export repeating rows, adds nothing.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from datetime import tzinfo
 from pathlib import Path
@@ -19,10 +18,10 @@ from typing import Any, Literal
 
 from ingestion.adt_senders import sender_zones
 from ingestion.adt_values import day, event_row, utc
-from ingestion.csv_source import read_csv, split_line
+from ingestion.csv_mapping import mapped_records
+from ingestion.csv_mapping import mapping_for as csv_mapping_for
 from ingestion.feeds.adt_csv.mapping import (
     DATE_COLUMNS,
-    MAPPING_FILE,
     TIME_COLUMNS,
     AdtCsvMapping,
     built_in_mappings,
@@ -30,7 +29,7 @@ from ingestion.feeds.adt_csv.mapping import (
 )
 from ingestion.feeds.adt_csv.spec import SPEC
 from ingestion.feeds.base import LoadContext
-from ingestion.records import FileRejected, Frame, Record, RowError
+from ingestion.records import Frame, Record, RowError
 from ingestion.spec import TableSpec
 
 BUILT_IN: dict[str, AdtCsvMapping] = built_in_mappings()
@@ -38,28 +37,7 @@ BUILT_IN: dict[str, AdtCsvMapping] = built_in_mappings()
 
 def mapping_for(path: Path) -> AdtCsvMapping:
     """The layout a file is in, by its folder (see the module docstring)."""
-    folder = path.parent
-    if folder.parent.as_posix().endswith(SPEC.folder):
-        own = folder / MAPPING_FILE
-        if own.is_file():
-            return load_mapping(own, folder.name.lower())
-        if folder.name.lower() in BUILT_IN:
-            return BUILT_IN[folder.name.lower()]
-    known = ", ".join(BUILT_IN) or "none"
-    raise FileRejected(
-        f"no ADT CSV mapping for this file: put it in {SPEC.folder}/<his>/ beside that export's "
-        f"{MAPPING_FILE} (built in: {known}; see docs/adt.md)"
-    )
-
-
-def header_of(path: Path) -> list[str]:
-    """The file's header fields as written (the first non-blank line)."""
-    with path.open("rb") as fh:
-        for raw in fh:
-            text = raw.decode("utf-8", errors="replace").removeprefix("\ufeff").strip("\r\n")
-            if text.strip():
-                return [f.strip() for f in (split_line(text)[0] or text.split(","))]
-    return []
+    return csv_mapping_for(path, SPEC.folder, BUILT_IN, load_mapping, "ADT CSV", "docs/adt.md")
 
 
 # Events about the patient, not a visit (HL7 A28 add person, A31 update person, A40 merge): no visit number.
@@ -113,18 +91,8 @@ class AdtCsvReader:
     def records(self, path: Path, table: TableSpec, context: LoadContext) -> Iterator[Record | Frame]:
         mapping = mapping_for(path)
         zone = mapping.tz or sender_zones(path).zone(mapping.sender or mapping.name)
-        headers = mapping.headers
-        full = header_of(path)
-        for row in read_csv(path, headers):
-            where = {"offset": row.offset, "length": row.length}
-            if row.fields is None:
-                yield Record(row.line, row.raw, reason=row.problem or "unreadable row", **where)
-                continue
-            cells = dict(zip(headers, row.fields, strict=True))
-            raw = json.dumps(dict(zip(full, split_line(row.raw)[0] or [], strict=False)), ensure_ascii=False)
-            try:
-                values = parse_row(cells, mapping, context.tenant_id, raw, zone)
-            except RowError as exc:
-                yield Record(row.line, row.raw, reason=str(exc), **where)
-            else:
-                yield Record(row.line, row.raw, values=values, **where)
+
+        def parse(cells: dict[str, str], mapping: AdtCsvMapping, raw: str) -> dict[str, Any]:
+            return parse_row(cells, mapping, context.tenant_id, raw, zone)
+
+        yield from mapped_records(path, mapping, parse)

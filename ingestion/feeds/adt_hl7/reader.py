@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
@@ -118,7 +118,11 @@ class AdtHl7Reader:
             if isinstance(item, Frame | Record):
                 yield item
             else:
-                yield from message_records(item, data, context.tenant_id, zones)
+                yield from message_records(item, data, context.tenant_id, zones, self.rows)
+
+    def rows(self, *message: Any) -> Iterator[tuple[int, dict[str, Any]]]:
+        """A message's rows (see `_rows`); another HL7 feed's reader overrides it (billing_hl7: DFT^P03)."""
+        return _rows(*message)
 
 
 # --- cutting a file into messages -------------------------------------------------------------------------
@@ -216,7 +220,11 @@ def split_messages(data: bytes) -> Iterator[list[_Span] | Frame | Record]:
 
 
 def message_records(
-    spans: list[_Span], data: bytes, tenant_id: str, zones: SenderZones = DEFAULT
+    spans: list[_Span],
+    data: bytes,
+    tenant_id: str,
+    zones: SenderZones = DEFAULT,
+    rows_of: Callable[..., Iterator[Any]] | None = None,
 ) -> Iterator[Record]:
     """The rows of one message: one, or one per patient for an A17 swap / multi-patient A40; or a bad
     Record naming what is wrong."""
@@ -233,7 +241,7 @@ def message_records(
     texts = [_decode(b, codec) for b in raw_bytes]
     raw = "\r".join(texts)
     try:
-        rows = list(_rows(spans, texts, data, tenant_id, raw, codec, zones))
+        rows = list((rows_of or _rows)(spans, texts, data, tenant_id, raw, codec, zones))
     except RowError as exc:
         yield Record.bad(first.line, raw, str(exc), offset, length)
         return

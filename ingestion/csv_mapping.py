@@ -1,0 +1,266 @@
+"""A HIS's CSV export layout declared as data, for the feeds that read such exports (ADT: adt_csv, bills:
+billing_csv): for each column of the feed's row the CSV column it comes from (or a constant), code columns
+translated to the platform's codes, the patient identifier columns, the time and date formats and the zone of a
+time without an offset. A chain writes it as `<folder>/<his>/mapping.yaml` beside that export's files; a feed
+may ship built-in ones (`mappings/<his>.yaml` beside its reader). Each feed subclasses `CsvMapping` with the
+columns it fills and what it requires (adt_csv/mapping.py, billing_csv/mapping.py). A bad mapping rejects the
+files of its folder with one line naming the key.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterator
+from datetime import date, datetime
+from functools import cached_property
+from pathlib import Path
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from ingestion.adt_senders import Zone
+from ingestion.adt_values import PatientId
+from ingestion.csv_source import read_csv, split_line
+from ingestion.parsers import show
+from ingestion.records import FileRejected, Record, RowError
+
+MAPPING_FILE = "mapping.yaml"
+_DIRECTIVES = re.compile(r"%[dmyYHIMSpbBfz]")
+_FORMAT = re.compile(r"^(?:%[dmyYHIMSpbBfz]|[ /.:,T\-])+$")
+ISO = "iso8601"  # a format name: ISO 8601 (2026-10-02T14:00:00+05:30; without an offset: in `zone`)
+
+
+def normal(text: str) -> str:
+    """A header or a code as compared: trimmed, case ignored."""
+    return text.strip().lower()
+
+
+def _code_text(value: object) -> object:
+    if isinstance(value, bool):
+        raise ValueError("a code YAML reads as true/false (yes, no, on, off): quote it")
+    return str(value) if isinstance(value, int | float) else value
+
+
+class Source(BaseModel):
+    """Where one column's value comes from: a CSV column (optionally through a code table) or a constant.
+    In YAML: `Header Text`, `{column: Header Text, codes: {...}}` or `{const: value}`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    column: str = ""
+    const: str | None = None
+    # The sender's code -> the platform's. For ADT's event_type a code may instead map patient class ->
+    # event code ({A: {I: A01, O: A04, E: A04}}: the action flag "A" admits an inpatient, registers the others).
+    codes: dict[str, str | dict[str, str]] = {}
+
+    @field_validator("const", mode="before")
+    @classmethod
+    def _const_text(cls, value: object) -> object:
+        return _code_text(value)
+
+    @field_validator("codes", mode="before")
+    @classmethod
+    def _codes_text(cls, value: object) -> object:
+        """YAML reads a code 1 as a number: it is the text '1' (a HIS's numeric codes)."""
+        if not isinstance(value, dict):
+            return value
+        return {
+            _code_text(k): {_code_text(a): _code_text(b) for a, b in v.items()}
+            if isinstance(v, dict)
+            else _code_text(v)
+            for k, v in value.items()
+        }
+
+    @model_validator(mode="after")
+    def _one_source(self) -> Source:
+        if bool(self.column.strip()) == (self.const is not None):
+            raise ValueError("give either column (a CSV header) or const (a value)")
+        if self.const is not None and self.codes:
+            raise ValueError("codes translate a column's values; a const needs none")
+        return self
+
+
+class Identifier(BaseModel):
+    """A CSV column holding a patient identifier (empty cells are skipped)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    column: str = Field(min_length=1)
+    type: str = Field(min_length=1)  # MR (the MRN), ABHA, or another HL7 identifier type code
+    authority: str = ""  # the assigning authority (the HIS, https://healthid.ndhm.gov.in, ...)
+
+
+class CsvMapping(BaseModel):
+    """One HIS export layout; a feed's subclass validates which columns it fills (docs/adt.md, docs/billing.md)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(pattern=r"^[a-z0-9_\-]+$")
+    his: str = ""  # which HIS and export this describes
+    sender: str = ""  # the rows' sender; the folder's name when not given
+    zone: Zone | None = None  # the zone of a time without an offset; else the feed's default (ADT: adt/senders.yaml, IST)
+    time_formats: list[str] = Field(default=[ISO], min_length=1)
+    date_formats: list[str] = Field(default=["%Y-%m-%d"], min_length=1)
+    columns: dict[str, Source]
+    identifiers: list[Identifier] = []
+
+    @field_validator("columns", mode="before")
+    @classmethod
+    def _sources(cls, value: object) -> object:
+        if isinstance(value, dict):
+            return {k: {"column": v} if isinstance(v, str) else v for k, v in value.items()}
+        return value
+
+    @field_validator("time_formats", "date_formats")
+    @classmethod
+    def _formats(cls, value: list[str]) -> list[str]:
+        for fmt in value:
+            if fmt != ISO and not (_FORMAT.match(fmt) and _DIRECTIVES.search(fmt)):
+                raise ValueError(
+                    f"{fmt!r} is not a strptime format of %d %m %y %Y %H %I %M %S %p %b %B %f %z and "
+                    f"separators, nor {ISO}"
+                )
+        return value
+
+    def check_columns(self, mappable: tuple[str, ...], what: str, required: tuple[str, ...]) -> None:
+        """For a subclass's validator: every column is one of `mappable`, every `required` one is given."""
+        unknown = [k for k in self.columns if k not in mappable]
+        if unknown:
+            raise ValueError(f"columns.{unknown[0]} is not {what} a CSV fills: {', '.join(mappable)}")
+        for name in required:
+            if name not in self.columns:
+                raise ValueError(f"columns.{name} is missing")
+
+    # --- what the reader asks --------------------------------------------------------------------------
+
+    @cached_property
+    def headers(self) -> list[str]:
+        """The CSV headers this mapping reads, normalised, in a stable order."""
+        names = [s.column for s in self.columns.values() if s.const is None] + [
+            i.column for i in self.identifiers
+        ]
+        return list(dict.fromkeys(normal(n) for n in names))
+
+    @cached_property
+    def tz(self) -> ZoneInfo | None:
+        return ZoneInfo(self.zone) if self.zone else None
+
+    def value(self, name: str, cells: dict[str, str]) -> str:
+        """Column `name`'s text for a row (its code translated; '' when the mapping doesn't fill it)."""
+        source = self.columns.get(name)
+        if source is None:
+            return ""
+        if source.const is not None:
+            return source.const
+        text = cells[normal(source.column)].strip()
+        if not source.codes or not text:
+            return text
+        target = {normal(k): v for k, v in source.codes.items()}.get(normal(text))
+        if target is None:
+            known = ", ".join(source.codes)
+            raise RowError(
+                f"column {source.column!r} ({name}) has {show(text)}, not one of its codes: {known}"
+            )
+        if isinstance(target, dict):
+            klass = self.value("patient_class", cells)
+            if klass not in target:
+                raise RowError(
+                    f"column {source.column!r} ({name}) has {show(text)}, whose event depends on the patient "
+                    f"class, and class {klass!r} is not one of {', '.join(target)}"
+                )
+            return target[klass]
+        return target
+
+    def time(self, name: str, cells: dict[str, str]) -> datetime | None:
+        return self._parsed(name, cells, self.time_formats, datetime.fromisoformat, datetime.strptime)
+
+    def date(self, name: str, cells: dict[str, str]) -> date | None:
+        return self._parsed(
+            name, cells, self.date_formats, date.fromisoformat, lambda t, f: datetime.strptime(t, f).date()
+        )
+
+    def _parsed(self, name: str, cells: dict[str, str], formats: list[str], iso: Any, strp: Any) -> Any:
+        """Column `name`'s text in the first of `formats` that reads it (None when empty)."""
+        text = self.value(name, cells)
+        if not text:
+            return None
+        for fmt in formats:
+            try:
+                return iso(text) if fmt == ISO else strp(text, fmt)
+            except ValueError:
+                continue
+        what = "a time" if formats is self.time_formats else "a date"
+        raise RowError(f"{self.where(name)} has {show(text)}, not {what} as {' or '.join(formats)}")
+
+    def patient_ids(self, cells: dict[str, str]) -> list[PatientId]:
+        return [
+            PatientId(cells[normal(i.column)].strip(), i.authority, i.type)
+            for i in self.identifiers
+            if cells[normal(i.column)].strip()
+        ]
+
+    def where(self, name: str) -> str:
+        """How a reason names column `name`: its CSV header, or the constant."""
+        source = self.columns[name]
+        return f"column {source.column!r} ({name})" if source.const is None else f"the constant {name}"
+
+
+Mapping = TypeVar("Mapping", bound=CsvMapping)
+
+
+def mapping_for(
+    path: Path,
+    folder: str,
+    built_in: dict[str, Mapping],
+    load: Callable[[Path, str], Mapping],
+    what: str,
+    doc: str,
+) -> Mapping:
+    """The layout a file of `<folder>/<his>/` is in: that folder's mapping.yaml, else the built-in one of that
+    name; a file with neither (or directly in `folder`) is rejected with a reason saying where it goes."""
+    parent = path.parent
+    if parent.parent.as_posix().endswith(folder):
+        own = parent / MAPPING_FILE
+        if own.is_file():
+            return load(own, parent.name.lower())
+        if parent.name.lower() in built_in:
+            return built_in[parent.name.lower()]
+    known = ", ".join(built_in) or "none"
+    raise FileRejected(
+        f"no {what} mapping for this file: put it in {folder}/<his>/ beside that export's "
+        f"{MAPPING_FILE} (built in: {known}; see {doc})"
+    )
+
+
+def header_of(path: Path) -> list[str]:
+    """The file's header fields as written (the first non-blank line)."""
+    with path.open("rb") as fh:
+        for raw in fh:
+            text = raw.decode("utf-8", errors="replace").removeprefix("\ufeff").strip("\r\n")
+            if text.strip():
+                return [f.strip() for f in (split_line(text)[0] or text.split(","))]
+    return []
+
+
+def mapped_records(
+    path: Path, mapping: Mapping, parse: Callable[[dict[str, str], Mapping, str], dict[str, Any]]
+) -> Iterator[Record]:
+    """Each row of a CSV export read through `mapping`: `parse(cells, mapping, raw)` gives its values (raw
+    is the row as JSON, every column of the header by name) or raises RowError, the row's quarantine reason."""
+    headers = mapping.headers
+    full = header_of(path)
+    for row in read_csv(path, headers):
+        where = {"offset": row.offset, "length": row.length}
+        if row.fields is None:
+            yield Record(row.line, row.raw, reason=row.problem or "unreadable row", **where)
+            continue
+        cells = dict(zip(headers, row.fields, strict=True))
+        raw = json.dumps(dict(zip(full, split_line(row.raw)[0] or [], strict=False)), ensure_ascii=False)
+        try:
+            values = parse(cells, mapping, raw)
+        except RowError as exc:
+            yield Record(row.line, row.raw, reason=str(exc), **where)
+        else:
+            yield Record(row.line, row.raw, values=values, **where)
