@@ -21,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import psutil
@@ -71,6 +72,68 @@ def start(data: Path) -> tuple[subprocess.Popen[str], int]:
     return process, int(line.split(":")[1].split(",")[0])
 
 
+TARGET_PER_SECOND = 20_000
+
+
+@dataclass(frozen=True)
+class MllpRun:
+    messages: int
+    senders: int
+    accepted: int
+    stored: int
+    seconds: float
+    listener_cpu: float
+    listener_system: float
+    p50_ms: float
+    p99_ms: float
+
+    @property
+    def per_second(self) -> float:
+        return self.messages / self.seconds if self.seconds else 0.0
+
+    def text(self) -> str:
+        return (
+            f"{self.messages:,} ADT messages from {self.senders} concurrent senders over loopback: "
+            f"{self.per_second:,.0f} messages/s ({self.seconds:.2f} s), each AA after a durable write; "
+            f"ACK latency p50 {self.p50_ms:.2f} ms, p99 {self.p99_ms:.2f} ms; listener CPU {self.listener_cpu:.2f} s "
+            f"({self.listener_cpu / self.messages * 1e6:.0f} us/message, system {self.listener_system:.2f} s; "
+            f"{self.messages / self.listener_cpu if self.listener_cpu else 0:,.0f} msgs per listener CPU second); "
+            f"{self.accepted} AA, {self.stored} messages in the spool"
+        )
+
+
+def run(data: Path, messages: int, senders: int = 128) -> MllpRun:
+    """Start the listener on a fresh spool under `data`, send, stop it; every message must be AA and stored."""
+    if spool_folder(data).exists():
+        shutil.rmtree(spool_folder(data))
+    process, port = start(data)
+    per_sender = messages // senders
+    latencies: list[float] = []
+
+    async def send_all() -> list[int]:
+        return await asyncio.gather(*(sender(port, s, per_sender, latencies) for s in range(senders)))
+
+    try:
+        began = time.perf_counter()
+        with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+            accepted = sum(runner.run(send_all()))
+        seconds = time.perf_counter() - began
+        cpu = psutil.Process(process.pid).cpu_times()
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(30)
+    total = per_sender * senders
+    stored = len({message for _, message in spooled_messages(data)})  # published when the listener stopped
+    latencies.sort()
+    result = MllpRun(
+        total, senders, accepted, stored, seconds, cpu.user + cpu.system, cpu.system,
+        percentile(latencies, 0.5) * 1000, percentile(latencies, 0.99) * 1000,
+    )  # fmt: skip
+    if accepted != total or stored != total:
+        raise SystemExit(f"not every message was acknowledged and stored: {result.text()}")
+    return result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -80,43 +143,12 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, help="spool parent (default: a temporary folder, removed)")
     args = parser.parse_args()
     data = args.workdir or Path(tempfile.mkdtemp(prefix="mllp-bench-"))
-    if spool_folder(data).exists():
-        shutil.rmtree(spool_folder(data))
-    process, port = start(data)
-    per_sender = args.messages // args.senders
-    latencies: list[float] = []
-
-    async def run() -> list[int]:
-        return await asyncio.gather(*(sender(port, s, per_sender, latencies) for s in range(args.senders)))
-
     try:
-        began = time.perf_counter()
-        with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
-            accepted = sum(runner.run(run()))
-        seconds = time.perf_counter() - began
-        cpu = psutil.Process(process.pid).cpu_times()
+        result = run(data, args.messages, args.senders)
     finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait(30)
-    total = per_sender * args.senders
-    stored = len({message for _, message in spooled_messages(data)})  # published when the listener stopped
-    latencies.sort()
-    print(f"MLLP listener: {total} ADT messages from {args.senders} concurrent senders over loopback")
-    print(
-        f"  {total / seconds:,.0f} messages/s ({seconds:.2f} s), each AA after a durable write (target: 20,000/s)"
-    )
-    print(
-        f"  ACK latency p50 {percentile(latencies, 0.5) * 1000:.2f} ms, p99 {percentile(latencies, 0.99) * 1000:.2f} ms"
-    )
-    print(
-        f"  listener CPU {cpu.user + cpu.system:.2f} s ({(cpu.user + cpu.system) / total * 1e6:.0f} us/message; "
-        f"system {cpu.system:.2f} s), the rest of the wall time: the sender and waiting on fsync"
-    )
-    print(f"  {accepted} AA, {stored} messages in the spool; {os.cpu_count()} CPUs")
-    if not args.workdir:
-        shutil.rmtree(data)
-    if accepted != total or stored != total:
-        raise SystemExit("not every message was acknowledged and stored")
+        if not args.workdir:
+            shutil.rmtree(data)
+    print(f"MLLP listener: {result.text()}; {os.cpu_count()} CPUs; target >= {TARGET_PER_SECOND:,} msgs/s")
 
 
 if __name__ == "__main__":

@@ -130,14 +130,21 @@ class Spool:
         stored: list[bool] = []
         fresh: list[str] = []
         chunks: list[bytes] = []
+        alone: list[tuple[str, bytes]] = []
         for key, data in items:
             if key in self.keys or key in fresh:
                 stored.append(False)
                 continue
             fresh.append(key)
-            chunks += (START, data, END)
             stored.append(True)
-        if not fresh:
+            if END[:1] in data:  # a frame could not hold it: its own unframed file, named by its key
+                alone.append((key, data))
+            else:
+                chunks += (START, data, END)
+        for key, data in alone:
+            self._store_alone(key, data)
+        if not chunks:
+            self.keys.update(fresh)
             return stored
         fd = self._open_segment()
         view = memoryview(b"".join(chunks))
@@ -153,6 +160,20 @@ class Spool:
         if self._count >= SEGMENT_MESSAGES:
             self.publish()
         return stored
+
+    def _store_alone(self, key: str, data: bytes) -> None:
+        """A message holding the end block's 0x1C byte, in a file of its own (written, fsync'd, renamed)."""
+        temp = self.folder / f"{TEMP_PREFIX}{key}{SUFFIX}{TEMP_SUFFIX}"
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o640)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(temp, self.folder / f"{key}{SUFFIX}")
+        _fsync_folder(self.folder)
 
     def _open_segment(self) -> int:
         if self._fd is None:

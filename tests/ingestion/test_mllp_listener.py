@@ -66,6 +66,18 @@ def adt(
     return ("\r".join(segments) + "\r").encode("utf-8" if not msh18 or "UTF" in msh18 else "latin-1")
 
 
+def load_spool(warehouse: Warehouse, data: Path, tenant: str, measure: str) -> list[tuple]:
+    """Load the spool with the adt_hl7 feed as `tenant`; per message id, (message_id, `measure`)."""
+    create_raw_tables(warehouse)
+    for path in ADT_HL7.files(data):
+        load_file(warehouse, ADT_HL7, path, LoadContext(tenant), source=path.name)
+    return warehouse.rows(
+        f"select message_id, {measure} from raw.adt_hl7_events where tenant_id = {{t:String}} "
+        "group by message_id order by message_id",
+        {"t": tenant},
+    )
+
+
 def run(coroutine: Awaitable[None]) -> None:
     asyncio.run(coroutine)  # type: ignore[arg-type]
 
@@ -534,13 +546,7 @@ def test_after_a_kill_9_mid_stream_every_acknowledged_message_is_in_the_warehous
         assert set(spooled(tmp_path)) == {message_key("HIS^CITY", c) for c in sent}
 
         # ... and the adt_hl7 feed loads the spool: every acknowledged message is in the warehouse, once.
-        create_raw_tables(warehouse)
-        for path in ADT_HL7.files(tmp_path):
-            load_file(warehouse, ADT_HL7, path, LoadContext("tnt_mllp_crash"), source=path.name)
-        loaded = warehouse.rows(
-            "select message_id, count() from raw.adt_hl7_events where tenant_id = 'tnt_mllp_crash' "
-            "group by message_id"
-        )
+        loaded = load_spool(warehouse, tmp_path, "tnt_mllp_crash", "count()")
         assert acked <= {r[0] for r in loaded} and all(r[1] == 1 for r in loaded)
     finally:
         if restarted.poll() is None:
@@ -548,3 +554,20 @@ def test_after_a_kill_9_mid_stream_every_acknowledged_message_is_in_the_warehous
             out, err = restarted.communicate(timeout=30)
     assert restarted.returncode == 0 and out.startswith("stopped:"), err
     assert "ASHA" not in err and "SHARMA" not in err and "MRN" not in err  # no PHI in the listener's log
+
+
+def test_a_message_holding_a_0x1c_byte_is_stored_whole_where_the_feed_reads_it_whole(
+    tmp_path: Path, warehouse: Warehouse
+) -> None:
+    odd = adt("FS1", extra="\x1c")  # the end block's first byte, alone, inside the message
+    plain = adt("FS2")
+
+    async def scenario() -> None:
+        async with listening(tmp_path) as (_, port):
+            acks = await exchange(port, odd, plain)
+        assert [msa(a) for a in acks] == [("AA", "FS1"), ("AA", "FS2")]
+
+    run(scenario())
+    assert spooled(tmp_path) == {message_key("HIS^CITY", "FS1"): odd, message_key("HIS^CITY", "FS2"): plain}
+    loaded = load_spool(warehouse, tmp_path, "tnt_mllp_fs", "max(position(raw, char(28)) > 0)")
+    assert loaded == [("FS1", 1), ("FS2", 0)]
