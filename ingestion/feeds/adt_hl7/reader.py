@@ -40,6 +40,7 @@ from hl7.containers import Message, Repetition, Segment
 from core.time import IST
 from ingestion.adt_values import FIRST_DATE, FIRST_TIME, LAST_DATE, LAST_TIME
 from ingestion.feeds.base import LoadContext
+from ingestion.hl7_charsets import CHARSETS, DECLARED, codec_for
 from ingestion.record_blocks import record_block
 from ingestion.records import Frame, Record, RecordBlock, RowError
 from ingestion.spec import TableSpec
@@ -79,33 +80,6 @@ MAX_WORKERS = 8
 POOL_FROM_MESSAGES = 4000
 CHUNK_MESSAGES = 2500
 
-# MSH-18 names (HL7 table 0211) and the Python codec each one is.
-CHARSETS = {
-    "": "utf-8",  # not declared: ASCII by the standard; UTF-8 is its superset and v2.8's preferred set
-    "ASCII": "ascii",
-    "ISO IR6": "ascii",
-    "UNICODE": "utf-8",
-    "UNICODE UTF-8": "utf-8",
-    "ISO IR192": "utf-8",
-    "8859/1": "latin-1",
-    "ISO IR100": "latin-1",
-    "8859/2": "iso8859-2",
-    "8859/3": "iso8859-3",
-    "8859/4": "iso8859-4",
-    "8859/5": "iso8859-5",
-    "8859/6": "iso8859-6",
-    "8859/7": "iso8859-7",
-    "8859/8": "iso8859-8",
-    "8859/9": "iso8859-9",
-    "8859/15": "iso8859-15",
-    "ISO IR14": "shift_jis",
-    "ISO IR87": "iso2022_jp",
-    "ISO IR159": "iso2022_jp_2",
-    "GB 18030-2000": "gb18030",
-    "KS X 1001": "euc_kr",
-    "BIG-5": "big5",
-    "CNS 11643-1992": "big5",
-}
 
 _TIMESTAMP = re.compile(
     r"(\d{4})(?:(\d{2})(?:(\d{2})(?:(\d{2})(?:(\d{2})(?:(\d{2})(?:\.(\d{1,4}))?)?)?)?)?)?(?:([+-])(\d{2})(\d{2}))?"
@@ -313,11 +287,11 @@ def message_records(
     first, last = spans[0], spans[-1]
     offset, length = first.start, last.end - first.start
     charset_name = _msh18(data[first.start : first.end])
-    codec = CHARSETS.get(charset_name.upper())
+    codec = codec_for(charset_name)
     raw_bytes = [data[s.start : s.end] for s in spans]
     if codec is None:
         raw = "\r".join(b.decode("latin-1") for b in raw_bytes)
-        why = f"MSH-18 character set {charset_name!r} is not one this feed reads ({', '.join(k for k in CHARSETS if k)})"
+        why = f"MSH-18 character set {charset_name!r} is not one this feed reads ({', '.join(DECLARED)})"
         yield Record.bad(first.line, raw, why, offset, length)
         return
     texts = [_decode(b, codec) for b in raw_bytes]
