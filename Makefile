@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 DATA ?= .mymedic/sample
 EXPORTS ?= .mymedic/exports
 BENCH_PAYMENTS ?= 1000000
-BENCH_MLLP_MESSAGES ?= 20000
+BENCH_MLLP_MESSAGES ?= 40000
 
 BI_VENV := .venv-bi
 BI_STAMP := $(BI_VENV)/.installed
@@ -101,10 +101,9 @@ format: install
 	$(BIN)/ruff check --fix .
 
 bench: install
-	$(BIN)/python -m benchmarks.run --payments $(BENCH_PAYMENTS) $(BENCH_ARGS)
-	$(BIN)/python -m benchmarks.mllp_listener --messages $(BENCH_MLLP_MESSAGES)
+	$(BIN)/python -m benchmarks.run --payments $(BENCH_PAYMENTS) --mllp-messages $(BENCH_MLLP_MESSAGES) $(BENCH_ARGS)
 
-# The HL7 v2 MLLP listener alone: messages/s with a local sender (also the last step of `make bench`).
+# The HL7 v2 MLLP listener alone: messages/s with a local sender (also a row of `make bench`).
 bench-mllp: install
 	$(BIN)/python -m benchmarks.mllp_listener --messages $(BENCH_MLLP_MESSAGES)
 

@@ -6,18 +6,21 @@ prints messages/s. Part of `make bench`; also on its own:
 
 The files mix the shapes the feed reads: plain (`\\r` and `\\n` segment ends), FHS/BHS batches and MLLP-framed
 (the listener's spool, adt/mllp/). Every message is an A01/A02/A03/A08 with a PID-3 of two identifiers, a
-full PV1 and a Z-segment, about the size a HIS sends. The issue's target, 20k msgs/s on 2 cores, is reported,
-not asserted.
+full PV1 and a Z-segment, about the size a HIS sends. Files of 10,000 messages are parsed by the reader's worker
+processes (one per CPU). The issue's target, 20k msgs/s on 2 cores, is reported, not asserted.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import shutil
 import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+import psutil
 
 from core.settings import warehouse_settings
 from core.warehouse import open_warehouse
@@ -37,9 +40,9 @@ class Hl7LoadRun:
     quarantined: int
     files: int
     seconds: float
-    cpu_seconds: (
-        float  # this process's CPU (chDB's threads included): the wall figure swings on a busy machine
-    )
+    # CPU of this process (chDB's threads included) and of the reader's worker processes: the wall figure
+    # swings on a busy machine
+    cpu_seconds: float
 
     @property
     def per_second(self) -> float:
@@ -108,6 +111,16 @@ def write_files(data: Path, messages: int, per_file: int) -> int:
     return files
 
 
+def family_cpu() -> float:
+    """CPU seconds of this process and its live child processes (the reader's pool of parsers), user + system."""
+    me = psutil.Process()
+    total = sum(me.cpu_times()[:2])
+    for child in me.children(recursive=True):
+        with contextlib.suppress(psutil.Error):
+            total += sum(child.cpu_times()[:2])
+    return total
+
+
 def run(workdir: Path, messages: int, per_file: int = 10_000) -> Hl7LoadRun:
     """Generate, then time the load of every file (the generation is not timed)."""
     if workdir.exists():
@@ -118,9 +131,9 @@ def run(workdir: Path, messages: int, per_file: int = 10_000) -> Hl7LoadRun:
     with open_warehouse(settings) as w:
         create_raw_tables(w)
         context = LoadContext("bench")
-        started, cpu_started = time.perf_counter(), time.process_time()
+        started, cpu_started = time.perf_counter(), family_cpu()
         results = [load_file(w, HL7_FEED, p, context, source=p.name) for p in HL7_FEED.files(data)]
-        seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu_started
+        seconds, cpu_seconds = time.perf_counter() - started, family_cpu() - cpu_started
     return Hl7LoadRun(
         messages=sum(r.rows_read for r in results),
         loaded=sum(r.rows_loaded for r in results),

@@ -15,6 +15,8 @@ that extra day back (benchmarks/held_back.py) and measures, on the same files:
   (requests/s, p50 and p99 latency; benchmarks/metrics_api_load.py);
 - HL7 v2 ADT files: synthetic messages parsed and loaded through the real loader, msgs/s
   (benchmarks/hl7_load.py);
+- the HL7 v2 MLLP listener: its own process, 128 local python-hl7 senders, msgs/s with each AA after a
+  durable write (benchmarks/mllp_listener.py);
 - peak RSS of every process (this one: chDB loads and the exports; each child's from wait4).
 
 Every figure is printed as soon as it is measured; at the end, tables of figures and of targets (met or
@@ -43,7 +45,7 @@ import psutil
 from rich.console import Console
 from rich.table import Table
 
-from benchmarks import hl7_load
+from benchmarks import hl7_load, mllp_listener
 from benchmarks.held_back import hold_back, link_copy, newest_day
 from core.settings import DBT_PROJECT_DIR, WarehouseSettings, warehouse_settings
 from core.warehouse import Warehouse, open_warehouse
@@ -360,6 +362,9 @@ def main() -> None:
     parser.add_argument(
         "--hl7-messages", type=int, default=100_000, help="synthetic HL7 ADT messages to load"
     )
+    parser.add_argument(
+        "--mllp-messages", type=int, default=40_000, help="HL7 ADT messages sent to the MLLP listener"
+    )
     args = parser.parse_args()
 
     workdir: Path = args.workdir
@@ -464,6 +469,8 @@ def main() -> None:
     metrics_api(settings, workdir, figures, seconds=args.api_seconds, clients=args.api_clients)
     hl7 = hl7_load.run(workdir / "hl7", args.hl7_messages)  # benchmarks/hl7_load.py: its own warehouse
     figures.add("HL7 v2 ADT files: parse + load (real loader)", hl7.text())
+    mllp = mllp_listener.run(workdir / "mllp", args.mllp_messages)  # benchmarks/mllp_listener.py
+    figures.add("HL7 v2 MLLP listener, local sender", mllp.text())
 
     peaks["this process (chDB loads, exports)"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     figures.add(
@@ -501,6 +508,12 @@ def main() -> None:
             f"≥ {hl7_load.TARGET_PER_SECOND:,} msgs/s",
             f"{hl7.per_second:,.0f} msgs/s",
             hl7.per_second >= hl7_load.TARGET_PER_SECOND,
+        ),
+        Target(
+            "HL7 MLLP listener, AA after a durable write",
+            f"≥ {mllp_listener.TARGET_PER_SECOND:,} msgs/s",
+            f"{mllp.per_second:,.0f} msgs/s",
+            mllp.per_second >= mllp_listener.TARGET_PER_SECOND,
         ),
         *(rss_target(process, mb) for process, mb in peaks.items()),
     ]

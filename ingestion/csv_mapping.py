@@ -100,7 +100,9 @@ class CsvMapping(BaseModel):
     name: str = Field(pattern=r"^[a-z0-9_\-]+$")
     his: str = ""  # which HIS and export this describes
     sender: str = ""  # the rows' sender; the folder's name when not given
-    zone: Zone | None = None  # the zone of a time without an offset; else the feed's default (ADT: adt/senders.yaml, IST)
+    zone: Zone | None = (
+        None  # the zone of a time without an offset; else the feed's default (ADT: adt/senders.yaml, IST)
+    )
     time_formats: list[str] = Field(default=[ISO], min_length=1)
     date_formats: list[str] = Field(default=["%Y-%m-%d"], min_length=1)
     columns: dict[str, Source]

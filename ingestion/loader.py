@@ -27,16 +27,16 @@ file is loaded again, so the next run equals a clean one, ledger included.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from core.warehouse import Warehouse
 from ingestion.engine_sql import document_sql, lines_sql
 from ingestion.feeds.base import Feed, LoadContext
-from ingestion.records import FileRejected, Frame, Record
+from ingestion.record_blocks import blank_value, block_names
+from ingestion.records import FileRejected, Frame, Record, RecordBlock
 from ingestion.spec import METADATA_COLUMNS, TableSpec
 from ingestion.tables import EXCERPT_BYTES, QUARANTINE
 
@@ -257,25 +257,36 @@ class _Batch:
         )
         last_line = 0
         frames: list[Frame] = []
-
-        def records() -> Iterator[Record]:
+        pending: list[Record] = []
+        try:
             for item in self.feed.reader.records(self.path, self.table, context):
                 if isinstance(item, Frame):
                     frames.append(item)
-                else:
-                    yield item
-
-        try:
-            for chunk in _chunks(records(), BATCH_ROWS):
-                self._insert_records(chunk, names)
-                last_line = chunk[-1].line
+                    continue
+                if isinstance(item, RecordBlock):  # parsed elsewhere, in the staging columns already
+                    if pending:
+                        self._insert_records(pending, names)
+                        pending = []
+                    self.w.client.raw_insert(
+                        self.checked, block_names(self.table), item.arrow, fmt="ArrowStream",
+                        settings={"input_format_null_as_default": 1},
+                    )  # fmt: skip
+                    last_line = item.last_line
+                    continue
+                pending.append(item)
+                if len(pending) >= BATCH_ROWS:
+                    self._insert_records(pending, names)
+                    last_line, pending = pending[-1].line, []
+            if pending:
+                self._insert_records(pending, names)
+                last_line = pending[-1].line
         except FileRejected as exc:
             self.stage_rejected(str(exc), self.feed.reader.unit(self.path), after_line=last_line)
         else:
             self.note = frame_note(frames)
 
     def _insert_records(self, records: list[Record], names: list[str]) -> None:
-        blank = {c.name: _default(c.type) for c in self.table.data_columns}
+        blank = {c.name: blank_value(c.type) for c in self.table.data_columns}
         rows = []
         for r in records:
             values = r.values if r.values is not None else blank
@@ -467,17 +478,6 @@ def _tuple_hash(columns: list[str] | tuple[str, ...], prefix: str = "") -> str:
     return "sipHash128(tuple(" + ", ".join(f"{prefix}`{c}`" for c in columns) + "))"
 
 
-def _default(ch_type: str) -> Any:
-    """The value a bad record holds in a data column of this type (it is never loaded)."""
-    if ch_type.startswith("Nullable("):
-        return None
-    if ch_type.startswith("DateTime"):
-        return datetime(1970, 1, 1, tzinfo=UTC)
-    if ch_type == "Date":
-        return date(1970, 1, 1)
-    return "" if ch_type == "String" else 0
-
-
 def _blank(path: Path, size: int) -> bool:
     """Nothing but white space (or a byte-order mark) in the file."""
     return size == 0 or (size < 4096 and not path.read_bytes().strip(b" \t\r\n\xef\xbb\xbf"))
@@ -485,17 +485,6 @@ def _blank(path: Path, size: int) -> bool:
 
 def _literal(text: str) -> str:
     return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
-
-
-def _chunks(records: Iterator[Record], size: int) -> Iterator[list[Record]]:
-    chunk: list[Record] = []
-    for record in records:
-        chunk.append(record)
-        if len(chunk) >= size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
 
 
 def _no_checkpoint(_: str) -> None:

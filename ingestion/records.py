@@ -36,3 +36,14 @@ class Frame:
 
     line: int
     part: str  # "header block" | "table header" | "rule" | "footer" | "balance brought forward"
+
+
+@dataclass(frozen=True, slots=True)
+class RecordBlock:
+    """Many records at once, already in the loader's staging columns (ingestion/record_blocks.py) as an Arrow
+    IPC stream: what a reader that parses in worker processes yields, so that the loading process only
+    hands the bytes to the warehouse. `rows` records; the last one is at position `last_line`."""
+
+    arrow: bytes
+    rows: int
+    last_line: int

@@ -6,6 +6,7 @@ import asyncio
 import logging
 import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -59,9 +60,10 @@ def listen(
 
     async def main() -> None:
         listener = Listener(folder, max_bytes=max_bytes, max_connections=max_connections)
-        if listener.spool.swept:
+        if listener.spool.recovered:
             logging.getLogger("mymedic.adt.mllp").warning(
-                "removed %d unacknowledged temporary file(s) left by a crash", listener.spool.swept
+                "published %d open spool segment(s) left by a crash (cut after their last whole message)",
+                listener.spool.recovered,
             )
         bound_host, bound_port = await listener.start(host, port)
         stop = asyncio.Event()
@@ -77,9 +79,19 @@ def listen(
         print(f"stopped: {c.accepted} stored, {c.duplicates} duplicates, {c.refused} refused", flush=True)
 
     try:
-        asyncio.run(main())
+        with asyncio.Runner(loop_factory=_loop_factory()) as runner:
+            runner.run(main())
     except OSError as error:
         _fail(f"cannot listen on {host}:{port} or write to {folder}: {error.strerror or error}")
+
+
+def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """uvloop's event loop (libuv) when installed, else asyncio's own."""
+    try:
+        import uvloop
+    except ImportError:
+        return None
+    return uvloop.new_event_loop
 
 
 __all__ = ["adt_app"]

@@ -10,23 +10,16 @@ from dataclasses import dataclass, replace
 
 import hl7
 
+from ingestion.hl7_charsets import CHARSETS as ALL_CHARSETS
+from ingestion.hl7_charsets import codec_for
+
 BOM = codecs.BOM_UTF8
 SUPPORTED_VERSIONS = ("2.3", "2.3.1", "2.4", "2.5", "2.5.1", "2.6", "2.7", "2.7.1", "2.8", "2.8.1", "2.8.2")
 ACCEPTED_TYPES = ("ADT",)
 
-# HL7 table 0211 (alternate character sets, MSH-18) -> Python codec. Empty MSH-18: the reader decodes UTF-8
-# with a latin-1 fallback, so any bytes are accepted.
-CHARSETS = {
-    "ASCII": "ascii",
-    "ISO IR6": "ascii",
-    **{f"8859/{n}": f"iso8859_{n}" for n in (1, 2, 3, 4, 5, 6, 7, 8, 9, 15)},
-    "UNICODE UTF-8": "utf-8",
-    "ISO IR192": "utf-8",
-    "GB 18030-2000": "gb18030",
-    "BIG-5": "big5",
-    "KS X 1001": "euc_kr",
-    "ISO IR87": "iso2022_jp",
-}
+# HL7 table 0211 (MSH-18): the reader's table. Empty MSH-18: no check here; the reader decodes UTF-8 with a
+# latin-1 fallback, so any bytes are accepted.
+CHARSETS = {name: codec for name, codec in ALL_CHARSETS.items() if name}
 
 # HL7 table 0357 (message error condition codes) used here.
 SEGMENT_SEQUENCE_ERROR = ("100", "Segment sequence error")
@@ -51,7 +44,7 @@ class Header:
 
     @property
     def codec(self) -> str | None:
-        return CHARSETS.get(self.charset)
+        return codec_for(self.charset) if self.charset else None
 
 
 class Refused(Exception):

@@ -19,7 +19,7 @@ from hl7.mllp import start_hl7_server
 
 from ingestion.mllp.ack import AckBuilder, Clock, _utc_now
 from ingestion.mllp.header import INTERNAL_ERROR, SEGMENT_SEQUENCE_ERROR, Header, HeaderCache, Refused
-from ingestion.mllp.spool import Spool, file_name
+from ingestion.mllp.spool import Spool, message_key
 
 log = logging.getLogger("mymedic.adt.mllp")
 
@@ -28,7 +28,8 @@ END = b"\x1c\r"
 DEFAULT_MAX_BYTES = 1024 * 1024
 # With max_bytes, bounds what all connections together may buffer (about 2 x max_bytes each).
 DEFAULT_MAX_CONNECTIONS = 256
-MAX_BATCH = 256  # messages per group commit
+MAX_BATCH = 1024  # messages per group commit
+PUBLISH_IDLE_SECONDS = 1.0  # the open spool segment is published after this long without a message
 VALUE_TOO_LONG = ("104", "Value too long")
 LINGER_SECONDS = 2.0  # after an AR that closes the connection: how long unread input is discarded
 LINGER_BYTES = 8 * 1024 * 1024  # and how much of it at most
@@ -72,7 +73,13 @@ class SpoolWriter:
 
     async def _run(self) -> None:
         while True:
-            batch = [await self._queue.get()]
+            try:
+                async with asyncio.timeout(PUBLISH_IDLE_SECONDS):
+                    first = await self._queue.get()
+            except TimeoutError:  # idle: publish the open segment, so that the feed's sensor sees it
+                await asyncio.to_thread(self.spool.publish)
+                continue
+            batch = [first]
             while len(batch) < MAX_BATCH and not self._queue.empty():
                 batch.append(self._queue.get_nowait())
             try:
@@ -96,15 +103,23 @@ class Listener:
         max_connections: int = DEFAULT_MAX_CONNECTIONS,
         clock: Clock = _utc_now,
     ) -> None:
-        self.spool = Spool(data_dir)
+        self.headers = HeaderCache()
+        self.spool = Spool(data_dir, key_of=self._key_of)
         self.max_bytes = max_bytes
         self.max_connections = max_connections
         self._open = 0
         self.acks = AckBuilder(clock)
-        self.headers = HeaderCache()
         self.counts = Counts()
         self._writer = SpoolWriter(self.spool)
         self._server: asyncio.Server | None = None
+
+    def _key_of(self, content: bytes) -> str:
+        """A stored message's key (the spool reads its files back when it opens)."""
+        try:
+            header = self.headers.read(content)
+        except Refused:
+            return ""
+        return message_key(header.sender, header.control_id)
 
     @property
     def open_connections(self) -> int:
@@ -215,7 +230,7 @@ class Listener:
             self._refused(refused, None)
             return self.acks.refuse(refused), refused.header
         try:
-            stored = await self._writer.store(file_name(header.sender, header.control_id), content)
+            stored = await self._writer.store(message_key(header.sender, header.control_id), content)
         except OSError as error:
             refused = Refused(
                 "AE",

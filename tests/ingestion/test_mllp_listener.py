@@ -27,7 +27,7 @@ from ingestion.loader import load_file
 from ingestion.mllp.ack import AckBuilder
 from ingestion.mllp.header import HeaderCache, Refused, read_header
 from ingestion.mllp.listener import Listener
-from ingestion.mllp.spool import file_name, spool_folder
+from ingestion.mllp.spool import message_key, spool_folder, spooled_messages
 from ingestion.tables import create_raw_tables
 from mymedic.cli import app
 
@@ -66,6 +66,18 @@ def adt(
     return ("\r".join(segments) + "\r").encode("utf-8" if not msh18 or "UTF" in msh18 else "latin-1")
 
 
+def load_spool(warehouse: Warehouse, data: Path, tenant: str, measure: str) -> list[tuple]:
+    """Load the spool with the adt_hl7 feed as `tenant`; per message id, (message_id, `measure`)."""
+    create_raw_tables(warehouse)
+    for path in ADT_HL7.files(data):
+        load_file(warehouse, ADT_HL7, path, LoadContext(tenant), source=path.name)
+    return warehouse.rows(
+        f"select message_id, {measure} from raw.adt_hl7_events where tenant_id = {{t:String}} "
+        "group by message_id order by message_id",
+        {"t": tenant},
+    )
+
+
 def run(coroutine: Awaitable[None]) -> None:
     asyncio.run(coroutine)  # type: ignore[arg-type]
 
@@ -98,8 +110,16 @@ def msa(ack: hl7.Message) -> tuple[str, str]:
     return str(ack.segment("MSA")(1)), str(ack.segment("MSA")(2))
 
 
-def spooled(data: Path) -> list[Path]:
-    return sorted(spool_folder(data).glob("*.hl7"))
+def spooled(data: Path) -> dict[str, bytes]:
+    """What the spool's published files hold: key (sender, control id) -> the message as received. A key
+    held twice fails: the spool stores a message once."""
+    held: dict[str, bytes] = {}
+    for _, content in spooled_messages(data):
+        header = read_header(content)
+        key = message_key(header.sender, header.control_id)
+        assert key not in held, f"{header.control_id} stored twice"
+        held[key] = content
+    return held
 
 
 def test_an_accepted_message_is_in_the_spool_as_sent_and_acknowledged_aa(tmp_path: Path) -> None:
@@ -116,13 +136,13 @@ def test_an_accepted_message_is_in_the_spool_as_sent_and_acknowledged_aa(tmp_pat
         assert [str(s(0)) for s in ack] == ["MSH", "MSA"]  # no ERR
 
     run(scenario())
-    (stored,) = spooled(tmp_path)
-    assert stored.read_bytes() == message
-    assert stored.name == file_name("HIS^CITY", "CTL0001")
+    assert spooled(tmp_path) == {message_key("HIS^CITY", "CTL0001"): message}
     # What the adt_hl7 feed's reader will get: the file is in its folder list and matches its patterns,
     # and python-hl7 reads it back as the same ADT message.
+    (stored,) = spool_folder(tmp_path).glob("*.hl7")
     assert ADT_HL7.files(tmp_path) == [stored] and ADT_HL7.accepts(stored)
-    parsed = hl7.parse(stored.read_bytes().decode())
+    assert stored.read_bytes() == b"\x0b" + message + b"\x1c\r"  # MLLP-framed, as received
+    parsed = hl7.parse(message.decode())
     assert str(parsed.segment("MSH")(10)) == "CTL0001" and str(parsed.segment("PV1")(19)) == "VCTL0001"
 
 
@@ -148,7 +168,7 @@ def test_a_v27_truncation_character_in_msh2_is_accepted(tmp_path: Path) -> None:
         assert msa(ack) == ("AA", "T27") and str(ack).startswith("MSH|^~\\&#|")
 
     run(scenario())
-    assert [p.read_bytes() for p in spooled(tmp_path)] == [message]
+    assert list(spooled(tmp_path).values()) == [message]
 
 
 @pytest.mark.parametrize(
@@ -174,7 +194,7 @@ def test_a_message_it_cannot_accept_gets_ae_with_an_err_naming_the_problem(
         assert str(err(4)) == "E" and str(err(8))  # severity and a reason for a person
 
     run(scenario())
-    assert [p.name for p in spooled(tmp_path)] == [file_name("HIS^CITY", "GOOD1")]  # nothing else stored
+    assert list(spooled(tmp_path)) == [message_key("HIS^CITY", "GOOD1")]  # nothing else stored
 
 
 def mutations(seed: int, count: int) -> list[bytes]:
@@ -216,7 +236,7 @@ def test_every_damaged_message_gets_an_answer_and_only_accepted_ones_are_stored(
     for ack in acks:
         if msa(ack)[0] != "AA":
             assert [str(s(0)) for s in ack][-1] == "ERR"
-    stored = {p.read_bytes() for p in spooled(tmp_path)}
+    stored = set(spooled(tmp_path).values())
     accepted = {frame for frame, code in zip(frames, codes, strict=True) if code == "AA"}
     assert stored <= accepted and len(stored) >= 1
 
@@ -259,7 +279,7 @@ def test_a_v23_message_gets_its_err_in_the_v23_layout(tmp_path: Path) -> None:
         assert str(ack.segment("ERR")(1)) == "MSH^1^10^101&Required field missing&HL70357"  # ERR-1 (CM)
 
     run(scenario())
-    assert spooled(tmp_path) == []
+    assert spooled(tmp_path) == {}
 
 
 @pytest.mark.parametrize(
@@ -285,7 +305,7 @@ def test_a_message_of_a_kind_it_does_not_take_gets_ar(
         assert str(ack.segment("ERR")(3)(1)(1)) == condition
 
     run(scenario())
-    assert spooled(tmp_path) == []
+    assert spooled(tmp_path) == {}
 
 
 def test_the_control_id_is_the_whole_field_so_ids_differing_after_a_separator_are_two_messages(
@@ -313,7 +333,7 @@ def test_bytes_that_are_not_an_mllp_frame_get_ar_and_the_connection_closes(tmp_p
         assert msa(ack)[0] == "AR" and "start block" in str(ack.segment("ERR")(8))
 
     run(scenario())
-    assert spooled(tmp_path) == []
+    assert spooled(tmp_path) == {}
 
 
 def test_a_duplicate_control_id_from_the_same_sender_is_acknowledged_again_and_stored_once(
@@ -332,8 +352,8 @@ def test_a_duplicate_control_id_from_the_same_sender_is_acknowledged_again_and_s
             assert msa(again) == ("AA", "DUP1") and listener.counts.duplicates == 1
 
     run(scenario())
-    files = {p.name: p.read_bytes() for p in spooled(tmp_path)}
-    assert files == {file_name("HIS^CITY", "DUP1"): first, file_name("LAB^CITY", "DUP1"): other_sender}
+    files = spooled(tmp_path)
+    assert files == {message_key("HIS^CITY", "DUP1"): first, message_key("LAB^CITY", "DUP1"): other_sender}
 
 
 def test_concurrent_senders_each_get_aa_for_every_message_and_every_message_is_stored(tmp_path: Path) -> None:
@@ -349,8 +369,8 @@ def test_concurrent_senders_each_get_aa_for_every_message_and_every_message_is_s
             assert [msa(a) for a in acks] == [("AA", f"S{s}-{i}") for i in range(each)]
 
     run(scenario())
-    stored = {p.name: p.read_bytes() for p in spooled(tmp_path)}
-    assert stored == {file_name(f"HIS{key[1]}^CITY", key): body for key, body in sent.items()}
+    stored = spooled(tmp_path)
+    assert stored == {message_key(f"HIS{key[1]}^CITY", key): body for key, body in sent.items()}
 
 
 def test_a_frame_over_the_size_bound_gets_ar_and_the_connection_closes_without_reading_it_all(
@@ -379,7 +399,7 @@ def test_a_frame_over_the_size_bound_gets_ar_and_the_connection_closes_without_r
             assert msa(after) == ("AA", "SMALL1")
 
     run(scenario())
-    assert [p.name for p in spooled(tmp_path)] == [file_name("HIS^CITY", "SMALL1")]
+    assert list(spooled(tmp_path)) == [message_key("HIS^CITY", "SMALL1")]
 
 
 def test_connections_over_the_bound_are_closed_and_the_others_served(tmp_path: Path) -> None:
@@ -414,7 +434,7 @@ def test_every_corpus_message_is_acknowledged_and_stored_once_per_sender_and_con
         raw = path.read_bytes()
         fields = raw.removeprefix(b"\xef\xbb\xbf").split(b"\r")[0].split(b"\n")[0].decode().split("|")
         sender = f"{fields[2].split('^')[0]}^{fields[3].split('^')[0]}"
-        expected.setdefault(file_name(sender, fields[9]), raw)
+        expected.setdefault(message_key(sender, fields[9]), raw)
 
     async def scenario() -> None:
         async with listening(tmp_path) as (_, port):
@@ -422,7 +442,7 @@ def test_every_corpus_message_is_acknowledged_and_stored_once_per_sender_and_con
         assert [msa(a)[0] for a in acks] == ["AA"] * len(files)
 
     run(scenario())
-    assert {p.name: p.read_bytes() for p in spooled(tmp_path)} == expected
+    assert spooled(tmp_path) == expected
 
 
 def test_the_cli_fails_in_one_line_when_the_port_is_taken(tmp_path: Path) -> None:
@@ -504,10 +524,9 @@ def test_after_a_kill_9_mid_stream_every_acknowledged_message_is_in_the_warehous
     restarted, port = start_listener(tmp_path)
     try:
         # Every acknowledged message is there, whole, under its key; no half-written file is visible.
+        held = spooled(tmp_path)
         for control_id in acked:
-            assert (spool_folder(tmp_path) / file_name("HIS^CITY", control_id)).read_bytes() == sent[
-                control_id
-            ]
+            assert held[message_key("HIS^CITY", control_id)] == sent[control_id]
         assert [p.name for p in spool_folder(tmp_path).iterdir() if p.name.startswith(".")] == []
         assert all(ADT_HL7.accepts(p) for p in ADT_HL7.files(tmp_path))
 
@@ -522,19 +541,33 @@ def test_after_a_kill_9_mid_stream_every_acknowledged_message_is_in_the_warehous
 
         run(collect())
         assert [msa(a) for a in acks] == [("AA", c) for c in sent]
-        assert {p.name for p in spooled(tmp_path)} == {file_name("HIS^CITY", c) for c in sent}
+        restarted.send_signal(signal.SIGTERM)  # it publishes its open spool segment as it stops
+        out, err = restarted.communicate(timeout=30)
+        assert set(spooled(tmp_path)) == {message_key("HIS^CITY", c) for c in sent}
 
         # ... and the adt_hl7 feed loads the spool: every acknowledged message is in the warehouse, once.
-        create_raw_tables(warehouse)
-        for path in ADT_HL7.files(tmp_path):
-            load_file(warehouse, ADT_HL7, path, LoadContext("tnt_mllp_crash"), source=path.name)
-        loaded = warehouse.rows(
-            "select message_id, count() from raw.adt_hl7_events where tenant_id = 'tnt_mllp_crash' "
-            "group by message_id"
-        )
+        loaded = load_spool(warehouse, tmp_path, "tnt_mllp_crash", "count()")
         assert acked <= {r[0] for r in loaded} and all(r[1] == 1 for r in loaded)
     finally:
-        restarted.send_signal(signal.SIGTERM)
-        out, err = restarted.communicate(timeout=30)
+        if restarted.poll() is None:
+            restarted.send_signal(signal.SIGTERM)
+            out, err = restarted.communicate(timeout=30)
     assert restarted.returncode == 0 and out.startswith("stopped:"), err
     assert "ASHA" not in err and "SHARMA" not in err and "MRN" not in err  # no PHI in the listener's log
+
+
+def test_a_message_holding_a_0x1c_byte_is_stored_whole_where_the_feed_reads_it_whole(
+    tmp_path: Path, warehouse: Warehouse
+) -> None:
+    odd = adt("FS1", extra="\x1c")  # the end block's first byte, alone, inside the message
+    plain = adt("FS2")
+
+    async def scenario() -> None:
+        async with listening(tmp_path) as (_, port):
+            acks = await exchange(port, odd, plain)
+        assert [msa(a) for a in acks] == [("AA", "FS1"), ("AA", "FS2")]
+
+    run(scenario())
+    assert spooled(tmp_path) == {message_key("HIS^CITY", "FS1"): odd, message_key("HIS^CITY", "FS2"): plain}
+    loaded = load_spool(warehouse, tmp_path, "tnt_mllp_fs", "max(position(raw, char(28)) > 0)")
+    assert loaded == [("FS1", 1), ("FS2", 0)]

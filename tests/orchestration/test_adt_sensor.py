@@ -3,7 +3,6 @@ adt/, evaluated with Dagster's sensor testing API, and the run it requests execu
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -19,7 +18,7 @@ from dagster import (
 
 from core.settings import WAREHOUSE_ENV, warehouse_settings
 from core.warehouse import open_warehouse
-from ingestion.mllp.spool import Spool, file_name
+from ingestion.mllp.spool import Spool, message_key
 from orchestration.adt_sensors import ADT_HL7, adt_hl7_files_sensor, adt_hl7_job
 from orchestration.definitions import build_definitions
 from orchestration.ingestion_assets import ingestion_assets
@@ -46,19 +45,21 @@ def test_new_spool_files_start_the_adt_hl7_load_once_per_change(tmp_path: Path) 
     assert isinstance(result, SkipReason) and "no files" in str(result.skip_message)
 
     spool = Spool(tmp_path)
-    spool.store([(file_name("HIS^CITY", "C1"), message("C1"))])
+    spool.store([(message_key("HIS^CITY", "C1"), message("C1"))])
+    hidden, _ = evaluate(tmp_path, cursor)
+    assert isinstance(hidden, SkipReason)  # the open segment (a hidden file) does not trigger ...
+    spool.publish()  # ... once published it does
     first, cursor = evaluate(tmp_path, cursor)
     assert isinstance(first, RunRequest) and first.tags["files"] == "1" and cursor
 
     again, same = evaluate(tmp_path, cursor)
     assert isinstance(again, SkipReason) and same == cursor  # nothing new: no second run
 
-    # A message being written (hidden temporary name) does not trigger; once renamed it does.
-    temp = spool.folder / f".{file_name('HIS^CITY', 'C2')}.tmp"
-    temp.write_bytes(message("C2"))
+    # A segment being written (hidden temporary name) does not trigger; once published it does.
+    spool.store([(message_key("HIS^CITY", "C2"), message("C2"))])
     hidden, _ = evaluate(tmp_path, cursor)
     assert isinstance(hidden, SkipReason)
-    os.replace(temp, spool.folder / file_name("HIS^CITY", "C2"))
+    spool.close()
     (tmp_path / "adt" / "dropped.hl7").write_bytes(message("D1"))  # a file dropped in adt/ counts too
     second, cursor2 = evaluate(tmp_path, cursor)
     assert isinstance(second, RunRequest) and second.tags["files"] == "3"
@@ -81,8 +82,12 @@ def test_the_requested_run_loads_the_spool_with_the_adt_hl7_feed(tmp_path: Path)
         "tenant_id,branch_id,branch_name,city,state\nchain_a,BLR01,Indiranagar,Bengaluru,Karnataka\n"
     )
     spool = Spool(data)
-    names = [file_name("HIS^CITY", c) for c in ("C1", "C2")]
-    spool.store([(names[0], message("C1")), (names[1], message("C2"))])
+    spool.store([(message_key("HIS^CITY", "C1"), message("C1"))])
+    spool.publish()
+    spool.store([(message_key("HIS^CITY", "C2"), message("C2"))])
+    spool.close()
+    names = sorted(p.name for p in spool.folder.glob("*.hl7"))
+    assert len(names) == 2
     request, _ = evaluate(data, None)
     assert isinstance(request, RunRequest)
 
@@ -100,4 +105,4 @@ def test_the_requested_run_loads_the_spool_with_the_adt_hl7_feed(tmp_path: Path)
     with open_warehouse(warehouse_settings(url)) as w:
         ledger = w.rows("select feed, source_file from raw.load_ledger order by source_file")
     # The adt_hl7 feed read exactly the spool's files (whatever its reader made of them), no other feed ran.
-    assert ledger == [(ADT_HL7.name, f"adt/mllp/{name}") for name in sorted(names)]
+    assert ledger == [(ADT_HL7.name, f"adt/mllp/{name}") for name in names]

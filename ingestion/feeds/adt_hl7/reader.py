@@ -23,12 +23,16 @@ sender's zone (ingestion/adt_senders.py: adt/senders.yaml, IST by default).
 from __future__ import annotations
 
 import json
+import multiprocessing
+import os
 import re
+from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 import hl7
 import hl7.util
@@ -38,7 +42,9 @@ from core.time import IST
 from ingestion.adt_senders import DEFAULT, SenderZones, sender_zones
 from ingestion.adt_values import FIRST_DATE, FIRST_TIME, LAST_DATE, LAST_TIME
 from ingestion.feeds.base import LoadContext
-from ingestion.records import Frame, Record, RowError
+from ingestion.hl7_charsets import CHARSETS, DECLARED, codec_for
+from ingestion.record_blocks import record_block
+from ingestion.records import Frame, Record, RecordBlock, RowError
 from ingestion.spec import TableSpec
 
 # python-hl7 logs a field's whole value when it meets an escape sequence it does not know: that value may be
@@ -70,34 +76,12 @@ ENVELOPE = {b"FHS": "file header FHS", b"BHS": "batch header BHS", b"BTS": "batc
             b"FTS": "file trailer FTS"}  # fmt: skip
 BOM = b"\xef\xbb\xbf"
 MLLP_START, MLLP_END = b"\x0b", b"\x1c"
+# Parsing in worker processes (`_pooled`): at most this many, for a file of at least this many messages,
+# in chunks of this many consecutive messages.
+MAX_WORKERS = 8
+POOL_FROM_MESSAGES = 4000
+CHUNK_MESSAGES = 2500
 
-# MSH-18 names (HL7 table 0211) and the Python codec each one is.
-CHARSETS = {
-    "": "utf-8",  # not declared: ASCII by the standard; UTF-8 is its superset and v2.8's preferred set
-    "ASCII": "ascii",
-    "ISO IR6": "ascii",
-    "UNICODE": "utf-8",
-    "UNICODE UTF-8": "utf-8",
-    "ISO IR192": "utf-8",
-    "8859/1": "latin-1",
-    "ISO IR100": "latin-1",
-    "8859/2": "iso8859-2",
-    "8859/3": "iso8859-3",
-    "8859/4": "iso8859-4",
-    "8859/5": "iso8859-5",
-    "8859/6": "iso8859-6",
-    "8859/7": "iso8859-7",
-    "8859/8": "iso8859-8",
-    "8859/9": "iso8859-9",
-    "8859/15": "iso8859-15",
-    "ISO IR14": "shift_jis",
-    "ISO IR87": "iso2022_jp",
-    "ISO IR159": "iso2022_jp_2",
-    "GB 18030-2000": "gb18030",
-    "KS X 1001": "euc_kr",
-    "BIG-5": "big5",
-    "CNS 11643-1992": "big5",
-}
 
 _TIMESTAMP = re.compile(
     r"(\d{4})(?:(\d{2})(?:(\d{2})(?:(\d{2})(?:(\d{2})(?:(\d{2})(?:\.(\d{1,4}))?)?)?)?)?)?(?:([+-])(\d{2})(\d{2}))?"
@@ -106,23 +90,122 @@ _SEGMENT = re.compile(rb"[^\r\n]+")
 
 
 class AdtHl7Reader:
+    """`workers`: processes a large file's messages are parsed in (default: one per CPU, at most
+    MAX_WORKERS; 1 parses in the loading process). A file of fewer than `pool_from` messages is always
+    parsed in the loading process: starting the pool costs more than it saves."""
+
     kind: Literal["python"] = "python"
+
+    def __init__(self, workers: int | None = None, pool_from: int = POOL_FROM_MESSAGES) -> None:
+        self.workers = workers if workers is not None else min(os.cpu_count() or 1, MAX_WORKERS)
+        self.pool_from = pool_from
 
     def unit(self, path: Path) -> str:
         return "document"
 
-    def records(self, path: Path, table: TableSpec, context: LoadContext) -> Iterator[Record | Frame]:
+    def records(
+        self, path: Path, table: TableSpec, context: LoadContext
+    ) -> Iterator[Record | Frame | RecordBlock]:
         zones = sender_zones(path)
         data = path.read_bytes()
-        for item in split_messages(data):
-            if isinstance(item, Frame | Record):
-                yield item
-            else:
-                yield from message_records(item, data, context.tenant_id, zones, self.rows)
+        items = list(split_messages(data))
+        messages = sum(1 for item in items if isinstance(item, list))
+        if self.workers < 2 or messages < self.pool_from:
+            for item in items:
+                if isinstance(item, Frame | Record):
+                    yield item
+                else:
+                    yield from message_records(item, data, context.tenant_id, zones, self.rows)
+            return
+        yield from _pooled(items, data, table, context.tenant_id, self.workers, zones, self.rows)
 
-    def rows(self, *message: Any) -> Iterator[tuple[int, dict[str, Any]]]:
-        """A message's rows (see `_rows`); another HL7 feed's reader overrides it (billing_hl7: DFT^P03)."""
-        return _rows(*message)
+    @property
+    def rows(self) -> Callable[..., Iterator[tuple[int, dict[str, Any]]]]:
+        """What makes a message's rows (`_rows`); another HL7 feed's reader gives its own (billing_hl7:
+        DFT^P03). A module-level function, so that worker processes receive it by name."""
+        return _rows
+
+
+# --- parsing in worker processes -------------------------------------------------------------------------
+#
+# A large file's messages go to worker processes in chunks of consecutive messages: each worker parses its
+# chunk with `message_records` (the same code as in-process) and returns the rows as one Arrow block in the
+# loader's staging columns, which the loader inserts as is. Blocks, envelope frames and bad records are
+# yielded in file order.
+
+_pool: ProcessPoolExecutor | None = None
+_pool_workers = 0
+
+
+def _worker_pool(workers: int) -> ProcessPoolExecutor:
+    """One pool per process, kept between files (a worker's start-up, its imports, is paid once).
+    forkserver, not fork: the loading process runs chDB's threads, which a fork would copy mid-flight."""
+    global _pool, _pool_workers
+    if _pool is None or _pool_workers != workers:
+        if _pool is not None:
+            _pool.shutdown()
+        _pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("forkserver"))
+        _pool_workers = workers
+    return _pool
+
+
+def _pooled(
+    items: list[list[_Span] | Frame | Record],
+    data: bytes,
+    table: TableSpec,
+    tenant_id: str,
+    workers: int,
+    zones: SenderZones,
+    rows_of: Callable[..., Iterator[Any]],
+) -> Iterator[Record | Frame | RecordBlock]:
+    pool = _worker_pool(workers)
+    window: deque[Future[RecordBlock] | Frame | Record] = deque()
+    chunk: list[list[_Span]] = []
+
+    def submit() -> None:
+        start, end = chunk[0][0].start, chunk[-1][-1].end
+        spans = [[(s.line, s.start - start, s.end - start) for s in m] for m in chunk]
+        window.append(
+            pool.submit(_parse_chunk, data[start:end], start, spans, table, tenant_id, zones, rows_of)
+        )
+        chunk.clear()
+
+    def drain(keep: int) -> Iterator[Record | Frame | RecordBlock]:
+        while len(window) > keep:
+            head = window.popleft()
+            yield head.result() if isinstance(head, Future) else head
+
+    for item in items:
+        if isinstance(item, list):
+            chunk.append(item)
+            if len(chunk) >= CHUNK_MESSAGES:
+                submit()
+        else:
+            if chunk:
+                submit()
+            window.append(item)
+        yield from drain(2 * workers)
+    if chunk:
+        submit()
+    yield from drain(0)
+
+
+def _parse_chunk(
+    data: bytes,
+    base: int,
+    spans: list[list[tuple[int, int, int]]],
+    table: TableSpec,
+    tenant_id: str,
+    zones: SenderZones,
+    rows_of: Callable[..., Iterator[Any]],
+) -> RecordBlock:
+    """In a worker: the rows of consecutive messages (`data` is their slice of the file, from byte `base`)."""
+    records = [
+        record
+        for message in spans
+        for record in message_records([_Span(*s) for s in message], data, tenant_id, zones, rows_of)
+    ]
+    return record_block(records, table, offset_base=base)
 
 
 # --- cutting a file into messages -------------------------------------------------------------------------
@@ -225,23 +308,25 @@ def message_records(
     tenant_id: str,
     zones: SenderZones = DEFAULT,
     rows_of: Callable[..., Iterator[Any]] | None = None,
+    *,
+    plain: bool = True,
 ) -> Iterator[Record]:
     """The rows of one message: one, or one per patient for an A17 swap / multi-patient A40; or a bad
-    Record naming what is wrong."""
+    Record naming what is wrong. `plain=False` has python-hl7 tokenize every message (the tests' oracle)."""
     first, last = spans[0], spans[-1]
     offset, length = first.start, last.end - first.start
     charset_name = _msh18(data[first.start : first.end])
-    codec = CHARSETS.get(charset_name.upper())
+    codec = codec_for(charset_name)
     raw_bytes = [data[s.start : s.end] for s in spans]
     if codec is None:
         raw = "\r".join(b.decode("latin-1") for b in raw_bytes)
-        why = f"MSH-18 character set {charset_name!r} is not one this feed reads ({', '.join(k for k in CHARSETS if k)})"
+        why = f"MSH-18 character set {charset_name!r} is not one this feed reads ({', '.join(DECLARED)})"
         yield Record.bad(first.line, raw, why, offset, length)
         return
     texts = [_decode(b, codec) for b in raw_bytes]
     raw = "\r".join(texts)
     try:
-        rows = list((rows_of or _rows)(spans, texts, data, tenant_id, raw, codec, zones))
+        rows = list((rows_of or _rows)(spans, texts, data, tenant_id, raw, codec, zones, plain))
     except RowError as exc:
         yield Record.bad(first.line, raw, str(exc), offset, length)
         return
@@ -280,6 +365,7 @@ def _rows(
     raw: str,
     codec: str,
     zones: SenderZones,
+    plain: bool,
 ) -> Iterator[tuple[int, dict[str, Any]]]:
     msh_text = texts[0]
     if len(msh_text) < 8 or msh_text[3].isalnum() or msh_text[3].isspace():
@@ -291,47 +377,43 @@ def _rows(
         for s, t in zip(spans, texts, strict=True)
         if s.kind(data) in PARSED and (s is spans[0] or t.split(separator, 1)[0] in READ_FIELDS)
     ]
-    try:
-        message = hl7.parse("\r".join(_compact(t, separator) for _, t in wanted))
-        message.codec = codec  # \Xhh\ escapes are bytes in the message's character set
-    except (hl7.ParseException, IndexError, AssertionError, ValueError) as exc:
-        raise RowError(f"python-hl7 can't parse the message: {exc}") from None
-    segments = list(zip((s for s, _ in wanted), message, strict=True))
-    msh = message[0]
+    fields = (plain and _plain_fields(wanted, msh_text)) or _library_fields(wanted, separator, codec)
+    segments = list(zip((s for s, _ in wanted), fields.segments, strict=True))
+    msh = fields.segments[0]
 
-    msh9 = _reps(msh, 9)
-    message_type = _value(message, msh9[0], 1) if msh9 else ""
-    trigger = _value(message, msh9[0], 2) if msh9 else ""
+    msh9 = fields.reps(msh, 9)
+    message_type = fields.value(msh9[0], 1) if msh9 else ""
+    trigger = fields.value(msh9[0], 2) if msh9 else ""
     shown_type = "^".join(p for p in (message_type, trigger) if p) or "empty"
     if message_type.upper() != "ADT":
         raise RowError(f"not an ADT message (MSH-9 is {shown_type})")
-    evn = next((seg for _, seg in segments if seg[0][0] == "EVN"), None)
+    evn = next((seg for _, seg in segments if fields.name(seg) == "EVN"), None)
     if not trigger and evn is not None:
-        trigger = _text(message, evn, 1)  # v2.3 senders may leave MSH-9.2 empty; EVN-1 then names it
+        trigger = _text(fields, evn, 1)  # v2.3 senders may leave MSH-9.2 empty; EVN-1 then names it
     trigger = trigger.upper()
     if trigger not in EVENTS:
         raise RowError(
             f"ADT trigger event {trigger or '(none)'} is not one this feed reads ({EVENTS[0]}-{EVENTS[12]}, "
             "A17, A28, A31, A40, A60)"
         )
-    control_id = _text(message, msh, 10)
+    control_id = _text(fields, msh, 10)
     if not control_id:
         raise RowError("MSH-10 control id is empty")
-    sender = "^".join((_hd(message, msh, 3), _hd(message, msh, 4)))
+    sender = "^".join((_hd(fields, msh, 3), _hd(fields, msh, 4)))
     if sender == "^":
         raise RowError("MSH-3 sending application and MSH-4 sending facility are both empty")
-    version = _text(message, msh, 12)
+    version = _text(fields, msh, 12)
     if not any(version == v or version.startswith(v + ".") for v in VERSIONS):
         raise RowError(f"MSH-12 version {version or '(empty)'!r} is not HL7 v2.3 to v2.8")
     zone = zones.zone(sender)
-    message_time = hl7_time("MSH-7", _text(message, msh, 7), required=True, zone=zone)
+    message_time = hl7_time("MSH-7", _text(fields, msh, 7), required=True, zone=zone)
     event_time = None
     if evn is not None:
-        event_time = hl7_time("EVN-6", _text(message, evn, 6), zone=zone) or hl7_time(
-            "EVN-2", _text(message, evn, 2), zone=zone
+        event_time = hl7_time("EVN-6", _text(fields, evn, 6), zone=zone) or hl7_time(
+            "EVN-2", _text(fields, evn, 2), zone=zone
         )
 
-    groups = _patient_groups(segments)
+    groups = _patient_groups(fields, segments)
     if not groups:
         raise RowError(f"ADT^{trigger} has no PID segment (patient identification)")
     if trigger == "A17" and len(groups) != 2:
@@ -350,15 +432,15 @@ def _rows(
     for n, group in enumerate(groups, 1):
         suffix = f"#{n}" if len(groups) > 1 else ""
         where = f" (patient {n} of {len(groups)})" if len(groups) > 1 else ""
-        values = _patient(message, group, trigger, where, zone)
+        values = _patient(fields, group, trigger, where, zone)
         line = group[0][0].line if len(groups) > 1 else spans[0].line
         yield line, {**common, "message_id": control_id + suffix, **values}
 
 
-def _patient_groups(segments: list[tuple[_Span, Segment]]) -> list[list[tuple[_Span, Segment]]]:
-    groups: list[list[tuple[_Span, Segment]]] = []
+def _patient_groups(fields: Fields, segments: list[tuple[_Span, Any]]) -> list[list[tuple[_Span, Any]]]:
+    groups: list[list[tuple[_Span, Any]]] = []
     for span, seg in segments:
-        name = seg[0][0]
+        name = fields.name(seg)
         if name == "PID":
             groups.append([(span, seg)])
         elif groups and name in ("PV1", "MRG"):
@@ -367,23 +449,23 @@ def _patient_groups(segments: list[tuple[_Span, Segment]]) -> list[list[tuple[_S
 
 
 def _patient(
-    message: Message, group: list[tuple[_Span, Segment]], trigger: str, where: str, zone: tzinfo
+    fields: Fields, group: list[tuple[_Span, Any]], trigger: str, where: str, zone: tzinfo
 ) -> dict[str, Any]:
     pid = group[0][1]
-    pv1 = next((seg for _, seg in group if seg[0][0] == "PV1"), None)
-    mrg = next((seg for _, seg in group if seg[0][0] == "MRG"), None)
-    ids = identifiers(message, pid, 3)
+    pv1 = next((seg for _, seg in group if fields.name(seg) == "PV1"), None)
+    mrg = next((seg for _, seg in group if fields.name(seg) == "MRG"), None)
+    ids = identifiers(fields, pid, 3)
     if not ids:
         raise RowError(f"PID-3 has no identifier{where}")
     if pv1 is None and trigger in NEEDS_VISIT:
         raise RowError(f"ADT^{trigger} has no PV1 segment (patient visit){where}")
     merged = ""
     if trigger == "A40":
-        prior = identifiers(message, mrg, 1) if mrg is not None else []
+        prior = identifiers(fields, mrg, 1) if mrg is not None else []
         if not prior:
             raise RowError(f"ADT^A40 merge has no prior patient identifier (MRG-1){where}")
         merged = next((i["id"] for i in prior if i["type"].upper() == "MR"), prior[0]["id"])
-    name = pid_name(message, pid)
+    name = pid_name(fields, pid)
     values: dict[str, Any] = {
         "patient_ids": json.dumps(ids, ensure_ascii=False),
         "mrn": next((i["id"] for i in ids if i["type"].upper() == "MR"), ""),
@@ -391,8 +473,8 @@ def _patient(
             (i["id"] for i in ids if "ABHA" in (i["type"].upper(), i["authority"].upper())), ""
         ),
         "patient_name": name,
-        "birth_date": _birth_date(_text(message, pid, 7)),
-        "sex": _text(message, pid, 8),
+        "birth_date": _birth_date(_text(fields, pid, 7)),
+        "sex": _text(fields, pid, 8),
         "merged_mrn": merged,
     }
     visit = {
@@ -408,20 +490,41 @@ def _patient(
     }
     if pv1 is not None:
         visit = {
-            "patient_class": _text(message, pv1, 2),
-            "visit_number": _text(message, pv1, 19),
-            "location": _location(message, pv1, 3),
-            "prior_location": _location(message, pv1, 6),
-            "department": _text(message, pv1, 10),
-            "attending_doctor": _text(message, pv1, 7),
-            "admit_time": hl7_time("PV1-44", _text(message, pv1, 44), zone=zone),
-            "discharge_time": hl7_time("PV1-45", _text(message, pv1, 45), zone=zone),
-            "discharge_disposition": _text(message, pv1, 36),
+            "patient_class": _text(fields, pv1, 2),
+            "visit_number": _text(fields, pv1, 19),
+            "location": _location(fields, pv1, 3),
+            "prior_location": _location(fields, pv1, 6),
+            "department": _text(fields, pv1, 10),
+            "attending_doctor": _text(fields, pv1, 7),
+            "admit_time": hl7_time("PV1-44", _text(fields, pv1, 44), zone=zone),
+            "discharge_time": hl7_time("PV1-45", _text(fields, pv1, 45), zone=zone),
+            "discharge_disposition": _text(fields, pv1, 36),
         }
     return {**values, **visit}
 
 
-# --- fields ---------------------------------------------------------------------------------------------
+# --- fields: one extraction, two tokenizations ------------------------------------------------------------
+#
+# What each column means (which field, repetition, component, subcomponent) is written once, in `_rows`,
+# `_patient` and the helpers below, against `Fields`: the segments of a message and how to read a field's
+# repetitions and a component's value. Two tokenizations answer it:
+# - `_LibraryFields`, python-hl7's parse tree (its separators, escape sequences, hex escapes in the
+#   message's character set): every message with an escape character in a field read, unusual encoding
+#   characters, or anything else `_plain_fields` does not take;
+# - `_PlainFields`, the same fields split with `str.split` on the separators the message declares: the common
+#   message, with nothing to unescape, where python-hl7's tree is one split per separator level plus an
+#   object per field, repetition and component (most of a message's time). tests/ingestion/
+#   test_adt_hl7_tokenizers.py checks both give the same rows on the corpus and on generated messages.
+
+
+class Fields(Protocol):
+    segments: list[Any]
+
+    def name(self, seg: Any) -> str: ...
+
+    def reps(self, seg: Any, n: int) -> list[Any]: ...
+
+    def value(self, rep: Any, component: int = 1, sub: int = 1) -> str: ...
 
 
 def _compact(segment: str, separator: str) -> str:
@@ -437,79 +540,150 @@ def _compact(segment: str, separator: str) -> str:
 _item = list.__getitem__  # python-hl7's containers override it (for slices): the plain one, on the hot path
 
 
-def _reps(seg: Segment, n: int) -> list[Any]:
-    """The repetitions of field n (each a list of components, or a plain string)."""
-    i = _INDEX[_item(_item(seg, 0), 0)][n]
-    if i >= len(seg):
-        return []
-    field = _item(seg, i)
-    if field and isinstance(_item(field, 0), Repetition):
-        return list(field)
-    return [field]
+def _library_fields(wanted: list[tuple[_Span, str]], separator: str, codec: str) -> _LibraryFields:
+    try:
+        message = hl7.parse("\r".join(_compact(t, separator) for _, t in wanted))
+        message.codec = codec  # \Xhh\ escapes are bytes in the message's character set
+    except (hl7.ParseException, IndexError, AssertionError, ValueError) as exc:
+        raise RowError(f"python-hl7 can't parse the message: {exc}") from None
+    return _LibraryFields(message)
 
 
-def _value(message: Message, rep: Any, component: int = 1, sub: int = 1) -> str:
-    """Component `component`, subcomponent `sub` of one repetition (a list from `_reps`), unescaped."""
-    part: Any = _item(rep, component - 1) if component <= len(rep) else ""
-    if not isinstance(part, str):
-        part = _item(part, sub - 1) if sub <= len(part) else ""
-    elif sub != 1:
-        part = ""
-    if not part:
-        return ""
-    if message.esc + "X" in part:
-        return _unescape_hex(message, part).strip()
-    return message.unescape(part).strip()
+class _LibraryFields:
+    """The message as python-hl7 parsed it (each segment compacted to the fields read, `_compact`)."""
+
+    def __init__(self, message: Message) -> None:
+        self.message = message
+        self.segments: list[Any] = list(message)
+
+    def name(self, seg: Segment) -> str:
+        return str(_item(_item(seg, 0), 0))
+
+    def reps(self, seg: Segment, n: int) -> list[Any]:
+        """The repetitions of field n (each a list of components, or a plain string)."""
+        i = _INDEX[_item(_item(seg, 0), 0)][n]
+        if i >= len(seg):
+            return []
+        field = _item(seg, i)
+        if field and isinstance(_item(field, 0), Repetition):
+            return list(field)
+        return [field]
+
+    def value(self, rep: Any, component: int = 1, sub: int = 1) -> str:
+        """Component `component`, subcomponent `sub` of one repetition (from `reps`), unescaped."""
+        part: Any = _item(rep, component - 1) if component <= len(rep) else ""
+        if not isinstance(part, str):
+            part = _item(part, sub - 1) if sub <= len(part) else ""
+        elif sub != 1:
+            part = ""
+        if not part:
+            return ""
+        message = self.message
+        if message.esc + "X" in part:
+            return self._unescape_hex(part).strip()
+        return message.unescape(part).strip()
+
+    def _unescape_hex(self, part: str) -> str:
+        """python-hl7 turns each byte of a \\Xhh..\\ escape into the character of that code point, which is
+        wrong past ASCII (UTF-8 \\XC3A9\\ is é, not Ã©): the hex runs are decoded here as bytes in the
+        message's character set (latin-1 when not valid there), the rest is unescaped by python-hl7."""
+        message = self.message
+        esc = re.escape(message.esc)
+        out = []
+        for i, chunk in enumerate(re.split(f"{esc}X([0-9A-Fa-f]*){esc}", part)):
+            if i % 2 == 0:
+                out.append(message.unescape(chunk) if chunk else "")
+            else:
+                raw = bytes.fromhex(chunk[: len(chunk) // 2 * 2])
+                out.append(_decode(raw, getattr(message, "codec", "utf-8")))
+        return "".join(out)
 
 
-def _unescape_hex(message: Message, part: str) -> str:
-    """python-hl7 turns each byte of a \\Xhh..\\ escape into the character of that code point, which is
-    wrong past ASCII (UTF-8 \\XC3A9\\ is é, not Ã©): the hex runs are decoded here as bytes in the message's
-    character set (latin-1 when not valid there), the rest is unescaped by python-hl7."""
-    esc = re.escape(message.esc)
-    out = []
-    for i, chunk in enumerate(re.split(f"{esc}X([0-9A-Fa-f]*){esc}", part)):
-        if i % 2 == 0:
-            out.append(message.unescape(chunk) if chunk else "")
-        else:
-            raw = bytes.fromhex(chunk[: len(chunk) // 2 * 2])
-            out.append(_decode(raw, getattr(message, "codec", "utf-8")))
-    return "".join(out)
+def _plain_fields(wanted: list[tuple[_Span, str]], msh: str) -> _PlainFields | None:
+    """The fields split on the message's separators, or None when python-hl7 must read the message: the
+    encoding characters are not 4 distinct printable non-alphanumeric ones followed by the field separator
+    (a v2.7 truncation character, a short or mangled MSH-2), or a field read holds the escape character."""
+    separators = msh[3:8]
+    if (
+        len(msh) < 9
+        or msh[8] != msh[3]
+        or len(set(separators)) != 5
+        or not all(c.isascii() and c.isprintable() and not c.isalnum() and c != " " for c in separators)
+    ):
+        return None
+    field, component, repetition, escape, sub = separators
+    segments = [["MSH", field, *msh[4:].split(field)]]  # MSH-n is [n], as python-hl7 numbers it
+    segments += [t.split(field) for _, t in wanted[1:]]
+    for seg in segments:
+        if any(escape in seg[n] for n in READ_FIELDS[seg[0]] if n < len(seg)):
+            return None
+    return _PlainFields(segments, component, repetition, sub)
 
 
-def _text(message: Message, seg: Segment, n: int, component: int = 1, sub: int = 1) -> str:
-    reps = _reps(seg, n)
-    return _value(message, reps[0], component, sub) if reps else ""
+class _PlainFields:
+    """A message's fields as strings (segment: [name, field 1, ...]); repetitions and components split on
+    demand. Only for messages with nothing to unescape (`_plain_fields`)."""
+
+    __slots__ = ("_component", "_repetition", "_sub", "segments")
+
+    def __init__(self, segments: list[list[str]], component: str, repetition: str, sub: str) -> None:
+        self.segments = segments
+        self._component, self._repetition, self._sub = component, repetition, sub
+
+    def name(self, seg: list[str]) -> str:
+        return seg[0]
+
+    def reps(self, seg: list[str], n: int) -> list[str]:
+        return seg[n].split(self._repetition) if n < len(seg) and seg[n] else []
+
+    def value(self, rep: str, component: int = 1, sub: int = 1) -> str:
+        parts = rep.split(self._component) if component > 1 or self._component in rep else [rep]
+        if component > len(parts):
+            return ""
+        part = parts[component - 1]
+        if sub > 1 or self._sub in part:
+            subs = part.split(self._sub)
+            part = subs[sub - 1] if sub <= len(subs) else ""
+        return part.strip()
 
 
-def _hd(message: Message, seg: Segment, n: int) -> str:
+def _text(fields: Fields, seg: Any, n: int, component: int = 1, sub: int = 1) -> str:
+    reps = fields.reps(seg, n)
+    return fields.value(reps[0], component, sub) if reps else ""
+
+
+def _hd(fields: Fields, seg: Any, n: int) -> str:
     """A hierarchic designator (HD): its namespace id, else its universal id."""
-    return _text(message, seg, n, 1) or _text(message, seg, n, 2)
+    return _text(fields, seg, n, 1) or _text(fields, seg, n, 2)
 
 
-def identifiers(message: Message, seg: Segment, n: int) -> list[dict[str, str]]:
+def identifiers(fields: Fields, seg: Any, n: int) -> list[dict[str, str]]:
     """Every repetition of an extended id (CX) field with an id: [{id, authority, type}]."""
     out = []
-    for rep in _reps(seg, n):
-        ident = _value(message, rep, 1)
+    value = fields.value
+    for rep in fields.reps(seg, n):
+        ident = value(rep, 1)
         if ident:
-            authority = _value(message, rep, 4, 1) or _value(message, rep, 4, 2)
-            out.append({"id": ident, "authority": authority, "type": _value(message, rep, 5)})
+            authority = value(rep, 4, 1) or value(rep, 4, 2)
+            out.append({"id": ident, "authority": authority, "type": value(rep, 5)})
     return out
 
 
-def pid_name(message: Message, pid: Segment) -> str:
+def pid_name(fields: Fields, pid: Any) -> str:
     """PID-5's first name as family^given ('' when both are empty)."""
-    reps = _reps(pid, 5)
+    reps = fields.reps(pid, 5)
     if not reps:
         return ""
-    family, given = _value(message, reps[0], 1, 1), _value(message, reps[0], 2)
+    family, given = fields.value(reps[0], 1, 1), fields.value(reps[0], 2)
     return f"{family}^{given}" if family or given else ""
 
 
-def _location(message: Message, seg: Segment, n: int) -> str:
+def _location(fields: Fields, seg: Any, n: int) -> str:
     """A person location (PL): point of care^room^bed^facility, empty trailing parts dropped."""
-    parts = [_text(message, seg, n, c, 1) for c in (1, 2, 3, 4)]
+    reps = fields.reps(seg, n)
+    if not reps:
+        return ""
+    parts = [fields.value(reps[0], c, 1) for c in (1, 2, 3, 4)]
     return "^".join(parts).rstrip("^")
 
 

@@ -26,11 +26,12 @@ counts them), so each charge line has a position of its own.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import tzinfo
 from typing import Any
 
 import hl7
-from hl7.containers import Message, Repetition, Segment
+from hl7.containers import Repetition, Segment
 
 from ingestion.adt_senders import SenderZones
 from ingestion.adt_values import PatientId
@@ -40,10 +41,10 @@ from ingestion.feeds.adt_hl7.reader import (
     AdtHl7Reader,
     _compact,
     _hd,
-    _reps,
+    _item,
+    _LibraryFields,
     _Span,
     _text,
-    _value,
     hl7_time,
     identifiers,
 )
@@ -60,8 +61,24 @@ BILL_KINDS = {"": "interim", "I": "interim", "INTERIM": "interim", "F": "final",
 class BillingHl7Reader(AdtHl7Reader):
     """The ADT reader's files, messages, character sets and quarantine; each message's rows are its FT1s."""
 
-    def rows(self, *message: Any) -> Iterator[tuple[int, dict[str, Any]]]:
-        return _rows(*message)
+    @property
+    def rows(self) -> Callable[..., Iterator[tuple[int, dict[str, Any]]]]:
+        return _rows
+
+
+class _BillFields(_LibraryFields):
+    """python-hl7's parse of a DFT^P03: MSH, PID and PV1 compacted as the ADT reader compacts them, EVN and
+    FT1 kept whole (field n at position n)."""
+
+    def reps(self, seg: Segment, n: int) -> list[Any]:
+        if self.name(seg) not in WHOLE:
+            return super().reps(seg, n)
+        if n >= len(seg):
+            return []
+        field = _item(seg, n)
+        if field and isinstance(_item(field, 0), Repetition):
+            return list(field)
+        return [field]
 
 
 def _rows(
@@ -72,6 +89,7 @@ def _rows(
     raw: str,
     codec: str,
     zones: SenderZones,
+    plain: bool = True,  # the ADT reader's fast tokenizer flag; a bill is always read through python-hl7
 ) -> Iterator[tuple[int, dict[str, Any]]]:
     msh_text = texts[0]
     if len(msh_text) < 8 or msh_text[3].isalnum() or msh_text[3].isspace():
@@ -89,37 +107,37 @@ def _rows(
         message.codec = codec  # \Xhh\ escapes are bytes in the message's character set
     except (hl7.ParseException, IndexError, AssertionError, ValueError) as exc:
         raise RowError(f"python-hl7 can't parse the message: {exc}") from None
-    segments = list(zip((s for s, _ in wanted), message, strict=True))
-    msh = message[0]
-    msh9 = _reps(msh, 9)
-    kind = (
-        "^".join(p for p in (_value(message, msh9[0], 1), _value(message, msh9[0], 2)) if p) if msh9 else ""
-    )
+    fields = _BillFields(message)
+    segments = list(zip((s for s, _ in wanted), fields.segments, strict=True))
+    msh = fields.segments[0]
+    msh9 = fields.reps(msh, 9)
+    kind = "^".join(p for p in (fields.value(msh9[0], 1), fields.value(msh9[0], 2)) if p) if msh9 else ""
     if kind.upper() != f"{MESSAGE_TYPE}^{TRIGGER}":
         raise RowError(f"not a DFT^P03 charge message (MSH-9 is {kind or 'empty'}); this feed reads DFT^P03")
-    control_id = _text(message, msh, 10)
+    control_id = _text(fields, msh, 10)
     if not control_id:
         raise RowError("MSH-10 control id is empty")
-    sender = "^".join((_hd(message, msh, 3), _hd(message, msh, 4)))
+    sender = "^".join((_hd(fields, msh, 3), _hd(fields, msh, 4)))
     if sender == "^":
         raise RowError("MSH-3 sending application and MSH-4 sending facility are both empty")
-    version = _text(message, msh, 12)
+    zone = zones.zone(sender)
+    version = _text(fields, msh, 12)
     if not any(version == v or version.startswith(v + ".") for v in VERSIONS):
         raise RowError(f"MSH-12 version {version or '(empty)'!r} is not HL7 v2.3 to v2.8")
 
     def named(name: str) -> list[tuple[_Span, Segment]]:
-        return [(span, seg) for span, seg in segments if seg[0][0] == name]
+        return [(span, seg) for span, seg in segments if fields.name(seg) == name]
 
     pids, pv1s, evns, ft1s = named("PID"), named("PV1"), named("EVN"), named("FT1")
     if not pids:
         raise RowError("DFT^P03 has no PID segment (patient identification)")
-    ids = identifiers(message, pids[0][1], 3)
+    ids = identifiers(fields, pids[0][1], 3)
     if not ids:
         raise RowError("PID-3 has no identifier")
-    visit_number = _text(message, pv1s[0][1], 19) if pv1s else ""
+    visit_number = _text(fields, pv1s[0][1], 19) if pv1s else ""
     if not visit_number:
         raise RowError("PV1-19 visit number is empty or PV1 is missing: a bill must name its visit")
-    reason = _whole(message, evns[0][1], 4) if evns else ""
+    reason = _text(fields, evns[0][1], 4) if evns else ""
     if reason.upper() not in BILL_KINDS:
         raise RowError(f"EVN-4 event reason {show(reason)} is not a bill kind: INTERIM (I) or FINAL (F)")
     if not ft1s:
@@ -128,7 +146,7 @@ def _rows(
         "tenant_id": tenant_id,
         "sender": sender,
         "message_id": control_id,
-        "message_time": hl7_time("MSH-7", _text(message, msh, 7), required=True, zone=zones.zone(sender)),
+        "message_time": hl7_time("MSH-7", _text(fields, msh, 7), required=True, zone=zone),
         "patient_ids": [PatientId(i["id"], i["authority"], i["type"]) for i in ids],
         "abha_number": next(
             (i["id"] for i in ids if "ABHA" in (i["type"].upper(), i["authority"].upper())), ""
@@ -140,34 +158,34 @@ def _rows(
     }
     seen: set[int] = set()
     for position, (span, ft1) in enumerate(ft1s, 1):
-        line = _charge(message, ft1, position)
+        line = _charge(fields, ft1, position, zone)
         if line["line_number"] in seen:
             raise RowError(f"FT1-1 set id {line['line_number']} is repeated in the message")
         seen.add(line["line_number"])
         yield span.line, charge_row(**common, **line)
 
 
-def _charge(message: Message, ft1: Segment, position: int) -> dict[str, Any]:
+def _charge(fields: _BillFields, ft1: Segment, position: int, zone: tzinfo) -> dict[str, Any]:
     """One FT1 segment's columns; RowError names the field and what was expected."""
     where = f"FT1 #{position}"
-    set_id = _whole(message, ft1, 1)
+    set_id = _text(fields, ft1, 1)
     if set_id and not set_id.isdigit():
         raise RowError(f"{where}: FT1-1 set id {show(set_id)} is not a number")
-    bill_number = _whole(message, ft1, 3)
+    bill_number = _text(fields, ft1, 3)
     if not bill_number:
         raise RowError(f"{where}: FT1-3 transaction batch id (the bill number) is empty")
-    transaction_type = _whole(message, ft1, 6).upper()
+    transaction_type = _text(fields, ft1, 6).upper()
     if transaction_type not in TRANSACTION_TYPES:
         raise RowError(
             f"{where}: FT1-6 transaction type {show(transaction_type)} is not CG (charge), CD (credit), "
             "PY (payment) or AJ (adjustment)"
         )
-    code = _whole(message, ft1, 7)
+    code = _text(fields, ft1, 7)
     if not code:
         raise RowError(f"{where}: FT1-7 transaction code (the service code) is empty")
-    count = quantity(f"{where}: FT1-10 quantity", _whole(message, ft1, 10))
-    amount, currency = _whole(message, ft1, 11, 1, 1), _whole(message, ft1, 11, 1, 2)
-    unit, unit_currency = _whole(message, ft1, 12, 1, 1), _whole(message, ft1, 12, 1, 2)
+    count = quantity(f"{where}: FT1-10 quantity", _text(fields, ft1, 10))
+    amount, currency = _text(fields, ft1, 11, 1, 1), _text(fields, ft1, 11, 1, 2)
+    unit, unit_currency = _text(fields, ft1, 12, 1, 1), _text(fields, ft1, 12, 1, 2)
     for field, cur in (("FT1-11", currency), ("FT1-12", unit_currency)):
         if cur.upper() not in ("", "INR"):
             raise RowError(f"{where}: {field} currency {show(cur)} is not INR")
@@ -181,28 +199,19 @@ def _charge(message: Message, ft1: Segment, position: int) -> dict[str, Any]:
     return {
         "line_number": int(set_id) if set_id else position,
         "bill_number": bill_number,
-        "transaction_id": _whole(message, ft1, 2),
-        "transaction_time": hl7_time("FT1-4", _whole(message, ft1, 4), required=True, zone=zones.zone(sender)),
+        "transaction_id": _text(fields, ft1, 2),
+        "transaction_time": hl7_time("FT1-4", _text(fields, ft1, 4), required=True, zone=zone),
         "transaction_type": transaction_type,
         "service_code": code,
-        "service_text": _whole(message, ft1, 7, 2) or _whole(message, ft1, 8),
-        "service_coding_system": _whole(message, ft1, 7, 3),
+        "service_text": _text(fields, ft1, 7, 2) or _text(fields, ft1, 8),
+        "service_coding_system": _text(fields, ft1, 7, 3),
         "quantity": count,
         "amount_paise": amount_paise,
         "unit_amount_paise": unit_paise,
-        "department": _whole(message, ft1, 13),
-        "performing_doctor": _whole(message, ft1, 20),
-        "ordering_doctor": _whole(message, ft1, 21),
+        "department": _text(fields, ft1, 13),
+        "performing_doctor": _text(fields, ft1, 20),
+        "ordering_doctor": _text(fields, ft1, 21),
     }
-
-
-def _whole(message: Message, seg: Segment, n: int, component: int = 1, sub: int = 1) -> str:
-    """Field n (first repetition), component, subcomponent of a segment parsed whole (EVN, FT1), unescaped."""
-    if n >= len(seg):
-        return ""
-    field = seg[n]
-    rep = field[0] if field and isinstance(field[0], Repetition) else field
-    return _value(message, rep, component, sub)
 
 
 def _paise(what: str, text: str) -> int:

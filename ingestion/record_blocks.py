@@ -1,0 +1,75 @@
+"""Records as one Arrow block in the loader's staging columns: the table's data columns, then `_source_line`,
+`_raw_line`, `_byte_offset`, `_byte_length`, `_reason`. A bad record holds each data column's blank value
+(it is never loaded). Built where the records are parsed (a worker process), inserted by the loader as is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pyarrow as pa
+
+from ingestion.records import Record, RecordBlock
+from ingestion.spec import TableSpec
+
+STAGING_COLUMNS = ("_source_line", "_raw_line", "_byte_offset", "_byte_length", "_reason")
+_STAGING_TYPES = (pa.uint64(), pa.string(), pa.uint64(), pa.uint64(), pa.string())
+
+
+def blank_value(ch_type: str) -> Any:
+    """The value a bad record holds in a data column of this type (it is never loaded)."""
+    if ch_type.startswith("Nullable("):
+        return None
+    if ch_type.startswith("DateTime"):
+        return datetime(1970, 1, 1, tzinfo=UTC)
+    if ch_type == "Date":
+        return date(1970, 1, 1)
+    return "" if ch_type == "String" else 0
+
+
+def arrow_type(ch_type: str) -> pa.DataType:
+    """The Arrow type ClickHouse reads into `ch_type`, for the types a block carries; others raise."""
+    inner = (
+        ch_type.removeprefix("Nullable(").removesuffix(")") if ch_type.startswith("Nullable(") else ch_type
+    )
+    if inner == "String":
+        return pa.string()
+    if inner.startswith("DateTime64(3"):
+        return pa.timestamp("ms", tz="UTC")
+    if inner in ("Date32", "Date"):
+        return pa.date32()
+    if inner == "UInt64":
+        return pa.uint64()
+    raise ValueError(f"no Arrow block for ClickHouse type {ch_type}")
+
+
+def block_names(table: TableSpec) -> list[str]:
+    return [*table.column_names, *STAGING_COLUMNS]
+
+
+def record_block(records: Sequence[Record], table: TableSpec, offset_base: int = 0) -> RecordBlock:
+    """The records as one Arrow IPC stream in the staging columns (`offset_base` is added to each record's
+    byte offset: a worker that parsed a slice of the file)."""
+    data = table.data_columns
+    blank = {c.name: blank_value(c.type) for c in data}
+    columns: list[list[Any]] = [[] for _ in range(len(data) + len(STAGING_COLUMNS))]
+    names = [c.name for c in data]
+    for r in records:
+        values = r.values if r.values is not None else blank
+        for i, name in enumerate(names):
+            columns[i].append(values[name])
+        rest = columns[len(names) :]
+        rest[0].append(r.line)
+        rest[1].append(r.raw)
+        rest[2].append(r.offset + offset_base)
+        rest[3].append(r.length)
+        rest[4].append((r.reason or "") if r.values is None else "")
+    types = [*(arrow_type(c.type) for c in data), *_STAGING_TYPES]
+    arrays = [pa.array(values, type=kind) for values, kind in zip(columns, types, strict=True)]
+    batch = pa.record_batch(arrays, names=block_names(table))
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, batch.schema) as writer:
+        writer.write_batch(batch)
+    return RecordBlock(sink.getvalue().to_pybytes(), len(records), records[-1].line if records else 0)
