@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     HttpUrl,
@@ -162,6 +163,81 @@ class AdtIntake(_IpAllowlist):
     sender: Identifier = "rest"
 
 
+def _env_secret(value: Any) -> Any:
+    """A secret given as `{"env": "NAME"}` (Dagster's EnvVar style) is read from the environment."""
+    if isinstance(value, dict) and set(value) == {"env"}:
+        name = str(value["env"])
+        found = os.environ.get(name)
+        if not found:
+            raise ValueError(f"environment variable {name} is not set")
+        return found
+    return value
+
+
+EnvSecret = Annotated[SecretStr, BeforeValidator(_env_secret)]
+HhMm = Annotated[str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")]
+
+
+class QuietHours(_Strict):
+    """No reminders between `start` and `end` (IST, may wrap midnight); confirmations still go out."""
+
+    start: HhMm = "21:00"
+    end: HhMm = "08:00"
+
+
+class WhatsAppCloud(_Strict):
+    """WhatsApp Business Cloud API: `POST {api_base_url}/{api_version}/{phone_number_id}/messages`."""
+
+    api_base_url: HttpUrl = HttpUrl("https://graph.facebook.com")
+    api_version: str = Field(default="v21.0", pattern=r"^v\d+\.\d+$")
+    phone_number_id: Annotated[str, Field(pattern=r"^\d{5,20}$")]
+    access_token: EnvSecret
+
+
+class Msg91Sms(_Strict):
+    """MSG91's SMS Flow API (`POST {api_base_url}/api/v5/flow/`, header `authkey`), DLT-registered sender."""
+
+    api_base_url: HttpUrl = HttpUrl("https://control.msg91.com")
+    authkey: EnvSecret
+    sender: Annotated[str, Field(pattern=r"^[A-Z]{6}$", description="the DLT-registered header (6 letters)")]
+
+
+class SmtpEmail(_Strict):
+    """An SMTP relay; `from_address` sends; the Message-ID header (`<message_id@message_id_domain>`) is the
+    provider id."""
+
+    host: str
+    port: Annotated[int, Field(ge=1, le=65535)] = 587
+    starttls: bool = True
+    username: str | None = None
+    password: EnvSecret | None = None
+    from_address: Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+$")]
+    message_id_domain: Annotated[str, Field(pattern=r"^[A-Za-z0-9.\-]+$")] = "mymedic.example"
+
+
+class MessagingConfig(_Strict):
+    """A tenant's patient messages (issue 12): the channels it sends on (each with its provider), its
+    templates file (default: the shipped English/Hindi/Tamil set), quiet hours for reminders, and the
+    follow-up recall (days after a completed visit; none when null)."""
+
+    channels: Annotated[list[Literal["whatsapp", "sms", "email"]], Field(min_length=1)]
+    default_language: Annotated[str, Field(pattern=r"^[a-z]{2}$")] = "en"
+    templates_file: str | None = None
+    quiet_hours: QuietHours | None = QuietHours()
+    follow_up_days: Annotated[int, Field(ge=1, le=365)] | None = None
+    whatsapp: WhatsAppCloud | None = None
+    msg91: Msg91Sms | None = None
+    smtp: SmtpEmail | None = None
+
+    @model_validator(mode="after")
+    def _providers_for_channels(self) -> MessagingConfig:
+        needs = {"whatsapp": "whatsapp", "sms": "msg91", "email": "smtp"}
+        for channel in self.channels:
+            if getattr(self, needs[channel]) is None:
+                raise ValueError(f"channel {channel} needs its provider block `{needs[channel]}`")
+        return self
+
+
 class TenantConfig(_Strict):
     tenant_id: Identifier
     name: str = ""
@@ -181,6 +257,7 @@ class TenantConfig(_Strict):
     partner_webhooks: list[PartnerWebhook] = Field(default_factory=list)
     widget: WidgetConfig | None = Field(default=None, description="None: the tenant has no booking widget")
     adt: AdtIntake | None = Field(default=None, description="None: the tenant's HIS does not push ADT events")
+    messaging: MessagingConfig | None = Field(default=None, description="None: the tenant sends no messages")
 
 
 class StaffAuth(_Strict):
@@ -271,6 +348,7 @@ class WorkerSchedule(_Strict):
     expire_every_seconds: Annotated[int, Field(ge=1, le=86_400)] = 60
     purge_every_seconds: Annotated[int, Field(ge=1, le=86_400)] = 3600
     deliver_every_seconds: Annotated[int, Field(ge=1, le=86_400)] = 10
+    messages_every_seconds: Annotated[int, Field(ge=1, le=86_400)] = 10
 
 
 class BookingConfig(_Strict):
@@ -279,6 +357,8 @@ class BookingConfig(_Strict):
     webhook_tolerance_seconds: Annotated[int, Field(ge=1, le=3600)] = 300
     retention: Retention = Retention()
     partner_delivery: PartnerDeliveryPolicy = PartnerDeliveryPolicy()
+    # patient messages retry and dead-letter by the same rules as partner webhooks (their own budget)
+    message_delivery: PartnerDeliveryPolicy = PartnerDeliveryPolicy(max_attempts=6)
     worker: WorkerSchedule = WorkerSchedule()
 
     @model_validator(mode="after")

@@ -20,7 +20,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from booking.cli import booking_app
+from booking.cli import booking_app, messages_app
 from core.cli_errors import fail as _fail
 from core.money import format_count
 from core.settings import DEFAULT_EXPORTS, SERVING_ENV, WAREHOUSE_ENV, parse_warehouse_url
@@ -37,6 +37,7 @@ app = typer.Typer(
 quarantine_app = typer.Typer(help="Input rows that were not loaded, and why.", no_args_is_help=True)
 app.add_typer(quarantine_app, name="quarantine")
 app.add_typer(booking_app, name="booking")
+app.add_typer(messages_app, name="messages")
 razorpay_app = typer.Typer(help="Fetch from the Razorpay API into a data directory.", no_args_is_help=True)
 app.add_typer(razorpay_app, name="razorpay")
 app.add_typer(export_app, name="export")
