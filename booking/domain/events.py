@@ -238,6 +238,8 @@ MESSAGE_EVENT_TYPES: dict[str, type[EventData]] = {
     "message.opted_out": MessageOptedOut,
 }
 
+MESSAGE_PREFIX = "message."  # patient messages: staged apart from the booking facts
+
 # ---- end of outbound patient messages ----
 
 

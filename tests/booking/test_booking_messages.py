@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -361,3 +362,63 @@ def test_messages_in_the_patients_language(
     assert providers.wa.accepted[0]["language"] == "ta"
     sent = next(e for e in harness.events("message.sent") if e["data"]["provider"] == "msg91")
     assert sent["data"]["segments"] >= 2  # Tamil is UCS-2: 70 characters a part
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_message_events_load_and_build_in_dbt(
+    messaging: tuple[Harness, BookingConfig], providers: Providers, tmp_path: Path
+) -> None:
+    """The lifecycle and opt-out events go out through the outbox export, load through the booking_events
+    feed with nothing quarantined, and build into their staging models (booking facts stay apart)."""
+    import sys
+
+    from booking.infra.outbox import export_events
+    from core.settings import warehouse_settings
+    from core.warehouse import open_warehouse
+    from ingestion.feeds import LoadContext
+    from ingestion.feeds.booking_events import FEED as EVENTS_FEED
+    from ingestion.loader import load_file
+    from ingestion.tables import create_raw_tables
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "dbt_project"))  # the dbt tests' runner
+    from dbt_runner import dbt_failure, run_dbt
+
+    harness, config = messaging
+    providers.wa.opted_out = {"919812345678"}
+    providers.sms.script = [503]
+    book(harness, slot(TOMORROW, "09:00"))  # its 2 h reminder is deferred (07:00 IST is quiet)
+    send(harness, config)
+    db = Database(harness.db_url)
+    try:
+        result = export_events(db, tmp_path / "events")
+    finally:
+        db.dispose()
+    settings = warehouse_settings(f"chdb://{tmp_path / 'wh'}")
+    with open_warehouse(settings) as w:
+        create_raw_tables(w)
+        [path] = result.files
+        loaded = load_file(w, EVENTS_FEED, path, LoadContext(TENANT), source="events/x.ndjson")
+    assert loaded.conserved and (loaded.rows_read, loaded.rows_quarantined) == (result.events, 0)
+    models = ("stg_booking__events", "stg_booking__messages", "stg_booking__message_opt_outs")
+    built = run_dbt(settings, tmp_path, "build", "--select", *models)
+    assert built.returncode == 0, dbt_failure(built)
+    with open_warehouse(settings) as w:
+        staging = w.db("staging")
+        steps = dict(
+            w.rows(f"select lifecycle_step, count() from {staging}.stg_booking__messages group by 1")
+        )
+        facts = {r[0] for r in w.rows(f"select distinct event_type from {staging}.stg_booking__events")}
+        sent = w.rows(
+            f"select channel_of.channel, s.provider, s.attempt, s.segments from {staging}.stg_booking__messages s "
+            f"join (select message_id, channel from {staging}.stg_booking__messages "
+            f"where lifecycle_step = 'queued') channel_of using (message_id) where s.lifecycle_step = 'sent'"
+        )
+        opted = w.rows(f"select channel, keyword from {staging}.stg_booking__message_opt_outs")
+    # 9 queued (3 purposes x 3 channels), the 3 reminders_2h deferred; WhatsApp's confirmation failed once
+    # (the opt-out) and was suppressed, the SMS failed once (503) and went on the second attempt
+    assert steps == {"queued": 9, "deferred": 3, "suppressed": 1, "sent": 2, "attempt_failed": 2}
+    assert not any(t.startswith("message.") for t in facts)
+    assert [row[:3] for row in sorted(sent)] == [("email", "smtp", 1), ("sms", "msg91", 2)]
+    assert sorted(sent)[0][3] is None and sorted(sent)[1][3] >= 1
+    assert opted == [("whatsapp", "whatsapp_opt_out")]

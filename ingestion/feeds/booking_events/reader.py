@@ -20,6 +20,12 @@ from ingestion.feeds.booking_events.spec import REFUNDS
 APPOINTMENTS = tuple(t for t in EVENT_TYPES if t.startswith("appointment."))
 TELE = tuple(t for t in EVENT_TYPES if t.startswith("tele."))
 WEBHOOK_DELIVERY = tuple(t for t in EVENT_TYPES if t.startswith("ops.webhook.delivery."))
+# outbound patient messages (issue 12): every lifecycle event is about one message; opt-outs about a patient
+MESSAGE_LIFECYCLE = (
+    "message.queued", "message.deferred", "message.suppressed", "message.sent", "message.attempt_failed",
+    "message.dead_lettered",
+)  # fmt: skip
+MESSAGE_CHANNELS = ("whatsapp", "sms", "email")
 
 
 @dataclass(frozen=True)
@@ -57,6 +63,22 @@ DATA_RULES: tuple[DataRule, ...] = (
     *(DataRule(WEBHOOK_DELIVERY, f, "text") for f in ("endpoint", "event_id", "event_type")),
     DataRule(WEBHOOK_DELIVERY, "attempts", "count"),
     DataRule(WEBHOOK_DELIVERY, "latency_ms", "count"),
+    # ---- outbound patient messages ----
+    DataRule(MESSAGE_LIFECYCLE, "message_id", "pattern", r"^msg_\w+$"),
+    DataRule(("message.queued",), "channel", "one_of", MESSAGE_CHANNELS),
+    *(
+        DataRule(("message.queued",), f, "text")
+        for f in ("patient_id", "purpose", "template", "recipient_masked")
+    ),
+    DataRule(("message.queued",), "scheduled_for", "time"),
+    DataRule(("message.deferred",), "deferred_until", "time"),
+    DataRule(("message.sent",), "provider_message_id", "text"),
+    DataRule(("message.sent",), "sent_at", "time"),
+    DataRule(("message.sent", "message.attempt_failed"), "attempt", "count"),
+    DataRule(("message.attempt_failed", "message.dead_lettered"), "error_code", "text"),
+    DataRule(("message.opted_out",), "patient_id", "text"),
+    DataRule(("message.opted_out",), "channel", "one_of", MESSAGE_CHANNELS),
+    DataRule(("message.opted_out",), "received_at", "time"),
 )
 
 ENVELOPE_TEXT = ("id", "source", "type", "subject", "tenantid", "branchid")
