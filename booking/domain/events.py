@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from booking.domain.channels import CAMPAIGN_PATTERN, CHANNEL_PATTERN
+from booking.domain.message_status import STATUS_EVENT_TYPES, MessageStatus
 from core.vocabulary import PaymentMethod
 
 Text = Annotated[str, Field(min_length=1, max_length=200)]
@@ -165,7 +166,7 @@ class WebhookDelivery(EventData):
     error: Annotated[str, Field(max_length=200)] | None
 
 
-EVENT_TYPES: dict[str, type[EventData]] = {
+EVENT_TYPES: dict[str, type[BaseModel]] = {
     "appointment.booked": AppointmentBooked,
     "appointment.cancelled": AppointmentCancelled,
     "appointment.rescheduled": AppointmentRescheduled,
@@ -185,6 +186,8 @@ EVENT_TYPES: dict[str, type[EventData]] = {
     "ops.webhook.delivery.succeeded": WebhookDelivery,
     "ops.webhook.delivery.failed": WebhookDelivery,
     "ops.webhook.delivery.dead_lettered": WebhookDelivery,
+    # Inbound provider statuses of messages (WhatsApp, SMS, email): booking/domain/message_status.py
+    **dict.fromkeys(STATUS_EVENT_TYPES, MessageStatus),
 }
 TELE_TYPES = tuple(t for t in EVENT_TYPES if t.startswith("tele."))
 OPS_PREFIX = "ops."
