@@ -22,6 +22,19 @@ EVENTS = TableSpec(
     key=("event_id",),
 )
 
+# The Event Webhook's field names, as event dumps and SendGrid's own tools write them as CSV columns.
+HEADER = (
+    "sg_event_id",
+    "sg_message_id",
+    "smtp-id",
+    "event",
+    "email",
+    "timestamp",
+    "reason",
+    "status",
+    "type",
+)
+
 SPEC = FeedSpec(
     name="email_events",
     description="SendGrid email events as CSV, one event per row, under the Event Webhook's field names "
@@ -33,9 +46,5 @@ SPEC = FeedSpec(
     tables=(EVENTS,),
     position="line",
     reader="engine",
-    headers={
-        EVENTS.name: (
-            "sg_event_id", "sg_message_id", "smtp-id", "event", "email", "timestamp", "reason", "status", "type"
-        )  # fmt: skip
-    },
+    headers={EVENTS.name: HEADER},
 )

@@ -92,8 +92,7 @@ def validation_sql(tenant_id: str) -> str:
         ),
         (
             "status = ''",
-            f"concat('status ', {said}, "
-            f"{q.lit(' is not a delivery status; expected one of ' + known)})",
+            f"concat('status ', {said}, {q.lit(' is not a delivery status; expected one of ' + known)})",
         ),
         *q.epoch_checks("statuses[].timestamp", ts),
         (

@@ -25,10 +25,10 @@ STATUSES = TableSpec(
         ),
         Column("pricing_billable", "Nullable(UInt8)", "1 when Meta bills the message.", "financial"),
         Column("pricing_model", "Nullable(String)", "Meta's pricing model (CBP, PMP).", "financial"),
-        Column("conversation_id", "Nullable(String)", "The conversation (24-hour window) it opened or is in."),
         Column(
-            "conversation_origin", "Nullable(String)", "What opened the conversation (`origin.type`)."
+            "conversation_id", "Nullable(String)", "The conversation (24-hour window) it opened or is in."
         ),
+        Column("conversation_origin", "Nullable(String)", "What opened the conversation (`origin.type`)."),
         Column("conversation_expires_at", f"Nullable({_T})", "When the conversation window closes (UTC)."),
         Column(
             "callback_data",
