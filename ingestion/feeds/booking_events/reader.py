@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import get_args
 
+from booking.domain.message_status import STATUS_EVENT_PREFIX, InboundProvider
 from core.vocabulary import CURRENCY, GATEWAYS, PAYMENT_METHODS
 from ingestion import sql_checks as q
 from ingestion.feeds.base import LoadContext
@@ -20,6 +22,7 @@ from ingestion.feeds.booking_events.spec import REFUNDS
 APPOINTMENTS = tuple(t for t in EVENT_TYPES if t.startswith("appointment."))
 TELE = tuple(t for t in EVENT_TYPES if t.startswith("tele."))
 WEBHOOK_DELIVERY = tuple(t for t in EVENT_TYPES if t.startswith("ops.webhook.delivery."))
+MESSAGE_STATUS = tuple(t for t in EVENT_TYPES if t.startswith(STATUS_EVENT_PREFIX))
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,12 @@ DATA_RULES: tuple[DataRule, ...] = (
     *(DataRule(WEBHOOK_DELIVERY, f, "text") for f in ("endpoint", "event_id", "event_type")),
     DataRule(WEBHOOK_DELIVERY, "attempts", "count"),
     DataRule(WEBHOOK_DELIVERY, "latency_ms", "count"),
+    DataRule(MESSAGE_STATUS, "provider", "one_of", get_args(InboundProvider)),
+    *(
+        DataRule(MESSAGE_STATUS, f, "text")
+        for f in ("provider_message_id", "provider_status", "recipient_masked")
+    ),
+    DataRule(MESSAGE_STATUS, "status_time", "time"),
 )
 
 ENVELOPE_TEXT = ("id", "source", "type", "subject", "tenantid", "branchid")
