@@ -96,7 +96,7 @@ def test_meta_verification_handshake(client: TestClient) -> None:
         "/v1/webhooks/whatsapp",
         params={"hub.mode": "subscribe", "hub.verify_token": "guess", "hub.challenge": "1"},
     )
-    assert wrong.status_code == 403 and "1" != wrong.text
+    assert wrong.status_code == 403 and wrong.text != "1"
     assert (
         client.get(
             "/v1/webhooks/whatsapp", params={"hub.mode": "unsubscribe", "hub.challenge": "1"}
@@ -273,7 +273,9 @@ def test_status_events_load_through_the_events_feed(
         db.dispose()
     create_raw_tables(warehouse)
     [path] = exported.files
-    result = load_file(warehouse, EVENTS_FEED, path, LoadContext(TENANT), source=f"{tmp_path.name}/{path.name}")
+    result = load_file(
+        warehouse, EVENTS_FEED, path, LoadContext(TENANT), source=f"{tmp_path.name}/{path.name}"
+    )
     assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (2, 2, 0)
     got = warehouse.rows(
         "select event_type, JSONExtractString(data, 'provider_status') from raw.booking_events "
