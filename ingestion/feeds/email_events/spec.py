@@ -46,5 +46,6 @@ SPEC = FeedSpec(
     tables=(EVENTS,),
     position="line",
     reader="engine",
+    optional_tables=(EVENTS.name,),  # a chain that sends no SMS (or no email) has no such files
     headers={EVENTS.name: HEADER},
 )

@@ -28,5 +28,6 @@ SPEC = FeedSpec(
     tables=(REPORTS,),
     position="line",
     reader="engine",
+    optional_tables=(REPORTS.name,),  # a chain that sends no SMS (or no email) has no such files
     headers={REPORTS.name: ("requestId", "number", "status", "desc", "date", "senderId", "failedReason")},
 )

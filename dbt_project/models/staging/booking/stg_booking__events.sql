@@ -18,8 +18,9 @@ renamed as (
         data as data_json,
         {{ load_metadata() }}
     from source
-    -- the worker's own metrics are not booking facts: stg_booking__webhook_deliveries reads them
-    where event_type not like 'ops.%'
+    -- the worker's own metrics are not booking facts: stg_booking__webhook_deliveries reads them; nor are
+    -- the providers' message statuses: stg_booking__message_statuses reads them
+    where event_type not like 'ops.%' and event_type not like 'message.status.%'
 ),
 
 final as (
