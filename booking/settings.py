@@ -238,6 +238,41 @@ class MessagingConfig(_Strict):
         return self
 
 
+class MetaWebhook(_IpAllowlist):
+    """WhatsApp Business Cloud API webhooks (`/v1/webhooks/whatsapp`): the Meta app's secret, which signs each
+    POST (`X-Hub-Signature-256`; several while rotating), and the verify token of the subscription
+    handshake (`GET ?hub.mode=subscribe&hub.verify_token=…&hub.challenge=…`)."""
+
+    app_secrets: Annotated[list[SecretStr], Field(min_length=1)]
+    verify_token: SecretStr
+
+
+class Msg91Webhook(_IpAllowlist):
+    """MSG91 delivery reports (`/v1/webhooks/msg91?token=…`). MSG91 signs nothing, so the webhook URL the
+    tenant saves in MSG91's panel carries a secret token of 24+ characters (several while rotating)."""
+
+    tokens: Annotated[list[Annotated[SecretStr, Field(min_length=24)]], Field(min_length=1)]
+
+
+class SendGridWebhook(_IpAllowlist):
+    """SendGrid's signed Event Webhook (`/v1/webhooks/sendgrid`): the verification key(s) SendGrid shows
+    under Mail Settings (base64 DER, ECDSA P-256), checked against `X-Twilio-Email-Event-Webhook-Signature`
+    over the `…-Timestamp` header and the raw body."""
+
+    public_keys: Annotated[list[Annotated[str, Field(min_length=40, max_length=400)]], Field(min_length=1)]
+
+
+class MessagingWebhooks(_Strict):
+    """Delivery statuses of the messages a tenant sends, posted back by its providers. Each becomes a
+    `message.status.*` CloudEvent of `branch_id` (a provider account is the tenant's, not a branch's; the
+    marts join a status to its message, and so to the message's own branch)."""
+
+    branch_id: Identifier
+    meta: MetaWebhook | None = None
+    msg91: Msg91Webhook | None = None
+    sendgrid: SendGridWebhook | None = None
+
+
 class TenantConfig(_Strict):
     tenant_id: Identifier
     name: str = ""
@@ -258,6 +293,9 @@ class TenantConfig(_Strict):
     widget: WidgetConfig | None = Field(default=None, description="None: the tenant has no booking widget")
     adt: AdtIntake | None = Field(default=None, description="None: the tenant's HIS does not push ADT events")
     messaging: MessagingConfig | None = Field(default=None, description="None: the tenant sends no messages")
+    message_webhooks: MessagingWebhooks | None = Field(
+        default=None, description="None: no provider posts message statuses for this tenant"
+    )
 
 
 class StaffAuth(_Strict):
@@ -371,7 +409,7 @@ class BookingConfig(_Strict):
     @model_validator(mode="after")
     def _own_webhook_secrets(self) -> BookingConfig:
         """An inbound webhook's tenant is the one whose secret signed it: a shared secret names no tenant."""
-        for source in ("razorpay", "tele"):
+        for source in ("razorpay", "tele", *MESSAGING_SOURCES):
             owner: dict[str, str] = {}
             for tenant in self.tenants:
                 for secret in _webhook_secrets(tenant, source):
@@ -405,8 +443,30 @@ class BookingConfig(_Strict):
 
 
 def _webhook_secrets(tenant: TenantConfig, source: str) -> set[str]:
+    if source in MESSAGING_SOURCES:
+        return messaging_secrets(tenant, source)
     hook = tenant.razorpay if source == "razorpay" else (tenant.tele.webhook if tenant.tele else None)
     return {s.get_secret_value() for s in hook.secrets} if hook else set()
+
+
+MESSAGING_SOURCES = ("meta", "meta_verify_token", "msg91", "sendgrid")
+
+
+def messaging_secrets(tenant: TenantConfig, source: str) -> set[str]:
+    """What tells one tenant's messaging webhooks from another's: Meta app secrets, the Meta verify token,
+    MSG91 URL tokens, SendGrid verification keys."""
+    hooks = tenant.message_webhooks
+    if hooks is None:
+        return set()
+    if source == "meta" and hooks.meta:
+        return {s.get_secret_value() for s in hooks.meta.app_secrets}
+    if source == "meta_verify_token" and hooks.meta:
+        return {hooks.meta.verify_token.get_secret_value()}
+    if source == "msg91" and hooks.msg91:
+        return {s.get_secret_value() for s in hooks.msg91.tokens}
+    if source == "sendgrid" and hooks.sendgrid:
+        return set(hooks.sendgrid.public_keys)
+    return set()
 
 
 class ConfigError(ValueError):

@@ -224,6 +224,17 @@ class WebhookAck(BaseModel):
     detail: str
 
 
+class StatusAck(BaseModel):
+    """What a delivery webhook brought: statuses stored now, statuses stored before (a replay), provider
+    words that are not delivery statuses, opt-out keywords seen."""
+
+    status: Literal["processed"] = "processed"
+    stored: int
+    duplicates: int
+    ignored: int
+    opt_outs: int
+
+
 class AuditOut(BaseModel):
     actor: str
     action: str

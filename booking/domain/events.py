@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from booking.domain.channels import CAMPAIGN_PATTERN, CHANNEL_PATTERN
 from booking.domain.messaging import Channel, Language, OutboundProvider, Purpose
+from booking.domain.message_status import STATUS_EVENT_TYPES, MessageStatus
 from core.vocabulary import PaymentMethod
 
 Text = Annotated[str, Field(min_length=1, max_length=200)]
@@ -228,7 +229,7 @@ class MessageOptedOut(EventData):
     received_at: Timestamp
 
 
-MESSAGE_EVENT_TYPES: dict[str, type[EventData]] = {
+MESSAGE_EVENT_TYPES: dict[str, type[BaseModel]] = {
     "message.queued": MessageQueued,
     "message.deferred": MessageDeferred,
     "message.suppressed": MessageSuppressed,
@@ -243,7 +244,7 @@ MESSAGE_PREFIX = "message."  # patient messages: staged apart from the booking f
 # ---- end of outbound patient messages ----
 
 
-EVENT_TYPES: dict[str, type[EventData]] = {
+EVENT_TYPES: dict[str, type[BaseModel]] = {
     "appointment.booked": AppointmentBooked,
     "appointment.cancelled": AppointmentCancelled,
     "appointment.rescheduled": AppointmentRescheduled,
@@ -264,6 +265,8 @@ EVENT_TYPES: dict[str, type[EventData]] = {
     "ops.webhook.delivery.failed": WebhookDelivery,
     "ops.webhook.delivery.dead_lettered": WebhookDelivery,
     **MESSAGE_EVENT_TYPES,
+    # Inbound provider statuses of messages (WhatsApp, SMS, email): booking/domain/message_status.py
+    **dict.fromkeys(STATUS_EVENT_TYPES, MessageStatus),
 }
 TELE_TYPES = tuple(t for t in EVENT_TYPES if t.startswith("tele."))
 OPS_PREFIX = "ops."

@@ -10,10 +10,13 @@ from ingestion.feeds import (
     adt_hl7,
     bank_statements,
     booking_events,
+    email_events,
     gateway_settlements,
     razorpay_refund_status,
     razorpay_settlements,
     reference,
+    sms_delivery_reports,
+    whatsapp_statuses,
 )
 from ingestion.feeds.base import Feed, LoadContext
 
@@ -27,6 +30,9 @@ FEEDS: tuple[Feed, ...] = (
     adt_hl7.FEED,
     adt_csv.FEED,
     adt_fhir.FEED,
+    whatsapp_statuses.FEED,
+    sms_delivery_reports.FEED,
+    email_events.FEED,
 )
 
 

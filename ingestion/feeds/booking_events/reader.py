@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import get_args
 
+from booking.domain.message_status import STATUS_EVENT_PREFIX, InboundProvider
 from core.vocabulary import CURRENCY, GATEWAYS, PAYMENT_METHODS
 from ingestion import sql_checks as q
 from ingestion.feeds.base import LoadContext
@@ -26,6 +28,7 @@ MESSAGE_LIFECYCLE = (
     "message.dead_lettered",
 )  # fmt: skip
 MESSAGE_CHANNELS = ("whatsapp", "sms", "email")
+MESSAGE_STATUS = tuple(t for t in EVENT_TYPES if t.startswith(STATUS_EVENT_PREFIX))
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,12 @@ DATA_RULES: tuple[DataRule, ...] = (
     DataRule(("message.opted_out",), "patient_id", "text"),
     DataRule(("message.opted_out",), "channel", "one_of", MESSAGE_CHANNELS),
     DataRule(("message.opted_out",), "received_at", "time"),
+    DataRule(MESSAGE_STATUS, "provider", "one_of", get_args(InboundProvider)),
+    *(
+        DataRule(MESSAGE_STATUS, f, "text")
+        for f in ("provider_message_id", "provider_status", "recipient_masked")
+    ),
+    DataRule(MESSAGE_STATUS, "status_time", "time"),
 )
 
 ENVELOPE_TEXT = ("id", "source", "type", "subject", "tenantid", "branchid")
