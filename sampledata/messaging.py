@@ -307,9 +307,8 @@ class MessagingSimulator:
             )
         return c
 
-    def _emit(
-        self, at_ms: int, event_type: str, m: Message | None, branch_id: str, subject: str, data: dict
-    ) -> bool:
+    def _emit(self, at_ms: int, event_type: str, branch_id: str, subject: str, data: dict) -> bool:
+        """Into the events file of its day, unless it falls after the period."""
         if at_ms > self.horizon_ms:
             return False
         if at_ms <= self._done_through:
@@ -323,7 +322,6 @@ class MessagingSimulator:
         return self._emit(
             at_ms,
             f"message.{suffix}",
-            m,
             m.life.branch_id,
             m.message_id,
             {"message_id": m.message_id, **data},
@@ -409,7 +407,6 @@ class MessagingSimulator:
                 )
         if invalid is not None:
             invalid.entity_ids.append(m.message_id)
-            invalid.expected_status = "failed"
             self._attempt_ok(m, t, 1)
             if channel == "whatsapp":
                 err = (131026, "Message undeliverable", "Message Undeliverable.")
@@ -425,7 +422,6 @@ class MessagingSimulator:
             return
         if (a := self._take(TEMPLATE_REJECTED, q, channel)) is not None:
             a.entity_ids.append(m.message_id)
-            a.expected_status = "failed"
             a.detail = (
                 f"Meta rejected template {m.template} ({m.language}): 132001, not retried, dead-lettered"
             )
@@ -434,10 +430,7 @@ class MessagingSimulator:
             return
         if (a := self._take(RETRIES_EXHAUSTED, q, channel)) is not None:
             a.entity_ids.append(m.message_id)
-            a.expected_status = "failed"
-            a.detail = (
-                f"MSG91 answered 503 to all {MAX_ATTEMPTS} attempts (exponential backoff); dead-lettered"
-            )
+            a.detail = f"MSG91 answered 503 to all {MAX_ATTEMPTS} attempts, backing off exponentially"
             for attempt in range(1, MAX_ATTEMPTS + 1):
                 self._attempt_failed(m, t, attempt, "503", retryable=True, retry_after=None)
                 t += (2**attempt) * 1000 + rng.randrange(0, 1000)
@@ -476,7 +469,6 @@ class MessagingSimulator:
         a = self._take(OPTED_OUT, m.queued_ms, m.channel, ok)
         if a is None:
             return
-        a.expected_status = "suppressed"
         a.detail = (
             f"patient {life.patient_id} sent STOP on {m.channel} after message {m.message_id}: later {m.channel} "
             "messages to them are suppressed"
@@ -489,7 +481,7 @@ class MessagingSimulator:
             "keyword": "STOP",
             "received_at": rfc3339_ms(received),
         }
-        self._emit(received, "message.opted_out", None, life.branch_id, life.patient_id, data)
+        self._emit(received, "message.opted_out", life.branch_id, life.patient_id, data)
         self.opt_outs.append(data)
 
     def _attempt_ok(self, m: Message, t: int, attempt: int) -> None:
