@@ -131,6 +131,7 @@ class BookingLife:
     refunds_ms: list[int] = field(default_factory=list)
     outcome: str = ""  # completed | no_show | '' (cancelled, or not yet known)
     unreachable: bool = False
+    reminders_due: list[int] = field(default_factory=list)
 
     def final_slot(self) -> int:
         return self.reschedules[-1][1] if self.reschedules else self.slot_ms
@@ -281,6 +282,8 @@ class MessagingSimulator:
                 due = slot - before
                 if start + 5 * MINUTE_MS <= due < end:
                     self._push(due, purpose, life)
+                    if purpose in REMINDERS:
+                        life.reminders_due.append(due)
 
     def advance(self, day: int) -> None:
         """Simulate every message queued up to the end of IST `day` (before that day's events are written)."""
@@ -463,9 +466,8 @@ class MessagingSimulator:
     def _maybe_opt_out(self, m: Message) -> None:
         """The patient answers STOP to a confirmation; the booking's later messages on that channel are held."""
         life = m.life
-        later = [t.at_ms for t in self._triggers if t.life is life and t.purpose in REMINDERS]
         received = m.sent_ms + self.rng.randrange(MINUTE_MS, 10 * MINUTE_MS)
-        ok = any(received + 15 * MINUTE_MS < at <= self.horizon_ms for at in later)
+        ok = any(received + 15 * MINUTE_MS < at <= self.horizon_ms for at in life.reminders_due)
         a = self._take(OPTED_OUT, m.queued_ms, m.channel, ok)
         if a is None:
             return

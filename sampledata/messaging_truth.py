@@ -11,6 +11,7 @@ from collections import defaultdict
 
 from . import messaging as ms
 from .clock import iso_day, ist_day_of_ms, rfc3339_ms
+from .ground_truth import OneLinePerItem
 from .messaging_wire import MSG91_STATUS, StatusRecord
 
 RANK = {"sent": 1, "delivered": 2, "read": 3}
@@ -201,7 +202,9 @@ def messaging_truth(sim: ms.MessagingSimulator) -> dict:
         "provider_records": {p: len(r) for p, r in sim.records.items()},
         "anomalies": anomalies,
         "opt_outs": sim.opt_outs,
-        "funnel_daily": funnel(sim.messages, finals),
+        "funnel_daily": OneLinePerItem(funnel(sim.messages, finals)),
         "reminder_effect": reminder_effect(sim, finals),
-        "expected_messages": {m.message_id: message_truth(m, finals[m.message_id]) for m in sim.messages},
+        "expected_messages": OneLinePerItem(
+            {m.message_id: message_truth(m, finals[m.message_id]) for m in sim.messages}
+        ),
     }

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from conftest import EDGE_SIZES
 from support.paths import MYMEDIC
 
 from sampledata import write_sample
@@ -463,3 +464,14 @@ def test_mymedic_generate_switches_messages_on_and_off(tmp_path: Path) -> None:
         assert run.returncode == 0, run.stderr
         truth = json.loads((out / "ground_truth.json").read_text())
         assert ("messaging" in truth) is expected and (out / "messages" / "meta").is_dir() is expected, flag
+
+
+@pytest.mark.parametrize("args", EDGE_SIZES)
+def test_edge_sizes_stay_consistent(tmp_path: Path, args: dict) -> None:
+    write_sample(tmp_path, seed=5, messages=True, **args)
+    files = Files(tmp_path)
+    truth = json.loads((tmp_path / "ground_truth.json").read_text())["messaging"]
+    assert {m: files.final_status(m) for m in files.queued} == {
+        m: t["status"] for m, t in truth["expected_messages"].items()
+    }
+    assert bool(files.queued) == (args["bookings_per_branch_day"] > 0)
