@@ -83,16 +83,16 @@ def message_truth(m: ms.Message, status: str) -> dict:
 
 def conversation_openers(messages: list[ms.Message]) -> dict[str, str]:
     """message id -> pricing category, for the message whose status first carries each conversation."""
-    first: dict[str, tuple[int, int, str, str]] = {}
+    first: dict[str, tuple[int, int, int, str, str]] = {}
     for m in messages:
         for r in m.statuses:
             conv = r.fields.get("conversation")
             if conv is None:
                 continue
-            key = (r.at_s, r.seq, m.message_id, conv[2])
+            key = (r.at_s, r.arrival_s, r.seq, m.message_id, conv[2])  # time, then file order
             if conv[0] not in first or key < first[conv[0]]:
                 first[conv[0]] = key
-    return {message_id: category for _, _, message_id, category in first.values()}
+    return {message_id: category for *_, message_id, category in first.values()}
 
 
 def funnel(messages: list[ms.Message], finals: dict[str, str]) -> list[dict]:
