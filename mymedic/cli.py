@@ -83,6 +83,14 @@ def generate(
             help="The HIS's ADT feed: hl7 (adt/*.hl7), fhir (adt/fhir/), csv (adt/csv/arghis/) or none",
         ),
     ] = "hl7",
+    messages: Annotated[
+        bool,
+        typer.Option(
+            "--messages/--no-messages",
+            help="Also the patients' messages: message.* events and the WhatsApp, MSG91 and SendGrid delivery "
+            "logs in messages/ (off until the booking_events feed knows message.* types)",
+        ),
+    ] = False,
 ) -> None:
     """Write a sample clinic chain: events, settlements, bank statement, reference data, ADT, ground truth."""
     from sampledata import write_sample
@@ -102,6 +110,7 @@ def generate(
             bookings_per_branch_day=bookings_per_day,
             bank_profile=bank_profile,
             adt_format=adt_format,
+            messages=messages,
             **({"tenant": tenant} if tenant else {}),
             progress=lambda done, total: progress.update(task, completed=done, total=total),
         )

@@ -24,6 +24,9 @@ from .adt_wire import (
 from .bank import BankEntry, BankStatement, overheads, settlement_credit, statement_path
 from .clock import iso_day, ist_day_of_ms, ist_midnight_s
 from .events import BookingSimulator, EventSink, Ledger
+from .messaging import MessagingSimulator
+from .messaging_truth import messaging_truth
+from .messaging_wire import PROVIDER_DIRS, write_provider_logs
 from .model import (
     CARD_ISSUERS,
     CARD_NETWORKS,
@@ -78,6 +81,7 @@ def write_sample(
     tenant: str = TENANT_ID,
     adt_format: str = "hl7",
     mapping_files: bool | None = None,
+    messages: bool = False,
 ) -> dict:
     """Write a sample data directory for one clinic chain and its ground truth; return a summary.
 
@@ -90,7 +94,8 @@ def write_sample(
     `adt_format` is the wire format of the HIS's ADT feed (hl7: adt/*.hl7, fhir: adt/fhir/, csv:
     adt/csv/arghis/, none: no ADT and no mapping files); the episodes are the same in every format.
     With ADT, the mapping files of its codes go to reference/<stem>.csv: those the reference feed declares
-    (`mapping_files=None`), all of them (True) or none (False).
+    (`mapping_files=None`), all of them (True) or none (False). `messages` adds the patients' messages:
+    `message.*` events among the others and the providers' delivery logs in messages/ (docs/messaging-sample.md).
     """
     if settlement_profile not in (*SETTLEMENT_PROFILES, "mixed"):
         raise ValueError(f"settlement_profile must be one of {', '.join(SETTLEMENT_PROFILES)} or mixed")
@@ -112,6 +117,11 @@ def write_sample(
     run.mapping_stems = (
         declared_mapping_files() if mapping_files is None else tuple(MAPPING_FILES) if mapping_files else ()
     )
+    if messages:
+        run.messaging = MessagingSimulator(
+            seed, run.chain, run.sink, run.first_day, run.last_day, days * bookings_per_branch_day
+        )
+        run.sink.on_emit = run.messaging.observe
     try:
         for i, day in enumerate(range(run.first_day, run.last_day + 1)):
             run.simulate_day(day)
@@ -144,6 +154,10 @@ def _remove_previous_output(out: Path) -> None:
         (CSV_DIR, "*.csv"),
         (CSV_DIR, "mapping.yaml"),
         *((REFERENCE_DIR, f"{stem}.csv") for stem in MAPPING_FILES),
+        *(
+            (directory, "*.ndjson" if provider == "meta" else "*.csv")
+            for provider, directory in PROVIDER_DIRS.items()
+        ),
     ]
     for sub, pattern in patterns:
         directory = out / sub
@@ -197,6 +211,7 @@ class _SampleRun:
         self.adt_format = "hl7"
         self.mapping_stems: tuple[str, ...] = ()
         self.his = HisSimulator(seed, self.chain, self.first_day, self.last_day)  # its own RNG
+        self.messaging: MessagingSimulator | None = None  # its own RNG too
         self.sim.on_completed = self.his.completed.append
         account = f"5020{rng.randrange(10**10):010d}"
         opening = (n_branches * max(volume, 1) * 20_000 + 5_00_000) * 100
@@ -236,6 +251,8 @@ class _SampleRun:
                         f"and, {gap_s}s later, {second.payment_id} ({rupees(second.amount)} each)",
                     )
                 )
+        if self.messaging is not None:
+            self.messaging.advance(day)
         written = self.sink.write_day(day, self.out / EVENTS_DIR / f"{iso_day(day)}.ndjson")
         if written:
             self.event_files += 1
@@ -555,8 +572,12 @@ class _SampleRun:
             "as_of": iso_day(as_of),
         }
         adt_files, adt_truth = self._write_adt()
+        message_files: list[Path] = []
+        sections = {"adt": adt_truth} if adt_truth else {}
+        if self.messaging is not None:
+            message_files = write_provider_logs(self.out, self.messaging.records, self.messaging.senders)
+            sections["messaging"] = messaging_truth(self.messaging)
         truth_path = self.out / GROUND_TRUTH_FILE
-        sections = {"adt": adt_truth} if adt_truth else None
         truth.write(truth_path, header, [a.as_json() for a in self.anomalies], sections)
         by_kind = {kind: sum(1 for a in self.anomalies if a.kind == kind) for kind in an.KINDS}
         return {
@@ -571,10 +592,16 @@ class _SampleRun:
             + 1
             + len(self.reference_paths)
             + 1
-            + len(adt_files),
+            + len(adt_files)
+            + len(message_files),
             "adt_files": len(adt_files),
             "adt_messages": adt_truth.get("messages", 0),
             "adt_episodes": len(adt_truth.get("expected_episodes", ())),
+            **(
+                {"message_files": len(message_files), "messages": sections["messaging"]["messages"]}
+                if self.messaging is not None
+                else {}
+            ),
             "event_files": self.event_files,
             "settlement_files": self.settlement_files,
             "events": self.events,
