@@ -12,8 +12,8 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from booking.domain.channels import CAMPAIGN_PATTERN, CHANNEL_PATTERN
-from booking.domain.messaging import Channel, Language, OutboundProvider, Purpose
 from booking.domain.message_status import STATUS_EVENT_TYPES, MessageStatus
+from booking.domain.messaging import Channel, Language, OutboundProvider, Purpose
 from core.vocabulary import PaymentMethod
 
 Text = Annotated[str, Field(min_length=1, max_length=200)]
