@@ -88,9 +88,9 @@ def generate(
         typer.Option(
             "--messages/--no-messages",
             help="Also the patients' messages: message.* events and the WhatsApp, MSG91 and SendGrid delivery "
-            "logs in messages/ (off until the booking_events feed knows message.* types)",
+            "logs in messages/, and the providers' rate card (reference/message_rates.csv)",
         ),
-    ] = False,
+    ] = True,
 ) -> None:
     """Write a sample clinic chain: events, settlements, bank statement, reference data, ADT, ground truth."""
     from sampledata import write_sample

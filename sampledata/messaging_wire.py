@@ -3,7 +3,8 @@
 - Meta (WhatsApp Business Cloud API): status webhooks exactly as Meta posts them, one payload a line, in
   `messages/meta/<IST day>.ndjson` (the day the webhook arrived, in arrival order).
 - MSG91 (SMS): the delivery-report export, `messages/msg91/<IST day>.csv`, one row per DLR, columns named as
-  MSG91's report webhook names its fields (`MSG91_COLUMNS`), times in IST as MSG91 shows them.
+  MSG91's documented DLR webhook (v2 `report[]` / v3) names its fields: the `sms_delivery_reports` feed's
+  header, then `credit` (`MSG91_COLUMNS`), times in IST as MSG91 shows them.
 - SendGrid (email over SMTP): the event webhook's events as CSV, `messages/sendgrid/<IST day>.csv`, one
   column per event-webhook field (`SENDGRID_COLUMNS`), empty where the event has no such field.
 """
@@ -17,6 +18,9 @@ import random
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ingestion.feeds.reference.spec import SPEC as REFERENCE_SPEC
+from ingestion.feeds.sms_delivery_reports.spec import SPEC as SMS_REPORTS_SPEC
+
 from .clock import iso_day, ist_day_of_s, ist_text
 
 MESSAGES_DIR = "messages"
@@ -27,17 +31,27 @@ PROVIDER_DIRS = {"meta": META_DIR, "msg91": MSG91_DIR, "sendgrid": SENDGRID_DIR}
 
 META_ERROR_HREF = "https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes/"
 MSG91_SENDER_ID = "AROGYA"  # the DLT-registered 6-letter header
-MSG91_ROUTE = "4"  # transactional
-MSG91_COLUMNS = (
-    "requestId", "requestedAt", "deliveryTime", "telNum", "senderId", "status", "desc", "failureReason",
-    "credit", "smsLength", "route", "DLT_TE_ID", "campaignName", "clientId",
-)  # fmt: skip
+# the feed's columns (MSG91's DLR webhook field names), then the report's SMS parts
+MSG91_COLUMNS = (*SMS_REPORTS_SPEC.header(), "credit")
 # MSG91's DLR status codes and their descriptions
 MSG91_STATUS = {"DELIVERED": "1", "FAILED": "2", "NDNC": "9", "REJECTED": "16", "BLOCKED": "17"}
 SENDGRID_COLUMNS = (
     "email", "timestamp", "event", "sg_event_id", "sg_message_id", "smtp-id", "category", "reason",
     "status", "response", "attempt", "type", "useragent", "ip", "url", "tls",
 )  # fmt: skip
+
+RATES_FILE = "message_rates.csv"
+RATES_HEADER = REFERENCE_SPEC.header("reference_message_rates")
+# What the providers charge (paise, whole): Meta's India per-message rates rounded (marketing ₹0.78,
+# utility and authentication ₹0.12, service free), MSG91 per SMS segment, SendGrid per email.
+MESSAGE_RATES: tuple[tuple[str, str, str, str, int], ...] = (
+    ("whatsapp", "meta", "marketing", "message", 78),
+    ("whatsapp", "meta", "utility", "message", 12),
+    ("whatsapp", "meta", "authentication", "message", 12),
+    ("whatsapp", "meta", "service", "message", 0),
+    ("sms", "msg91", "", "segment", 20),
+    ("email", "sendgrid", "", "message", 3),
+)
 
 _B64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 _ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
@@ -164,22 +178,17 @@ def meta_payload(r: StatusRecord, sender: WhatsAppSender) -> dict:
 
 def msg91_row(r: StatusRecord) -> list[str]:
     f = r.fields
-    return [
-        r.provider_message_id,
-        ist_text(f["requested_s"]),
-        ist_text(r.at_s),
-        f["tel_num"],
-        MSG91_SENDER_ID,
-        MSG91_STATUS[r.provider_status],
-        r.provider_status,
-        f.get("failure_reason", ""),
-        str(f["credit"]),
-        str(f["sms_length"]),
-        MSG91_ROUTE,
-        f["dlt_template_id"],
-        "API",
-        "",
-    ]
+    values = {
+        "requestId": r.provider_message_id,
+        "number": f["tel_num"],
+        "status": MSG91_STATUS[r.provider_status],
+        "desc": r.provider_status,
+        "date": ist_text(r.at_s),
+        "senderId": MSG91_SENDER_ID,
+        "failedReason": f.get("failure_reason", ""),
+        "credit": str(f["credit"]),
+    }
+    return [values[c] for c in MSG91_COLUMNS]
 
 
 def sendgrid_row(r: StatusRecord) -> list[str]:
@@ -220,3 +229,14 @@ def write_provider_logs(
                     writer.writerows(msg91_row(r) if provider == "msg91" else sendgrid_row(r) for r in rows)
             paths.append(path)
     return paths
+
+
+def write_message_rates(directory: Path, tenant_id: str, valid_from: str) -> Path:
+    """reference/message_rates.csv: the providers' rate card, in force from the sample's first day."""
+    path = directory / RATES_FILE
+    directory.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow(RATES_HEADER)
+        writer.writerows((tenant_id, *rate, valid_from) for rate in MESSAGE_RATES)
+    return path

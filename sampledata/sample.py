@@ -26,7 +26,7 @@ from .clock import iso_day, ist_day_of_ms, ist_midnight_s
 from .events import BookingSimulator, EventSink, Ledger
 from .messaging import MessagingSimulator
 from .messaging_truth import messaging_truth
-from .messaging_wire import PROVIDER_DIRS, write_provider_logs
+from .messaging_wire import PROVIDER_DIRS, write_message_rates, write_provider_logs
 from .model import (
     CARD_ISSUERS,
     CARD_NETWORKS,
@@ -81,7 +81,7 @@ def write_sample(
     tenant: str = TENANT_ID,
     adt_format: str = "hl7",
     mapping_files: bool | None = None,
-    messages: bool = False,
+    messages: bool = True,
 ) -> dict:
     """Write a sample data directory for one clinic chain and its ground truth; return a summary.
 
@@ -94,8 +94,9 @@ def write_sample(
     `adt_format` is the wire format of the HIS's ADT feed (hl7: adt/*.hl7, fhir: adt/fhir/, csv:
     adt/csv/arghis/, none: no ADT and no mapping files); the episodes are the same in every format.
     With ADT, the mapping files of its codes go to reference/<stem>.csv: those the reference feed declares
-    (`mapping_files=None`), all of them (True) or none (False). `messages` adds the patients' messages:
-    `message.*` events among the others and the providers' delivery logs in messages/ (docs/messaging-sample.md).
+    (`mapping_files=None`), all of them (True) or none (False). `messages` (on by default) adds the patients'
+    messages: `message.*` events among the others, the providers' delivery logs in messages/ and their rate
+    card, reference/message_rates.csv (docs/messaging-sample.md); off, those files are not written.
     """
     if settlement_profile not in (*SETTLEMENT_PROFILES, "mixed"):
         raise ValueError(f"settlement_profile must be one of {', '.join(SETTLEMENT_PROFILES)} or mixed")
@@ -576,6 +577,9 @@ class _SampleRun:
         sections = {"adt": adt_truth} if adt_truth else {}
         if self.messaging is not None:
             message_files = write_provider_logs(self.out, self.messaging.records, self.messaging.senders)
+            message_files.append(
+                write_message_rates(self.out / REFERENCE_DIR, self.chain.tenant_id, self.start.isoformat())
+            )
             sections["messaging"] = messaging_truth(self.messaging)
         truth_path = self.out / GROUND_TRUTH_FILE
         truth.write(truth_path, header, [a.as_json() for a in self.anomalies], sections)

@@ -114,7 +114,7 @@ class Files:
                     message = self.message_of[("msg91", row["requestId"])]
                     status = "delivered" if row["status"] == "1" else "failed"
                     self.statuses[message].append(
-                        {"status": status, "provider_status": row["desc"], "at": ist_csv_time(row["deliveryTime"]),
+                        {"status": status, "provider_status": row["desc"], "at": ist_csv_time(row["date"]),
                          "key": tuple(row.values()), "position": position, "row": row}
                     )  # fmt: skip
         self.sendgrid_rows: list[dict[str, str]] = []
@@ -185,7 +185,7 @@ def read(samples: dict[int, Path]) -> dict[int, tuple[Files, dict]]:
 def test_same_seed_same_bytes_and_messages_off_leaves_every_other_byte(tmp_path: Path) -> None:
     write_sample(tmp_path / "a", seed=7, messages=True, **SIZE)
     write_sample(tmp_path / "b", seed=7, messages=True, **SIZE)
-    write_sample(tmp_path / "off", seed=7, **SIZE)
+    write_sample(tmp_path / "off", seed=7, messages=False, **SIZE)
     on, off = _files(tmp_path / "a"), _files(tmp_path / "off")
     assert on == _files(tmp_path / "b")
     assert any(name.startswith("messages/meta/") for name in on)
@@ -200,6 +200,7 @@ def test_same_seed_same_bytes_and_messages_off_leaves_every_other_byte(tmp_path:
         else:
             assert on[name] == data, name
     assert not [n for n in off if n.startswith("messages/")]
+    assert "reference/message_rates.csv" in on and "reference/message_rates.csv" not in off
 
 
 def test_two_seeds_differ(samples: dict[int, Path]) -> None:
@@ -238,7 +239,7 @@ def test_every_message_event_has_the_contract_fields(read: dict[int, tuple[Files
 def test_no_unmasked_number_or_address_in_the_events(read: dict[int, tuple[Files, dict]]) -> None:
     for files, _ in read.values():
         recipients = {s["meta"]["recipient_id"] for ss in files.statuses.values() for s in ss if "meta" in s}
-        recipients |= {r["telNum"] for r in files.msg91_rows} | {r["email"] for r in files.sendgrid_rows}
+        recipients |= {r["number"] for r in files.msg91_rows} | {r["email"] for r in files.sendgrid_rows}
         assert len(recipients) > 20
         text = "\n".join(json.dumps(e) for e in files.message_events)
         assert not [r for r in recipients if r in text or r[2:] in text]
@@ -378,7 +379,7 @@ def test_every_injected_anomaly_is_in_the_files(read: dict[int, tuple[Files, dic
                     failed = [s for s in statuses if s["status"] == "failed"]
                     assert failed and all(
                         ("meta" in s and s["meta"]["errors"][0]["code"] == 131026)
-                        or ("row" in s and s["row"].get("status") == "16" and s["row"]["failureReason"] == "Invalid Number")
+                        or ("row" in s and s["row"].get("status") == "16" and s["row"]["failedReason"] == "Invalid Number")
                         for s in failed
                     )  # fmt: skip
                 elif kind == "message_template_rejected":
@@ -453,7 +454,7 @@ def test_no_reminder_goes_out_in_quiet_hours(read: dict[int, tuple[Files, dict]]
 @pytest.mark.slow
 def test_mymedic_generate_switches_messages_on_and_off(tmp_path: Path) -> None:
     args = ["generate", "--seed", "3", "--branches", "1", "--days", "4", "--bookings-per-day", "5"]
-    for flag, expected in (("--messages", True), ("--no-messages", False), ("", False)):
+    for flag, expected in (("--messages", True), ("--no-messages", False), ("", True)):
         out = tmp_path / (flag or "default")
         run = subprocess.run(
             [MYMEDIC, *args, "--out", str(out), *([flag] if flag else [])],
