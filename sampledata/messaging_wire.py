@@ -3,10 +3,10 @@
 - Meta (WhatsApp Business Cloud API): status webhooks exactly as Meta posts them, one payload a line, in
   `messages/meta/<IST day>.ndjson` (the day the webhook arrived, in arrival order).
 - MSG91 (SMS): the delivery-report export, `messages/msg91/<IST day>.csv`, one row per DLR, columns named as
-  MSG91's documented DLR webhook (v2 `report[]` / v3) names its fields: the `sms_delivery_reports` feed's
-  header, then `credit` (`MSG91_COLUMNS`), times in IST as MSG91 shows them.
-- SendGrid (email over SMTP): the event webhook's events as CSV, `messages/sendgrid/<IST day>.csv`, one
-  column per event-webhook field (`SENDGRID_COLUMNS`), empty where the event has no such field.
+  MSG91's documented DLR webhook (v2 `report[]` / v3) names its fields: exactly the `sms_delivery_reports`
+  feed's header (`MSG91_COLUMNS`), times in IST as MSG91 shows them.
+- SendGrid (email over SMTP): the event webhook's events as CSV, `messages/sendgrid/<IST day>.csv`, the
+  `email_events` feed's header of Event Webhook fields (`SENDGRID_COLUMNS`), empty where an event has none.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import random
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ingestion.feeds.email_events.spec import SPEC as EMAIL_EVENTS_SPEC
 from ingestion.feeds.reference.spec import SPEC as REFERENCE_SPEC
 from ingestion.feeds.sms_delivery_reports.spec import SPEC as SMS_REPORTS_SPEC
 
@@ -31,14 +32,11 @@ PROVIDER_DIRS = {"meta": META_DIR, "msg91": MSG91_DIR, "sendgrid": SENDGRID_DIR}
 
 META_ERROR_HREF = "https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes/"
 MSG91_SENDER_ID = "AROGYA"  # the DLT-registered 6-letter header
-# the feed's columns (MSG91's DLR webhook field names), then the report's SMS parts
-MSG91_COLUMNS = (*SMS_REPORTS_SPEC.header(), "credit")
+# exactly the feeds' columns: MSG91's DLR webhook field names, SendGrid's Event Webhook field names
+MSG91_COLUMNS = SMS_REPORTS_SPEC.header()
 # MSG91's DLR status codes and their descriptions
 MSG91_STATUS = {"DELIVERED": "1", "FAILED": "2", "NDNC": "9", "REJECTED": "16", "BLOCKED": "17"}
-SENDGRID_COLUMNS = (
-    "email", "timestamp", "event", "sg_event_id", "sg_message_id", "smtp-id", "category", "reason",
-    "status", "response", "attempt", "type", "useragent", "ip", "url", "tls",
-)  # fmt: skip
+SENDGRID_COLUMNS = EMAIL_EVENTS_SPEC.header()
 
 RATES_FILE = "message_rates.csv"
 RATES_HEADER = REFERENCE_SPEC.header("reference_message_rates")
@@ -186,7 +184,6 @@ def msg91_row(r: StatusRecord) -> list[str]:
         "date": ist_text(r.at_s),
         "senderId": MSG91_SENDER_ID,
         "failedReason": f.get("failure_reason", ""),
-        "credit": str(f["credit"]),
     }
     return [values[c] for c in MSG91_COLUMNS]
 
