@@ -71,7 +71,7 @@ def serve(
     from booking.infra.db import migrate as run_migrations
     from booking.settings import database_url
 
-    settings = _load_config(config)
+    settings = _messaging_config(config)
     if not settings.tenants:
         typer.echo(f"warning: no tenants configured ({CONFIG_ENV}); every call will answer 401", err=True)
     url = database_url(db)
@@ -222,7 +222,7 @@ def worker(
     from booking.settings import database_url
     from booking.worker import JobResult, Worker
 
-    settings = _load_config(config)
+    settings = _messaging_config(config)
     run_migrations(database_url(db))
 
     def show(result: JobResult) -> None:
@@ -363,3 +363,119 @@ def qr_posters(
         fail(str(exc))
     for poster in posters:
         typer.echo(f"{poster.pdf}  {poster.png}  {poster.link}")
+
+
+# ---- patient messages (issue 12): `mymedic messages …` ----
+
+messages_app = typer.Typer(help="Patient messages: WhatsApp, SMS and email.", no_args_is_help=True)
+messages_dlq_app = typer.Typer(help="Messages no provider took after every retry.", no_args_is_help=True)
+messages_app.add_typer(messages_dlq_app, name="dlq")
+
+
+def _messaging_config(config: str | None) -> BookingConfig:
+    from booking.services.outbound_messages import check_messaging
+    from booking.settings import ConfigError
+
+    settings = _load_config(config)
+    try:
+        check_messaging(settings)
+    except ConfigError as exc:
+        fail(str(exc))
+    return settings
+
+
+@messages_app.command("send")
+def messages_send(db: DbOption = None, config: ConfigOption = None) -> None:
+    """One run of the worker's `messages` job: send the messages that are due."""
+    from booking.services.outbound_messages import send_due_messages
+
+    settings = _messaging_config(config)
+    with _transport(db, settings) as (database, transport):
+        report = send_due_messages(database, settings, transport)
+    typer.echo(report.summary())
+
+
+@messages_app.command("opt-out")
+def messages_opt_out(
+    tenant: Annotated[str, typer.Option(help="The patient's tenant")],
+    phone: Annotated[str, typer.Option(help="The patient's phone number, +91…")],
+    channel: Annotated[str, typer.Option(help="whatsapp, sms or email")],
+    keyword: Annotated[str, typer.Option(help="What the patient said (STOP…)")] = "STOP",
+    db: DbOption = None,
+) -> None:
+    """Record that a patient stopped messages on a channel (a STOP reply, a request at the front desk)."""
+    from booking.domain.clock import SystemClock
+    from booking.domain.messaging import CHANNELS, mask_phone
+    from booking.services.outbound_messages import opt_out_patient
+
+    if channel not in CHANNELS:
+        fail(f"--channel must be one of {', '.join(CHANNELS)}, not {channel!r}")
+    with _database(db) as database:
+        try:
+            patient_id, new = opt_out_patient(
+                database, tenant_id=tenant, phone=phone, channel=channel, keyword=keyword.upper(),
+                at=SystemClock().now(),
+            )  # fmt: skip
+        except LookupError as exc:
+            fail(str(exc))
+    state = "opted out" if new else "was already opted out"
+    typer.echo(f"patient {patient_id} ({mask_phone(phone)}) {state} of {channel}")
+
+
+@messages_dlq_app.command("list")
+def messages_dlq_list(
+    db: DbOption = None,
+    tenant: Annotated[str | None, typer.Option(help="Only this tenant's messages")] = None,
+) -> None:
+    """Dead-lettered messages: id, channel, purpose, masked recipient, attempts, last error."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from booking.services.outbound_messages import list_dead_messages
+
+    with _database(db) as database:
+        rows = list_dead_messages(database, tenant_id=tenant)
+    console = Console()
+    if not rows:
+        console.print("No dead-lettered messages.")
+        return
+    table = Table(title=f"{len(rows)} dead-lettered message(s)")
+    for column in ("message id", "tenant", "channel", "purpose", "to", "attempts", "error", "dead at"):
+        table.add_column(column, overflow="fold")
+    for r in rows:
+        table.add_row(
+            r.message_id, r.tenant_id, r.channel, r.purpose, r.recipient_masked, str(r.attempts),
+            f"{r.error_code} {r.error}".strip(), r.dead_at,
+        )  # fmt: skip
+    console.print(table)
+
+
+@messages_dlq_app.command("replay")
+def messages_dlq_replay(
+    id_: Annotated[str | None, typer.Option("--id", help="Only this message id (default: all)")] = None,
+    db: DbOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Send dead-lettered messages again, now; a message its provider accepted is never sent again."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from booking.services.outbound_messages import replay_dead_messages
+
+    settings = _messaging_config(config)
+    with _transport(db, settings) as (database, transport):
+        results = replay_dead_messages(database, settings, transport, message_id=id_)
+    if id_ is not None and results[0].outcome == "not found":
+        fail(f"message {id_} not found; `mymedic messages dlq list` shows the dead-lettered ids")
+    console = Console()
+    if not results:
+        console.print("No dead-lettered messages to replay.")
+        return
+    table = Table(title=f"Replayed {len(results)} message(s)")
+    for column in ("message id", "outcome"):
+        table.add_column(column, overflow="fold")
+    for r in results:
+        table.add_row(r.message_id, r.outcome)
+    console.print(table)
+    if any(r.outcome not in ("sent", "already sent") for r in results):
+        raise typer.Exit(1)

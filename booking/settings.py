@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     HttpUrl,
@@ -162,6 +163,116 @@ class AdtIntake(_IpAllowlist):
     sender: Identifier = "rest"
 
 
+def _env_secret(value: Any) -> Any:
+    """A secret given as `{"env": "NAME"}` (Dagster's EnvVar style) is read from the environment."""
+    if isinstance(value, dict) and set(value) == {"env"}:
+        name = str(value["env"])
+        found = os.environ.get(name)
+        if not found:
+            raise ValueError(f"environment variable {name} is not set")
+        return found
+    return value
+
+
+EnvSecret = Annotated[SecretStr, BeforeValidator(_env_secret)]
+HhMm = Annotated[str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")]
+
+
+class QuietHours(_Strict):
+    """No reminders between `start` and `end` (IST, may wrap midnight); confirmations still go out."""
+
+    start: HhMm = "21:00"
+    end: HhMm = "08:00"
+
+
+class WhatsAppCloud(_Strict):
+    """WhatsApp Business Cloud API: `POST {api_base_url}/{api_version}/{phone_number_id}/messages`."""
+
+    api_base_url: HttpUrl = HttpUrl("https://graph.facebook.com")
+    api_version: str = Field(default="v21.0", pattern=r"^v\d+\.\d+$")
+    phone_number_id: Annotated[str, Field(pattern=r"^\d{5,20}$")]
+    access_token: EnvSecret
+
+
+class Msg91Sms(_Strict):
+    """MSG91's SMS Flow API (`POST {api_base_url}/api/v5/flow/`, header `authkey`), DLT-registered sender."""
+
+    api_base_url: HttpUrl = HttpUrl("https://control.msg91.com")
+    authkey: EnvSecret
+    sender: Annotated[str, Field(pattern=r"^[A-Z]{6}$", description="the DLT-registered header (6 letters)")]
+
+
+class SmtpEmail(_Strict):
+    """An SMTP relay; `from_address` sends; the Message-ID header (`<message_id@message_id_domain>`) is the
+    provider id."""
+
+    host: str
+    port: Annotated[int, Field(ge=1, le=65535)] = 587
+    starttls: bool = True
+    username: str | None = None
+    password: EnvSecret | None = None
+    from_address: Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+$")]
+    message_id_domain: Annotated[str, Field(pattern=r"^[A-Za-z0-9.\-]+$")] = "mymedic.example"
+
+
+class MessagingConfig(_Strict):
+    """A tenant's patient messages (issue 12): the channels it sends on (each with its provider), its
+    templates file (default: the shipped English/Hindi/Tamil set), quiet hours for reminders, and the
+    follow-up recall (days after a completed visit; none when null)."""
+
+    channels: Annotated[list[Literal["whatsapp", "sms", "email"]], Field(min_length=1)]
+    default_language: Annotated[str, Field(pattern=r"^[a-z]{2}$")] = "en"
+    templates_file: str | None = None
+    quiet_hours: QuietHours | None = QuietHours()
+    follow_up_days: Annotated[int, Field(ge=1, le=365)] | None = None
+    whatsapp: WhatsAppCloud | None = None
+    msg91: Msg91Sms | None = None
+    smtp: SmtpEmail | None = None
+
+    @model_validator(mode="after")
+    def _providers_for_channels(self) -> MessagingConfig:
+        needs = {"whatsapp": "whatsapp", "sms": "msg91", "email": "smtp"}
+        for channel in self.channels:
+            if getattr(self, needs[channel]) is None:
+                raise ValueError(f"channel {channel} needs its provider block `{needs[channel]}`")
+        return self
+
+
+class MetaWebhook(_IpAllowlist):
+    """WhatsApp Business Cloud API webhooks (`/v1/webhooks/whatsapp`): the Meta app's secret, which signs each
+    POST (`X-Hub-Signature-256`; several while rotating), and the verify token of the subscription
+    handshake (`GET ?hub.mode=subscribe&hub.verify_token=…&hub.challenge=…`)."""
+
+    app_secrets: Annotated[list[SecretStr], Field(min_length=1)]
+    verify_token: SecretStr
+
+
+class Msg91Webhook(_IpAllowlist):
+    """MSG91 delivery reports (`/v1/webhooks/msg91?token=…`). MSG91 signs nothing, so the webhook URL the
+    tenant saves in MSG91's panel carries a secret token of 24+ characters (several while rotating)."""
+
+    tokens: Annotated[list[Annotated[SecretStr, Field(min_length=24)]], Field(min_length=1)]
+
+
+class SendGridWebhook(_IpAllowlist):
+    """SendGrid's signed Event Webhook (`/v1/webhooks/sendgrid`): the verification key(s) SendGrid shows
+    under Mail Settings (base64 DER, ECDSA P-256), checked against `X-Twilio-Email-Event-Webhook-Signature`
+    over the `…-Timestamp` header and the raw body."""
+
+    public_keys: Annotated[list[Annotated[str, Field(min_length=40, max_length=400)]], Field(min_length=1)]
+
+
+class MessagingWebhooks(_Strict):
+    """Delivery statuses of the messages a tenant sends, posted back by its providers. Each becomes a
+    `message.status.*` CloudEvent of `branch_id` (a provider account is the tenant's, not a branch's; the
+    marts join a status to its message, and so to the message's own branch)."""
+
+    branch_id: Identifier
+    meta: MetaWebhook | None = None
+    msg91: Msg91Webhook | None = None
+    sendgrid: SendGridWebhook | None = None
+
+
 class TenantConfig(_Strict):
     tenant_id: Identifier
     name: str = ""
@@ -181,6 +292,10 @@ class TenantConfig(_Strict):
     partner_webhooks: list[PartnerWebhook] = Field(default_factory=list)
     widget: WidgetConfig | None = Field(default=None, description="None: the tenant has no booking widget")
     adt: AdtIntake | None = Field(default=None, description="None: the tenant's HIS does not push ADT events")
+    messaging: MessagingConfig | None = Field(default=None, description="None: the tenant sends no messages")
+    message_webhooks: MessagingWebhooks | None = Field(
+        default=None, description="None: no provider posts message statuses for this tenant"
+    )
 
 
 class StaffAuth(_Strict):
@@ -271,6 +386,7 @@ class WorkerSchedule(_Strict):
     expire_every_seconds: Annotated[int, Field(ge=1, le=86_400)] = 60
     purge_every_seconds: Annotated[int, Field(ge=1, le=86_400)] = 3600
     deliver_every_seconds: Annotated[int, Field(ge=1, le=86_400)] = 10
+    messages_every_seconds: Annotated[int, Field(ge=1, le=86_400)] = 10
 
 
 class BookingConfig(_Strict):
@@ -279,6 +395,8 @@ class BookingConfig(_Strict):
     webhook_tolerance_seconds: Annotated[int, Field(ge=1, le=3600)] = 300
     retention: Retention = Retention()
     partner_delivery: PartnerDeliveryPolicy = PartnerDeliveryPolicy()
+    # patient messages retry and dead-letter by the same rules as partner webhooks (their own budget)
+    message_delivery: PartnerDeliveryPolicy = PartnerDeliveryPolicy(max_attempts=6)
     worker: WorkerSchedule = WorkerSchedule()
 
     @model_validator(mode="after")
@@ -291,7 +409,7 @@ class BookingConfig(_Strict):
     @model_validator(mode="after")
     def _own_webhook_secrets(self) -> BookingConfig:
         """An inbound webhook's tenant is the one whose secret signed it: a shared secret names no tenant."""
-        for source in ("razorpay", "tele"):
+        for source in ("razorpay", "tele", *MESSAGING_SOURCES):
             owner: dict[str, str] = {}
             for tenant in self.tenants:
                 for secret in _webhook_secrets(tenant, source):
@@ -325,8 +443,30 @@ class BookingConfig(_Strict):
 
 
 def _webhook_secrets(tenant: TenantConfig, source: str) -> set[str]:
+    if source in MESSAGING_SOURCES:
+        return messaging_secrets(tenant, source)
     hook = tenant.razorpay if source == "razorpay" else (tenant.tele.webhook if tenant.tele else None)
     return {s.get_secret_value() for s in hook.secrets} if hook else set()
+
+
+MESSAGING_SOURCES = ("meta", "meta_verify_token", "msg91", "sendgrid")
+
+
+def messaging_secrets(tenant: TenantConfig, source: str) -> set[str]:
+    """What tells one tenant's messaging webhooks from another's: Meta app secrets, the Meta verify token,
+    MSG91 URL tokens, SendGrid verification keys."""
+    hooks = tenant.message_webhooks
+    if hooks is None:
+        return set()
+    if source == "meta" and hooks.meta:
+        return {s.get_secret_value() for s in hooks.meta.app_secrets}
+    if source == "meta_verify_token" and hooks.meta:
+        return {hooks.meta.verify_token.get_secret_value()}
+    if source == "msg91" and hooks.msg91:
+        return {s.get_secret_value() for s in hooks.msg91.tokens}
+    if source == "sendgrid" and hooks.sendgrid:
+        return set(hooks.sendgrid.public_keys)
+    return set()
 
 
 class ConfigError(ValueError):

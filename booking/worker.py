@@ -1,7 +1,7 @@
 """The booking worker: one process that runs the service's jobs on their schedules (`mymedic booking worker`).
 
 Jobs: `expire` (unpaid bookings past their hold), `purge` (replay guards past their retention), `deliver`
-(partner webhooks). Each runs when due by the injected clock; `run_once` runs every job one time (tests,
+(partner webhooks), `messages` (patient messages that are due, booking.services.outbound_messages). Each runs when due by the injected clock; `run_once` runs every job one time (tests,
 cron). A job that fails is reported in one line and tried again at its next turn; the others go on.
 """
 
@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from booking.infra.db import Database
 from booking.infra.retention import purge_expired
 from booking.services.expiry import expire_unpaid
+from booking.services.outbound_messages import send_due_messages
 from booking.services.partner_delivery import Transport, deliver_partner_webhooks
 from booking.settings import BookingConfig
 
@@ -51,11 +52,17 @@ def jobs(db: Database, config: BookingConfig, transport: Transport) -> list[Job]
         stopped = "".join(f"; {endpoint}: {why}" for endpoint, why in sorted(report.failed.items()))
         return f"{report.delivered} delivered, {report.dead_lettered} dead-lettered{stopped}"
 
-    return [
+    def messages(now: datetime) -> str:
+        return send_due_messages(db, config, transport).summary()
+
+    every = [
         Job("expire", timedelta(seconds=schedule.expire_every_seconds), expire),
         Job("purge", timedelta(seconds=schedule.purge_every_seconds), purge),
         Job("deliver", timedelta(seconds=schedule.deliver_every_seconds), deliver),
     ]
+    if any(t.messaging for t in config.tenants):  # a service whose tenants send no messages runs no such job
+        every.append(Job("messages", timedelta(seconds=schedule.messages_every_seconds), messages))
+    return every
 
 
 def _run(job: Job, now: datetime) -> JobResult:

@@ -37,9 +37,11 @@ SENSITIVITY_RULES: tuple[SensitivityRule, ...] = (
     SensitivityRule(
         IDENTITY,
         "patient_id patient_* phone *_phone email *_email doctor_name customer_name payer_name contact_name "
-        "account_holder_name mrn *_mrn abha_number *_abha_number birth_date sex unmapped_code",
+        "account_holder_name mrn *_mrn abha_number *_abha_number birth_date sex unmapped_code "
+        "provider_message_id recipient_masked",
         "identifies a person: a patient id, medical record number (MRN) or ABHA number, a person's name, "
-        "birth date, sex, phone number or e-mail address (an unmapped code may be an MRN)",
+        "birth date, sex, phone number or e-mail address (an unmapped code may be an MRN; a WhatsApp message "
+        "id embeds the recipient's number, a masked recipient keeps part of it)",
     ),
     SensitivityRule(
         PATIENT_LINK,

@@ -78,6 +78,19 @@ def ddmmyyyy(column: str, value: str) -> date:
     return day
 
 
+def iso_date(column: str, value: str) -> date:
+    value = value.strip()
+    try:
+        day = date.fromisoformat(value) if len(value) == 10 else None
+    except ValueError:
+        day = None
+    if day is None:
+        raise RowError(f"column {column!r} has {show(value)}, not a date as YYYY-MM-DD")
+    if not FIRST_DATE <= day <= LAST_DATE:
+        raise RowError(f"column {column!r} has {show(value)}, outside 1970-01-01..2105-12-31")
+    return day
+
+
 def rupees_to_paise(column: str, value: str) -> int:
     """'1,234.50' rupees -> 123450 paise, exactly (no binary floats)."""
     value = value.strip()

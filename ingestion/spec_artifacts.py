@@ -19,7 +19,12 @@ from ingestion.feeds import FEEDS, feed_named
 from ingestion.spec import FeedSpec, docs_columns, sources_yaml
 
 STAGING = PROJECT_ROOT / "dbt_project" / "models" / "staging"
-DOCS = (PROJECT_ROOT / "docs" / "reconciliation.md", PROJECT_ROOT / "docs" / "adding-a-feed.md")
+DOCS = (
+    PROJECT_ROOT / "docs" / "reconciliation.md",
+    PROJECT_ROOT / "docs" / "adding-a-feed.md",
+    PROJECT_ROOT / "docs" / "messaging-inbound.md",
+    PROJECT_ROOT / "docs" / "messaging-marts.md",
+)
 BLOCK = re.compile(
     r"(<!-- spec:(?P<feed>\w+):(?P<table>\w+):(?P<what>header|columns) -->\n)(.*?)(<!-- /spec -->)", re.S
 )

@@ -20,7 +20,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from booking.cli import booking_app
+from booking.cli import booking_app, messages_app
 from core.cli_errors import fail as _fail
 from core.money import format_count
 from core.settings import DEFAULT_EXPORTS, SERVING_ENV, WAREHOUSE_ENV, parse_warehouse_url
@@ -37,6 +37,7 @@ app = typer.Typer(
 quarantine_app = typer.Typer(help="Input rows that were not loaded, and why.", no_args_is_help=True)
 app.add_typer(quarantine_app, name="quarantine")
 app.add_typer(booking_app, name="booking")
+app.add_typer(messages_app, name="messages")
 razorpay_app = typer.Typer(help="Fetch from the Razorpay API into a data directory.", no_args_is_help=True)
 app.add_typer(razorpay_app, name="razorpay")
 app.add_typer(export_app, name="export")
@@ -82,6 +83,14 @@ def generate(
             help="The HIS's ADT feed: hl7 (adt/*.hl7), fhir (adt/fhir/), csv (adt/csv/arghis/) or none",
         ),
     ] = "hl7",
+    messages: Annotated[
+        bool,
+        typer.Option(
+            "--messages/--no-messages",
+            help="Also the patients' messages: message.* events and the WhatsApp, MSG91 and SendGrid delivery "
+            "logs in messages/, and the providers' rate card (reference/message_rates.csv)",
+        ),
+    ] = True,
 ) -> None:
     """Write a sample clinic chain: events, settlements, bank statement, reference data, ADT, ground truth."""
     from sampledata import write_sample
@@ -101,6 +110,7 @@ def generate(
             bookings_per_branch_day=bookings_per_day,
             bank_profile=bank_profile,
             adt_format=adt_format,
+            messages=messages,
             **({"tenant": tenant} if tenant else {}),
             progress=lambda done, total: progress.update(task, completed=done, total=total),
         )

@@ -51,14 +51,25 @@ class EventSink:
         self._ids = ids
         self._buckets: dict[int, list[tuple[int, int, str]]] = {}
         self._seq = 0
+        # told of every event written (time, type, branch, subject, data); draws nothing from the RNG
+        self.on_emit: Callable[[int, str, str, str, dict], None] | None = None
 
-    def emit(self, epoch_ms: int, event_type: str, branch_id: str, subject: str, data: dict) -> bool:
+    def emit(
+        self,
+        epoch_ms: int,
+        event_type: str,
+        branch_id: str,
+        subject: str,
+        data: dict,
+        event_id: str | None = None,
+    ) -> bool:
+        """Bucket the event under its IST day; `event_id` for a caller with its own id stream."""
         day = ist_day_of_ms(epoch_ms)
         if day > self._last_day:
             return False
         event = {
             "specversion": SPECVERSION,
-            "id": self._ids.event_id(),
+            "id": event_id or self._ids.event_id(),
             "source": f"mymedic/booking/{branch_id}",
             "type": event_type,
             "time": rfc3339_ms(epoch_ms),
@@ -73,6 +84,8 @@ class EventSink:
         if bucket is None:
             bucket = self._buckets[day] = []
         bucket.append((epoch_ms, self._seq, _encode(event)))
+        if self.on_emit is not None:
+            self.on_emit(epoch_ms, event_type, branch_id, subject, data)
         return True
 
     def write_day(self, day: int, path: Path) -> int:

@@ -61,6 +61,32 @@ def refund_status(
     return MATCHED if bank_ok else BANK_UNMATCHED
 
 
+class OneLinePerItem:
+    """A section member too long to indent: its items (a dict's members, a list's elements) a line each."""
+
+    def __init__(self, items: dict | list) -> None:
+        self.items = items
+
+    def text(self) -> str:
+        if not self.items:
+            return json.dumps(self.items)
+        if isinstance(self.items, dict):
+            lines = [f"{json.dumps(k)}: {json.dumps(v)}" for k, v in self.items.items()]
+            return "{\n  " + ",\n  ".join(lines) + "\n}"
+        return "[\n  " + ",\n  ".join(json.dumps(v) for v in self.items) + "\n]"
+
+
+def section_text(value: object) -> str:
+    """`json.dumps(value, indent=2)`, but each `OneLinePerItem` member of a dict one item a line."""
+    if not isinstance(value, dict) or not any(isinstance(v, OneLinePerItem) for v in value.values()):
+        return json.dumps(value, indent=2)
+    members = [
+        f"{json.dumps(k)}: {v.text() if isinstance(v, OneLinePerItem) else json.dumps(v, indent=2)}"
+        for k, v in value.items()
+    ]
+    return "{\n  " + ",\n  ".join(m.replace("\n", "\n  ") for m in members) + "\n}"
+
+
 class GroundTruth:
     """Streams `expected_statuses` to a scratch file and accumulates `expected_totals`."""
 
@@ -134,7 +160,7 @@ class GroundTruth:
 
     def write(self, path: Path, header: dict, anomalies: list[dict], sections: dict | None = None) -> None:
         """Write ground_truth.json: header keys, anomalies, expected_statuses, expected_totals, then
-        `sections` (e.g. `adt`), each indented."""
+        `sections` (e.g. `adt`), each indented (a `OneLinePerItem` member one item a line)."""
         if self.watch:
             raise RuntimeError(
                 f"generator bug: injected anomalies never reconciled: {sorted(self.watch)[:5]}"
@@ -155,7 +181,7 @@ class GroundTruth:
             totals = json.dumps(self.totals(), indent=2).replace("\n", "\n  ")
             out.write(f'  "expected_totals": {totals}')
             for key, value in (sections or {}).items():
-                text = json.dumps(value, indent=2).replace("\n", "\n  ")
+                text = section_text(value).replace("\n", "\n  ")
                 out.write(f",\n  {json.dumps(key)}: {text}")
             out.write("\n}\n")
         self._scratch.unlink()

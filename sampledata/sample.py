@@ -26,6 +26,9 @@ from .billing import BILLING_DIR, BillingSimulator, expected_bills, write_billin
 from .billing import CSV_DIR as BILLING_CSV_DIR
 from .clock import iso_day, ist_day_of_ms, ist_midnight_s
 from .events import BookingSimulator, EventSink, Ledger
+from .messaging import MessagingSimulator
+from .messaging_truth import messaging_truth
+from .messaging_wire import PROVIDER_DIRS, write_message_rates, write_provider_logs
 from .model import (
     CARD_ISSUERS,
     CARD_NETWORKS,
@@ -80,6 +83,7 @@ def write_sample(
     tenant: str = TENANT_ID,
     adt_format: str = "hl7",
     mapping_files: bool | None = None,
+    messages: bool = True,
 ) -> dict:
     """Write a sample data directory for one clinic chain and its ground truth; return a summary.
 
@@ -92,7 +96,9 @@ def write_sample(
     `adt_format` is the wire format of the HIS's ADT feed (hl7: adt/*.hl7, fhir: adt/fhir/, csv:
     adt/csv/arghis/, none: no ADT and no mapping files); the episodes are the same in every format.
     With ADT, the mapping files of its codes go to reference/<stem>.csv: those the reference feed declares
-    (`mapping_files=None`), all of them (True) or none (False).
+    (`mapping_files=None`), all of them (True) or none (False). `messages` (on by default) adds the patients'
+    messages: `message.*` events among the others, the providers' delivery logs in messages/ and their rate
+    card, reference/message_rates.csv (docs/messaging-sample.md); off, those files are not written.
     """
     if settlement_profile not in (*SETTLEMENT_PROFILES, "mixed"):
         raise ValueError(f"settlement_profile must be one of {', '.join(SETTLEMENT_PROFILES)} or mixed")
@@ -114,6 +120,11 @@ def write_sample(
     run.mapping_stems = (
         declared_mapping_files() if mapping_files is None else tuple(MAPPING_FILES) if mapping_files else ()
     )
+    if messages:
+        run.messaging = MessagingSimulator(
+            seed, run.chain, run.sink, run.first_day, run.last_day, days * bookings_per_branch_day
+        )
+        run.sink.on_emit = run.messaging.observe
     try:
         for i, day in enumerate(range(run.first_day, run.last_day + 1)):
             run.simulate_day(day)
@@ -150,6 +161,10 @@ def _remove_previous_output(out: Path) -> None:
         (BILLING_DIR, "*.hl7"),
         (BILLING_CSV_DIR, "*.csv"),
         (BILLING_CSV_DIR, "mapping.yaml"),
+        *(
+            (directory, "*.ndjson" if provider == "meta" else "*.csv")
+            for provider, directory in PROVIDER_DIRS.items()
+        ),
     ]
     for sub, pattern in patterns:
         directory = out / sub
@@ -203,6 +218,7 @@ class _SampleRun:
         self.adt_format = "hl7"
         self.mapping_stems: tuple[str, ...] = ()
         self.his = HisSimulator(seed, self.chain, self.first_day, self.last_day)  # its own RNG
+        self.messaging: MessagingSimulator | None = None  # its own RNG too
         self.sim.on_completed = self.his.completed.append
         account = f"5020{rng.randrange(10**10):010d}"
         opening = (n_branches * max(volume, 1) * 20_000 + 5_00_000) * 100
@@ -242,6 +258,8 @@ class _SampleRun:
                         f"and, {gap_s}s later, {second.payment_id} ({rupees(second.amount)} each)",
                     )
                 )
+        if self.messaging is not None:
+            self.messaging.advance(day)
         written = self.sink.write_day(day, self.out / EVENTS_DIR / f"{iso_day(day)}.ndjson")
         if written:
             self.event_files += 1
@@ -562,8 +580,15 @@ class _SampleRun:
         }
         adt_files, adt_truth = self._write_adt()
         billing_files, billing_truth = self._write_billing()
+        message_files: list[Path] = []
+        sections = {"adt": adt_truth, "billing": billing_truth} if adt_truth else {}
+        if self.messaging is not None:
+            message_files = write_provider_logs(self.out, self.messaging.records, self.messaging.senders)
+            message_files.append(
+                write_message_rates(self.out / REFERENCE_DIR, self.chain.tenant_id, self.start.isoformat())
+            )
+            sections["messaging"] = messaging_truth(self.messaging)
         truth_path = self.out / GROUND_TRUTH_FILE
-        sections = {"adt": adt_truth, "billing": billing_truth} if adt_truth else None
         truth.write(truth_path, header, [a.as_json() for a in self.anomalies], sections)
         by_kind = {kind: sum(1 for a in self.anomalies if a.kind == kind) for kind in an.KINDS}
         return {
@@ -579,12 +604,18 @@ class _SampleRun:
             + len(self.reference_paths)
             + 1
             + len(adt_files)
-            + len(billing_files),
+            + len(billing_files)
+            + len(message_files),
             "adt_files": len(adt_files),
             "billing_files": len(billing_files),
             "billing_bills": len(billing_truth.get("expected_bills", ())),
             "adt_messages": adt_truth.get("messages", 0),
             "adt_episodes": len(adt_truth.get("expected_episodes", ())),
+            **(
+                {"message_files": len(message_files), "messages": sections["messaging"]["messages"]}
+                if self.messaging is not None
+                else {}
+            ),
             "event_files": self.event_files,
             "settlement_files": self.settlement_files,
             "events": self.events,

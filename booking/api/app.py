@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from booking.api.body_limit import BodyLimit
 from booking.api.problem_handlers import add_problem_handlers, problem
-from booking.api.routes import admin, adt, bookings, directory, webhooks, widget
+from booking.api.routes import admin, adt, bookings, directory, message_webhooks, webhooks, widget
 from booking.api.service import BookingService
 from booking.domain.clock import Clock, SystemClock
 from booking.infra.db import Database, migrate
@@ -74,6 +74,7 @@ def create_app(
         directory.router,
         bookings.router,
         webhooks.router,
+        message_webhooks.router,
         admin.router,
         widget.router,
         adt.router,

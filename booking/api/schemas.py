@@ -119,6 +119,13 @@ class PriceOut(BaseModel):
 class PatientIn(_In):
     name: Name
     phone: Phone
+    email: Annotated[str, Field(max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")] | None = Field(
+        default=None, description="for email messages (when the clinic sends email)"
+    )
+    language: Annotated[str, Field(pattern=r"^[a-z]{2}$")] | None = Field(
+        default=None,
+        description="the language of the patient's messages (en, hi, ta…); default: the clinic's",
+    )
 
 
 class BookingCreate(_In):
@@ -215,6 +222,17 @@ class TeleLinkOut(BaseModel):
 class WebhookAck(BaseModel):
     status: Literal["processed", "duplicate"]
     detail: str
+
+
+class StatusAck(BaseModel):
+    """What a delivery webhook brought: statuses stored now, statuses stored before (a replay), provider
+    words that are not delivery statuses, opt-out keywords seen."""
+
+    status: Literal["processed"] = "processed"
+    stored: int
+    duplicates: int
+    ignored: int
+    opt_outs: int
 
 
 class AuditOut(BaseModel):

@@ -8,9 +8,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Literal
 
-from tenacity import RetryCallState, wait_random_exponential
+from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, wait_random_exponential
+
+from booking.settings import PartnerDeliveryPolicy
 
 Verdict = Literal["accepted", "retry", "refused"]
 TRANSIENT_4XX = frozenset({408, 425, 429})
@@ -34,3 +37,49 @@ def backoff_after(attempts: int, multiplier: float, maximum: float) -> float:
     state = RetryCallState(retry_object=None, fn=None, args=(), kwargs={})  # type: ignore[arg-type]
     state.attempt_number = attempts
     return float(backoff(multiplier, maximum)(state))
+
+
+def asked_wait(exc: BaseException | None) -> float:
+    """What an exception's `retry_after` (a provider's Retry-After) asks for, 0 when nothing."""
+    return float(getattr(exc, "retry_after", None) or 0.0)
+
+
+def wait_at_least_retry_after(policy: PartnerDeliveryPolicy) -> Callable[[RetryCallState], float]:
+    """The jittered backoff, but never sooner than the failed attempt's Retry-After."""
+    jitter = backoff(policy.backoff_seconds, policy.backoff_max_seconds)
+
+    def wait(state: RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        return max(float(jitter(state)), asked_wait(exc))
+
+    return wait
+
+
+def in_run_retrying(
+    policy: PartnerDeliveryPolicy,
+    *,
+    attempts_so_far: int,
+    transient: Callable[[BaseException], bool],
+    sleep: Callable[[float], None],
+) -> Retrying:
+    """One run's tries of one delivery (partner webhooks and patient messages alike): up to
+    `attempts_per_run`, never past `max_attempts` in all; a transient failure whose Retry-After is longer
+    than the in-run backoff cap ends the run (its next attempt is scheduled, not slept)."""
+
+    def in_run(exc: BaseException) -> bool:
+        return transient(exc) and asked_wait(exc) <= policy.backoff_max_seconds
+
+    return Retrying(
+        retry=retry_if_exception(in_run),
+        stop=stop_after_attempt(max(min(policy.attempts_per_run, policy.max_attempts - attempts_so_far), 1)),
+        wait=wait_at_least_retry_after(policy),
+        sleep=sleep,
+        reraise=True,
+    )
+
+
+def next_attempt_delay(policy: PartnerDeliveryPolicy, attempts: int, retry_after: float | None) -> float:
+    """Seconds until the next run may try again after `attempts` failed tries."""
+    return max(
+        backoff_after(attempts, policy.backoff_seconds, policy.reschedule_max_seconds), retry_after or 0.0
+    )

@@ -12,6 +12,8 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from booking.domain.channels import CAMPAIGN_PATTERN, CHANNEL_PATTERN
+from booking.domain.message_status import STATUS_EVENT_TYPES, MessageStatus
+from booking.domain.messaging import Channel, Language, OutboundProvider, Purpose
 from core.vocabulary import PaymentMethod
 
 Text = Annotated[str, Field(min_length=1, max_length=200)]
@@ -165,7 +167,84 @@ class WebhookDelivery(EventData):
     error: Annotated[str, Field(max_length=200)] | None
 
 
-EVENT_TYPES: dict[str, type[EventData]] = {
+# ---- outbound patient messages (issue 12, the messaging contract; `subject` = the message id) ----
+
+MessageId = Annotated[str, Field(pattern=r"^msg_\w+$")]
+Masked = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^.*\*.*$")]  # masked: never whole
+
+
+class MessageQueued(EventData):
+    message_id: MessageId
+    booking_id: Text | None
+    patient_id: Text
+    branch_id: Text
+    channel: Channel
+    provider: OutboundProvider
+    template: Text
+    language: Language
+    purpose: Purpose
+    recipient_masked: Masked
+    scheduled_for: Timestamp
+
+
+class MessageDeferred(EventData):
+    message_id: MessageId
+    reason: Literal["quiet_hours"]
+    deferred_until: Timestamp
+
+
+class MessageSuppressed(EventData):
+    message_id: MessageId
+    reason: Literal["opted_out"]
+
+
+class MessageSent(EventData):
+    message_id: MessageId
+    provider: OutboundProvider
+    provider_message_id: Annotated[str, Field(min_length=1, max_length=300)]
+    attempt: Annotated[int, Field(strict=True, ge=1)]
+    sent_at: Timestamp
+    segments: Annotated[int, Field(strict=True, ge=1)] | None
+
+
+class MessageAttemptFailed(EventData):
+    message_id: MessageId
+    attempt: Annotated[int, Field(strict=True, ge=1)]
+    error_code: Text
+    retryable: bool
+    retry_after_seconds: Annotated[int, Field(strict=True, ge=0)] | None
+
+
+class MessageDeadLettered(EventData):
+    message_id: MessageId
+    attempts: Annotated[int, Field(strict=True, ge=0)]
+    error_code: Text
+    reason: Text
+
+
+class MessageOptedOut(EventData):
+    patient_id: Text
+    channel: Channel
+    keyword: Text
+    received_at: Timestamp
+
+
+MESSAGE_EVENT_TYPES: dict[str, type[BaseModel]] = {
+    "message.queued": MessageQueued,
+    "message.deferred": MessageDeferred,
+    "message.suppressed": MessageSuppressed,
+    "message.sent": MessageSent,
+    "message.attempt_failed": MessageAttemptFailed,
+    "message.dead_lettered": MessageDeadLettered,
+    "message.opted_out": MessageOptedOut,
+}
+
+MESSAGE_PREFIX = "message."  # patient messages: staged apart from the booking facts
+
+# ---- end of outbound patient messages ----
+
+
+EVENT_TYPES: dict[str, type[BaseModel]] = {
     "appointment.booked": AppointmentBooked,
     "appointment.cancelled": AppointmentCancelled,
     "appointment.rescheduled": AppointmentRescheduled,
@@ -185,6 +264,9 @@ EVENT_TYPES: dict[str, type[EventData]] = {
     "ops.webhook.delivery.succeeded": WebhookDelivery,
     "ops.webhook.delivery.failed": WebhookDelivery,
     "ops.webhook.delivery.dead_lettered": WebhookDelivery,
+    **MESSAGE_EVENT_TYPES,
+    # Inbound provider statuses of messages (WhatsApp, SMS, email): booking/domain/message_status.py
+    **dict.fromkeys(STATUS_EVENT_TYPES, MessageStatus),
 }
 TELE_TYPES = tuple(t for t in EVENT_TYPES if t.startswith("tele."))
 OPS_PREFIX = "ops."

@@ -144,6 +144,8 @@ class Patient(Base):
     name: Mapped[str] = mapped_column(String(200))
     phone: Mapped[str] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    email: Mapped[str | None] = mapped_column(String(320), nullable=True)  # for email messages
+    language: Mapped[str | None] = mapped_column(String(8), nullable=True)  # messages' language (en, hi, ta…)
 
 
 class Booking(Base):
@@ -408,3 +410,59 @@ class AdtInboundEvent(Base):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
     exported_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     export_batch: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+MESSAGE_STATES = ("queued", "deferred", "retrying", "sent", "suppressed", "superseded", "dead_lettered")
+
+
+class Message(Base):
+    """A patient message (issue 12), queued with the domain event that asked for it (same transaction) and
+    sent by the worker's `messages` job, never inside a request. `recipient` is the phone number or email
+    address the provider needs (never in an event or a log line: those carry `recipient_masked`);
+    `variables` the template's values as JSON. A message with a `provider_message_id` was accepted by its
+    provider and is never sent again. `dead_lettered` is the messages' dead-letter state
+    (`mymedic messages dlq list|replay`)."""
+
+    __tablename__ = "messages"
+    __table_args__ = (
+        CheckConstraint("state in " + str(MESSAGE_STATES), name="state"),
+        Index(None, "state", "next_attempt_at"),
+        Index(None, "tenant_id", "booking_id"),
+    )
+    message_id: Mapped[str] = mapped_column(Id, primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(Id)
+    branch_id: Mapped[str] = mapped_column(Id)
+    booking_id: Mapped[str | None] = mapped_column(Id, nullable=True)
+    patient_id: Mapped[str] = mapped_column(Id)
+    channel: Mapped[str] = mapped_column(String(16))
+    provider: Mapped[str] = mapped_column(String(16))
+    purpose: Mapped[str] = mapped_column(String(32))
+    template: Mapped[str] = mapped_column(String(200))
+    language: Mapped[str] = mapped_column(String(8))
+    recipient: Mapped[str] = mapped_column(String(320))
+    recipient_masked: Mapped[str] = mapped_column(String(200))
+    variables: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(16))
+    scheduled_for: Mapped[datetime] = mapped_column(UTCDateTime)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    provider_message_id: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    segments: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    last_error_code: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    last_error: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    dead_lettered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    replayed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class MessageOptOut(Base):
+    """A patient who stopped messages on one channel (STOP, WhatsApp's opt-out): nothing more is sent there."""
+
+    __tablename__ = "message_opt_outs"
+    tenant_id: Mapped[str] = mapped_column(Id, primary_key=True)
+    patient_id: Mapped[str] = mapped_column(Id, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    keyword: Mapped[str] = mapped_column(String(64))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -44,14 +44,24 @@ def get_doctor(session: Session, tenant_id: str, doctor_id: str) -> Doctor:
     return doctor
 
 
-def _patient(ctx: Ctx, name: str, phone: str) -> Patient:
+def _patient(
+    ctx: Ctx, name: str, phone: str, email: str | None = None, language: str | None = None
+) -> Patient:
     found = ctx.session.scalar(
         select(Patient).where(Patient.tenant_id == ctx.tenant_id, Patient.phone == phone)
     )
     if found is not None:
+        found.email = email or found.email  # how to reach the patient: the latest booking says
+        found.language = language or found.language
         return found
     patient = Patient(
-        patient_id=new_id("pat_"), tenant_id=ctx.tenant_id, name=name, phone=phone, created_at=ctx.now
+        patient_id=new_id("pat_"),
+        tenant_id=ctx.tenant_id,
+        name=name,
+        phone=phone,
+        email=email,
+        language=language,
+        created_at=ctx.now,
     )
     try:
         with ctx.session.begin_nested():
@@ -83,13 +93,15 @@ def create_booking(
     patient_phone: str,
     channel: str,
     campaign: str,
+    patient_email: str | None = None,
+    patient_language: str | None = None,
 ) -> Booking:
     get_branch(ctx.session, ctx.tenant_id, branch_id)
     doctor = get_doctor(ctx.session, ctx.tenant_id, doctor_id)
     if doctor.branch_id != branch_id:
         raise Unprocessable(f"doctor {doctor_id} does not sit at branch {branch_id}", field="doctor_id")
     slot = check_slot(ctx.session, ctx.tenant, doctor, slot_start, visit_type, ctx.now)
-    patient = _patient(ctx, patient_name, patient_phone)
+    patient = _patient(ctx, patient_name, patient_phone, patient_email, patient_language)
     fee, deposit = rules.fee_and_deposit(
         visit_type, doctor.consultation_fee_paise, doctor.tele_fee_paise, ctx.tenant.deposit_pct
     )

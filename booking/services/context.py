@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from booking.infra import audit, outbox
 from booking.integrations.razorpay_api import Gateway, Gateways
+from booking.services import message_queue
 from booking.settings import TenantConfig
 
 DEFAULT_GATEWAYS = Gateways()  # for contexts made outside a running service (CLI jobs); tests inject theirs
@@ -42,6 +43,7 @@ class Ctx:
             data=data,
             at=self.now,
         )
+        message_queue.on_event(self.session, self.tenant, event_type, data, self.now)
 
     def audit(
         self,

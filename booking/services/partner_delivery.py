@@ -23,10 +23,9 @@ from typing import Any
 import httpx
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
-from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
 
 from booking.domain.clock import Clock
-from booking.domain.delivery_policy import backoff, backoff_after, verdict
+from booking.domain.delivery_policy import in_run_retrying, next_attempt_delay, verdict
 from booking.domain.events import OPS_PREFIX
 from booking.infra import outbox
 from booking.infra.db import Database
@@ -113,17 +112,6 @@ def _post(transport: Transport, hook: PartnerWebhook, event_id: str, body: bytes
     into.error = None if into.accepted else f"HTTP {response.status_code}"
 
 
-def _wait(policy: PartnerDeliveryPolicy) -> Callable[[RetryCallState], float]:
-    jitter = backoff(policy.backoff_seconds, policy.backoff_max_seconds)
-
-    def wait(state: RetryCallState) -> float:
-        exc = state.outcome.exception() if state.outcome else None
-        asked = exc.retry_after if isinstance(exc, _Transient) and exc.retry_after else 0.0
-        return max(float(jitter(state)), asked)
-
-    return wait
-
-
 def attempt_delivery(
     transport: Transport,
     policy: PartnerDeliveryPolicy,
@@ -136,18 +124,11 @@ def attempt_delivery(
     """Up to `attempts_per_run` POSTs of one event (never past `max_attempts` in all); a Retry-After longer
     than the in-run backoff cap ends the run (the next attempt is scheduled after it, not slept here)."""
     result = Attempted()
-
-    def in_run(exc: BaseException) -> bool:
-        if not isinstance(exc, _Transient):
-            return False
-        return exc.retry_after is None or exc.retry_after <= policy.backoff_max_seconds
-
-    retrying = Retrying(
-        retry=retry_if_exception(in_run),
-        stop=stop_after_attempt(max(min(policy.attempts_per_run, policy.max_attempts - attempts_so_far), 1)),
-        wait=_wait(policy),
+    retrying = in_run_retrying(
+        policy,
+        attempts_so_far=attempts_so_far,
+        transient=lambda exc: isinstance(exc, _Transient),
         sleep=transport.sleep,
-        reraise=True,
     )
     try:
         retrying(_post, transport, hook, event_id, body, result)
@@ -224,10 +205,7 @@ def record(
             dead.replayed_at = None
             _metric(s, "dead_lettered", row, endpoint, attempts, done, now)
             return "dead"
-        later = max(
-            backoff_after(attempts, policy.backoff_seconds, policy.reschedule_max_seconds),
-            done.retry_after or 0.0,
-        )
+        later = next_attempt_delay(policy, attempts, done.retry_after)
         if failure is None:
             failure = PartnerDeliveryFailure(
                 endpoint=endpoint, event_id=row.event_id, tenant_id=row.tenant_id

@@ -12,10 +12,13 @@ from ingestion.feeds import (
     billing_csv,
     billing_hl7,
     booking_events,
+    email_events,
     gateway_settlements,
     razorpay_refund_status,
     razorpay_settlements,
     reference,
+    sms_delivery_reports,
+    whatsapp_statuses,
 )
 from ingestion.feeds.base import Feed, LoadContext
 
@@ -31,6 +34,9 @@ FEEDS: tuple[Feed, ...] = (
     adt_fhir.FEED,
     billing_hl7.FEED,
     billing_csv.FEED,
+    whatsapp_statuses.FEED,
+    sms_delivery_reports.FEED,
+    email_events.FEED,
 )
 
 

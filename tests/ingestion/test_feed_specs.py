@@ -23,7 +23,7 @@ from sampledata import write_sample
 def test_dbt_sources_and_docs_are_generated_from_the_specs() -> None:
     drifted = [p.name for p in spec_artifacts.drifted()]
     assert drifted == [], f"run python -m ingestion.spec_artifacts write: {drifted}"
-    docs = (spec_artifacts.PROJECT_ROOT / "docs" / "reconciliation.md").read_text()
+    docs = "\n".join(doc.read_text() for doc in spec_artifacts.DOCS)
     for feed in FEEDS:
         for table in feed.tables:
             if table.name in feed.spec.headers:
@@ -114,7 +114,7 @@ def test_generator_writes_the_spec_headers(tmp_path: Path) -> None:
 def test_the_reference_mapping_tables_are_optional_and_an_unknown_optional_table_is_an_error() -> None:
     assert set(REFERENCE_SPEC.optional_tables) == {
         "reference_patient_identity", "reference_providers", "reference_departments", "reference_wards",
-        "reference_services",
+        "reference_services", "reference_message_rates",
     }  # fmt: skip
     with pytest.raises(ValueError, match="unknown optional table reference_nurses"):
         replace(REFERENCE_SPEC, optional_tables=("reference_nurses",))

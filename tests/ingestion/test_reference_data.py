@@ -133,3 +133,47 @@ def test_mapping_tables_load_versioned_with_optional_abha_and_reasons_for_bad_ro
     assert warehouse.rows(
         "select doctor_id from raw.reference_providers where tenant_id = 'tnt_m' order by _loaded_at"
     ) == [("doc_1",), ("doc_2",)]
+
+
+def test_message_rates_load_and_bad_rates_are_quarantined_with_reasons(
+    warehouse: Warehouse, tmp_path: Path
+) -> None:
+    create_raw_tables(warehouse)
+    folder = tmp_path / "reference"
+    folder.mkdir()
+    rates = folder / "message_rates.csv"
+    rates.write_text(
+        "tenant_id,channel,provider,pricing_category,unit,rate_paise,valid_from\n"
+        "tnt_m,WhatsApp,meta,Utility,message,12,2026-10-01\n"
+        "tnt_m,sms,msg91,,segment,20,2026-10-01\n"
+        "tnt_m,email,sendgrid,,message,3,2026-10-01\n"
+        "tnt_m,fax,acme,,message,3,2026-10-01\n"
+        "tnt_m,sms,msg91,,message,20,2026-10-01\n"
+        "tnt_m,whatsapp,meta,,message,12,2026-10-01\n"
+        "tnt_m,sms,msg91,,segment,0.20,2026-10-01\n"
+        "tnt_m,sms,msg91,,segment,20,01/10/2026\n"
+    )
+    result = load_file(warehouse, FEED, rates, LoadContext("tnt_m"), source="reference/message_rates.csv")
+    assert (result.rows_loaded, result.rows_quarantined) == (3, 5)
+    assert warehouse.rows(
+        "select channel, pricing_category, unit, rate_paise, toString(valid_from) "
+        "from raw.reference_message_rates order by _source_line"
+    ) == [
+        ("whatsapp", "utility", "message", 12, "2026-10-01"),
+        ("sms", "", "segment", 20, "2026-10-01"),
+        ("email", "", "message", 3, "2026-10-01"),
+    ]
+    reasons = [
+        r
+        for (r,) in warehouse.rows(
+            "select reason from raw.quarantine where _source_file = 'reference/message_rates.csv' "
+            "order by _source_line"
+        )
+    ]
+    assert reasons == [
+        "column 'channel' has 'fax'; expected one of whatsapp, sms, email",
+        "column 'unit' has 'message'; sms is priced per segment",
+        "column 'pricing_category' is required for whatsapp rates and must be empty for others",
+        "column 'rate_paise' has '0.20', not a whole number of paise",
+        "column 'valid_from' has '01/10/2026', not a date as YYYY-MM-DD",
+    ]

@@ -15,6 +15,13 @@ import pytest
 from sampledata import write_sample
 
 IST = timezone(timedelta(hours=5, minutes=30))
+# sizes at the edges (one day, no bookings, many branches, a month end) every generator test can run
+EDGE_SIZES = [
+    {"branches": 1, "days": 1, "bookings_per_branch_day": 5},
+    {"branches": 1, "days": 3, "bookings_per_branch_day": 0},
+    {"branches": 13, "days": 4, "bookings_per_branch_day": 2},
+    {"branches": 2, "days": 10, "bookings_per_branch_day": 3, "start": date(2027, 2, 25)},
+]
 UTR_RE = re.compile(r"^[A-Z]{4}[0-9A-Z][0-9]{6,17}$")
 
 

@@ -5,11 +5,10 @@ from __future__ import annotations
 import json
 import random
 import uuid
-from datetime import date
 from pathlib import Path
 
 import pytest
-from conftest import SampleData, reconcile
+from conftest import EDGE_SIZES, SampleData, reconcile
 
 from sampledata import write_sample
 from sampledata.model import IdFactory
@@ -51,15 +50,7 @@ def test_rerun_replaces_previous_output(tmp_path: Path) -> None:
     assert truth["days"] == 4
 
 
-@pytest.mark.parametrize(
-    "args",
-    [
-        {"branches": 1, "days": 1, "bookings_per_branch_day": 5},
-        {"branches": 1, "days": 3, "bookings_per_branch_day": 0},
-        {"branches": 13, "days": 4, "bookings_per_branch_day": 2},
-        {"branches": 2, "days": 10, "bookings_per_branch_day": 3, "start": date(2027, 2, 25)},
-    ],
-)
+@pytest.mark.parametrize("args", EDGE_SIZES)
 def test_edge_sizes_stay_consistent(tmp_path: Path, args: dict) -> None:
     summary = write_sample(tmp_path, seed=5, **args)
     data = SampleData.load(tmp_path)

@@ -128,6 +128,11 @@ def test_every_statement_parses_and_every_tenant_table_is_covered(
         s for s in reader if "ON `marts`.`fct_patient_episodes` " in s
     )
     assert "GRANT SELECT(`unmapped_code`) ON `marts`.`unmapped_codes` TO `bi_phi_reader`" in sql
+    # fct_messages names the patient and the provider's message id (a WhatsApp id embeds the number):
+    # bi_phi_reader only
+    assert any(all(f"`{c}`" in s for c in ("patient_id", "booking_id", "provider_message_id"))
+               and "`fct_messages`" in s for s in phi)  # fmt: skip
+    assert not any("`patient_id`" in s or "`provider_message_id`" in s for s in reader)
     assert "GRANT `bi_phi_reader` TO `bi_tnt_second_chain`" in sql
     assert "REVOKE `bi_phi_reader` FROM `bi_tnt_arogya`" in sql
     assert not any(

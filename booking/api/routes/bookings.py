@@ -74,6 +74,8 @@ def create_booking(
             visit_type=body.visit_type,
             patient_name=body.patient.name,
             patient_phone=body.patient.phone,
+            patient_email=body.patient.email,
+            patient_language=body.patient.language,
             channel=body.channel,
             campaign=body.campaign,
         )

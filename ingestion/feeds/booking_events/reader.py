@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import get_args
 
+from booking.domain.message_status import STATUS_EVENT_PREFIX, InboundProvider
 from core.vocabulary import CURRENCY, GATEWAYS, PAYMENT_METHODS
 from ingestion import sql_checks as q
 from ingestion.feeds.base import LoadContext
@@ -20,6 +22,13 @@ from ingestion.feeds.booking_events.spec import REFUNDS
 APPOINTMENTS = tuple(t for t in EVENT_TYPES if t.startswith("appointment."))
 TELE = tuple(t for t in EVENT_TYPES if t.startswith("tele."))
 WEBHOOK_DELIVERY = tuple(t for t in EVENT_TYPES if t.startswith("ops.webhook.delivery."))
+# outbound patient messages (issue 12): every lifecycle event is about one message; opt-outs about a patient
+MESSAGE_LIFECYCLE = (
+    "message.queued", "message.deferred", "message.suppressed", "message.sent", "message.attempt_failed",
+    "message.dead_lettered",
+)  # fmt: skip
+MESSAGE_CHANNELS = ("whatsapp", "sms", "email")
+MESSAGE_STATUS = tuple(t for t in EVENT_TYPES if t.startswith(STATUS_EVENT_PREFIX))
 
 
 @dataclass(frozen=True)
@@ -57,6 +66,28 @@ DATA_RULES: tuple[DataRule, ...] = (
     *(DataRule(WEBHOOK_DELIVERY, f, "text") for f in ("endpoint", "event_id", "event_type")),
     DataRule(WEBHOOK_DELIVERY, "attempts", "count"),
     DataRule(WEBHOOK_DELIVERY, "latency_ms", "count"),
+    # ---- outbound patient messages ----
+    DataRule(MESSAGE_LIFECYCLE, "message_id", "pattern", r"^msg_\w+$"),
+    DataRule(("message.queued",), "channel", "one_of", MESSAGE_CHANNELS),
+    *(
+        DataRule(("message.queued",), f, "text")
+        for f in ("patient_id", "purpose", "template", "recipient_masked")
+    ),
+    DataRule(("message.queued",), "scheduled_for", "time"),
+    DataRule(("message.deferred",), "deferred_until", "time"),
+    DataRule(("message.sent",), "provider_message_id", "text"),
+    DataRule(("message.sent",), "sent_at", "time"),
+    DataRule(("message.sent", "message.attempt_failed"), "attempt", "count"),
+    DataRule(("message.attempt_failed", "message.dead_lettered"), "error_code", "text"),
+    DataRule(("message.opted_out",), "patient_id", "text"),
+    DataRule(("message.opted_out",), "channel", "one_of", MESSAGE_CHANNELS),
+    DataRule(("message.opted_out",), "received_at", "time"),
+    DataRule(MESSAGE_STATUS, "provider", "one_of", get_args(InboundProvider)),
+    *(
+        DataRule(MESSAGE_STATUS, f, "text")
+        for f in ("provider_message_id", "provider_status", "recipient_masked")
+    ),
+    DataRule(MESSAGE_STATUS, "status_time", "time"),
 )
 
 ENVELOPE_TEXT = ("id", "source", "type", "subject", "tenantid", "branchid")

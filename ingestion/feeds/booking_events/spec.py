@@ -32,8 +32,9 @@ ENTITY_KEY = (
 EVENTS = TableSpec(
     "booking_events",
     "One row per booking-service event (appointment booked/cancelled/rescheduled/completed/no-show/expired, "
-    "payment initiated/captured/capture mismatched, refund initiated/issued, tele sessions, and the worker's "
-    "`ops.webhook.delivery.*` metrics of partner webhooks). Append-only.",
+    "payment initiated/captured/capture mismatched, refund initiated/issued, tele sessions, the worker's "
+    "`ops.webhook.delivery.*` metrics of partner webhooks, and patient messages' `message.*` lifecycle). "
+    "Append-only.",
     (
         Column("event_id", "String", "CloudEvents `id`, unique per event; the natural key."),
         Column("specversion", "String", 'CloudEvents spec version, always "1.0".'),
@@ -43,7 +44,12 @@ EVENTS = TableSpec(
             "CloudEvents `type`, e.g. `payment.deposit.paid` or `payment.refund.initiated`.",
         ),
         Column("source", "String", "CloudEvents `source`, `mymedic/booking/<branch_id>`."),
-        Column("subject", "String", "CloudEvents `subject`, the booking id the event is about.", "pii"),
+        Column(
+            "subject",
+            "String",
+            "CloudEvents `subject`, the booking id the event is about (a message's id for `message.*`).",
+            "pii",
+        ),
         Column("event_time", "DateTime64(3, 'UTC')", "When the event happened (UTC)."),
         Column("datacontenttype", "String", "Content type of `data`, `application/json`."),
         Column("tenant_id", "String", "The clinic chain (CloudEvents extension `tenantid`)."),

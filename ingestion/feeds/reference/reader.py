@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from booking.domain.messaging import CHANNELS
 from core.vocabulary import PAYMENT_METHODS as METHODS
 from ingestion import parsers as p
 from ingestion.csv_source import csv_records
@@ -15,7 +16,7 @@ from ingestion.feeds.base import LoadContext
 from ingestion.feeds.reference.spec import BRANCHES as REFERENCE_BRANCHES
 from ingestion.feeds.reference.spec import DOCTORS as REFERENCE_DOCTORS
 from ingestion.feeds.reference.spec import GATEWAY_CONTRACTS as REFERENCE_GATEWAY_CONTRACTS
-from ingestion.feeds.reference.spec import MAPPING_TABLES, PATIENT_IDENTITY, SERVICES
+from ingestion.feeds.reference.spec import MAPPING_TABLES, MESSAGE_RATES, PATIENT_IDENTITY, SERVICES
 from ingestion.records import FileRejected, Record, RowError
 from ingestion.spec import TableSpec as RawTable
 
@@ -55,6 +56,29 @@ def _service(f: dict[str, str]) -> dict[str, Any]:
     return values
 
 
+RATE_UNITS = {"whatsapp": "message", "sms": "segment", "email": "message"}
+
+
+def _message_rate(f: dict[str, str]) -> dict[str, Any]:
+    values = _strings(MESSAGE_RATES, f, optional=("pricing_category",))
+    for column in ("channel", "provider", "pricing_category", "unit"):
+        values[column] = values[column].lower()
+    channel = values["channel"]
+    if channel not in CHANNELS:
+        raise RowError(f"column 'channel' has {p.show(f['channel'])}; expected one of {', '.join(CHANNELS)}")
+    if values["unit"] != RATE_UNITS[channel]:
+        raise RowError(
+            f"column 'unit' has {p.show(f['unit'])}; {channel} is priced per {RATE_UNITS[channel]}"
+        )
+    if (channel == "whatsapp") != bool(values["pricing_category"]):
+        raise RowError(
+            "column 'pricing_category' is required for whatsapp rates and must be empty for others"
+        )
+    values["rate_paise"] = p.paise("rate_paise", f["rate_paise"])
+    values["valid_from"] = p.iso_date("valid_from", f["valid_from"])
+    return values
+
+
 def _mapping(table: RawTable) -> Callable[[dict[str, str]], dict[str, Any]]:
     # an ABHA number is not known for every patient; every other mapping column is required
     optional = ("abha_number",) if table is PATIENT_IDENTITY else ()
@@ -67,6 +91,7 @@ PARSERS: dict[str, Callable[[dict[str, str]], dict[str, Any]]] = {
     REFERENCE_GATEWAY_CONTRACTS.name: _contract,
     **{t.name: _mapping(t) for t in MAPPING_TABLES if t is not SERVICES},
     SERVICES.name: _service,
+    MESSAGE_RATES.name: _message_rate,
 }
 
 

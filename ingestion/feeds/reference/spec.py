@@ -1,7 +1,8 @@
-"""Reference data of the chain: branches, doctors (with fee schedule) and the payment-gateway contract, and
-the mapping tables that translate a HIS's codes (patient MRN, practitioner, department, ward, service) to
-the platform's. Every mapping file is optional: a data directory without them loads as before, and the
-codes they would map surface in the `unmapped_codes` mart until a later load adds them."""
+"""Reference data of the chain: branches, doctors (with fee schedule) and the payment-gateway contract, the
+mapping tables that translate a HIS's codes (patient MRN, practitioner, department, ward, service) to the
+platform's, and the messaging providers' rate card. Every mapping file is optional: a data directory without
+them loads as before, and the codes they would map surface in the `unmapped_codes` mart until a later load
+adds them. The rate card is optional too: without it, messages cost nothing known (cost 0, rate null)."""
 
 from __future__ import annotations
 
@@ -130,12 +131,37 @@ SERVICES = TableSpec(
     versioned=True,
 )
 
+MESSAGE_RATES = TableSpec(
+    "reference_message_rates",
+    "What the messaging providers charge, per channel, provider and WhatsApp pricing category, from a date, "
+    "every version ever loaded: a WhatsApp message by its pricing category, an SMS per segment (part), an "
+    "email per message.",
+    (
+        TENANT,
+        Column("channel", "String", "whatsapp, sms or email."),
+        Column("provider", "String", "The provider that bills: meta, msg91 or sendgrid."),
+        Column(
+            "pricing_category",
+            "String",
+            "WhatsApp: Meta's pricing category (marketing, utility, authentication, service); '' otherwise.",
+        ),
+        Column("unit", "String", "What the rate is for: message (WhatsApp, email) or segment (an SMS part)."),
+        Column("rate_paise", "Int64", "The provider's price of one unit, paise.", "financial"),
+        Column("valid_from", "Date", "The first IST date the rate applies to; it holds until a later one."),
+    ),
+    key=("tenant_id", "channel", "provider", "pricing_category", "valid_from"),
+    versioned=True,
+)
+
 MAPPING_TABLES = (PATIENT_IDENTITY, PROVIDERS, DEPARTMENTS, WARDS, SERVICES)
-TABLES = (BRANCHES, DOCTORS, GATEWAY_CONTRACTS, *MAPPING_TABLES)
+# optional: a data directory without reference/message_rates.csv loads; its messages cost nothing known
+OPTIONAL_TABLES = (*MAPPING_TABLES, MESSAGE_RATES)
+TABLES = (BRANCHES, DOCTORS, GATEWAY_CONTRACTS, *MAPPING_TABLES, MESSAGE_RATES)
 ROUTES = {
     "branches": BRANCHES.name,
     "doctors": DOCTORS.name,
     "gateway_contract": GATEWAY_CONTRACTS.name,
+    "message_rates": MESSAGE_RATES.name,
     # the mapping tables' files are optional (DIR/reference/<stem>.csv)
     **{t.name.removeprefix("reference_"): t.name for t in MAPPING_TABLES},
 }
@@ -143,8 +169,8 @@ ROUTES = {
 SPEC = FeedSpec(
     name="reference",
     description="Reference data maintained by the clinic chain's operations team (branches, doctors, the "
-    "payment gateway contract, and the optional mapping tables of HIS codes: patient identity, providers, "
-    "departments, wards, services). Versioned: when a row changes, the new version is appended by a later load, "
+    "payment gateway contract, the optional mapping tables of HIS codes: patient identity, providers, "
+    "departments, wards, services, and the optional rate card of the messaging providers). Versioned: when a row changes, the new version is appended by a later load, "
     "and the latest load of a key wins.",
     source="reference",
     folder="reference",
@@ -154,5 +180,5 @@ SPEC = FeedSpec(
     reader="python",
     headers={t.name: tuple(t.column_names) for t in TABLES},
     routes=ROUTES,
-    optional_tables=tuple(t.name for t in MAPPING_TABLES),
+    optional_tables=tuple(t.name for t in OPTIONAL_TABLES),
 )

@@ -18,8 +18,12 @@ renamed as (
         data as data_json,
         {{ load_metadata() }}
     from source
-    -- the worker's own metrics are not booking facts: stg_booking__webhook_deliveries reads them
-    where event_type not like 'ops.%'
+    -- the worker's own metrics are not booking facts: stg_booking__webhook_deliveries reads them;
+    -- patient messages are not either: stg_booking__messages reads their lifecycle and
+    -- stg_booking__message_statuses the providers' statuses
+    where
+        event_type not like 'ops.%'
+        and event_type not like 'message.%'
 ),
 
 final as (

@@ -1,0 +1,69 @@
+"""MSG91 delivery reports (CSV): split by header name, then typed and checked in the warehouse.
+
+`date` is MSG91's IST wall-clock time (`2024-05-22 10:06:20`), stored in UTC. `status` is MSG91's code,
+normalised through booking.domain.message_status.MSG91_STATUS_CODES; a code outside it is quarantined.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from booking.domain.message_status import MSG91_STATUS_CODES
+from ingestion import message_sql as m
+from ingestion import sql_checks as q
+from ingestion.engine_sql import csv_fields_sql, csv_header, require_columns
+from ingestion.feeds.base import LoadContext
+from ingestion.feeds.sms_delivery_reports.spec import SPEC
+
+FIELDS = [name.lower() for name in SPEC.header()]
+REQUIRED = ("requestid", "number", "status", "date")
+CODES = ", ".join(f"{code} ({status})" for code, status in MSG91_STATUS_CODES.items())
+
+
+def validation_sql(tenant_id: str) -> str:
+    code = "trimBoth(f_status)"
+    failed = "normalised = 'failed'"
+    checks = [
+        q.required_text("requestId", "trimBoth(f_requestid)"),
+        q.required_text("number", "trimBoth(f_number)"),
+        (
+            "normalised = ''",
+            f"concat('column ''status'' has ', {q.shown(code)}, {q.lit('; expected an MSG91 status code: ' + CODES)})",
+        ),
+        *q.time_checks("date", "trimBoth(f_date)", "ist_local"),
+    ]
+    reason = "if(trimBoth(f_failedreason) != '', trimBoth(f_failedreason), trimBoth(f_desc))"
+    return f"""
+select
+  {q.lit(tenant_id)} as tenant_id,
+  trimBoth(f_requestid) as provider_message_id,
+  normalised as status,
+  if(trimBoth(f_desc) != '', upper(trimBoth(f_desc)), {code}) as provider_status,
+  {q.time_value("trimBoth(f_date)", "ist_local", nullable=False)} as status_time,
+  {m.mask_phone("trimBoth(f_number)")} as recipient_masked,
+  if({failed}, {code}, NULL) as error_code,
+  if({failed} and {reason} != '', {m.mask_emails_in(reason)}, NULL) as error_title,
+  {code} as status_code,
+  trimBoth(f_senderid) as sender_id,
+  _source_line, _raw_line, _byte_offset, _byte_length,
+  {q.reason(checks)} as _reason
+from (select *, {m.normalised(code, MSG91_STATUS_CODES)} as normalised from {{prev}})"""
+
+
+class SmsDeliveryReportsReader:
+    kind = "engine"
+
+    def unit(self, path: Path) -> str:
+        return "lines"
+
+    def rejection_sql(self, path: Path) -> str:
+        return ""
+
+    def select_sql(self, path: Path, context: LoadContext) -> list[str]:
+        header_line, header = csv_header(path)
+        require_columns(header, REQUIRED)
+        fields = csv_fields_sql("{lines}", header_line, header, [("f_" + f, f) for f in FIELDS])
+        return [
+            f"select * from {fields}",
+            validation_sql(context.tenant_id),
+        ]
