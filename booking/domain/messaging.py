@@ -242,6 +242,8 @@ SUPERSEDES_REMINDERS = frozenset(
         "appointment.completed",
     }
 )
+# every domain event that makes or supersedes messages (the others are not looked at)
+MESSAGE_SOURCES = SUPERSEDES_REMINDERS | {"appointment.booked", "tele.room.created", "payment.refund.issued"}
 
 
 # ---- quiet hours (IST): reminders wait; confirmations go out ----
