@@ -8,6 +8,7 @@ DATA ?= .mymedic/sample
 EXPORTS ?= .mymedic/exports
 BENCH_PAYMENTS ?= 1000000
 BENCH_MLLP_MESSAGES ?= 40000
+BENCH_OUTBOX_MESSAGES ?= 3000
 
 BI_VENV := .venv-bi
 BI_STAMP := $(BI_VENV)/.installed
@@ -23,7 +24,7 @@ help:
 	@echo "make bench  - scale benchmark (not part of make test)"
 	@echo "make dagster - open the Dagster UI on the embedded warehouse"
 	@echo "make serve  - run the booking service API on 127.0.0.1:8080"
-	@echo "make bench-booking - load-test the booking service on loopback"
+	@echo "make bench-booking - load-test the booking service on loopback, and its outbox send throughput"
 	@echo "make bench-mllp - the HL7 v2 MLLP listener's messages/s with a local sender"
 	@echo "make bi     - a local Superset on 127.0.0.1:$(BI_PORT) with the dashboards, reading the serving copy"
 
@@ -102,6 +103,7 @@ format: install
 
 bench: install
 	$(BIN)/python -m benchmarks.run --payments $(BENCH_PAYMENTS) --mllp-messages $(BENCH_MLLP_MESSAGES) $(BENCH_ARGS)
+	$(BIN)/python -m benchmarks.messaging_outbox --messages $(BENCH_OUTBOX_MESSAGES)
 
 # The HL7 v2 MLLP listener alone: messages/s with a local sender (also a row of `make bench`).
 bench-mllp: install
@@ -109,6 +111,7 @@ bench-mllp: install
 
 bench-booking: install
 	$(BIN)/python -m benchmarks.booking_load
+	$(BIN)/python -m benchmarks.messaging_outbox --messages $(BENCH_OUTBOX_MESSAGES)
 
 serve: install
 	$(BIN)/mymedic booking serve

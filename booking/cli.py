@@ -54,6 +54,19 @@ def _load_config(config: str | None) -> BookingConfig:
         fail(str(exc))
 
 
+def _print_table(title: str, columns: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
+    """A rich table on stdout (the dead-letter lists and replays)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=title)
+    for column in columns:
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(*row)
+    Console().print(table)
+
+
 @booking_app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
@@ -255,9 +268,6 @@ def dlq_list(
     tenant: Annotated[str | None, typer.Option(help="Only this tenant's dead letters")] = None,
 ) -> None:
     """The dead letters not replayed yet: endpoint, event, attempts, last error."""
-    from rich.console import Console
-    from rich.table import Table
-
     from booking.infra.db import Database
     from booking.services.dead_letters import list_dead_letters
     from booking.settings import database_url
@@ -267,18 +277,17 @@ def dlq_list(
         rows = list_dead_letters(database, tenant_id=tenant)
     finally:
         database.dispose()
-    console = Console()
     if not rows:
-        console.print("No dead letters.")
+        typer.echo("No dead letters.")
         return
-    table = Table(title=f"{len(rows)} dead letter(s)")
-    for column in ("id", "endpoint", "event id", "event type", "attempts", "last error", "dead at"):
-        table.add_column(column, overflow="fold")
-    for r in rows:
-        table.add_row(
-            str(r.id), r.endpoint, r.event_id, r.event_type, str(r.attempts), r.last_error, r.dead_at
-        )
-    console.print(table)
+    _print_table(
+        f"{len(rows)} dead letter(s)",
+        ("id", "endpoint", "event id", "event type", "attempts", "last error", "dead at"),
+        [
+            (str(r.id), r.endpoint, r.event_id, r.event_type, str(r.attempts), r.last_error, r.dead_at)
+            for r in rows
+        ],
+    )
 
 
 @dlq_app.command("replay")
@@ -288,9 +297,6 @@ def dlq_replay(
     config: ConfigOption = None,
 ) -> None:
     """Send dead-lettered events again, now; never to an endpoint that already accepted the event."""
-    from rich.console import Console
-    from rich.table import Table
-
     from booking.services.dead_letters import replay_dead_letters
 
     settings = _load_config(config)
@@ -298,16 +304,14 @@ def dlq_replay(
         results = replay_dead_letters(database, settings, transport, dead_letter_id=id_)
     if id_ is not None and results[0].outcome == "not found":
         fail(f"dead letter {id_} not found; `mymedic booking webhooks dlq list` shows the ids")
-    console = Console()
     if not results:
-        console.print("No dead letters to replay.")
+        typer.echo("No dead letters to replay.")
         return
-    table = Table(title=f"Replayed {len(results)} dead letter(s)")
-    for column in ("id", "endpoint", "event id", "outcome"):
-        table.add_column(column, overflow="fold")
-    for r in results:
-        table.add_row(str(r.id), r.endpoint, r.event_id, r.outcome)
-    console.print(table)
+    _print_table(
+        f"Replayed {len(results)} dead letter(s)",
+        ("id", "endpoint", "event id", "outcome"),
+        [(str(r.id), r.endpoint, r.event_id, r.outcome) for r in results],
+    )
     if any(r.outcome not in ("delivered", "already delivered") for r in results):
         raise typer.Exit(1)
 
@@ -428,26 +432,22 @@ def messages_dlq_list(
     tenant: Annotated[str | None, typer.Option(help="Only this tenant's messages")] = None,
 ) -> None:
     """Dead-lettered messages: id, channel, purpose, masked recipient, attempts, last error."""
-    from rich.console import Console
-    from rich.table import Table
-
     from booking.services.outbound_messages import list_dead_messages
 
     with _database(db) as database:
         rows = list_dead_messages(database, tenant_id=tenant)
-    console = Console()
     if not rows:
-        console.print("No dead-lettered messages.")
+        typer.echo("No dead-lettered messages.")
         return
-    table = Table(title=f"{len(rows)} dead-lettered message(s)")
-    for column in ("message id", "tenant", "channel", "purpose", "to", "attempts", "error", "dead at"):
-        table.add_column(column, overflow="fold")
-    for r in rows:
-        table.add_row(
-            r.message_id, r.tenant_id, r.channel, r.purpose, r.recipient_masked, str(r.attempts),
-            f"{r.error_code} {r.error}".strip(), r.dead_at,
-        )  # fmt: skip
-    console.print(table)
+    _print_table(
+        f"{len(rows)} dead-lettered message(s)",
+        ("message id", "tenant", "channel", "purpose", "to", "attempts", "error", "dead at"),
+        [
+            (r.message_id, r.tenant_id, r.channel, r.purpose, r.recipient_masked, str(r.attempts),
+             f"{r.error_code} {r.error}".strip(), r.dead_at)
+            for r in rows
+        ],
+    )  # fmt: skip
 
 
 @messages_dlq_app.command("replay")
@@ -457,9 +457,6 @@ def messages_dlq_replay(
     config: ConfigOption = None,
 ) -> None:
     """Send dead-lettered messages again, now; a message its provider accepted is never sent again."""
-    from rich.console import Console
-    from rich.table import Table
-
     from booking.services.outbound_messages import replay_dead_messages
 
     settings = _messaging_config(config)
@@ -467,15 +464,13 @@ def messages_dlq_replay(
         results = replay_dead_messages(database, settings, transport, message_id=id_)
     if id_ is not None and results[0].outcome == "not found":
         fail(f"message {id_} not found; `mymedic messages dlq list` shows the dead-lettered ids")
-    console = Console()
     if not results:
-        console.print("No dead-lettered messages to replay.")
+        typer.echo("No dead-lettered messages to replay.")
         return
-    table = Table(title=f"Replayed {len(results)} message(s)")
-    for column in ("message id", "outcome"):
-        table.add_column(column, overflow="fold")
-    for r in results:
-        table.add_row(r.message_id, r.outcome)
-    console.print(table)
+    _print_table(
+        f"Replayed {len(results)} message(s)",
+        ("message id", "outcome"),
+        [(r.message_id, r.outcome) for r in results],
+    )
     if any(r.outcome not in ("sent", "already sent") for r in results):
         raise typer.Exit(1)

@@ -13,7 +13,7 @@ import json
 import os
 from ipaddress import IPv4Address, IPv6Address, ip_address
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 from urllib.parse import urlsplit
 
 from pydantic import (
@@ -28,6 +28,7 @@ from pydantic import (
     model_validator,
 )
 
+M = TypeVar("M", bound=BaseModel)
 CONFIG_ENV = "MYMEDIC_BOOKING_CONFIG"
 DB_ENV = "MYMEDIC_BOOKING_DB"
 PUBLIC_URL_ENV = "MYMEDIC_BOOKING_PUBLIC_URL"  # where patients reach this service (QR posters' links)
@@ -495,9 +496,14 @@ def load_config(source: str | Path | None = None) -> BookingConfig:
         return BookingConfig()
     inline = raw.lstrip().startswith("{")
     where = "the inline booking config" if inline else f"booking config {raw}"
+    return load_json_model(BookingConfig, None if inline else Path(raw), where, text=raw if inline else None)
+
+
+def load_json_model(model: type[M], path: Path | None, where: str, *, text: str | None = None) -> M:
+    """`model` from a JSON file (or `text`); whatever is wrong is one ConfigError line that begins `where`."""
     try:
-        text = raw if inline else Path(raw).read_text(encoding="utf-8")
-        return BookingConfig.model_validate(json.loads(text))
+        raw = text if text is not None else Path(path or "").read_text(encoding="utf-8")
+        return model.model_validate(json.loads(raw))
     except OSError as exc:
         raise ConfigError(f"{where} cannot be read ({exc.strerror or type(exc).__name__})") from None
     except json.JSONDecodeError as exc:

@@ -7,7 +7,6 @@ The vocabulary is the messaging contract shared by the outbound (this service's 
 
 from __future__ import annotations
 
-import json
 import re
 import string
 from dataclasses import dataclass
@@ -16,9 +15,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from booking.settings import ConfigError, QuietHours
+from booking.settings import ConfigError, QuietHours, load_json_model
 from core.time import IST
 
 Channel = Literal["whatsapp", "sms", "email"]
@@ -195,20 +194,8 @@ DEFAULT_TEMPLATES = Path(__file__).with_name("message_templates.json")
 @lru_cache(maxsize=32)
 def load_templates(path: str | None = None) -> TemplateSet:
     """A templates file (default: the shipped one), validated; any problem is one ConfigError line."""
-    where = f"message templates {path or DEFAULT_TEMPLATES}"
-    try:
-        raw = Path(path or DEFAULT_TEMPLATES).read_text(encoding="utf-8")
-        return TemplateSet.model_validate(json.loads(raw))
-    except OSError as exc:
-        raise ConfigError(f"{where} cannot be read ({exc.strerror or type(exc).__name__})") from None
-    except json.JSONDecodeError as exc:
-        raise ConfigError(f"{where} is not JSON: {exc.msg} at line {exc.lineno}") from None
-    except ValidationError as exc:
-        first = exc.errors(include_input=False, include_url=False)[0]
-        at = ".".join(str(part) for part in first["loc"])
-        raise ConfigError(
-            f"{where}: {at + ': ' if at else ''}{first['msg'].removeprefix('Value error, ')}"
-        ) from None
+    chosen = Path(path) if path else DEFAULT_TEMPLATES
+    return load_json_model(TemplateSet, chosen, f"message templates {chosen}")
 
 
 # ---- which events make which messages ----
@@ -255,6 +242,8 @@ SUPERSEDES_REMINDERS = frozenset(
         "appointment.completed",
     }
 )
+# every domain event that makes or supersedes messages (the others are not looked at)
+MESSAGE_SOURCES = SUPERSEDES_REMINDERS | {"appointment.booked", "tele.room.created", "payment.refund.issued"}
 
 
 # ---- quiet hours (IST): reminders wait; confirmations go out ----

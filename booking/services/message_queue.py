@@ -162,12 +162,11 @@ def on_event(
     session: Session, tenant: TenantConfig, event_type: str, data: dict[str, Any], now: datetime
 ) -> None:
     """Queue the messages a domain event asks for (nothing when the tenant sends no messages)."""
-    if tenant.messaging is None or event_type.startswith(("message.", "ops.")):
+    if tenant.messaging is None or event_type not in rules.MESSAGE_SOURCES:
         return
     booking = _booking_of(session, event_type, data)
     if booking is None:
         return
-    session.flush()  # the booking's new slot and status are what the messages say
     if event_type in rules.SUPERSEDES_REMINDERS:
         supersede_reminders(session, tenant.tenant_id, booking.booking_id, now)
     planned = rules.planned_for(event_type, booking.slot_start, now, tenant.messaging.follow_up_days)

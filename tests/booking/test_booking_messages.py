@@ -422,3 +422,55 @@ def test_message_events_load_and_build_in_dbt(
     assert [row[:3] for row in sorted(sent)] == [("email", "smtp", 1), ("sms", "msg91", 2)]
     assert sorted(sent)[0][3] is None and sorted(sent)[1][3] >= 1
     assert opted == [("whatsapp", "whatsapp_opt_out")]
+
+
+def test_tele_cancel_refund_and_follow_up_messages(
+    db_url: str,
+    clock: ManualClock,
+    staff_keys: StaffKeys,
+    providers: Providers,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A prepaid tele visit gets its notice when the room opens; cancelling it sends the cancellation notice
+    (its reminders superseded) and the refund notice once the refund is issued; a completed visit's recall
+    waits `follow_up_days`. Only WhatsApp here: one message per purpose."""
+    monkeypatch.setenv(TOKEN_ENV, providers.wa.token)
+    base = messaging_config(staff_keys, providers)
+    tenant = base.tenants[0]
+    assert tenant.messaging is not None
+    messaging_block = tenant.messaging.model_copy(update={"channels": ["whatsapp"], "follow_up_days": 30})
+    config = base.model_copy(
+        update={"tenants": [tenant.model_copy(update={"messaging": messaging_block}), *base.tenants[1:]]}
+    )
+    with TestClient(create_app(config, db_url=db_url, clock=clock)) as client:
+        harness = Harness(http=client, clock=clock, db_url=db_url, staff=staff_keys)
+        tele = harness.booked("doc_blr01_01", slot(TOMORROW, "15:00"), visit_type="tele")
+        harness.pay(tele["orders"][0]["order_id"], tele["deposit_paise"])
+        cancelled = harness.post(
+            f"/v1/bookings/{tele['booking_id']}/cancel", {"reason": "patient_request"}
+        ).json()
+        [refund] = cancelled["refunds"]
+        assert harness.refund_processed(refund).status_code == 200
+        visit = harness.booked("doc_blr01_01", slot(TOMORROW, "11:00"))
+        harness.pay(visit["orders"][0]["order_id"], visit["deposit_paise"])
+        clock.set(slot(TOMORROW, "11:20"))
+        done = harness.post(f"/v1/bookings/{visit['booking_id']}/complete", headers=harness.staff_headers())
+        assert done.status_code == 200, done.text
+        send(harness, config)
+        names = Counter(m["name"] for m in providers.wa.accepted)
+        assert names == Counter(
+            {"mymedic_booking_confirmation": 2, "mymedic_tele_link": 1, "mymedic_cancellation_notice": 1,
+             "mymedic_refund_notice": 1}
+        )  # fmt: skip
+        # no worker ran before the visit was completed: its reminders were superseded, never sent late
+        refund_sent = next(m for m in providers.wa.accepted if m["name"] == "mymedic_refund_notice")
+        assert f"Rs {refund['amount_paise'] // 100:,}.00" in refund_sent["parameters"]
+        recall = [m for m in messages(harness) if m.purpose == "follow_up_recall"]
+        assert [m.state for m in recall] == ["queued"]
+        clock.advance(days=30)
+        send(harness, config)
+        assert Counter(m["name"] for m in providers.wa.accepted)["mymedic_follow_up_recall"] == 1
+        states = Counter((m.booking_id, m.purpose, m.state) for m in messages(harness))
+        assert states[(tele["booking_id"], "reminder_24h", "superseded")] == 1
+        assert states[(tele["booking_id"], "reminder_2h", "superseded")] == 1
+        assert states[(visit["booking_id"], "reminder_24h", "superseded")] == 1

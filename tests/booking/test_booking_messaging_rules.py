@@ -124,3 +124,11 @@ def test_the_cli_refuses_a_bad_templates_file_and_a_missing_secret(
 def test_a_channel_needs_its_provider() -> None:
     with pytest.raises(ConfigError, match="channel whatsapp needs its provider block `whatsapp`"):
         load_config(json.dumps({"tenants": [{"tenant_id": "t1", "messaging": {"channels": ["whatsapp"]}}]}))
+
+
+def test_every_event_that_plans_messages_is_looked_at() -> None:
+    from booking.domain.events import EVENT_TYPES
+    from booking.domain.messaging import MESSAGE_SOURCES
+
+    planning = {t for t in EVENT_TYPES if planned_for(t, _ist("10:00", day=9), _ist("09:00"), 30)}
+    assert planning <= MESSAGE_SOURCES and "appointment.booked" in planning

@@ -215,6 +215,7 @@ def test_payment_orders_endpoint_reuses_the_open_order(harness: Harness) -> None
 
 def test_every_event_passes_the_ingestion_contract(harness: Harness, tmp_path: Path) -> None:
     """The foundation's own loader takes every event we emit, tele.* included: nothing is quarantined."""
+    from booking.domain.events import MESSAGE_EVENT_TYPES
     from core.settings import warehouse_settings
     from core.warehouse import open_warehouse
     from ingestion.feeds import LoadContext
@@ -259,6 +260,8 @@ def test_every_event_passes_the_ingestion_contract(harness: Harness, tmp_path: P
         # the worker's: loaded in test_booking_events_in_dbt.py
         "appointment.expired", "ops.webhook.delivery.succeeded", "ops.webhook.delivery.failed",
         "ops.webhook.delivery.dead_lettered",
+        # patient messages (this tenant sends none): loaded in test_booking_messages.py
+        *MESSAGE_EVENT_TYPES,
     }  # fmt: skip
 
     path = tmp_path / "events.ndjson"

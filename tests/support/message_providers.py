@@ -24,8 +24,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email import policy
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from support.loopback_http import serve_http
 
 Answer = int | tuple[int, str]
 
@@ -66,20 +68,6 @@ class Msg91(Provider):
     authkey: str = "msg91-test-authkey"
     templates: set[str] = field(default_factory=set)  # empty: every template id is approved
     invalid: set[str] = field(default_factory=set)
-
-
-@contextmanager
-def _serve(handler: type[BaseHTTPRequestHandler], name: str) -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, name=name, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
 
 
 class _Json(BaseHTTPRequestHandler):
@@ -174,7 +162,7 @@ def whatsapp_cloud(phone_number_id: str = "106540352242922") -> Iterator[WhatsAp
                  "messages": [{"id": wamid, "message_status": "accepted"}]},
             )  # fmt: skip
 
-    with _serve(Handler, "whatsapp-cloud") as url:
+    with serve_http(Handler, name="whatsapp-cloud") as url:
         wa.base_url = url
         yield wa
 
@@ -214,7 +202,7 @@ def msg91() -> Iterator[Msg91]:
                     )  # fmt: skip
             self.answer(200, {"type": "success", "message": request_id})
 
-    with _serve(Handler, "msg91") as url:
+    with serve_http(Handler, name="msg91") as url:
         provider.base_url = url
         yield provider
 
