@@ -24,6 +24,7 @@ from booking.infra.db import Database
 from booking.infra.models import AuditEvent, OutboxEvent
 from booking.infra.outbox import export_events
 from booking.integrations import signatures
+from booking.settings import ConfigError, load_config
 from core.warehouse import Warehouse
 from ingestion.feeds import LoadContext
 from ingestion.feeds.booking_events import FEED as EVENTS_FEED
@@ -283,3 +284,34 @@ def test_status_events_load_through_the_events_feed(
         {"f": f"{tmp_path.name}/{path.name}"},
     )
     assert got == [("message.status.delivered", "delivered"), ("message.status.read", "played")]
+
+
+def test_a_messaging_secret_names_one_tenant(staff_keys: StaffKeys) -> None:
+    raw = make_config(staff_keys).model_dump(mode="json")
+    for tenant in raw["tenants"]:  # SecretStr dumps masked: give the secrets again
+        tenant["razorpay"]["secrets"] = [f"{tenant['tenant_id']}-razorpay"]
+        tenant["tele"]["app_secret"] = "jitsi-app-secret-arogya-0123456789abcdef"
+        tenant["tele"]["webhook"]["secrets"] = [f"{tenant['tenant_id']}-tele"]
+        tenant["messaging"] = {
+            "branch_id": "br_x",
+            "meta": {"app_secrets": [APP_SECRET], "verify_token": tenant["tenant_id"]},
+        }
+    with pytest.raises(ConfigError, match="have the same meta webhook secret"):
+        load_config(json.dumps(raw))
+
+
+def test_a_messaging_webhook_from_outside_the_allowlist_is_refused(
+    db_url: str, clock: ManualClock, staff_keys: StaffKeys
+) -> None:
+    messaging = {
+        "branch_id": "br_blr01",
+        "meta": {"app_secrets": [APP_SECRET], "verify_token": VERIFY_TOKEN, "ip_allowlist": ["10.9.0.0/16"]},
+    }
+    app = create_app(make_config(staff_keys, messaging=messaging), db_url=db_url, clock=clock)
+    body = json.dumps(meta_payload(meta_status("wamid.X", "sent"))).encode()
+    with (
+        TestClient(app, client=("10.9.1.2", 5000)) as inside,
+        TestClient(app, client=("203.0.113.7", 5000)) as outside,
+    ):
+        assert post_meta(outside, body).status_code == 403
+        assert post_meta(inside, body).status_code == 200

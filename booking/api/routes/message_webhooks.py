@@ -30,9 +30,14 @@ def _host(request: Request) -> str | None:
     return request.client.host if request.client else None
 
 
+# The handshake answers the challenge as text; its errors are problem JSON like every other route's.
+JSON_ERRORS = {code: {**spec, "content": {"application/json": {}}} for code, spec in WEBHOOK_ERRORS.items()}
+
+
 @router.get(
     "/whatsapp",
     response_class=PlainTextResponse,
+    responses=JSON_ERRORS,
     summary="Meta's webhook verification: answers hub.challenge when hub.verify_token is a tenant's",
 )
 async def whatsapp_verify(

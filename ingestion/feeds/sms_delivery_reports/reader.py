@@ -6,16 +6,13 @@ normalised through booking.domain.message_status.MSG91_STATUS_CODES; a code outs
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from booking.domain.message_status import MSG91_STATUS_CODES
 from ingestion import message_sql as m
 from ingestion import sql_checks as q
-from ingestion.engine_sql import csv_fields_sql, csv_header, require_columns
-from ingestion.feeds.base import LoadContext
 from ingestion.feeds.sms_delivery_reports.spec import SPEC
+from ingestion.feeds.status_csv import CsvStatusesReader
 
-FIELDS = [name.lower() for name in SPEC.header()]
+FIELDS = tuple(name.lower() for name in SPEC.header())
 REQUIRED = ("requestid", "number", "status", "date")
 CODES = ", ".join(f"{code} ({status})" for code, status in MSG91_STATUS_CODES.items())
 
@@ -50,20 +47,9 @@ select
 from (select *, {m.normalised(code, MSG91_STATUS_CODES)} as normalised from {{prev}})"""
 
 
-class SmsDeliveryReportsReader:
-    kind = "engine"
+class SmsDeliveryReportsReader(CsvStatusesReader):
+    fields = FIELDS
+    required = REQUIRED
 
-    def unit(self, path: Path) -> str:
-        return "lines"
-
-    def rejection_sql(self, path: Path) -> str:
-        return ""
-
-    def select_sql(self, path: Path, context: LoadContext) -> list[str]:
-        header_line, header = csv_header(path)
-        require_columns(header, REQUIRED)
-        fields = csv_fields_sql("{lines}", header_line, header, [("f_" + f, f) for f in FIELDS])
-        return [
-            f"select * from {fields}",
-            validation_sql(context.tenant_id),
-        ]
+    def validation_sql(self, tenant_id: str) -> str:
+        return validation_sql(tenant_id)

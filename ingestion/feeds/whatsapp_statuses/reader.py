@@ -33,112 +33,121 @@ def _payloads(unit: str) -> str:
     )
 
 
-def _problem_item(reason: str) -> str:
-    return f"[tuple('', '', _payload, {reason})]"
-
-
-# Every status of a payload with its entry's WABA id and its change's phone number id; a change without
-# statuses is an item with the reason it is not loaded.
-ITEMS = """arrayFlatten(arrayMap(e -> arrayFlatten(arrayMap(c ->
-    if(notEmpty(JSONExtractArrayRaw(c, 'value', 'statuses')),
-       arrayMap(s -> tuple(JSONExtractString(e, 'id'), JSONExtractString(c, 'value', 'metadata', 'phone_number_id'), s, ''),
-                JSONExtractArrayRaw(c, 'value', 'statuses')),
-       [tuple(JSONExtractString(e, 'id'), '', c, concat('change (field ', if(JSONExtractString(c, 'field') = '', '?', JSONExtractString(c, 'field')), ') has no value.statuses',
-         if(notEmpty(JSONExtractArrayRaw(c, 'value', 'messages')), concat(' but ', toString(length(JSONExtractArrayRaw(c, 'value', 'messages'))), ' inbound message(s)'), ''),
-         ': this feed loads message statuses only (inbound messages reach the booking service webhook)'))]),
-    JSONExtractArrayRaw(e, 'changes'))), JSONExtractArrayRaw(_payload, 'entry')))"""
+NO_STATUSES = (
+    "concat('change (field ', if(JSONExtractString(_c, 'field') = '', '?', JSONExtractString(_c, 'field')), "
+    "') has no value.statuses', if(_inbound > 0, concat(' but ', toString(_inbound), ' inbound message(s)'), ''), "
+    "': this feed loads message statuses only (inbound messages reach the booking service webhook)')"
+)
 
 
 def explode_sql(unit: str) -> str:
-    """Stage 1: one row per status (or per reason a payload or change gives none)."""
+    """Stage 1: one row per status (or per reason a payload, an entry or a change gives none). Each level
+    (payload, entry, change) is exploded with LEFT ARRAY JOIN, so an empty level is still a row, the one its
+    reason is written on; a payload that can't be read is not exploded (one row, one reason)."""
     found = q.shown("JSONExtractString(_payload, 'object')")
     wrong_object = (
         f"concat('not a WhatsApp Business webhook: object is ', {found}, {q.lit('; expected ' + OBJECT)})"
     )
+    payload_problem = f"""multiIf(
+        _p0 != '', _p0,
+        not isValidJSON(_payload), 'not valid JSON (truncated or malformed)',
+        not startsWith(trimLeft(_payload), '{{'), 'JSON but not an object; expected a webhook payload',
+        JSONExtractString(_payload, 'object') != {q.lit(OBJECT)}, {wrong_object},
+        '')"""
+    # Most payloads hold one entry with one change: their statuses are read in one step (_fast); any other
+    # payload is exploded level by level.
+    fast = (
+        "_pp = '' and JSONLength(_payload, 'entry') = 1 and JSONLength(_payload, 'entry', 1, 'changes') = 1 "
+        "and JSONLength(_payload, 'entry', 1, 'changes', 1, 'value', 'statuses') > 0"
+    )
     return f"""
-select _source_line, _byte_offset, _byte_length, _item.1 as _waba, _item.2 as _phone_id, _item.3 as _raw_line,
-  _item.4 as _problem
+select _source_line, _byte_offset, _byte_length, _waba, _phone_id,
+  multiIf(_s != '', _s, _c != '', _c, _e != '', _e, _payload) as _raw_line,
+  multiIf(
+    _pp != '', _pp,
+    _fast, '',
+    _e = '', 'the payload has no entry[]: nothing to load',
+    _c = '', 'the entry has no changes[]: nothing to load',
+    _s = '', {NO_STATUSES},
+    '') as _problem
 from (
-  select _source_line, _byte_offset, _byte_length,
-    multiIf(
-      _p0 != '', {_problem_item("_p0")},
-      not isValidJSON(_payload), {_problem_item(q.lit("not valid JSON (truncated or malformed)"))},
-      JSONType(_payload) != 'Object', {_problem_item(q.lit("JSON but not an object; expected a webhook payload"))},
-      JSONExtractString(_payload, 'object') != {q.lit(OBJECT)}, {_problem_item(wrong_object)},
-      empty(_items), {_problem_item(q.lit("the payload has no entry[].changes[]: nothing to load"))},
-      _items) as _all
-  from (select *, {ITEMS} as _items from ({_payloads(unit)}))
+  select *, _s,
+    if(_fast, JSONExtractString(_payload, 'entry', 1, 'id'), JSONExtractString(_e, 'id')) as _waba,
+    if(_fast, JSONExtractString(_payload, 'entry', 1, 'changes', 1, 'value', 'metadata', 'phone_number_id'),
+       JSONExtractString(_c, 'value', 'metadata', 'phone_number_id')) as _phone_id,
+    if(_fast, 0, length(JSONExtractArrayRaw(_c, 'value', 'messages'))) as _inbound
+  from (
+    select *, _c
+    from (
+      select *, _e
+      from (select *, {fast} as _fast from (select *, {payload_problem} as _pp from ({_payloads(unit)})))
+      left array join if(_pp != '' or _fast, [''], JSONExtractArrayRaw(_payload, 'entry')) as _e
+    )
+    left array join if(_fast, [''], JSONExtractArrayRaw(_e, 'changes')) as _c
+  )
+  left array join if(_fast, JSONExtractArrayRaw(_payload, 'entry', 1, 'changes', 1, 'value', 'statuses'),
+                     JSONExtractArrayRaw(_c, 'value', 'statuses')) as _s
+)"""
+
+
+# A status parsed once into the fields the feed reads (a number where text is expected is read as its
+# digits; a member missing or of another JSON type is '' or NULL).
+STATUS_TYPE = (
+    "Tuple(id String, status String, timestamp String, recipient_id String, recipient_type String, "
+    "biz_opaque_callback_data String, errors Array(Tuple(code String, title String, message String)), "
+    "pricing Tuple(billable Nullable(Bool), pricing_model String, category String), "
+    "conversation Tuple(id String, expiration_timestamp String, origin Tuple(type String)))"
 )
-array join _all as _item"""
-
-
-def _s(*path: str | int) -> str:
-    """A status member as text: a JSON string's value, a number's digits ('' when missing)."""
-    keys = ", ".join(str(p) if isinstance(p, int) else q.lit(p) for p in path)
-    return f"trimBoth(JSONExtractRaw(_raw_line, {keys}), '\"')"
 
 
 def validation_sql(tenant_id: str) -> str:
     """Stage 2: each status typed and checked."""
     known = ", ".join(META_STATUSES)
-    said = q.shown("JSONExtractString(_raw_line, 'status')")
-    ts, expires = _s("timestamp"), _s("conversation", "expiration_timestamp")
-    has_errors = "notEmpty(JSONExtractArrayRaw(_raw_line, 'errors'))"
+    said = q.shown("_t.status")
+    ts, expires = "_t.timestamp", "_t.conversation.expiration_timestamp"
+    has_errors = "notEmpty(_t.errors)"
     checks: list[tuple[str, str]] = [
-        ("JSONType(_raw_line) != 'Object'", q.lit("statuses[] item is not a JSON object")),
-        (
-            "JSONExtractString(_raw_line, 'id') = ''",
-            q.lit("status has no id (statuses[].id, the wamid of the message)"),
-        ),
+        ("not startsWith(_raw_line, '{')", q.lit("statuses[] item is not a JSON object")),
+        ("_t.id = ''", q.lit("status has no id (statuses[].id, the wamid of the message)")),
         (
             "status = ''",
             f"concat('status ', {said}, {q.lit(' is not a delivery status; expected one of ' + known)})",
         ),
         *q.epoch_checks("statuses[].timestamp", ts),
-        (
-            "JSONExtractString(_raw_line, 'recipient_id') = ''",
-            q.lit("status has no recipient_id (statuses[].recipient_id)"),
-        ),
+        ("_t.recipient_id = ''", q.lit("status has no recipient_id (statuses[].recipient_id)")),
         *q.epoch_checks("conversation.expiration_timestamp", expires, required_when="0"),
         (
-            "JSONHas(_raw_line, 'pricing', 'billable') and JSONType(_raw_line, 'pricing', 'billable') != 'Bool'",
+            "isNull(_t.pricing.billable) and JSONHas(_raw_line, 'pricing', 'billable')",
             q.lit("pricing.billable is not true or false"),
         ),
     ]
-    error_code = f"if({has_errors}, {_s('errors', 1, 'code')}, NULL)"
-    title = "JSONExtractString(_raw_line, 'errors', 1, 'title')"
-    message = "JSONExtractString(_raw_line, 'errors', 1, 'message')"
-    optional = {
-        "pricing_category": "JSONExtractString(_raw_line, 'pricing', 'category')",
-        "pricing_model": "JSONExtractString(_raw_line, 'pricing', 'pricing_model')",
-        "conversation_id": "JSONExtractString(_raw_line, 'conversation', 'id')",
-        "conversation_origin": "JSONExtractString(_raw_line, 'conversation', 'origin', 'type')",
-    }
+    error = "_t.errors[1]"
+    title = f"if({error}.title != '', {error}.title, {error}.message)"
     return f"""
 select
   {q.lit(tenant_id)} as tenant_id,
-  JSONExtractString(_raw_line, 'id') as provider_message_id,
+  _t.id as provider_message_id,
   status,
-  JSONExtractString(_raw_line, 'status') as provider_status,
+  _t.status as provider_status,
   {q.epoch_value(ts, nullable=False)} as status_time,
-  {m.mask_phone("JSONExtractString(_raw_line, 'recipient_id')")} as recipient_masked,
-  {error_code} as error_code,
-  if({has_errors}, {m.mask_emails_in(f"if({title} != '', {title}, {message})")}, NULL) as error_title,
+  {m.mask_phone("_t.recipient_id")} as recipient_masked,
+  if({has_errors}, {error}.code, NULL) as error_code,
+  if({has_errors}, {m.mask_emails_in(title)}, NULL) as error_title,
   _waba as waba_id,
   _phone_id as phone_number_id,
-  JSONExtractString(_raw_line, 'recipient_type') as recipient_type,
-  nullIf({optional["pricing_category"]}, '') as pricing_category,
-  if(JSONType(_raw_line, 'pricing', 'billable') = 'Bool',
-     toNullable(toUInt8(JSONExtractBool(_raw_line, 'pricing', 'billable'))), NULL) as pricing_billable,
-  nullIf({optional["pricing_model"]}, '') as pricing_model,
-  nullIf({optional["conversation_id"]}, '') as conversation_id,
-  nullIf({optional["conversation_origin"]}, '') as conversation_origin,
+  _t.recipient_type as recipient_type,
+  nullIf(_t.pricing.category, '') as pricing_category,
+  toNullable(toUInt8(_t.pricing.billable)) as pricing_billable,
+  nullIf(_t.pricing.pricing_model, '') as pricing_model,
+  nullIf(_t.conversation.id, '') as conversation_id,
+  nullIf(_t.conversation.origin.type, '') as conversation_origin,
   {q.epoch_value(expires, nullable=True)} as conversation_expires_at,
-  JSONExtractString(_raw_line, 'biz_opaque_callback_data') as callback_data,
+  _t.biz_opaque_callback_data as callback_data,
   _source_line, _raw_line, _byte_offset, _byte_length,
   {q.reason(checks)} as _reason
 from (
-  select *, {m.normalised("JSONExtractString(_raw_line, 'status')", META_STATUSES)} as status from {{prev}}
+  select *, {m.normalised("_t.status", META_STATUSES)} as status
+  from (select *, JSONExtract(_raw_line, {q.lit(STATUS_TYPE)}) as _t from {{prev}})
 )"""
 
 
