@@ -16,8 +16,8 @@ EMAIL_IN_TEXT_RE = r"([A-Za-z0-9._%+\-])[A-Za-z0-9._%+\-]*@([A-Za-z0-9\-]+(?:\.[
 
 
 def mask_phone(expr: str) -> str:
-    """`+91******3210` from 919876543210 or +919876543210; an id that is not a phone number keeps only its
-    last four characters."""
+    """`+91******3210` from 919876543210 or +919876543210; `******3210` from a 10-digit national number
+    (9876543210); an id that is not a phone number keeps only its last four characters."""
     codes = "[" + ", ".join(q.lit(c) for c in CALLING_CODES) + "]"
     digits = f"replaceRegexpAll({expr}, '[^0-9]', '')"
     code = (
@@ -28,7 +28,12 @@ def mask_phone(expr: str) -> str:
     rest = f"substring({digits}, length({code}) + 1)"
     phone = f"concat('+', {code}, repeat('*', toUInt64(greatest(length({rest}) - 4, 0))), right({rest}, 4))"
     other = f"concat(repeat('*', toUInt64(greatest(lengthUTF8({expr}) - 4, 3))), rightUTF8({expr}, 4))"
-    return f"if(match(replaceAll({expr}, ' ', ''), {q.lit(PHONE_RE)}), {phone}, {other})"
+    national = f"concat(repeat('*', 6), right({digits}, 4))"
+    compact = f"replaceAll({expr}, ' ', '')"
+    return (
+        f"multiIf(not match({compact}, {q.lit(PHONE_RE)}), {other}, "
+        f"not startsWith({compact}, '+') and length({digits}) = 10, {national}, {phone})"
+    )
 
 
 def mask_email(expr: str) -> str:

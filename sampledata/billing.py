@@ -243,19 +243,23 @@ class BillingSimulator:
                 "detail": f"service code {UNMAPPED[0]} on bill {target.number} has no mapping row",
             }
         )
-        again = rng.choice([b for b in bills if b is not target])
-        resent = Bill(again.visit, again.number, again.kind, again.control_id, again.message_ms, again.lines)
-        resent.message_ms = again.message_ms  # the same message, delivered again
-        bills.append(resent)
-        anomalies.append(
-            {
-                "kind": "billing_duplicate_control_id",
-                "message_ids": [again.control_id],
-                "bill_number": again.number,
-                "visit_numbers": [again.visit.visit_number],
-                "detail": f"DFT^P03 {again.control_id} of bill {again.number} sent twice",
-            }
-        )
+        others = [b for b in bills if b is not target]
+        if others:  # a sample with a single bill has none to send again
+            again = rng.choice(others)
+            resent = Bill(
+                again.visit, again.number, again.kind, again.control_id, again.message_ms, again.lines
+            )
+            resent.message_ms = again.message_ms  # the same message, delivered again
+            bills.append(resent)
+            anomalies.append(
+                {
+                    "kind": "billing_duplicate_control_id",
+                    "message_ids": [again.control_id],
+                    "bill_number": again.number,
+                    "visit_numbers": [again.visit.visit_number],
+                    "detail": f"DFT^P03 {again.control_id} of bill {again.number} sent twice",
+                }
+            )
         victim = rng.choice(finals)
         bad = self._bill(victim.visit, "interim", min(victim.message_ms + HOUR_MS, self.end_ms))
         self._add(bad, bad.message_ms, "CG", "LAB-CBC", 1)

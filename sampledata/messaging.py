@@ -14,14 +14,16 @@ import random
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from booking.domain.messaging import CHANNELS
+from booking.domain.recipients import mask_email, mask_phone
+
 from . import anomalies as an
 from .clock import DAY_MS, DAY_S, HOUR_MS, IST_OFFSET_S, MINUTE_MS, ist_day_of_ms, ist_midnight_ms, rfc3339_ms
 from .events import EventSink
 from .messaging_wire import ProviderIds, StatusRecord, WhatsAppSender
 from .model import FIRST_NAMES, LAST_NAMES, Chain, IdFactory
 
-# the contract's vocabulary (booking/domain/messaging.py once the outbound work is merged)
-CHANNELS = ("whatsapp", "sms", "email")
+# the contract's vocabulary is booking/domain/messaging.py's (CHANNELS: whatsapp, sms, email)
 SEND_PROVIDER = {"whatsapp": "meta", "sms": "msg91", "email": "smtp"}
 STATUS_PROVIDER = {"whatsapp": "meta", "sms": "msg91", "email": "sendgrid"}
 LANGUAGES = ("en", "hi", "ta")
@@ -73,17 +75,6 @@ KIND_CHANNELS = {
     DUPLICATE_STATUS: ("whatsapp", "sms", "email"),
     OPTED_OUT: ("sms", "whatsapp"),
 }
-
-
-def mask_phone(phone: str) -> str:
-    """`+919876543210` -> `+91******3210`: country code and the last 4 digits."""
-    return f"{phone[:3]}{'*' * (len(phone) - 7)}{phone[-4:]}"
-
-
-def mask_email(email: str) -> str:
-    """`ananya.rao@example.com` -> `a***@example.com`."""
-    local, _, domain = email.partition("@")
-    return f"{local[:1]}***@{domain}"
 
 
 def sms_segments(chars: int, unicode: bool) -> int:

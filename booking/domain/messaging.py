@@ -7,7 +7,6 @@ The vocabulary is the messaging contract shared by the outbound (this service's 
 
 from __future__ import annotations
 
-import re
 import string
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
@@ -17,6 +16,7 @@ from typing import Annotated, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from booking.domain.recipients import mask_email, mask_phone
 from booking.settings import ConfigError, QuietHours, load_json_model
 from core.time import IST
 
@@ -64,22 +64,6 @@ VARIABLES: dict[str, frozenset[str]] = {
 
 
 # ---- masking: phone numbers and email addresses never appear whole in events or logs ----
-
-
-def mask_phone(phone: str) -> str:
-    """Keep the country code and the last 4 digits: `+919812343210` -> `+91******3210`."""
-    digits = re.sub(r"\D", "", phone)
-    if len(digits) <= 4:
-        return "*" * len(digits)
-    country = digits[: len(digits) - 10] if len(digits) > 10 else ""
-    hidden = len(digits) - len(country) - 4
-    return f"+{country}" * bool(country) + "*" * hidden + digits[-4:]
-
-
-def mask_email(address: str) -> str:
-    """`asha.rao@example.com` -> `a***@example.com`."""
-    local, _, domain = address.partition("@")
-    return f"{local[:1]}***@{domain}"
 
 
 def mask_recipient(channel: str, recipient: str) -> str:

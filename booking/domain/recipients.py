@@ -23,12 +23,14 @@ def calling_code(digits: str) -> str:
 
 
 def mask_phone(number: str) -> str:
-    """`+91******3210` for 919876543210 or +919876543210; an id that is not a phone number (a WhatsApp
-    group or user id) keeps only its last four characters."""
+    """`+91******3210` for 919876543210 or +919876543210, `******3210` for a 10-digit national number; an
+    id that is not a phone number (a WhatsApp group or user id) keeps only its last four characters."""
     text = number.strip().replace(" ", "")
     if not PHONE_RE.match(text):
         return "*" * max(len(text) - 4, 3) + text[-4:]
     digits = text.lstrip("+")
+    if not text.startswith("+") and len(digits) == 10:  # a national number (9876543210): no calling code
+        return "*" * 6 + digits[-4:]
     code = calling_code(digits)
     rest = digits[len(code) :]
     return f"+{code}{'*' * max(len(rest) - 4, 0)}{rest[-4:]}"

@@ -292,7 +292,7 @@ def test_a_messaging_secret_names_one_tenant(staff_keys: StaffKeys) -> None:
         tenant["razorpay"]["secrets"] = [f"{tenant['tenant_id']}-razorpay"]
         tenant["tele"]["app_secret"] = "jitsi-app-secret-arogya-0123456789abcdef"
         tenant["tele"]["webhook"]["secrets"] = [f"{tenant['tenant_id']}-tele"]
-        tenant["messaging"] = {
+        tenant["message_webhooks"] = {
             "branch_id": "br_x",
             "meta": {"app_secrets": [APP_SECRET], "verify_token": tenant["tenant_id"]},
         }
@@ -307,7 +307,7 @@ def test_a_messaging_webhook_from_outside_the_allowlist_is_refused(
         "branch_id": "br_blr01",
         "meta": {"app_secrets": [APP_SECRET], "verify_token": VERIFY_TOKEN, "ip_allowlist": ["10.9.0.0/16"]},
     }
-    app = create_app(make_config(staff_keys, messaging=messaging), db_url=db_url, clock=clock)
+    app = create_app(make_config(staff_keys, message_webhooks=messaging), db_url=db_url, clock=clock)
     body = json.dumps(meta_payload(meta_status("wamid.X", "sent"))).encode()
     with (
         TestClient(app, client=("10.9.1.2", 5000)) as inside,

@@ -197,7 +197,7 @@ def test_sendgrid_event_csv(warehouse: Warehouse, tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "value",
-    ["919876543210", "+919876543210", "972987654321", "14155550123", "+4915112345678", "fowefinoewcnw",
+    ["919876543210", "9876543210", "+919876543210", "972987654321", "14155550123", "+4915112345678", "fowefinoewcnw",
      "US.13491208655302741918"],
 )  # fmt: skip
 def test_the_warehouse_masks_a_number_as_the_booking_service_does(warehouse: Warehouse, value: str) -> None:
