@@ -384,20 +384,41 @@ def replay_dead_messages(
 def opt_out_patient(
     db: Database, *, tenant_id: str, phone: str, channel: str, keyword: str, at: datetime
 ) -> tuple[str, bool]:
-    """Record a patient's opt-out by phone number (a STOP reply, the front desk); (patient id, new?)."""
+    """Record a patient's opt-out by phone number (the front desk, `mymedic messages opt-out`); (patient id,
+    new?)."""
     with db.write() as s:
-        patient = s.scalar(select(Patient).where(Patient.tenant_id == tenant_id, Patient.phone == phone))
-        if patient is None:
-            raise LookupError(f"no patient of tenant {tenant_id} has phone {rules.mask_phone(phone)}")
-        branch = s.scalar(
+        return opt_out_by_phone(s, tenant_id=tenant_id, phone=phone, channel=channel, keyword=keyword, at=at)
+
+
+def opt_out_by_phone(
+    s: Session,
+    *,
+    tenant_id: str,
+    phone: str,
+    channel: str,
+    keyword: str,
+    at: datetime,
+    branch_id: str | None = None,
+) -> tuple[str, bool]:
+    """Record the opt-out of the tenant's patient with this number (as stored, or as a provider writes it:
+    without the `+`); (patient id, new?). The event's branch: the patient's latest booking's, else
+    `branch_id`. LookupError (the number masked) when no patient has the number."""
+    numbers = {phone, "+" + phone.lstrip("+")}
+    patient = s.scalar(select(Patient).where(Patient.tenant_id == tenant_id, Patient.phone.in_(numbers)))
+    if patient is None:
+        raise LookupError(f"no patient of tenant {tenant_id} has phone {rules.mask_phone(phone)}")
+    branch = (
+        s.scalar(
             select(Booking.branch_id)
             .where(Booking.patient_id == patient.patient_id)
             .order_by(Booking.created_at.desc())
             .limit(1)
         )
-        if branch is None:
-            raise LookupError(f"patient {patient.patient_id} has no booking to say which branch")
-        return patient.patient_id, record_opt_out(
-            s, tenant_id=tenant_id, patient_id=patient.patient_id, branch_id=branch, channel=channel,
-            keyword=keyword, at=at,
-        )  # fmt: skip
+        or branch_id
+    )
+    if branch is None:
+        raise LookupError(f"patient {patient.patient_id} has no booking to say which branch")
+    return patient.patient_id, record_opt_out(
+        s, tenant_id=tenant_id, patient_id=patient.patient_id, branch_id=branch, channel=channel,
+        keyword=keyword, at=at,
+    )  # fmt: skip

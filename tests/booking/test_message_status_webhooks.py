@@ -21,7 +21,7 @@ from sqlalchemy import select
 from booking.api.app import create_app
 from booking.domain.clock import ManualClock
 from booking.infra.db import Database
-from booking.infra.models import AuditEvent, OutboxEvent
+from booking.infra.models import AuditEvent, MessageOptOut, OutboxEvent, Patient
 from booking.infra.outbox import export_events
 from booking.integrations import signatures
 from booking.settings import ConfigError, load_config
@@ -177,6 +177,35 @@ def test_an_inbound_stop_reaches_the_opt_out_seam_once(client: TestClient, db_ur
             assert json.loads(rows[0].after or "{}")["keyword"] == "STOP"
     finally:
         db.dispose()
+
+
+def test_a_patients_stop_opts_them_out_of_whatsapp_once(
+    client: TestClient, db_url: str, clock: ManualClock
+) -> None:
+    """A STOP from a number a patient of the tenant has (stored with its `+`; Meta writes it without) opts
+    that patient out of WhatsApp: one opt-out row and one `message.opted_out` event, however often the
+    keyword arrives; no audit row for review."""
+    db = Database(db_url)
+    try:
+        with db.write() as s:
+            s.add(Patient(patient_id="pat_stop1", tenant_id=TENANT, name="Asha Rao", phone="+" + PHONE,
+                          created_at=clock.now()))  # fmt: skip
+        for n in (1, 2):
+            stop = {"from": PHONE, "id": f"wamid.STOP{n}", "timestamp": "1790830000", "type": "text",
+                    "text": {"body": "STOP"}}  # fmt: skip
+            assert post_meta(client, json.dumps(meta_payload(messages=[stop])).encode()).status_code == 200
+        with db.read() as s:
+            rows = s.scalars(select(MessageOptOut)).all()
+            assert [(r.patient_id, r.channel, r.keyword) for r in rows] == [("pat_stop1", "whatsapp", "STOP")]
+            review = s.scalars(
+                select(AuditEvent).where(AuditEvent.action == "message.opt_out.received")
+            ).all()
+            assert review == []
+    finally:
+        db.dispose()
+    opted = [e for e in outbox(db_url) if e["type"] == "message.opted_out"]
+    assert len(opted) == 1 and opted[0]["data"]["patient_id"] == "pat_stop1"
+    assert opted[0]["data"]["channel"] == "whatsapp" and opted[0]["branchid"] == "br_blr01"
 
 
 def test_msg91_delivery_reports(client: TestClient, db_url: str) -> None:
