@@ -6,33 +6,7 @@ source as (
 
 renamed as (
     select
-        tenant_id,
-        sender,
-        message_id,
-        line_number,
-        message_time,
-        patient_ids,
-        mrn,
-        abha_number,
-        visit_number,
-        bill_number,
-        bill_kind,
-        transaction_id,
-        transaction_time,
-        transaction_type,
-        service_code,
-        service_text,
-        service_coding_system,
-        quantity,
-        amount_paise,
-        unit_amount_paise,
-        department,
-        performing_doctor,
-        ordering_doctor,
-        hl7_version,
-        raw,
-        'csv' as wire_format,
-        {{ load_metadata() }}
+        {{ charge_staged_columns('csv') }}
     from source
 ),
 
