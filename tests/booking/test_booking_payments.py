@@ -216,6 +216,7 @@ def test_payment_orders_endpoint_reuses_the_open_order(harness: Harness) -> None
 def test_every_event_passes_the_ingestion_contract(harness: Harness, tmp_path: Path) -> None:
     """The foundation's own loader takes every event we emit, tele.* included: nothing is quarantined."""
     from booking.domain.events import MESSAGE_EVENT_TYPES
+    from booking.domain.message_status import STATUS_EVENT_TYPES
     from core.settings import warehouse_settings
     from core.warehouse import open_warehouse
     from ingestion.feeds import LoadContext
@@ -262,6 +263,8 @@ def test_every_event_passes_the_ingestion_contract(harness: Harness, tmp_path: P
         "ops.webhook.delivery.dead_lettered",
         # patient messages (this tenant sends none): loaded in test_booking_messages.py
         *MESSAGE_EVENT_TYPES,
+        # the providers' delivery statuses (their webhooks): loaded in test_message_status_webhooks.py
+        *STATUS_EVENT_TYPES,
     }  # fmt: skip
 
     path = tmp_path / "events.ndjson"
