@@ -32,7 +32,9 @@ def _utc_text(value: Any) -> str | None:
 def hospital(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     fmt, seed = request.param
     root = tmp_path_factory.mktemp(f"adt-{fmt}-{seed}")
-    write_sample(root / "data", seed=seed, adt_format=fmt, **SAMPLE)
+    write_sample(
+        root / "data", seed=seed, adt_format=fmt, messages=False, **SAMPLE
+    )  # no messaging files to load
     truth = json.loads((root / "data" / "ground_truth.json").read_text())["adt"]
     url = f"chdb://{root / 'warehouse'}"
     # only what the ADT marts need (the readers, the booking and reference loads, their dbt models and

@@ -65,7 +65,9 @@ def _run(root: Path) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def hospital(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     root = tmp_path_factory.mktemp("billing")
-    write_sample(root / "data", seed=7, adt_format="hl7", **SAMPLE)
+    write_sample(
+        root / "data", seed=7, adt_format="hl7", messages=False, **SAMPLE
+    )  # no messaging files to load
     truth = json.loads((root / "data" / "ground_truth.json").read_text())["billing"]
     first = _run(root)
     # the chain adds the missing mapping row; the next run resolves the code

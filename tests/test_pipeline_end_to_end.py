@@ -33,7 +33,12 @@ class Run:
         self.exports = root / "exports"
         self.url = f"chdb://{root / 'warehouse'}"
         write_sample(
-            self.data, seed=seed, settlement_profile=settlement_profile, bank_profile=bank_profile, **SAMPLE
+            self.data,
+            seed=seed,
+            settlement_profile=settlement_profile,
+            bank_profile=bank_profile,
+            messages=False,
+            **SAMPLE,  # messaging is tests/test_messaging_end_to_end.py's: fewer files to load
         )
         self.truth = json.loads((self.data / "ground_truth.json").read_text())
 
