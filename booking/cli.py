@@ -431,8 +431,9 @@ def messages_dlq_list(
     db: DbOption = None,
     tenant: Annotated[str | None, typer.Option(help="Only this tenant's messages")] = None,
 ) -> None:
-    """Dead-lettered messages: id, channel, purpose, masked recipient, attempts, last error."""
-    from booking.services.outbound_messages import list_dead_messages
+    """Dead letters not replayed yet, oldest first: id, message, channel, purpose, masked recipient, attempts,
+    last error, why (permanent error or attempts exhausted)."""
+    from booking.services.message_dead_letters import list_dead_messages
 
     with _database(db) as database:
         rows = list_dead_messages(database, tenant_id=tenant)
@@ -441,10 +442,10 @@ def messages_dlq_list(
         return
     _print_table(
         f"{len(rows)} dead-lettered message(s)",
-        ("message id", "tenant", "channel", "purpose", "to", "attempts", "error", "dead at"),
+        ("id", "message id", "tenant", "channel", "purpose", "to", "attempts", "error", "why", "dead at"),
         [
-            (r.message_id, r.tenant_id, r.channel, r.purpose, r.recipient_masked, str(r.attempts),
-             f"{r.error_code} {r.error}".strip(), r.dead_at)
+            (str(r.id), r.message_id, r.tenant_id, r.channel, r.purpose, r.recipient_masked, str(r.attempts),
+             f"{r.error_code} {r.error}".strip(), r.reason, r.dead_at)
             for r in rows
         ],
     )  # fmt: skip
@@ -452,25 +453,35 @@ def messages_dlq_list(
 
 @messages_dlq_app.command("replay")
 def messages_dlq_replay(
-    id_: Annotated[str | None, typer.Option("--id", help="Only this message id (default: all)")] = None,
+    id_: Annotated[
+        str | None,
+        typer.Option(
+            "--id", help="Only this dead letter (its id in `dlq list`) or message (msg_…); default: all"
+        ),
+    ] = None,
     db: DbOption = None,
     config: ConfigOption = None,
 ) -> None:
     """Send dead-lettered messages again, now; a message its provider accepted is never sent again."""
-    from booking.services.outbound_messages import replay_dead_messages
+    from booking.services.message_dead_letters import replay_dead_messages
 
     settings = _messaging_config(config)
+    by_row = id_ is not None and id_.isdigit()
     with _transport(db, settings) as (database, transport):
-        results = replay_dead_messages(database, settings, transport, message_id=id_)
+        results = replay_dead_messages(
+            database, settings, transport,
+            dead_letter_id=int(id_) if by_row and id_ else None, message_id=None if by_row else id_,
+        )  # fmt: skip
     if id_ is not None and results[0].outcome == "not found":
-        fail(f"message {id_} not found; `mymedic messages dlq list` shows the dead-lettered ids")
+        what = "dead letter" if by_row else "message"
+        fail(f"{what} {id_} not found; `mymedic messages dlq list` shows the dead letters' ids")
     if not results:
         typer.echo("No dead-lettered messages to replay.")
         return
     _print_table(
         f"Replayed {len(results)} message(s)",
-        ("message id", "outcome"),
-        [(r.message_id, r.outcome) for r in results],
+        ("id", "message id", "outcome"),
+        [("" if r.id is None else str(r.id), r.message_id, r.outcome) for r in results],
     )
     if any(r.outcome not in ("sent", "already sent") for r in results):
         raise typer.Exit(1)

@@ -78,6 +78,11 @@ def in_run_retrying(
     )
 
 
+def lease_seconds(policy: PartnerDeliveryPolicy) -> float:
+    """How long a run (or a replay) keeps a delivery to itself: a whole run's tries and waits, and a minute."""
+    return policy.attempts_per_run * (policy.timeout_seconds + policy.backoff_max_seconds) + 60
+
+
 def next_attempt_delay(policy: PartnerDeliveryPolicy, attempts: int, retry_after: float | None) -> float:
     """Seconds until the next run may try again after `attempts` failed tries."""
     return max(

@@ -279,7 +279,8 @@ def sms_segments(text: str) -> int:
 class SendError(Exception):
     """A provider did not take a message. `retryable`: worth another try (no answer, 5xx, rate limit);
     otherwise permanent (invalid number, template rejected). `opted_out`: the recipient stopped messages
-    from us on this channel (WhatsApp's opt-out). The text never holds the recipient or a secret."""
+    from us on this channel (WhatsApp's opt-out). `status_code`: the provider's HTTP status or SMTP reply
+    code (None: no answer). The text never holds the recipient or a secret."""
 
     def __init__(
         self,
@@ -289,6 +290,7 @@ class SendError(Exception):
         retryable: bool,
         retry_after: float | None = None,
         opted_out: bool = False,
+        status_code: int | None = None,
     ) -> None:
         super().__init__(f"{error_code}: {reason}")
         self.error_code = error_code
@@ -296,6 +298,7 @@ class SendError(Exception):
         self.retryable = retryable
         self.retry_after = retry_after
         self.opted_out = opted_out
+        self.status_code = status_code
 
 
 @dataclass(frozen=True)

@@ -420,7 +420,7 @@ class Message(Base):
     sent by the worker's `messages` job, never inside a request. `recipient` is the phone number or email
     address the provider needs (never in an event or a log line: those carry `recipient_masked`);
     `variables` the template's values as JSON. A message with a `provider_message_id` was accepted by its
-    provider and is never sent again. `dead_lettered` is the messages' dead-letter state
+    provider and is never sent again. A `dead_lettered` message has its open row in `message_dead_letters`
     (`mymedic messages dlq list|replay`)."""
 
     __tablename__ = "messages"
@@ -466,3 +466,42 @@ class MessageOptOut(Base):
     channel: Mapped[str] = mapped_column(String(16), primary_key=True)
     keyword: Mapped[str] = mapped_column(String(64))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+DEAD_LETTER_REASONS = ("permanent", "exhausted")
+
+
+class MessageDeadLetter(Base):
+    """One dead-lettering of a message, written in the transaction that marks it `dead_lettered`: a
+    permanent error (invalid number, template rejected) or `max_attempts` exhausted, with the last error
+    (`last_error_code`: the provider's code, `HTTP 503`, `SMTP 550`; `last_status_code`: the HTTP or SMTP
+    status, null when no answer). `replayed_at` and `replay_outcome` are set when an operator sends it again
+    (`mymedic messages dlq replay`); a message dead-lettered again gets a new row. No recipient here: the
+    list shows the message's masked one."""
+
+    __tablename__ = "message_dead_letters"
+    __table_args__ = (
+        CheckConstraint("reason in " + str(DEAD_LETTER_REASONS), name="reason"),
+        ForeignKeyConstraint(["message_id"], ["messages.message_id"]),
+        Index(None, "message_id"),
+        Index(
+            "uq_message_dead_letters_open",
+            "message_id",
+            unique=True,
+            sqlite_where=text("replayed_at is null"),
+            postgresql_where=text("replayed_at is null"),
+        ),
+    )
+    id: Mapped[int] = mapped_column(AutoId, primary_key=True, autoincrement=True)
+    message_id: Mapped[str] = mapped_column(Id)
+    tenant_id: Mapped[str] = mapped_column(Id)
+    channel: Mapped[str] = mapped_column(String(16))
+    provider: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer)
+    last_status_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    last_error_code: Mapped[str] = mapped_column(String(64))
+    last_error: Mapped[str] = mapped_column(String(200))
+    reason: Mapped[str] = mapped_column(String(16))
+    dead_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    replayed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    replay_outcome: Mapped[str | None] = mapped_column(String(32), nullable=True)

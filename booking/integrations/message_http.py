@@ -39,4 +39,10 @@ def by_status(response: httpx.Response, now: datetime, reason: str) -> SendError
     """A refusal the provider's body does not explain: judged by its HTTP status."""
     retryable = verdict(response.status_code) == "retry"
     wait = retry_after_seconds(response.headers.get("Retry-After"), now) if retryable else None
-    return SendError(f"HTTP {response.status_code}", reason, retryable=retryable, retry_after=wait)
+    return SendError(
+        f"HTTP {response.status_code}",
+        reason,
+        retryable=retryable,
+        retry_after=wait,
+        status_code=response.status_code,
+    )

@@ -30,13 +30,13 @@ def flow_body(cfg: Msg91Sms, template_id: str, to: str, parameters: list[str]) -
     return {"template_id": template_id, "sender": cfg.sender, "short_url": "0", "recipients": [recipient]}
 
 
-def _refusal(message: str) -> SendError:
+def _refusal(message: str, status: int) -> SendError:
     text = message.lower()
     if "mobile" in text or "number" in text:
-        return SendError("invalid_number", message, retryable=False)
+        return SendError("invalid_number", message, retryable=False, status_code=status)
     if "template" in text or "dlt" in text:
-        return SendError("template_rejected", message, retryable=False)
-    return SendError("msg91_error", message, retryable=False)
+        return SendError("template_rejected", message, retryable=False, status_code=status)
+    return SendError("msg91_error", message, retryable=False, status_code=status)
 
 
 def send_sms(
@@ -56,7 +56,11 @@ def send_sms(
     if response.is_success and body.get("type") == "success" and body.get("message"):
         return Accepted(str(body["message"]), segments=sms_segments(text))
     if response.status_code in (401, 403):
-        raise SendError("auth_failed", "MSG91 refused the authkey", retryable=False)
+        raise SendError(
+            "auth_failed", "MSG91 refused the authkey", retryable=False, status_code=response.status_code
+        )
     if not response.is_success and response.status_code != 400:
         raise by_status(response, now, str(body.get("message") or "MSG91 refused the message")[:200])
-    raise _refusal(str(body.get("message") or "MSG91 answered without a request id")[:200])
+    raise _refusal(
+        str(body.get("message") or "MSG91 answered without a request id")[:200], response.status_code
+    )

@@ -37,11 +37,14 @@ def send_email(
     except smtplib.SMTPRecipientsRefused as exc:
         code = next(iter(exc.recipients.values()))[0]
         raise SendError(
-            f"SMTP {code}", "the relay refused the recipient", retryable=400 <= code < 500
+            f"SMTP {code}", "the relay refused the recipient", retryable=400 <= code < 500, status_code=code
         ) from None
     except smtplib.SMTPResponseException as exc:
         raise SendError(
-            f"SMTP {exc.smtp_code}", "the relay refused the message", retryable=400 <= exc.smtp_code < 500
+            f"SMTP {exc.smtp_code}",
+            "the relay refused the message",
+            retryable=400 <= exc.smtp_code < 500,
+            status_code=exc.smtp_code,
         ) from None
     except (smtplib.SMTPException, OSError) as exc:
         raise SendError(type(exc).__name__, "no answer from the SMTP relay", retryable=True) from None

@@ -69,15 +69,21 @@ def send_template(
             and messages[0].get("id")
         ):
             return Accepted(str(messages[0]["id"]))
-        raise SendError("bad_response", "the Cloud API answered without messages[0].id", retryable=True)
+        raise SendError(
+            "bad_response",
+            "the Cloud API answered without messages[0].id",
+            retryable=True,
+            status_code=response.status_code,
+        )
     error = body.get("error")
     if not isinstance(error, dict) or not isinstance(error.get("code"), int):
         raise by_status(response, now, "the Cloud API refused the message")
     code = int(error["code"])
     reason = str(error.get("message") or "")[:200]
-    if code in RATE_LIMITED or response.status_code == 429:
+    status = response.status_code
+    if code in RATE_LIMITED or status == 429:
         wait = retry_after_seconds(response.headers.get("Retry-After"), now)
-        raise SendError(str(code), reason, retryable=True, retry_after=wait)
-    if code in TEMPORARY or response.status_code >= 500:
-        raise SendError(str(code), reason, retryable=True)
-    raise SendError(str(code), reason, retryable=False, opted_out=code in OPTED_OUT)
+        raise SendError(str(code), reason, retryable=True, retry_after=wait, status_code=status)
+    if code in TEMPORARY or status >= 500:
+        raise SendError(str(code), reason, retryable=True, status_code=status)
+    raise SendError(str(code), reason, retryable=False, opted_out=code in OPTED_OUT, status_code=status)

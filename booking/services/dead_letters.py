@@ -13,10 +13,12 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from booking.domain.delivery_policy import lease_seconds
 from booking.infra.db import Database
 from booking.infra.models import OutboxEvent, PartnerDeadLetter, PartnerDelivery, PartnerDeliveryFailure
+from booking.services.dead_letter_rows import open_rows, replay_ids
 from booking.services.partner_delivery import EVENT_COLUMNS, Transport, attempt_delivery, endpoint_id, record
-from booking.settings import BookingConfig, PartnerDeliveryPolicy, PartnerWebhook
+from booking.settings import BookingConfig, PartnerWebhook
 
 
 @dataclass(frozen=True)
@@ -33,9 +35,7 @@ class DeadLetter:
 
 def list_dead_letters(db: Database, *, tenant_id: str | None = None) -> list[DeadLetter]:
     """The dead letters not replayed yet, oldest first."""
-    query = select(PartnerDeadLetter).where(PartnerDeadLetter.replayed_at.is_(None))
-    if tenant_id:
-        query = query.where(PartnerDeadLetter.tenant_id == tenant_id)
+    query = open_rows(PartnerDeadLetter, tenant_id)
     with db.read() as s:
         return [
             DeadLetter(
@@ -60,10 +60,6 @@ class Replayed:
     outcome: str  # delivered | already delivered | failed | dead | endpoint not configured | not found
 
 
-def _lease_seconds(policy: PartnerDeliveryPolicy) -> float:
-    return policy.attempts_per_run * (policy.timeout_seconds + policy.backoff_max_seconds) + 60
-
-
 def _hooks(config: BookingConfig) -> dict[str, PartnerWebhook]:
     return {endpoint_id(t, h): h for t in config.tenants for h in t.partner_webhooks}
 
@@ -73,13 +69,7 @@ def replay_dead_letters(
 ) -> list[Replayed]:
     """Send dead-lettered events again (all not yet replayed, or the one `dead_letter_id`)."""
     hooks = _hooks(config)
-    with db.read() as s:
-        query = select(PartnerDeadLetter.id)
-        if dead_letter_id is None:
-            query = query.where(PartnerDeadLetter.replayed_at.is_(None))
-        else:
-            query = query.where(PartnerDeadLetter.id == dead_letter_id)
-        ids = list(s.scalars(query.order_by(PartnerDeadLetter.id)))
+    ids = replay_ids(db, PartnerDeadLetter, dead_letter_id, (PartnerDeadLetter.id,))
     if dead_letter_id is not None and not ids:
         return [Replayed(dead_letter_id, "", "", "not found")]
     results = []
@@ -108,7 +98,7 @@ def replay_dead_letters(
             failure.attempts = 0
             failure.last_status_code = dead.last_status_code
             failure.last_error = dead.last_error
-            failure.next_attempt_at = now + timedelta(seconds=_lease_seconds(config.partner_delivery))
+            failure.next_attempt_at = now + timedelta(seconds=lease_seconds(config.partner_delivery))
             failure.updated_at = now
             row = s.execute(select(*EVENT_COLUMNS).where(OutboxEvent.event_id == event_id)).one()
         done = attempt_delivery(transport, config.partner_delivery, hook, event_id, row.body.encode())

@@ -1,4 +1,5 @@
-"""Sending patient messages: the worker's `messages` job, the messages' dead letters, opt-outs.
+"""Sending patient messages: the worker's `messages` job, and opt-outs (dead letters:
+booking.services.message_dead_letters).
 
 A run takes the messages that are due (queued, deferred or retrying, `next_attempt_at` passed), oldest first.
 For each, in one transaction: an opted-out patient's message is `suppressed`; a reminder whose booking moved,
@@ -8,7 +9,8 @@ provider (booking.integrations: WhatsApp Cloud API, MSG91, SMTP) with the partne
 (booking.domain.delivery_policy: tenacity, exponential backoff with full jitter, never sooner than a
 Retry-After, `attempts_per_run` per run, `max_attempts` in all). The outcome is then recorded: `sent` with
 the provider's id (never sent again), `retrying` with the next attempt time, or `dead_lettered` at once on a
-permanent error (invalid number, template rejected) or after `max_attempts`. WhatsApp's opt-out error
+permanent error (invalid number, template rejected) or after `max_attempts`, with its row in
+`message_dead_letters` written in the same transaction. WhatsApp's opt-out error
 records the opt-out and suppresses the message. Every step writes its `message.*` event in the same
 transaction; no line logged or written carries a phone number or an address.
 
@@ -30,11 +32,11 @@ from sqlalchemy.orm import Session
 
 from booking.domain import messaging as rules
 from booking.domain.clock import rfc3339
-from booking.domain.delivery_policy import in_run_retrying, next_attempt_delay
+from booking.domain.delivery_policy import in_run_retrying, lease_seconds, next_attempt_delay
 from booking.domain.messaging import Accepted, SendError
 from booking.infra import outbox
 from booking.infra.db import Database
-from booking.infra.models import Booking, Message, MessageOptOut, Patient
+from booking.infra.models import Booking, Message, MessageDeadLetter, MessageOptOut, Patient
 from booking.integrations.msg91_sms import send_sms
 from booking.integrations.smtp_email import send_email
 from booking.integrations.whatsapp_cloud import send_template
@@ -131,7 +133,7 @@ def attempt_message(
     return tried
 
 
-def _opted_out(s: Session, m: Message) -> bool:
+def is_opted_out(s: Session, m: Message) -> bool:
     return s.get(MessageOptOut, (m.tenant_id, m.patient_id, m.channel)) is not None
 
 
@@ -146,14 +148,10 @@ def _reminder_stale(s: Session, m: Message) -> bool:
     )
 
 
-def _suppress(s: Session, m: Message, now: datetime) -> None:
+def suppress_opted_out(s: Session, m: Message, now: datetime) -> None:
     m.state = "suppressed"
     m.updated_at = now
     emit_message_event(s, m, "message.suppressed", now, {"reason": "opted_out"})
-
-
-def _lease_seconds(policy: PartnerDeliveryPolicy) -> float:
-    return policy.attempts_per_run * (policy.timeout_seconds + policy.backoff_max_seconds) + 60
 
 
 def _claim(db: Database, config: BookingConfig, message_id: str, now: datetime, report: SendReport) -> Any:
@@ -165,8 +163,8 @@ def _claim(db: Database, config: BookingConfig, message_id: str, now: datetime, 
         tenant = config.tenant(m.tenant_id)
         if tenant is None or tenant.messaging is None or m.channel not in tenant.messaging.channels:
             return None  # the tenant stopped sending on this channel: the message waits
-        if _opted_out(s, m):
-            _suppress(s, m, now)
+        if is_opted_out(s, m):
+            suppress_opted_out(s, m, now)
             report.suppressed += 1
             return None
         if _reminder_stale(s, m):
@@ -181,7 +179,7 @@ def _claim(db: Database, config: BookingConfig, message_id: str, now: datetime, 
             )
             report.deferred += 1
             return None
-        m.next_attempt_at = now + timedelta(seconds=_lease_seconds(config.message_delivery))
+        m.next_attempt_at = now + timedelta(seconds=lease_seconds(config.message_delivery))
         m.updated_at = now
         s.flush()
         s.expunge(m)
@@ -208,59 +206,88 @@ def record_opt_out(
 
 
 def record_outcome(
-    db: Database, policy: PartnerDeliveryPolicy, message_id: str, tried: Tried, now: datetime
+    db: Database,
+    policy: PartnerDeliveryPolicy,
+    message_id: str,
+    tried: Tried,
+    now: datetime,
+    *,
+    replay_of: int | None = None,
 ) -> str:
-    """Persist one message's run: sent, retrying (next attempt scheduled), suppressed or dead-lettered."""
+    """Persist one message's run: sent, retrying (next attempt scheduled), suppressed or dead-lettered. A
+    replay's run (`replay_of`: the dead letter replayed) also gives that dead letter its outcome."""
     with db.write() as s:
         m = s.get(Message, message_id, with_for_update=True)
         assert m is not None
-        if m.provider_message_id is not None:
-            return "sent"  # recorded already: keep the first record
-        for failure in tried.failures:
-            m.attempts += 1
-            emit_message_event(s, m, "message.attempt_failed", now, {
-                "attempt": m.attempts,
-                "error_code": failure.error_code,
-                "retryable": failure.retryable,
-                "retry_after_seconds": None if failure.retry_after is None else int(failure.retry_after),
-            })  # fmt: skip
-        m.updated_at = now
-        if tried.accepted is not None:
-            m.attempts += 1
-            m.state = "sent"
-            m.provider_message_id = tried.accepted.provider_message_id
-            m.segments = tried.accepted.segments
-            m.sent_at = now
-            emit_message_event(s, m, "message.sent", now, {
-                "provider": m.provider,
-                "provider_message_id": m.provider_message_id,
-                "attempt": m.attempts,
-                "sent_at": rfc3339(now),
-                "segments": m.segments,
-            })  # fmt: skip
-            return "sent"
-        last = tried.failures[-1]
-        m.last_error_code, m.last_error = last.error_code[:64], last.reason
-        if last.opted_out:
-            record_opt_out(
-                s, tenant_id=m.tenant_id, patient_id=m.patient_id, branch_id=m.branch_id, channel=m.channel,
-                keyword="whatsapp_opt_out", at=now,
-            )  # fmt: skip
-            _suppress(s, m, now)
-            return "suppressed"
-        if not last.retryable or m.attempts >= policy.max_attempts:
-            m.state = "dead_lettered"
-            m.dead_lettered_at = now
-            m.replayed_at = None
-            emit_message_event(s, m, "message.dead_lettered", now, {
-                "attempts": m.attempts,
-                "error_code": last.error_code,
-                "reason": "permanent error" if not last.retryable else f"no success after {m.attempts} attempts",
-            })  # fmt: skip
-            return "dead_lettered"
-        m.state = "retrying"
-        m.next_attempt_at = now + timedelta(seconds=next_attempt_delay(policy, m.attempts, last.retry_after))
-        return "retrying"
+        outcome = _record(s, policy, m, tried, now)
+        if replay_of is not None:
+            dead = s.get(MessageDeadLetter, replay_of, with_for_update=True)
+            assert dead is not None
+            dead.replay_outcome = outcome
+        return outcome
+
+
+def _dead_letter(s: Session, m: Message, last: SendError, now: datetime) -> None:
+    """Mark the message dead-lettered and write its dead letter, in the caller's transaction."""
+    reason = "permanent" if not last.retryable else "exhausted"
+    m.state = "dead_lettered"
+    m.dead_lettered_at = now
+    m.replayed_at = None
+    s.add(
+        MessageDeadLetter(
+            message_id=m.message_id, tenant_id=m.tenant_id, channel=m.channel, provider=m.provider,
+            attempts=m.attempts, last_status_code=last.status_code, last_error_code=last.error_code[:64],
+            last_error=last.reason, reason=reason, dead_at=now,
+        )
+    )  # fmt: skip
+    emit_message_event(s, m, "message.dead_lettered", now, {
+        "attempts": m.attempts,
+        "error_code": last.error_code,
+        "reason": "permanent error" if reason == "permanent" else f"no success after {m.attempts} attempts",
+    })  # fmt: skip
+
+
+def _record(s: Session, policy: PartnerDeliveryPolicy, m: Message, tried: Tried, now: datetime) -> str:
+    if m.provider_message_id is not None:
+        return "sent"  # recorded already: keep the first record
+    for failure in tried.failures:
+        m.attempts += 1
+        emit_message_event(s, m, "message.attempt_failed", now, {
+            "attempt": m.attempts,
+            "error_code": failure.error_code,
+            "retryable": failure.retryable,
+            "retry_after_seconds": None if failure.retry_after is None else int(failure.retry_after),
+        })  # fmt: skip
+    m.updated_at = now
+    if tried.accepted is not None:
+        m.attempts += 1
+        m.state = "sent"
+        m.provider_message_id = tried.accepted.provider_message_id
+        m.segments = tried.accepted.segments
+        m.sent_at = now
+        emit_message_event(s, m, "message.sent", now, {
+            "provider": m.provider,
+            "provider_message_id": m.provider_message_id,
+            "attempt": m.attempts,
+            "sent_at": rfc3339(now),
+            "segments": m.segments,
+        })  # fmt: skip
+        return "sent"
+    last = tried.failures[-1]
+    m.last_error_code, m.last_error = last.error_code[:64], last.reason
+    if last.opted_out:
+        record_opt_out(
+            s, tenant_id=m.tenant_id, patient_id=m.patient_id, branch_id=m.branch_id, channel=m.channel,
+            keyword="whatsapp_opt_out", at=now,
+        )  # fmt: skip
+        suppress_opted_out(s, m, now)
+        return "suppressed"
+    if not last.retryable or m.attempts >= policy.max_attempts:
+        _dead_letter(s, m, last, now)
+        return "dead_lettered"
+    m.state = "retrying"
+    m.next_attempt_at = now + timedelta(seconds=next_attempt_delay(policy, m.attempts, last.retry_after))
+    return "retrying"
 
 
 def _due(db: Database, now: datetime, limit: int) -> list[str]:
@@ -275,11 +302,16 @@ def _due(db: Database, now: datetime, limit: int) -> list[str]:
         )
 
 
-def _send(db: Database, config: BookingConfig, transport: Transport, m: Any) -> str:
+def send_claimed(
+    db: Database, config: BookingConfig, transport: Transport, m: Any, *, replay_of: int | None = None
+) -> str:
+    """Send a leased message (a run's claim, or a replay's) and record the outcome."""
     tenant = config.tenant(m.tenant_id)
     assert tenant is not None
     tried = attempt_message(transport, config.message_delivery, tenant, m, m.attempts)
-    return record_outcome(db, config.message_delivery, m.message_id, tried, transport.clock.now())
+    return record_outcome(
+        db, config.message_delivery, m.message_id, tried, transport.clock.now(), replay_of=replay_of
+    )
 
 
 def send_due_messages(
@@ -291,94 +323,9 @@ def send_due_messages(
         m = _claim(db, config, message_id, transport.clock.now(), report)
         if m is None:
             continue
-        outcome = _send(db, config, transport, m)
+        outcome = send_claimed(db, config, transport, m)
         setattr(report, outcome, getattr(report, outcome) + 1)
     return report
-
-
-# ---- dead letters (`mymedic messages dlq list|replay`) ----
-
-
-@dataclass(frozen=True)
-class DeadMessage:
-    message_id: str
-    tenant_id: str
-    channel: str
-    purpose: str
-    recipient_masked: str
-    attempts: int
-    error_code: str
-    error: str
-    dead_at: str
-
-
-def list_dead_messages(db: Database, *, tenant_id: str | None = None) -> list[DeadMessage]:
-    query = select(Message).where(Message.state == "dead_lettered")
-    if tenant_id:
-        query = query.where(Message.tenant_id == tenant_id)
-    with db.read() as s:
-        return [
-            DeadMessage(
-                m.message_id,
-                m.tenant_id,
-                m.channel,
-                m.purpose,
-                m.recipient_masked,
-                m.attempts,
-                m.last_error_code or "",
-                m.last_error or "",
-                rfc3339(m.dead_lettered_at or m.updated_at),
-            )
-            for m in s.scalars(query.order_by(Message.dead_lettered_at, Message.message_id))
-        ]
-
-
-@dataclass(frozen=True)
-class ReplayedMessage:
-    message_id: str
-    outcome: (
-        str  # sent | already sent | retrying | dead_lettered | suppressed | not dead-lettered | not found
-    )
-
-
-def replay_dead_messages(
-    db: Database, config: BookingConfig, transport: Transport, *, message_id: str | None = None
-) -> list[ReplayedMessage]:
-    """Send dead-lettered messages again with a fresh budget (all, or the one `message_id`). A message its
-    provider accepted (it has a provider id) is never sent again."""
-    with db.read() as s:
-        query = select(Message.message_id)
-        query = (
-            query.where(Message.message_id == message_id)
-            if message_id
-            else query.where(Message.state == "dead_lettered")
-        )
-        ids = list(s.scalars(query.order_by(Message.message_id)))
-    if message_id and not ids:
-        return [ReplayedMessage(message_id, "not found")]
-    results = []
-    for id_ in ids:
-        now = transport.clock.now()
-        with db.write() as s:
-            m = s.get(Message, id_, with_for_update=True)
-            assert m is not None
-            if m.provider_message_id is not None:
-                results.append(ReplayedMessage(id_, "already sent"))
-                continue
-            if m.state != "dead_lettered":
-                results.append(ReplayedMessage(id_, "not dead-lettered"))
-                continue
-            if _opted_out(s, m):
-                _suppress(s, m, now)
-                results.append(ReplayedMessage(id_, "suppressed"))
-                continue
-            # a fresh budget, and a lease: the worker leaves the message alone while the replay sends it
-            m.state, m.replayed_at, m.attempts, m.updated_at = "retrying", now, 0, now
-            m.next_attempt_at = now + timedelta(seconds=_lease_seconds(config.message_delivery))
-            s.flush()
-            s.expunge(m)
-        results.append(ReplayedMessage(id_, _send(db, config, transport, m)))
-    return results
 
 
 def opt_out_patient(

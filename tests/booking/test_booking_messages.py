@@ -25,7 +25,7 @@ from typer.testing import CliRunner
 from booking.api.app import create_app
 from booking.domain.clock import IST, ManualClock
 from booking.infra.db import Database
-from booking.infra.models import Message
+from booking.infra.models import Message, MessageDeadLetter
 from booking.services.outbound_messages import SendReport, send_due_messages
 from booking.services.partner_delivery import Transport
 from booking.settings import BookingConfig
@@ -108,6 +108,28 @@ def messages(harness: Harness) -> list[Message]:
             return list(s.scalars(select(Message).order_by(Message.created_at, Message.message_id)))
     finally:
         db.dispose()
+
+
+def dead_letters(harness: Harness) -> list[MessageDeadLetter]:
+    db = Database(harness.db_url)
+    try:
+        with db.read() as s:
+            return list(s.scalars(select(MessageDeadLetter).order_by(MessageDeadLetter.id)))
+    finally:
+        db.dispose()
+
+
+def check_dead_letters(harness: Harness) -> list[MessageDeadLetter]:
+    """Every dead-lettering has its row (one per `message.dead_lettered` event, same message, attempts and
+    error), and every message in the dead-letter state has exactly one row not replayed yet."""
+    rows = dead_letters(harness)
+    events = harness.events("message.dead_lettered")
+    assert [(r.message_id, r.attempts, r.last_error_code) for r in rows] == [
+        (e["data"]["message_id"], e["data"]["attempts"], e["data"]["error_code"]) for e in events
+    ]
+    dead = sorted(m.message_id for m in messages(harness) if m.state == "dead_lettered")
+    assert sorted(r.message_id for r in rows if r.replayed_at is None) == dead
+    return rows
 
 
 def book(harness: Harness, when: Any, **patient: str) -> dict[str, Any]:
@@ -261,6 +283,10 @@ def test_rate_limit_waits_for_retry_after_and_permanent_errors_dead_letter_at_on
     dead = harness.events("message.dead_lettered")
     assert sorted(e["data"]["error_code"] for e in dead) == ["SMTP 550", "invalid_number"]
     assert all(e["data"]["attempts"] == 1 for e in dead)
+    rows = check_dead_letters(harness)
+    assert sorted((r.channel, r.provider, r.last_status_code, r.reason) for r in rows) == [
+        ("email", "smtp", 550, "permanent"), ("sms", "msg91", 400, "permanent")
+    ]  # fmt: skip
     harness.clock.advance(seconds=121)
     assert send(harness, config).sent == 1
 
@@ -271,26 +297,90 @@ def test_rate_limit_waits_for_retry_after_and_permanent_errors_dead_letter_at_on
     runner = CliRunner()
     listed = runner.invoke(app, ["messages", "dlq", "list", "--db", harness.db_url])
     assert listed.exit_code == 0, listed.output
+    lines = {
+        r.channel: next(line for line in listed.output.splitlines() if r.message_id in line) for r in rows
+    }
     assert (
-        "invalid_number" in listed.output
-        and "+91******5678" in listed.output
-        and "9812345678" not in listed.output
+        "invalid_number" in lines["sms"] and "+91******5678" in lines["sms"] and "permanent" in lines["sms"]
     )
-    sms_id = next(
-        m.message_id for m in messages(harness) if m.state == "dead_lettered" and m.channel == "sms"
-    )
-    one = runner.invoke(app, ["messages", "dlq", "replay", "--id", sms_id, "--db", harness.db_url])
-    assert one.exit_code == 0, one.output
+    assert "SMTP 550" in lines["email"] and "a***@example.com" in lines["email"]
+    assert all(f"│ {r.id} " in lines[r.channel] for r in rows)  # the dead letter's id, for --id
+    sms = next(r for r in rows if r.channel == "sms")
+    # by the dead letter's id
+    one = runner.invoke(app, ["messages", "dlq", "replay", "--id", str(sms.id), "--db", harness.db_url])
+    assert one.exit_code == 0 and "sent" in one.output, one.output
+    after_one = runner.invoke(app, ["messages", "dlq", "list", "--db", harness.db_url])
+    assert sms.message_id not in after_one.output and "SMTP 550" in after_one.output
     rest = runner.invoke(app, ["messages", "dlq", "replay", "--db", harness.db_url])
     assert rest.exit_code == 0, rest.output
-    again = runner.invoke(app, ["messages", "dlq", "replay", "--id", sms_id, "--db", harness.db_url])
-    assert again.exit_code == 0 and "already sent" in again.output
-    missing = runner.invoke(app, ["messages", "dlq", "replay", "--id", "msg_nope", "--db", harness.db_url])
-    assert missing.exit_code == 1 and "not found" in missing.output and "Traceback" not in missing.output
+    assert runner.invoke(app, ["messages", "dlq", "list", "--db", harness.db_url]).output.strip() == (
+        "No dead-lettered messages."
+    )
+    # replaying again, by the dead letter or by the message, never sends twice
+    for id_ in (str(sms.id), sms.message_id):
+        again = runner.invoke(app, ["messages", "dlq", "replay", "--id", id_, "--db", harness.db_url])
+        assert again.exit_code == 0 and "already sent" in again.output, again.output
+    assert runner.invoke(app, ["messages", "dlq", "replay", "--db", harness.db_url]).output.strip() == (
+        "No dead-lettered messages to replay."
+    )
+    for nope in ("msg_nope", "999999"):
+        missing = runner.invoke(app, ["messages", "dlq", "replay", "--id", nope, "--db", harness.db_url])
+        assert missing.exit_code == 1 and "not found" in missing.output and "Traceback" not in missing.output
     assert received(providers) == expected("booking_confirmation")
     assert {m.state for m in messages(harness) if m.purpose == "booking_confirmation"} == {"sent"}
-    for secret in (providers.wa.token, providers.sms.authkey):
-        assert secret not in listed.output + one.output + rest.output
+    replayed = check_dead_letters(harness)
+    assert [(r.replay_outcome, r.replayed_at is not None) for r in replayed] == [("sent", True)] * 2
+    for secret in ("9812345678", EMAIL, providers.wa.token, providers.sms.authkey):
+        assert secret not in listed.output + one.output + rest.output + after_one.output
+
+
+def test_exhausted_attempts_dead_letter_and_a_failed_replay_dead_letters_again(
+    messaging: tuple[Harness, BookingConfig], providers: Providers
+) -> None:
+    """`max_attempts` spent: one dead letter per message (reason `exhausted`, the last HTTP status); a replay
+    during the outage spends a fresh budget and dead-letters the message again (a new row; the old one
+    replayed with that outcome); after recovery a replay sends each message once, and the worker does not
+    send it again."""
+    from booking.services.message_dead_letters import list_dead_messages, replay_dead_messages
+
+    harness, config = messaging
+    config = config.model_copy(
+        update={"message_delivery": config.message_delivery.model_copy(update={"max_attempts": 2})}
+    )
+    book(harness, slot(TOMORROW, "15:00"))
+    providers.wa.down = providers.sms.down = True  # email still goes
+    report = send(harness, config)
+    assert (report.sent, report.dead_lettered) == (1, 2)
+    first = check_dead_letters(harness)
+    assert sorted((r.provider, r.attempts, r.last_status_code, r.reason) for r in first) == [
+        ("meta", 2, 503, "exhausted"), ("msg91", 2, 503, "exhausted")
+    ]  # fmt: skip
+    with _transport(harness, []) as (db, transport):
+        listed = list_dead_messages(db)
+        assert [d.id for d in listed] == [r.id for r in first]
+        assert {d.recipient_masked for d in listed} == {"+91******5678"}
+        harness.clock.advance(seconds=60)
+        again = replay_dead_messages(db, config, transport)
+        assert [r.outcome for r in again] == ["dead_lettered"] * 2
+        second = check_dead_letters(harness)
+        assert [(r.replay_outcome, r.replayed_at) for r in second[:2]] == [
+            ("dead_lettered", harness.clock.now())
+        ] * 2
+        assert len(second) == 4 and [r.replayed_at for r in second[2:]] == [None, None]
+        assert [d.id for d in list_dead_messages(db)] == [r.id for r in second[2:]]
+        # the old dead letter is spent: replaying it again says so and sends nothing
+        assert replay_dead_messages(db, config, transport, dead_letter_id=first[0].id)[0].outcome == (
+            "already replayed"
+        )
+        providers.wa.down = providers.sms.down = False
+        harness.clock.advance(seconds=60)
+        done = replay_dead_messages(db, config, transport)
+        assert [(r.id, r.outcome) for r in done] == [(r.id, "sent") for r in second[2:]]
+        assert replay_dead_messages(db, config, transport) == []
+    harness.clock.advance(seconds=3600)
+    assert send(harness, config).sent == 0
+    assert received(providers) == expected("booking_confirmation")
+    assert [r.replay_outcome for r in check_dead_letters(harness)] == ["dead_lettered"] * 2 + ["sent"] * 2
 
 
 def _config_json(config: BookingConfig, p: Providers) -> str:

@@ -71,3 +71,51 @@ def test_receipts_per_tenant_and_back(empty_db: str) -> None:
             assert conn.execute(text("select count(*) from webhook_receipts")).scalar() == 2
     finally:
         engine.dispose()
+
+
+def test_message_dead_letters_backfilled_from_dead_lettered_messages(empty_db: str) -> None:
+    """0007: a message already dead-lettered gets its dead letter, the reason from its event; others none."""
+    import json
+
+    from sqlalchemy import text
+
+    migrate(empty_db, "0006")
+    engine = create_engine(empty_db)
+    message = text(
+        "insert into messages (message_id, tenant_id, branch_id, patient_id, channel, provider, purpose,"
+        " template, language, recipient, recipient_masked, variables, state, scheduled_for, next_attempt_at,"
+        " attempts, last_error_code, last_error, dead_lettered_at, created_at, updated_at) values (:id,"
+        " 'tnt_a', 'br_1', 'pat_1', 'sms', 'msg91', 'booking_confirmation', 'mmconf', 'en', '+919812345678',"
+        " '+91******5678', '{}', :state, :at, :at, :attempts, :code, 'refused', :dead, :at, :at)"
+    )
+    event = text(
+        "insert into outbox_events (event_id, tenant_id, branch_id, event_type, subject, event_time, body)"
+        " values (:id, 'tnt_a', 'br_1', 'message.dead_lettered', :subject, :at, :body)"
+    )
+    at, dead = "2026-10-01 10:00:00+00:00", "2026-10-01 10:05:00+00:00"
+    rows = [("msg_perm", "dead_lettered", 1, "invalid_number", dead, "permanent error"),
+            ("msg_tired", "dead_lettered", 6, "HTTP 503", dead, "no success after 6 attempts"),
+            ("msg_sent", "sent", 1, None, None, None)]  # fmt: skip
+    try:
+        with engine.begin() as conn:
+            for id_, state, attempts, code, dead_at, reason in rows:
+                conn.execute(message, {"id": id_, "state": state, "at": at, "attempts": attempts,
+                                       "code": code, "dead": dead_at})  # fmt: skip
+                if reason:
+                    body = json.dumps({"data": {"message_id": id_, "reason": reason}})
+                    conn.execute(event, {"id": f"evt_{id_}", "subject": id_, "at": dead_at, "body": body})
+        migrate(empty_db)
+        select = text(
+            "select message_id, channel, provider, attempts, last_error_code, reason, replayed_at"
+            " from message_dead_letters order by message_id"
+        )
+        with engine.begin() as conn:
+            got = [tuple(r) for r in conn.execute(select)]
+        assert got == [
+            ("msg_perm", "sms", "msg91", 1, "invalid_number", "permanent", None),
+            ("msg_tired", "sms", "msg91", 6, "HTTP 503", "exhausted", None),
+        ]
+        downgrade(empty_db, "0006")
+        assert "message_dead_letters" not in _tables(empty_db)
+    finally:
+        engine.dispose()
