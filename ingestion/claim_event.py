@@ -113,14 +113,21 @@ CLAIM_EVENT_COLUMNS: tuple[Column, ...] = (
         "The lifecycle event: " + ", ".join(EVENT_TYPES) + " (ingestion/claim_event.py).",
     ),
     Column(
-        "event_time", UTC_TIME, "When the event happened (what the history is ordered by, not load time), UTC."
+        "event_time",
+        UTC_TIME,
+        "When the event happened (what the history is ordered by, not load time), UTC.",
     ),
     Column("insurer", "String", "The insurer (NHCX: its participant code or name)."),
     Column("tpa", "String", "The third-party administrator handling the claim, '' when none (direct)."),
     Column("branch_id", "String", "The hospital branch (NHCX: the Claim's provider or facility)."),
     Column("visit_number", "String", "The HIS visit (episode) number the claim is for.", "phi"),
     Column("policy_number", "String", "The insurance policy or member id.", "phi"),
-    Column("requested_paise", PAISE, "Amount requested (pre-auth or claim), paise; NULL when not stated.", "financial"),
+    Column(
+        "requested_paise",
+        PAISE,
+        "Amount requested (pre-auth or claim), paise; NULL when not stated.",
+        "financial",
+    ),
     Column(
         "approved_paise",
         PAISE,
@@ -133,8 +140,18 @@ CLAIM_EVENT_COLUMNS: tuple[Column, ...] = (
         "Amount deducted at adjudication (the deduction lines' total), paise; NULL when not stated.",
         "financial",
     ),
-    Column("paid_paise", PAISE, "Amount paid (a settlement or remittance line), paise; NULL when not stated.", "financial"),
-    Column("tds_paise", PAISE, "Income tax deducted at source from the payment, paise; NULL when not stated.", "financial"),
+    Column(
+        "paid_paise",
+        PAISE,
+        "Amount paid (a settlement or remittance line), paise; NULL when not stated.",
+        "financial",
+    ),
+    Column(
+        "tds_paise",
+        PAISE,
+        "Income tax deducted at source from the payment, paise; NULL when not stated.",
+        "financial",
+    ),
     Column(
         "deductions",
         "String",
@@ -143,8 +160,15 @@ CLAIM_EVENT_COLUMNS: tuple[Column, ...] = (
     ),
     Column("reason_code", "String", "The denial, rejection or query reason code, '' if none."),
     Column("remarks", "String", "The sender's free text (query text, denial reason, notes).", "phi"),
-    Column("utr", "String", "The bank transfer's UTR (or NHCX payment identifier) of a payment.", "financial"),
-    Column("raw", "String", "The record as received (the CSV row or NDJSON object as JSON, the FHIR bundle).", "phi"),
+    Column(
+        "utr", "String", "The bank transfer's UTR (or NHCX payment identifier) of a payment.", "financial"
+    ),
+    Column(
+        "raw",
+        "String",
+        "The record as received (the CSV row or NDJSON object as JSON, the FHIR bundle).",
+        "phi",
+    ),
 )
 _NULLABLE = {c.name for c in CLAIM_EVENT_COLUMNS if c.type.startswith("Nullable")}
 _NAMES = tuple(c.name for c in CLAIM_EVENT_COLUMNS)
@@ -182,9 +206,7 @@ def claim_row(**values: Any) -> dict[str, Any]:
         raise RowError("the claim id is missing")
     if not str(row["message_id"]).strip():
         raise RowError("the message id is missing")
-    row["claim_kind"] = row["claim_kind"] or (
-        "preauth" if row["event_type"] in PREAUTH_EVENTS else "claim"
-    )
+    row["claim_kind"] = row["claim_kind"] or ("preauth" if row["event_type"] in PREAUTH_EVENTS else "claim")
     if row["claim_kind"] not in CLAIM_KINDS:
         raise RowError(f"claim kind {row['claim_kind']!r} is not one of {', '.join(CLAIM_KINDS)}")
     for name in AMOUNT_COLUMNS:

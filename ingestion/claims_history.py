@@ -9,9 +9,7 @@ from core.warehouse import Warehouse
 from ingestion.claims_state import ClaimEvent
 from ingestion.feeds import FEEDS
 
-CLAIM_TABLES: tuple[str, ...] = tuple(
-    t.name for f in FEEDS if f.spec.source == "claims" for t in f.tables
-)
+CLAIM_TABLES: tuple[str, ...] = tuple(t.name for f in FEEDS if f.spec.source == "claims" for t in f.tables)
 _FIELDS = (
     "event_time", "event_type", "source", "message_id", "requested_paise", "approved_paise",
     "deducted_paise", "paid_paise", "tds_paise", "reason_code", "utr", "insurer", "tpa",
@@ -26,6 +24,11 @@ def claim_events(w: Warehouse, claim_id: str, tenant_id: str = "") -> tuple[str,
     """(the claim's tenant, its events in no particular order); raises UnknownClaim when no tenant (or the
     given one) has the claim, or when several do and none was given."""
     raw = w.db("raw")
+    missing = [t for t in CLAIM_TABLES if not w.scalar(f"exists table `{raw}`.`{t}`")]
+    if missing:
+        raise UnknownClaim(
+            f"the warehouse has no claim events ({raw}.{missing[0]} is missing); load the claims feeds first"
+        )
     names = ", ".join(_FIELDS)
     union = " union all ".join(
         f"select tenant_id, {names} from `{raw}`.`{table}` where claim_id = {{claim:String}} "
@@ -43,7 +46,9 @@ def claim_events(w: Warehouse, claim_id: str, tenant_id: str = "") -> tuple[str,
     if len(tenants) > 1:
         raise UnknownClaim(f"claim {claim_id!r} is in several tenants ({', '.join(tenants)}); give --tenant")
     events = [
-        ClaimEvent(r[1].replace(tzinfo=UTC) if r[1].tzinfo is None else r[1], *r[2:])  # naive UTC from ClickHouse
+        ClaimEvent(
+            r[1].replace(tzinfo=UTC) if r[1].tzinfo is None else r[1], *r[2:]
+        )  # naive UTC from ClickHouse
         for r in rows
     ]
     return tenants[0], events

@@ -115,7 +115,9 @@ def apply(s: ClaimState, e: ClaimEvent) -> ClaimState:
     if kind in ("denied", "preauth_rejected", "query_raised", "dispute_raised") and e.reason_code:
         changes["reason_code"] = e.reason_code
     if kind == "settled":
-        changes.update(paid_paise=s.paid_paise + (e.paid_paise or 0), tds_paise=s.tds_paise + (e.tds_paise or 0))
+        changes.update(
+            paid_paise=s.paid_paise + (e.paid_paise or 0), tds_paise=s.tds_paise + (e.tds_paise or 0)
+        )
     if kind == "remittance_line":
         changes.update(
             remitted_paise=s.remitted_paise + (e.paid_paise or 0),

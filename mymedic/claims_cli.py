@@ -24,12 +24,14 @@ def parse_as_of(value: str) -> datetime:
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
-        raise ValueError(f"--as-of {value!r} is not a date and time; use e.g. 2026-10-15T12:00+05:30") from None
+        raise ValueError(
+            f"--as-of {value!r} is not a date and time; use e.g. 2026-10-15T12:00+05:30"
+        ) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=IST)
 
 
-def _ist(moment: datetime) -> str:
-    return moment.astimezone(IST).strftime("%Y-%m-%d %H:%M:%S IST")
+def _ist(moment: datetime, zone: str = " IST") -> str:
+    return moment.astimezone(IST).strftime("%Y-%m-%d %H:%M:%S") + zone
 
 
 @claims_app.command("replay")
@@ -72,7 +74,9 @@ def replay(
         first = min(e.event_time for e in events)
         console.print(f"no event yet: its first happened at {_ist(first)}")
         return
-    console.print(f"state: [bold]{claim.state}[/bold]" + (f" (reason {claim.reason_code})" if claim.reason_code else ""))
+    console.print(
+        f"state: [bold]{claim.state}[/bold]" + (f" (reason {claim.reason_code})" if claim.reason_code else "")
+    )
     amounts = Table(title="Amounts")
     amounts.add_column("amount")
     amounts.add_column("₹", justify="right")
@@ -89,7 +93,7 @@ def replay(
         amounts.add_row(label, format_rupees(paise))
     console.print(amounts)
     sequence = Table(title=f"Events ({len(claim.history)} of {len(events)} known then)")
-    for column in ("#", "event time", "event", "source", "amounts", "reason / UTR", "state after"):
+    for column in ("#", "event time (IST)", "event", "source", "amounts", "reason / UTR", "state after"):
         sequence.add_column(column, overflow="fold")
     for n, (event, state) in enumerate(claim.history, start=1):
         stated = [
@@ -105,7 +109,7 @@ def replay(
         ]
         note = " ".join(x for x in (event.reason_code, event.utr) if x)
         sequence.add_row(
-            str(n), _ist(event.event_time), event.event_type, event.source, ", ".join(stated), note, state
+            str(n), _ist(event.event_time, ""), event.event_type, event.source, ", ".join(stated), note, state
         )
     console.print(sequence)
 

@@ -79,7 +79,9 @@ def parse(data: dict[str, Any], where: str) -> Any:
     except ValidationError as exc:
         err = exc.errors()[0]
         msg = str(err["msg"]).removeprefix("Value error, ")
-        raise RowError(f"{where} is not valid FHIR R4: {kind}{_fhir_path(tuple(err['loc']))}: {msg}") from None
+        raise RowError(
+            f"{where} is not valid FHIR R4: {kind}{_fhir_path(tuple(err['loc']))}: {msg}"
+        ) from None
 
 
 def _values(obj: Any, path: str) -> list[Any]:
@@ -201,7 +203,9 @@ class Message:
                 )
         else:
             if root.get_resource_type() not in MAIN:
-                raise RowError(f"payload: a {root.get_resource_type()}; expected a Bundle or one of {', '.join(MAIN)}")
+                raise RowError(
+                    f"payload: a {root.get_resource_type()}; expected a Bundle or one of {', '.join(MAIN)}"
+                )
             self.main, where = root, "payload: "
         check_cardinality(self.main, where)
         self.where = f"{where}{self.main.get_resource_type()}"  # how a reason names the main resource
@@ -298,6 +302,7 @@ def _response_rows(m: Message, response: Any) -> list[dict[str, Any]]:
             "event_time": _time(response.created, f"{m.where}.created"),
             "insurer": _ref_id(response.insurer),
             "branch_id": _ref_id(response.requestor),
+            "policy_number": m.coverage_policy(),
             "requested_paise": submitted,
             "approved_paise": 0 if event in ("denied", "preauth_rejected") else benefit,
             "deducted_paise": deducted,
@@ -395,7 +400,9 @@ class ClaimsNhcxReader:
             except UnicodeDecodeError:
                 yield Record.bad(line, text, "not valid UTF-8 text", **where)
             except json.JSONDecodeError as exc:
-                yield Record.bad(line, text, f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}", **where)
+                yield Record.bad(
+                    line, text, f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}", **where
+                )
             except RowError as exc:
                 yield Record.bad(line, text, str(exc), **where)
             else:

@@ -21,7 +21,9 @@ BUILT_IN_DIR = Path(__file__).parent / "mappings"
 # Columns a mapping may fill; tenant_id, source and sender come from the load, api_call_id is NHCX's, raw is
 # the record itself.
 MAPPABLE: tuple[str, ...] = tuple(
-    c.name for c in CLAIM_EVENT_COLUMNS if c.name not in {"tenant_id", "source", "sender", "api_call_id", "raw"}
+    c.name
+    for c in CLAIM_EVENT_COLUMNS
+    if c.name not in {"tenant_id", "source", "sender", "api_call_id", "raw"}
 )
 REQUIRED = ("message_id", "claim_id", "event_type", "event_time")
 TIME_COLUMNS = frozenset({"message_time", "event_time"})
@@ -51,7 +53,9 @@ class ClaimTpaMapping(CsvMapping):
 
 def load_mapping(path: Path, name: str) -> ClaimTpaMapping:
     """A mapping from YAML; raises FileRejected with one line naming the file and the first bad key."""
-    return load_yaml_model(path, ClaimTpaMapping, f"TPA claims mapping {path.name} of {name!r}", {"name": name})
+    return load_yaml_model(
+        path, ClaimTpaMapping, f"TPA claims mapping {path.name} of {name!r}", {"name": name}
+    )
 
 
 def built_in_mappings() -> dict[str, ClaimTpaMapping]:

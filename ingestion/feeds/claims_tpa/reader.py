@@ -44,7 +44,9 @@ def mapping_for(path: Path) -> ClaimTpaMapping:
 
 
 def _amount(mapping: ClaimTpaMapping, where: str, text: str) -> int:
-    return paise(where, text, non_negative=False) if mapping.amounts == "paise" else rupees_to_paise(where, text)
+    return (
+        paise(where, text, non_negative=False) if mapping.amounts == "paise" else rupees_to_paise(where, text)
+    )
 
 
 def _label(mapping: ClaimTpaMapping, name: str) -> str:
@@ -90,8 +92,12 @@ def parse_record(
     for name in mapping.columns:
         if name in TIME_COLUMNS:
             moment = mapping.time(name, cells)
-            values[name] = None if moment is None else moment if moment.tzinfo else moment.replace(
-                tzinfo=mapping.tz or IST
+            values[name] = (
+                None
+                if moment is None
+                else moment
+                if moment.tzinfo
+                else moment.replace(tzinfo=mapping.tz or IST)
             )
         elif name in AMOUNT_COLUMNS:
             text = mapping.value(name, cells)
@@ -111,7 +117,9 @@ def parse_record(
         raise RowError(f"{mapping.where('event_time')} is empty but required")
     if values.get("message_time") is None:
         values["message_time"] = values["event_time"]
-    return claim_row(**values, tenant_id=tenant_id, source=source, sender=mapping.sender or mapping.name, raw=raw)
+    return claim_row(
+        **values, tenant_id=tenant_id, source=source, sender=mapping.sender or mapping.name, raw=raw
+    )
 
 
 def _flat(obj: dict[str, Any], prefix: str = "") -> dict[str, str]:
