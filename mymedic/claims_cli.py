@@ -14,6 +14,7 @@ from core.cli_errors import fail as _fail
 from core.money import format_rupees
 from core.settings import WAREHOUSE_ENV
 from core.time import IST
+from ingestion.claims_state import ClaimEvent
 
 claims_app = typer.Typer(help="Insurance claims: TPA and NHCX lifecycle events.", no_args_is_help=True)
 console = Console(file=sys.stdout, width=None if sys.stdout.isatty() else 120)
@@ -32,6 +33,20 @@ def parse_as_of(value: str) -> datetime:
 
 def _ist(moment: datetime, zone: str = " IST") -> str:
     return moment.astimezone(IST).strftime("%Y-%m-%d %H:%M:%S") + zone
+
+
+EVENT_AMOUNTS = ("requested", "approved", "deducted", "paid", "TDS")
+
+
+def astuple_amounts(event: ClaimEvent) -> tuple[int | None, ...]:
+    """The amounts an event states, in EVENT_AMOUNTS' order (None: not stated)."""
+    return (
+        event.requested_paise,
+        event.approved_paise,
+        event.deducted_paise,
+        event.paid_paise,
+        event.tds_paise,
+    )
 
 
 @claims_app.command("replay")
@@ -98,13 +113,7 @@ def replay(
     for n, (event, state) in enumerate(claim.history, start=1):
         stated = [
             f"{name} {format_rupees(value)}"
-            for name, value in (
-                ("requested", event.requested_paise),
-                ("approved", event.approved_paise),
-                ("deducted", event.deducted_paise),
-                ("paid", event.paid_paise),
-                ("TDS", event.tds_paise),
-            )
+            for name, value in zip(EVENT_AMOUNTS, astuple_amounts(event), strict=True)
             if value is not None
         ]
         note = " ".join(x for x in (event.reason_code, event.utr) if x)

@@ -38,16 +38,8 @@ class ClaimTpaMapping(CsvMapping):
     @model_validator(mode="after")
     def _complete(self) -> ClaimTpaMapping:
         self.check_columns(MAPPABLE, "a claim event column", REQUIRED)
-        for name, source in self.columns.items():
-            if source.codes and name in TIME_COLUMNS | set(AMOUNT_COLUMNS) | {"deductions"}:
-                raise ValueError(f"columns.{name}.codes: a time, amount or deductions column takes no codes")
-            allowed = CODE_TARGETS.get(name)
-            targets = [*source.codes.values(), *([source.const] if source.const is not None else [])]
-            for target in targets:
-                if isinstance(target, dict):
-                    raise ValueError(f"columns.{name}.codes: a code maps to one value")
-                if allowed and target not in allowed:
-                    raise ValueError(f"columns.{name}: {target!r} is not one of {', '.join(allowed)}")
+        uncoded = TIME_COLUMNS | set(AMOUNT_COLUMNS) | {"deductions"}
+        self.check_codes(frozenset(uncoded), "a time, amount or deductions column", CODE_TARGETS)
         return self
 
 
