@@ -100,8 +100,6 @@ def test_replay_prints_the_claim_as_known_then_with_late_events_in_event_time_or
     assert "state: settled" in out and "nhcx" in out and "UTIB0000123456" in out
     for amount in ("₹1,10,000.00", "₹8,500.50", "₹1,08,900.00"):  # approved, deducted, paid
         assert amount in out, amount
-    again = _mymedic("claims", "replay", "CLM-1", "--as-of", "2026-10-20T00:00", warehouse=wh)
-    assert again.stdout == out  # deterministic
 
     unknown = _mymedic("claims", "replay", "CLM-404", "--as-of", "2026-10-20T00:00", warehouse=wh)
     assert unknown.returncode == 1 and unknown.stdout == ""
