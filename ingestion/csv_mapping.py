@@ -135,6 +135,20 @@ class CsvMapping(BaseModel):
             if name not in self.columns:
                 raise ValueError(f"columns.{name} is missing")
 
+    def check_codes(self, uncoded: frozenset[str], what: str, targets: dict[str, tuple[str, ...]]) -> None:
+        """For a subclass's validator: no codes on the `uncoded` columns (`what` names them, e.g. "a time or
+        amount column"); every code and constant maps to one value, within `targets[column]` when given."""
+        for name, source in self.columns.items():
+            if source.codes and name in uncoded:
+                raise ValueError(f"columns.{name}.codes: {what} takes no codes")
+            allowed = targets.get(name)
+            values = [*source.codes.values(), *([source.const] if source.const is not None else [])]
+            for target in values:
+                if isinstance(target, dict):
+                    raise ValueError(f"columns.{name}.codes: a code maps to one value")
+                if allowed and target not in allowed:
+                    raise ValueError(f"columns.{name}: {target!r} is not one of {', '.join(allowed)}")
+
     # --- what the reader asks --------------------------------------------------------------------------
 
     @cached_property

@@ -60,8 +60,8 @@ class TableSpec:
     entity_key: str = ""
     entity_facts: str = ""
     metadata: bool = True  # carries the load metadata columns (every raw table of a feed does)
-    # An answer observed over and over (a gateway's status of a refund): the column saying when this row
-    # was observed. It is stored but is not part of what makes two rows the same, so a row equal to the
+    # An answer observed over and over (a gateway's status of a refund): the column saying when (or in which
+    # delivery: an NHCX message's x-hcx-api_call_id) this row was observed. It is stored but is not part of what makes two rows the same, so a row equal to the
     # current version in every other column is a repeat and adds nothing; a changed answer is a new version.
     observed_at: str = ""
 

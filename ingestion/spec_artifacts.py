@@ -24,6 +24,7 @@ DOCS = (
     PROJECT_ROOT / "docs" / "adding-a-feed.md",
     PROJECT_ROOT / "docs" / "messaging-inbound.md",
     PROJECT_ROOT / "docs" / "messaging-marts.md",
+    PROJECT_ROOT / "docs" / "claims.md",
 )
 BLOCK = re.compile(
     r"(<!-- spec:(?P<feed>\w+):(?P<table>\w+):(?P<what>header|columns) -->\n)(.*?)(<!-- /spec -->)", re.S

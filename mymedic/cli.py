@@ -26,6 +26,7 @@ from core.money import format_count
 from core.settings import DEFAULT_EXPORTS, SERVING_ENV, WAREHOUSE_ENV, parse_warehouse_url
 from mymedic.adt_cli import adt_app
 from mymedic.bi_cli import bi_app
+from mymedic.claims_cli import claims_app
 from mymedic.export_cli import export_app
 from mymedic.serving_cli import serving_app
 from mymedic.warehouse_cli import warehouse_app
@@ -46,6 +47,7 @@ app.add_typer(serving_app, name="serving")
 app.add_typer(warehouse_app, name="warehouse")
 app.add_typer(api_app, name="api")
 app.add_typer(adt_app, name="adt")
+app.add_typer(claims_app, name="claims")
 # Bound to the real stdout: while the pipeline runs, other output (dbt's) goes to the run log instead.
 console = Console(file=sys.stdout, width=None if sys.stdout.isatty() else 120)
 

@@ -219,6 +219,7 @@ def test_every_event_passes_the_ingestion_contract(harness: Harness, tmp_path: P
     from booking.domain.message_status import STATUS_EVENT_TYPES
     from core.settings import warehouse_settings
     from core.warehouse import open_warehouse
+    from ingestion.claim_event import CLAIM_EVENT_TYPE_NAMES
     from ingestion.feeds import LoadContext
     from ingestion.feeds.booking_events import FEED as EVENTS_FEED
     from ingestion.feeds.booking_events.reader import EVENT_TYPES
@@ -265,6 +266,8 @@ def test_every_event_passes_the_ingestion_contract(harness: Harness, tmp_path: P
         *MESSAGE_EVENT_TYPES,
         # the providers' delivery statuses (their webhooks): loaded in test_message_status_webhooks.py
         *STATUS_EVENT_TYPES,
+        # insurance claims' events (the claims feeds publish them): loaded in test_claims_replay.py
+        *CLAIM_EVENT_TYPE_NAMES,
     }  # fmt: skip
 
     path = tmp_path / "events.ndjson"

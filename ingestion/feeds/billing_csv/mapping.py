@@ -42,16 +42,8 @@ class BillCsvMapping(CsvMapping):
         self.check_columns(MAPPABLE, "a charge line column", REQUIRED)
         if "amount_paise" not in cols and "unit_amount_paise" not in cols:
             raise ValueError("columns need amount_paise or unit_amount_paise (the line's amount)")
-        for name, source in cols.items():
-            if source.codes and (name in TIME_COLUMNS | AMOUNT_COLUMNS or name == "quantity"):
-                raise ValueError(f"columns.{name}.codes: a time, amount or quantity column takes no codes")
-            allowed = CODE_TARGETS.get(name)
-            targets = [*source.codes.values(), *([source.const] if source.const is not None else [])]
-            for target in targets:
-                if isinstance(target, dict):
-                    raise ValueError(f"columns.{name}.codes: a code maps to one value")
-                if allowed and target not in allowed:
-                    raise ValueError(f"columns.{name}: {target!r} is not one of {', '.join(allowed)}")
+        uncoded = TIME_COLUMNS | AMOUNT_COLUMNS | {"quantity"}
+        self.check_codes(uncoded, "a time, amount or quantity column", CODE_TARGETS)
         return self
 
 

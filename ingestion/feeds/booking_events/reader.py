@@ -14,6 +14,8 @@ from typing import get_args
 from booking.domain.message_status import STATUS_EVENT_PREFIX, InboundProvider
 from core.vocabulary import CURRENCY, GATEWAYS, PAYMENT_METHODS
 from ingestion import sql_checks as q
+from ingestion.claim_event import CLAIM_KINDS
+from ingestion.claim_event import EVENT_TYPES as CLAIM_EVENTS
 from ingestion.feeds.base import LoadContext
 from ingestion.feeds.booking_events.spec import CAPTURED as PAYMENT_CAPTURED
 from ingestion.feeds.booking_events.spec import EVENT_TYPE_NAMES as EVENT_TYPES
@@ -29,6 +31,7 @@ MESSAGE_LIFECYCLE = (
 )  # fmt: skip
 MESSAGE_CHANNELS = ("whatsapp", "sms", "email")
 MESSAGE_STATUS = tuple(t for t in EVENT_TYPES if t.startswith(STATUS_EVENT_PREFIX))
+CLAIM = tuple(t for t in EVENT_TYPES if t.startswith("claim."))
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,10 @@ DATA_RULES: tuple[DataRule, ...] = (
         for f in ("provider_message_id", "provider_status", "recipient_masked")
     ),
     DataRule(MESSAGE_STATUS, "status_time", "time"),
+    # ---- insurance claims (ingestion/claim_event.py) ----
+    *(DataRule(CLAIM, f, "text") for f in ("claim_id", "source", "message_id")),
+    DataRule(CLAIM, "claim_kind", "one_of", CLAIM_KINDS),
+    DataRule(CLAIM, "event", "one_of", CLAIM_EVENTS),
 )
 
 ENVELOPE_TEXT = ("id", "source", "type", "subject", "tenantid", "branchid")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from booking.domain.events import EVENT_TYPES
+from ingestion.claim_event import CLAIM_EVENT_TYPE_NAMES
 from ingestion.spec import Column, FeedSpec, TableSpec
 from ingestion.sql_checks import lit, one_of
 
@@ -86,4 +87,6 @@ SPEC = FeedSpec(
     reader="engine",
 )
 
-EVENT_TYPE_NAMES: tuple[str, ...] = tuple(EVENT_TYPES)
+# The platform's event contract: the booking service's types and the claims feeds' (`claim.*`, published for
+# every claim state change; declared in ingestion/feeds/claims_*/spec.py).
+EVENT_TYPE_NAMES: tuple[str, ...] = (*EVENT_TYPES, *CLAIM_EVENT_TYPE_NAMES)

@@ -20,10 +20,12 @@ renamed as (
     from source
     -- the worker's own metrics are not booking facts: stg_booking__webhook_deliveries reads them;
     -- patient messages are not either: stg_booking__messages reads their lifecycle and
-    -- stg_booking__message_statuses the providers' statuses
+    -- stg_booking__message_statuses the providers' statuses; claims' published `claim.*` events are
+    -- not either: the claim history is the raw claim feeds' (docs/claims.md)
     where
         event_type not like 'ops.%'
         and event_type not like 'message.%'
+        and event_type not like 'claim.%'
 ),
 
 final as (
