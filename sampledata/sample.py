@@ -21,10 +21,12 @@ from .adt_wire import (
     write_adt,
     write_mappings,
 )
-from .bank import BankEntry, BankStatement, overheads, settlement_credit, statement_path
-from .billing import BILLING_DIR, BillingSimulator, expected_bills, write_billing, write_services
+from .bank import BankEntry, BankStatement, overheads, ref_no, settlement_credit, statement_path
+from .billing import BILLING_DIR, Billing, BillingSimulator, expected_bills, write_billing, write_services
 from .billing import CSV_DIR as BILLING_CSV_DIR
-from .clock import iso_day, ist_day_of_ms, ist_midnight_s
+from .claims import ClaimsSimulator, claims_truth
+from .claims_wire import NHCX_DIR, TPA_DIR, write_claims
+from .clock import iso_day, ist_day_of_ms, ist_midnight_ms, ist_midnight_s
 from .events import BookingSimulator, EventSink, Ledger
 from .messaging import MessagingSimulator
 from .messaging_truth import messaging_truth
@@ -84,6 +86,7 @@ def write_sample(
     adt_format: str = "hl7",
     mapping_files: bool | None = None,
     messages: bool = True,
+    claims: bool = False,
 ) -> dict:
     """Write a sample data directory for one clinic chain and its ground truth; return a summary.
 
@@ -99,11 +102,16 @@ def write_sample(
     (`mapping_files=None`), all of them (True) or none (False). `messages` (on by default) adds the patients'
     messages: `message.*` events among the others, the providers' delivery logs in messages/ and their rate
     card, reference/message_rates.csv (docs/messaging-sample.md); off, those files are not written.
+    `claims` (off by default; needs ADT) adds cashless insurance claims for the inpatient episodes: two TPAs'
+    exports and NHCX messages in claims/, their settlements' credits on the bank statement and a `claims`
+    section in the ground truth (docs/claims-sample.md); off, every file is as without the option.
     """
     if settlement_profile not in (*SETTLEMENT_PROFILES, "mixed"):
         raise ValueError(f"settlement_profile must be one of {', '.join(SETTLEMENT_PROFILES)} or mixed")
     if adt_format not in ADT_FORMATS:
         raise ValueError(f"adt_format must be one of {', '.join(ADT_FORMATS)}")
+    if claims and adt_format == "none":
+        raise ValueError("claims need the ADT feed (their episodes): give an adt_format other than none")
     if branches < 1:
         raise ValueError("branches must be >= 1")
     if days < 1:
@@ -125,6 +133,8 @@ def write_sample(
             seed, run.chain, run.sink, run.first_day, run.last_day, days * bookings_per_branch_day
         )
         run.sink.on_emit = run.messaging.observe
+    if claims:
+        run.pending_bank = []  # the bank's days wait for the claims' settlement credits (finish)
     try:
         for i, day in enumerate(range(run.first_day, run.last_day + 1)):
             run.simulate_day(day)
@@ -164,6 +174,12 @@ def _remove_previous_output(out: Path) -> None:
         *(
             (directory, "*.ndjson" if provider == "meta" else "*.csv")
             for provider, directory in PROVIDER_DIRS.items()
+        ),
+        (NHCX_DIR, "*.ndjson"),
+        *(
+            (f"{TPA_DIR}/{tpa}", pattern)
+            for tpa in ("sahay", "careline")
+            for pattern in ("*.csv", "*.ndjson", "mapping.yaml")
         ),
     ]
     for sub, pattern in patterns:
@@ -219,6 +235,8 @@ class _SampleRun:
         self.mapping_stems: tuple[str, ...] = ()
         self.his = HisSimulator(seed, self.chain, self.first_day, self.last_day)  # its own RNG
         self.messaging: MessagingSimulator | None = None  # its own RNG too
+        self.pending_bank: list[tuple[int, list[BankEntry]]] | None = None  # with claims: written at the end
+        self.billing: Billing | None = None
         self.sim.on_completed = self.his.completed.append
         account = f"5020{rng.randrange(10**10):010d}"
         opening = (n_branches * max(volume, 1) * 20_000 + 5_00_000) * 100
@@ -327,7 +345,10 @@ class _SampleRun:
             if cashfree_file is not None:
                 cashfree_file.close()
                 self.last_settlement_day = day
-        self.bank.write_day(day, bank_entries)
+        if self.pending_bank is not None:
+            self.pending_bank.append((day, bank_entries))
+        else:
+            self.bank.write_day(day, bank_entries)
 
     def _settle_with_cashfree(
         self,
@@ -539,9 +560,16 @@ class _SampleRun:
 
     # -- end of run ----------------------------------------------------------------------------
     def finish(self) -> dict:
-        self.bank.close()
-        last_seen = max(self.last_event_day, self.last_settlement_day, self.bank.last_day or 0)
+        adt_files, adt_truth = self._write_adt()
+        billing_files, billing_truth = self._write_billing()
+        bank_days = [d for d, entries in self.pending_bank or () if entries]
+        bank_last = max(bank_days, default=None) if self.pending_bank is not None else self.bank.last_day
+        last_seen = max(self.last_event_day, self.last_settlement_day, bank_last or 0)
         as_of = last_seen or self.last_day
+        claim_files, claim_truth = self._write_claims(as_of) if self.pending_bank is not None else ([], {})
+        for day, entries in self.pending_bank or ():
+            self.bank.write_day(day, entries)
+        self.bank.close()
         for day in self.ledger.remaining_days():
             day_payments, day_refunds = self.ledger.pop_day(day)
             for payments in day_payments:
@@ -578,8 +606,6 @@ class _SampleRun:
             "days": self.days,
             "as_of": iso_day(as_of),
         }
-        adt_files, adt_truth = self._write_adt()
-        billing_files, billing_truth = self._write_billing()
         message_files: list[Path] = []
         sections = {"adt": adt_truth, "billing": billing_truth} if adt_truth else {}
         if self.messaging is not None:
@@ -588,6 +614,8 @@ class _SampleRun:
                 write_message_rates(self.out / REFERENCE_DIR, self.chain.tenant_id, self.start.isoformat())
             )
             sections["messaging"] = messaging_truth(self.messaging)
+        if claim_truth:
+            sections["claims"] = claim_truth
         truth_path = self.out / GROUND_TRUTH_FILE
         truth.write(truth_path, header, [a.as_json() for a in self.anomalies], sections)
         by_kind = {kind: sum(1 for a in self.anomalies if a.kind == kind) for kind in an.KINDS}
@@ -605,7 +633,8 @@ class _SampleRun:
             + 1
             + len(adt_files)
             + len(billing_files)
-            + len(message_files),
+            + len(message_files)
+            + len(claim_files),
             "adt_files": len(adt_files),
             "billing_files": len(billing_files),
             "billing_bills": len(billing_truth.get("expected_bills", ())),
@@ -614,6 +643,11 @@ class _SampleRun:
             **(
                 {"message_files": len(message_files), "messages": sections["messaging"]["messages"]}
                 if self.messaging is not None
+                else {}
+            ),
+            **(
+                {"claim_files": len(claim_files), "claims": len(claim_truth["claims"].items)}
+                if claim_truth
                 else {}
             ),
             "event_files": self.event_files,
@@ -660,7 +694,7 @@ class _SampleRun:
         if self.adt_format == "none":
             return [], {}
         tenant = self.chain.tenant_id
-        billing = BillingSimulator(self.seed, self.his.end_ms).simulate(self.his.visits)
+        billing = self.billing = BillingSimulator(self.seed, self.his.end_ms).simulate(self.his.visits)
         fmt = "csv" if self.adt_format == "csv" else "hl7"
         paths = []
         if self.mapping_stems and "services" in REFERENCE_SPEC.routes:
@@ -675,6 +709,22 @@ class _SampleRun:
             "expected_quarantine": quarantine,
             "expected_bills": expected_bills(billing, tenant, fmt),
         }
+
+    def _write_claims(self, as_of: int) -> tuple[list[Path], dict]:
+        """The claims of the inpatient episodes in claims/, their settlements' credits added to the bank's
+        pending days; the `claims` section of the ground truth."""
+        assert self.billing is not None and self.pending_bank is not None
+        sim = ClaimsSimulator(self.seed, self.his.end_ms, as_of)
+        claims = sim.simulate(self.his.visits, self.billing.bills)
+        files, quarantine = write_claims(self.out, claims, sim)
+        days = dict(self.pending_bank)
+        for c in claims:
+            if c.bank_credit is not None:
+                at_ms, paise, narration = c.bank_credit
+                day = ist_day_of_ms(at_ms)
+                at_s = (at_ms - ist_midnight_ms(day)) // 1000
+                days[day].append(BankEntry(at_s, narration, ref_no(sim.rng), 0, paise))
+        return files, claims_truth(claims, as_of, quarantine, str(self.bank.path.relative_to(self.out)))
 
     def abort(self) -> None:
         self.bank.close()

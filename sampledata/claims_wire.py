@@ -1,0 +1,430 @@
+"""The sample claims on the wire (docs/claims-sample.md): Sahay Health TPA's CSV export and Careline TPA's
+NDJSON feed, each a file per IST day beside its YAML mapping (claims/tpa/<tpa>/), and NHCX messages
+(headers + FHIR R4 bundle) a line each in claims/nhcx/<day>.ndjson. An event goes in the file of its day,
+unless it is late (then in a later day's); a redelivered NHCX message is written again under another API
+call id. One malformed record per wire is injected for the quarantine.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+from typing import Any
+
+from .adt_wire import iso_ist
+from .claims import CSV_TPA, HOSPITAL_CODE, NDJSON_TPA, NHCX, Claim, ClaimsSimulator, Step
+from .clock import iso_day
+from .money import rupees
+
+CLAIMS_DIR = "claims"
+TPA_DIR = f"{CLAIMS_DIR}/tpa"
+NHCX_DIR = f"{CLAIMS_DIR}/nhcx"
+PROFILE = "https://nrces.in/ndhm/fhir/r4/StructureDefinition/"
+ADJUDICATION = "http://terminology.hl7.org/CodeSystem/adjudication"
+BAD_AMOUNT = "99k"
+
+# Sahay's export: its status words for the platform's events.
+SAHAY_STATUS = {
+    "preauth_requested": "PA-RAISED",
+    "preauth_approved": "PA-APPROVED",
+    "claim_submitted": "CLAIM-RECEIVED",
+    "query_raised": "QUERY",
+    "query_answered": "QUERY-REPLY",
+    "approved_full": "APPROVED",
+    "approved_partial": "PART-APPROVED",
+    "denied": "REPUDIATED",
+    "settled": "SETTLED",
+    "remittance_line": "REMITTANCE",
+}
+SAHAY_COLUMNS = (
+    "Txn Id", "Intimation No", "Claim Type", "Claim Status", "Status Date", "Insurance Co", "Provider Code",
+    "IP No", "Policy No", "Claimed Amt", "Sanctioned Amt", "Disallowed Amt", "Net Paid Amt", "TDS Amt",
+    "Disallowance Details", "Reason Code", "Remarks", "UTR No",
+)  # fmt: skip
+SAHAY_MAPPING = f"""# Sahay Health TPA's claim status export (the sample's): one row per status change, IST times, rupees.
+his: Sahay Health TPA claim status export
+sender: {CSV_TPA}
+zone: Asia/Kolkata
+time_formats: ["%d/%m/%Y %H:%M:%S"]
+amounts: rupees
+columns:
+  message_id: Txn Id
+  claim_id: Intimation No
+  claim_kind: {{column: Claim Type, codes: {{PA: preauth, CL: claim}}}}
+  event_type:
+    column: Claim Status
+    codes:
+{chr(10).join(f"      {word}: {event}" for event, word in SAHAY_STATUS.items())}
+  event_time: Status Date
+  insurer: Insurance Co
+  tpa: {{const: Sahay Health TPA}}
+  branch_id: Provider Code
+  visit_number: IP No
+  policy_number: Policy No
+  requested_paise: Claimed Amt
+  approved_paise: Sanctioned Amt
+  deducted_paise: Disallowed Amt
+  paid_paise: Net Paid Amt
+  tds_paise: TDS Amt
+  deductions: Disallowance Details
+  reason_code: Reason Code
+  remarks: Remarks
+  utr: UTR No
+"""
+CARELINE_MAPPING = f"""# Careline TPA's claim events feed (the sample's): one JSON object per line, times with their offset,
+# amounts in paise, deductions as a list of {{code, amount, reason}}.
+his: Careline TPA claim events feed
+sender: {NDJSON_TPA}
+time_formats: [iso8601]
+amounts: paise
+columns:
+  message_id: event_id
+  correlation_id: claim.reference
+  claim_id: claim.number
+  claim_kind: {{column: claim.type, codes: {{PREAUTH: preauth, CLAIM: claim}}}}
+  event_type:
+    column: status
+    codes:
+{chr(10).join(f"      {event.upper()}: {event}" for event in SAHAY_STATUS)}
+  event_time: status_at
+  insurer: insurer.name
+  tpa: {{const: Careline TPA}}
+  branch_id: hospital.code
+  visit_number: hospital.ip_number
+  policy_number: policy.number
+  requested_paise: amounts.claimed
+  approved_paise: amounts.approved
+  deducted_paise: amounts.deducted
+  paid_paise: payment.net_paid
+  tds_paise: payment.tds
+  deductions: deductions
+  reason_code: reason.code
+  remarks: reason.text
+  utr: payment.utr
+"""
+
+
+def _money(paise: int | None) -> str:
+    return "" if paise is None else rupees(paise)
+
+
+def sahay_row(c: Claim, s: Step) -> list[str]:
+    ist = iso_ist(s.at_ms)  # 2026-10-01T10:00:00+05:30
+    stamp = f"{ist[8:10]}/{ist[5:7]}/{ist[0:4]} {ist[11:19]}"
+    return [
+        s.message_id, c.claim_id, "PA" if s.kind == "preauth" else "CL", SAHAY_STATUS[s.event], stamp,
+        c.insurer, c.visit.branch.branch_id, c.visit.visit_number, c.policy_number, _money(s.requested),
+        _money(s.approved), _money(s.deducted), _money(s.paid), _money(s.tds),
+        ";".join(f"{code}:{rupees(amount)}:{why}" for code, why, amount in s.deductions),
+        s.reason_code, s.remarks, s.utr,
+    ]  # fmt: skip
+
+
+def careline_object(c: Claim, s: Step) -> dict[str, Any]:
+    obj: dict[str, Any] = {
+        "event_id": s.message_id,
+        "status": s.event.upper(),
+        "status_at": iso_ist(s.at_ms),
+        "claim": {"number": c.claim_id, "type": s.kind.upper(), "reference": f"CRL-REF-{c.claim_id[-6:]}"},
+        "insurer": {"name": c.insurer},
+        "hospital": {"code": c.visit.branch.branch_id, "ip_number": c.visit.visit_number},
+        "policy": {"number": c.policy_number},
+    }
+    amounts = {"claimed": s.requested, "approved": s.approved, "deducted": s.deducted}
+    if any(v is not None for v in amounts.values()):
+        obj["amounts"] = amounts
+    if s.deductions:
+        obj["deductions"] = [{"code": k, "amount": a, "reason": why} for k, why, a in s.deductions]
+    if s.reason_code or s.remarks:
+        obj["reason"] = {"code": s.reason_code or None, "text": s.remarks}
+    if s.paid is not None:
+        obj["payment"] = {"net_paid": s.paid, "tds": s.tds, "utr": s.utr}
+    return obj
+
+
+# -- NHCX --------------------------------------------------------------------------------------------
+def _inr(paise: int) -> dict[str, Any]:
+    return {"value": paise / 100, "currency": "INR"}
+
+
+def _code(system: str, code: str, display: str = "") -> dict[str, Any]:
+    return {"coding": [{"system": system, "code": code, **({"display": display} if display else {})}]}
+
+
+def _ident(value: str) -> dict[str, Any]:
+    return {"identifier": {"value": value}}
+
+
+def _bundle(main: dict[str, Any], profile: str, c: Claim, bundle_id: str, at: str) -> dict[str, Any]:
+    p = c.visit.patient
+    patient = {
+        "resourceType": "Patient",
+        "id": "patient-1",
+        "identifier": [{"system": "urn:mymedic-his:mrn", "value": p.mrn}],
+        "name": [{"family": p.family, "given": [p.given]}],
+        "gender": {"M": "male", "F": "female"}[p.sex],
+    }
+    coverage = {
+        "resourceType": "Coverage",
+        "id": "coverage-1",
+        "status": "active",
+        "subscriberId": c.policy_number,
+        "beneficiary": {"reference": "urn:uuid:patient-1"},
+        "payor": [_ident(c.insurer_code)],
+    }
+    return {
+        "resourceType": "Bundle",
+        "id": bundle_id,
+        "meta": {"versionId": "1", "profile": [f"{PROFILE}{profile}"]},
+        "identifier": {"system": "https://mymedic.example/nhcx/bundles", "value": bundle_id},
+        "type": "collection",
+        "timestamp": at,
+        "entry": [
+            {"fullUrl": f"urn:uuid:{main['id']}", "resource": main},
+            {"fullUrl": "urn:uuid:patient-1", "resource": patient},
+            {"fullUrl": "urn:uuid:coverage-1", "resource": coverage},
+        ],
+    }
+
+
+def _claim(c: Claim, s: Step, at: str) -> dict[str, Any]:
+    return {
+        "resourceType": "Claim",
+        "id": f"claim-{c.claim_id}-{s.kind}",
+        "meta": {"profile": [f"{PROFILE}Claim"]},
+        "identifier": [{"system": "https://mymedic.example/claims", "value": c.claim_id}],
+        "status": "active",
+        "type": _code("http://terminology.hl7.org/CodeSystem/claim-type", "institutional"),
+        "use": "preauthorization" if s.kind == "preauth" else "claim",
+        "patient": {"reference": "urn:uuid:patient-1"},
+        "created": at,
+        "insurer": _ident(c.insurer_code),
+        "provider": _ident(c.visit.branch.branch_id),
+        "priority": _code("http://terminology.hl7.org/CodeSystem/processpriority", "normal"),
+        "insurance": [{"sequence": 1, "focal": True, "coverage": {"reference": "urn:uuid:coverage-1"}}],
+        "item": [
+            {
+                "sequence": 1,
+                "productOrService": _code("https://mymedic.example/packages", "IP-STAY"),
+                "encounter": [_ident(c.visit.visit_number)],
+                "unitPrice": _inr(s.requested or 0),
+            }
+        ],
+        "total": _inr(s.requested or 0),
+    }
+
+
+def _response(c: Claim, s: Step, submitted: int, at: str) -> dict[str, Any]:
+    outcome = {"denied": "error", "approved_partial": "partial"}.get(s.event, "complete")
+    benefit = s.approved or 0
+    body: dict[str, Any] = {
+        "resourceType": "ClaimResponse",
+        "id": f"resp-{c.claim_id}-{s.kind}",
+        "status": "active",
+        "type": _code("http://terminology.hl7.org/CodeSystem/claim-type", "institutional"),
+        "use": "preauthorization" if s.kind == "preauth" else "claim",
+        "patient": {"reference": "urn:uuid:patient-1"},
+        "created": at,
+        "insurer": _ident(c.insurer_code),
+        "requestor": _ident(c.visit.branch.branch_id),
+        "request": _ident(c.claim_id),
+        "outcome": outcome,
+        "total": [
+            {"category": _code(ADJUDICATION, "submitted"), "amount": _inr(submitted)},
+            {"category": _code(ADJUDICATION, "benefit"), "amount": _inr(benefit)},
+        ],
+    }
+    if s.event == "denied":
+        body["disposition"] = s.remarks
+        body["error"] = [{"code": _code("https://nhcx.example/denial-reasons", s.reason_code, s.remarks)}]
+    if s.deductions:
+        body["item"] = [
+            {
+                "itemSequence": 1,
+                "adjudication": [
+                    {"category": _code(ADJUDICATION, "submitted"), "amount": _inr(submitted)},
+                    *(
+                        {
+                            "category": _code(ADJUDICATION, "deductible"),
+                            "reason": _code("https://nhcx.example/deduction-reasons", code, why),
+                            "amount": _inr(amount),
+                        }
+                        for code, why, amount in s.deductions
+                    ),
+                ],
+            }
+        ]
+    return body
+
+
+def _notice(c: Claim, s: Step, at: str) -> dict[str, Any]:
+    return {
+        "resourceType": "PaymentNotice",
+        "id": f"pn-{c.claim_id}",
+        "status": "active",
+        "identifier": [{"system": "https://mymedic.example/utr", "value": s.utr}],
+        "request": _ident(c.claim_id),
+        "created": at,
+        "payment": _ident(f"PR-{s.utr}"),
+        "recipient": _ident(c.visit.branch.branch_id),
+        "amount": _inr(s.paid or 0),
+    }
+
+
+def _reconciliation(c: Claim, s: Step, at: str) -> dict[str, Any]:
+    details = [("payment", s.paid or 0), ("tds", s.tds or 0)]
+    return {
+        "resourceType": "PaymentReconciliation",
+        "id": f"pr-{c.claim_id}",
+        "status": "active",
+        "created": at,
+        "paymentDate": at[:10],
+        "paymentAmount": _inr(s.paid or 0),
+        "paymentIdentifier": {"value": s.utr},
+        "paymentIssuer": _ident(c.insurer_code),
+        "detail": [
+            {
+                "type": _code("http://terminology.hl7.org/CodeSystem/payment-type", kind),
+                "request": _ident(c.claim_id),
+                "amount": _inr(amount),
+            }
+            for kind, amount in details
+        ],
+    }
+
+
+def nhcx_messages(c: Claim, sim: ClaimsSimulator) -> list[tuple[int, int, dict[str, Any]]]:
+    """(file day, time, message) for each delivery of the claim's NHCX messages. A request and its response
+    share a correlation id (the pre-auth's, the claim's); a payment notice and the remittance have their own."""
+    out = []
+    correlation = {"preauth": sim.uuid(), "claim": sim.uuid()}
+    submitted = 0
+    for s in c.steps:
+        at = iso_ist(s.at_ms)
+        hospital_sends = s.event in ("preauth_requested", "claim_submitted")
+        if hospital_sends:
+            submitted = s.requested or 0
+            payload = _bundle(_claim(c, s, at), "ClaimBundle", c, sim.uuid(), at)
+            corr = correlation[s.kind]
+        elif s.event == "settled":
+            payload, corr = _notice(c, s, at), sim.uuid()
+        elif s.event == "remittance_line":
+            payload, corr = _reconciliation(c, s, at), sim.uuid()
+        else:
+            payload = _bundle(_response(c, s, submitted, at), "ClaimResponseBundle", c, sim.uuid(), at)
+            corr = correlation[s.kind]
+        for n in range(s.deliveries):
+            headers = {
+                "x-hcx-api_call_id": sim.uuid(),
+                "x-hcx-correlation_id": corr,
+                "x-hcx-workflow_id": f"wf-{c.claim_id}",
+                "x-hcx-sender_code": HOSPITAL_CODE if hospital_sends else c.insurer_code,
+                "x-hcx-recipient_code": c.insurer_code if hospital_sends else HOSPITAL_CODE,
+                "x-hcx-timestamp": at,  # when the sender created the message: a redelivery's too
+                "x-hcx-status": "request.initiated" if hospital_sends else "response.complete",
+            }
+            # the first redelivery comes in the same day's file, the next in the following day's
+            day = min(s.file_day + (1 if n >= 2 else 0), sim.last_day)
+            out.append((day, s.at_ms + n * 3_600_000, {"headers": headers, "payload": payload}))
+    return out
+
+
+# -- files -------------------------------------------------------------------------------------------
+def write_claims(out: Path, claims: list[Claim], sim: ClaimsSimulator) -> tuple[list[Path], list[dict]]:
+    """Every claim's events in its channel's daily files, and the mappings; returns (files, the expected
+    quarantine: file, line, a fragment of the reason)."""
+    by_file: dict[tuple[str, int], list[tuple[int, str]]] = {}
+    for c in claims:
+        if c.channel == NHCX:
+            for day, at, message in nhcx_messages(c, sim):
+                by_file.setdefault((NHCX, day), []).append((at, json.dumps(message, ensure_ascii=False)))
+            continue
+        for s in c.steps:
+            line = (
+                json.dumps(careline_object(c, s), ensure_ascii=False)
+                if c.channel == NDJSON_TPA
+                else _csv_line(sahay_row(c, s))
+            )
+            by_file.setdefault((c.channel, s.file_day), []).append((s.at_ms, line))
+    quarantine: list[dict] = []
+    _inject_malformed(by_file, claims, sim, quarantine)
+    paths: list[Path] = []
+    for (channel, day), lines in sorted(by_file.items()):
+        folder = out / (NHCX_DIR if channel == NHCX else f"{TPA_DIR}/{channel}")
+        suffix = ".csv" if channel == CSV_TPA else ".ndjson"
+        path = folder / f"{iso_day(day)}{suffix}"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        body = [text for _, text in sorted(lines, key=lambda x: x[0])]
+        header = [_csv_line(list(SAHAY_COLUMNS))] if channel == CSV_TPA else []
+        path.write_text("".join(f"{t}\n" for t in header + body), encoding="utf-8")
+        paths.append(path)
+        rel = str(path.relative_to(out))
+        for q in quarantine:
+            if q.get("_key") == (channel, day):
+                del q["_key"]
+                q["file"] = rel
+                q["line"] = len(header) + body.index(q.pop("_text")) + 1
+    for channel, text in ((CSV_TPA, SAHAY_MAPPING), (NDJSON_TPA, CARELINE_MAPPING)):
+        path = out / TPA_DIR / channel / "mapping.yaml"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        paths.append(path)
+    return paths, quarantine
+
+
+def _csv_line(cells: list[str]) -> str:
+    class _Line:
+        text = ""
+
+        def write(self, s: str) -> None:
+            self.text += s
+
+    sink = _Line()
+    csv.writer(sink, lineterminator="").writerow(cells)
+    return sink.text
+
+
+def _inject_malformed(
+    by_file: dict[tuple[str, int], list[tuple[int, str]]],
+    claims: list[Claim],
+    sim: ClaimsSimulator,
+    quarantine: list[dict],
+) -> None:
+    """A Sahay row re-exported with its paid amount garbled (under a new event id), and an NHCX ClaimBundle
+    whose Claim has no total (the profile requires 1..1)."""
+    sahay = [(c, s) for c in claims if c.channel == CSV_TPA for s in c.steps if s.event == "settled"]
+    if sahay:
+        c, s = sahay[0]
+        row = sahay_row(c, s)
+        row[0] = f"{s.message_id}R"
+        row[12] = BAD_AMOUNT
+        text = _csv_line(row)
+        by_file[(CSV_TPA, s.file_day)].append((s.at_ms + 1000, text))
+        quarantine.append(
+            {"_key": (CSV_TPA, s.file_day), "_text": text, "reason": f"has '{BAD_AMOUNT}', not an amount"}
+        )
+    nhcx = [(c, s) for c in claims if c.channel == NHCX for s in c.steps if s.event == "claim_submitted"]
+    if nhcx:
+        c, s = nhcx[0]
+        at = iso_ist(s.at_ms)
+        claim = _claim(c, s, at)
+        del claim["total"]
+        headers = {
+            "x-hcx-api_call_id": sim.uuid(),
+            "x-hcx-correlation_id": sim.uuid(),
+            "x-hcx-workflow_id": f"wf-{c.claim_id}",
+            "x-hcx-sender_code": HOSPITAL_CODE,
+            "x-hcx-recipient_code": c.insurer_code,
+            "x-hcx-timestamp": at,
+        }
+        payload = _bundle(claim, "ClaimBundle", c, sim.uuid(), at)
+        text = json.dumps({"headers": headers, "payload": payload}, ensure_ascii=False)
+        by_file[(NHCX, s.file_day)].append((s.at_ms - 1000, text))
+        quarantine.append(
+            {
+                "_key": (NHCX, s.file_day),
+                "_text": text,
+                "reason": "Claim.total: 0 found, the NHCX profile requires 1..1",
+            }
+        )
