@@ -93,6 +93,14 @@ def generate(
             "logs in messages/, and the providers' rate card (reference/message_rates.csv)",
         ),
     ] = True,
+    claims: Annotated[
+        bool,
+        typer.Option(
+            "--claims/--no-claims",
+            help="Also cashless insurance claims for the inpatient episodes (needs ADT): TPA exports and NHCX "
+            "messages in claims/, their settlement credits on the bank statement (docs/claims-sample.md)",
+        ),
+    ] = False,
 ) -> None:
     """Write a sample clinic chain: events, settlements, bank statement, reference data, ADT, ground truth."""
     from sampledata import write_sample
@@ -100,6 +108,10 @@ def generate(
 
     if adt_format not in ADT_FORMATS:
         _fail(f"--adt-format {adt_format!r} is not one of {', '.join(ADT_FORMATS)}")
+    if claims and adt_format == "none":
+        _fail(
+            "--claims needs the ADT feed (the claims are for its inpatient episodes): drop --adt-format none"
+        )
 
     with _progress() as progress:
         task = progress.add_task("Generating days", total=days)
@@ -113,6 +125,7 @@ def generate(
             bank_profile=bank_profile,
             adt_format=adt_format,
             messages=messages,
+            claims=claims,
             **({"tenant": tenant} if tenant else {}),
             progress=lambda done, total: progress.update(task, completed=done, total=total),
         )

@@ -9,7 +9,8 @@ Draws only from its own RNG (seeded from the sample's seed), after the HIS and i
 adding claims changes no other file but the bank statement (the credits) and ground_truth.json. Money is
 integer paise; TDS is section 194J's 10% of the gross payment, rounded to the nearest rupee (section 288B:
 50 paise and more round up). The truth is written from the generator's own account of each claim (what it
-meant each event to do), not from the platform's fold.
+meant each event to do, the state named by the contract's table ingestion.claims_state.STATE_AFTER), not by
+running the platform's fold.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ import itertools
 import random
 from dataclasses import dataclass, field
 from datetime import date
+
+from ingestion.claims_state import STATE_AFTER
 
 from .adt import Visit, branch_code
 from .billing import Bill
@@ -222,7 +225,7 @@ class ClaimsSimulator:
         plan = Plan(
             preauth_ms=preauth,
             preauth_ok_ms=_s(preauth + rng.randrange(HOUR_MS, 4 * HOUR_MS)),
-            estimate=rng.randrange(40, 250) * 1_000_00,
+            estimate=0,
             decide_gap_ms=rng.randrange(2 * HOUR_MS, 10 * HOUR_MS),
             settle_days=rng.randint(1, 4),
             settle_at_ms=rng.randrange(11 * HOUR_MS, 16 * HOUR_MS),
@@ -230,8 +233,11 @@ class ClaimsSimulator:
         )
         plan.query_ms = rng.randrange(2 * HOUR_MS, 8 * HOUR_MS)  # gaps, made times below
         plan.answer_ms = rng.randrange(4 * HOUR_MS, 30 * HOUR_MS)
+        # the pre-auth asks for the treating doctor's estimate, in thousands of rupees: near the final bill
+        plan.estimate = rng.randrange(20, 80) * 1_000_00
         if final is not None:
             bill_ms, net = final
+            plan.estimate = (net * rng.randint(90, 130) // 100 // 1_000_00 + 1) * 1_000_00
             plan.bill_net = net
             plan.submit_ms = _s(bill_ms + rng.randrange(20 * MINUTE_MS, 90 * MINUTE_MS))
             plan.query_ms = _s(plan.submit_ms + plan.query_ms)
@@ -356,17 +362,6 @@ AMOUNTS = (
     "remitted_paise",
     "remitted_tds_paise",
 )
-STATE_OF = {
-    "preauth_requested": "preauth_pending",
-    "preauth_approved": "preauth_approved",
-    "claim_submitted": "submitted",
-    "query_raised": "query_pending",
-    "query_answered": "submitted",
-    "approved_full": "approved",
-    "approved_partial": "partially_approved",
-    "denied": "denied",
-    "settled": "settled",
-}
 
 
 def _known(c: Claim) -> list[tuple[int, dict]]:
@@ -394,7 +389,7 @@ def _known(c: Claim) -> list[tuple[int, dict]]:
             now["remitted_paise"] += s.paid
             now["remitted_tds_paise"] += s.tds
             now["utr"] = now["utr"] or s.utr
-        now["state"] = STATE_OF.get(s.event, now["state"])
+        now["state"] = STATE_AFTER[s.event] or now["state"]
         out.append((s.at_ms, now))
     return out
 

@@ -188,18 +188,25 @@ def _bundle(main: dict[str, Any], profile: str, c: Claim, bundle_id: str, at: st
     }
 
 
-def _claim(c: Claim, s: Step, at: str) -> dict[str, Any]:
+def _claim_common(resource: str, c: Claim, s: Step, at: str) -> dict[str, Any]:
+    """What a Claim and its ClaimResponse both carry."""
     return {
-        "resourceType": "Claim",
-        "id": f"claim-{c.claim_id}-{s.kind}",
-        "meta": {"profile": [f"{PROFILE}Claim"]},
-        "identifier": [{"system": "https://mymedic.example/claims", "value": c.claim_id}],
+        "resourceType": resource,
+        "id": f"{resource.lower()}-{c.claim_id}-{s.kind}",
         "status": "active",
         "type": _code("http://terminology.hl7.org/CodeSystem/claim-type", "institutional"),
         "use": "preauthorization" if s.kind == "preauth" else "claim",
         "patient": {"reference": "urn:uuid:patient-1"},
         "created": at,
         "insurer": _ident(c.insurer_code),
+    }
+
+
+def _claim(c: Claim, s: Step, at: str) -> dict[str, Any]:
+    return {
+        **_claim_common("Claim", c, s, at),
+        "meta": {"profile": [f"{PROFILE}Claim"]},
+        "identifier": [{"system": "https://mymedic.example/claims", "value": c.claim_id}],
         "provider": _ident(c.visit.branch.branch_id),
         "priority": _code("http://terminology.hl7.org/CodeSystem/processpriority", "normal"),
         "insurance": [{"sequence": 1, "focal": True, "coverage": {"reference": "urn:uuid:coverage-1"}}],
@@ -219,14 +226,7 @@ def _response(c: Claim, s: Step, submitted: int, at: str) -> dict[str, Any]:
     outcome = {"denied": "error", "approved_partial": "partial"}.get(s.event, "complete")
     benefit = s.approved or 0
     body: dict[str, Any] = {
-        "resourceType": "ClaimResponse",
-        "id": f"resp-{c.claim_id}-{s.kind}",
-        "status": "active",
-        "type": _code("http://terminology.hl7.org/CodeSystem/claim-type", "institutional"),
-        "use": "preauthorization" if s.kind == "preauth" else "claim",
-        "patient": {"reference": "urn:uuid:patient-1"},
-        "created": at,
-        "insurer": _ident(c.insurer_code),
+        **_claim_common("ClaimResponse", c, s, at),
         "requestor": _ident(c.visit.branch.branch_id),
         "request": _ident(c.claim_id),
         "outcome": outcome,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -97,3 +98,16 @@ def test_generate_refuses_an_unknown_adt_format(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert result.stderr.strip() == "error: --adt-format 'x12' is not one of hl7, fhir, csv, none"
     assert not (tmp_path / "data").exists()
+
+
+def test_generate_with_claims_writes_them_and_refuses_them_without_adt(tmp_path: Path) -> None:
+    env = dict(os.environ)
+    data = tmp_path / "data"
+    args = ("generate", "--out", str(data), "--branches", "2", "--days", "6", "--bookings-per-day", "4")
+    result = mymedic(*args, "--claims", "--adt-format", "none", env=env)
+    assert result.returncode == 1
+    assert result.stderr.strip().startswith("error: --claims needs the ADT feed")
+    assert len(result.stderr.strip().splitlines()) == 1 and not data.exists()
+    assert mymedic(*args, "--claims", env=env).returncode == 0
+    assert "claims" in json.loads((data / "ground_truth.json").read_text())
+    assert (data / "claims" / "tpa" / "sahay" / "mapping.yaml").is_file()
