@@ -24,7 +24,7 @@ from .adt_wire import (
 from .bank import BankEntry, BankStatement, overheads, ref_no, settlement_credit, statement_path
 from .billing import BILLING_DIR, Billing, BillingSimulator, expected_bills, write_billing, write_services
 from .billing import CSV_DIR as BILLING_CSV_DIR
-from .claims import ClaimsSimulator, claims_truth
+from .claims import TPAS, ClaimsSimulator, claims_truth
 from .claims_wire import NHCX_DIR, TPA_DIR, write_claims
 from .clock import iso_day, ist_day_of_ms, ist_midnight_ms, ist_midnight_s
 from .events import BookingSimulator, EventSink, Ledger
@@ -176,11 +176,7 @@ def _remove_previous_output(out: Path) -> None:
             for provider, directory in PROVIDER_DIRS.items()
         ),
         (NHCX_DIR, "*.ndjson"),
-        *(
-            (f"{TPA_DIR}/{tpa}", pattern)
-            for tpa in ("sahay", "careline")
-            for pattern in ("*.csv", "*.ndjson", "mapping.yaml")
-        ),
+        *((f"{TPA_DIR}/{tpa}", pattern) for tpa in TPAS for pattern in ("*.csv", "*.ndjson", "mapping.yaml")),
     ]
     for sub, pattern in patterns:
         directory = out / sub

@@ -283,6 +283,8 @@ def test_claims_off_is_the_sample_as_before_and_on_changes_only_claims_bank_and_
     truth_off = json.loads(off["ground_truth.json"])
     truth_on = json.loads(on["ground_truth.json"])
     assert {k: v for k, v in truth_on.items() if k != "claims"} == truth_off
+    write_sample(tmp_path / "c", seed=7, **SMALL)  # again without claims, over the claims run
+    assert _files(tmp_path / "c") == off
 
 
 def test_claims_need_the_adt_feed(tmp_path: Path) -> None:
