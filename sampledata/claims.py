@@ -304,7 +304,7 @@ class ClaimsSimulator:
             if approved and OVERDUE not in tags:
                 gross = approved
                 if SHORT in tags:
-                    gross -= rng.choice((500_00, 1_000_00, approved // 20 // 100 * 100))
+                    gross -= rng.choice((500_00, 1_000_00, max(100_00, approved // 20 // 100 * 100)))
                 tds = tds_on(gross)
                 net = gross - tds
                 settled = _s(plan.settle_ms(query))
