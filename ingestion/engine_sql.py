@@ -35,9 +35,10 @@ BLOB_NAMES = ["content", "first_line", "first_offset"]
 PIECE_BYTES = 4 << 20  # about 9,000 lines of webhook JSON: enough pieces for the threads, few inserts
 
 
-def line_pieces(path: Path, size: int = PIECE_BYTES) -> Iterator[bytes]:
-    """The file as RowBinary rows of BLOB_COLUMNS, each about `size` bytes of whole lines (a line longer
-    than that is one piece)."""
+def line_pieces(path: Path, size: int = 0) -> Iterator[bytes]:
+    """The file as RowBinary rows of BLOB_COLUMNS, each about `size` (PIECE_BYTES) bytes of whole lines (a
+    line longer than that is one piece)."""
+    size = size or PIECE_BYTES
     line, offset = 1, 0
     with path.open("rb") as fh:
         while piece := fh.read(size):
