@@ -1,7 +1,9 @@
 """SQL that lets ClickHouse read a file's bytes: split them into records and CSV fields, keep positions.
 
-The loader sends a file's bytes to the warehouse in one insert (a one-row `RawBLOB` table: the same call
-for chDB and a server) and everything after that is SQL. Python never touches a record of an engine feed:
+The loader sends a file's bytes to the warehouse (`BLOB_COLUMNS`: the same calls for chDB and a server) and
+everything after that is SQL. A document goes in one insert; a file of lines goes in pieces of whole lines,
+one insert each, so that the table holds one block per piece and the engine splits and checks the pieces on
+all its threads (one block would be read by one thread). Python never touches a record of an engine feed:
 - `{lines}` (`lines_sql`): one row per non-blank line, with its 1-based line number, its text (a UTF-8
   BOM on line 1 and a trailing CR removed), its byte offset and length in the file, and `_line_problem`
   ('' or why the line can't be read, e.g. not UTF-8);
@@ -13,7 +15,8 @@ for chDB and a server) and everything after that is SQL. Python never touches a 
 from __future__ import annotations
 
 import csv
-from collections.abc import Sequence
+import struct
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from ingestion.records import FileRejected
@@ -26,25 +29,62 @@ EMPTY = "''"  # SQL for an empty string
 CSV_FIELD_RE = r',("(?:[^"]|"")*"|[^,"]*)'
 
 
+# A piece of the file: its bytes, the number of its first line and its byte offset in the file.
+BLOB_COLUMNS = "content String, first_line UInt64 default 1, first_offset UInt64 default 0"
+BLOB_NAMES = ["content", "first_line", "first_offset"]
+PIECE_BYTES = 4 << 20  # about 9,000 lines of webhook JSON: enough pieces for the threads, few inserts
+
+
+def line_pieces(path: Path, size: int = 0) -> Iterator[bytes]:
+    """The file as RowBinary rows of BLOB_COLUMNS, each about `size` (PIECE_BYTES) bytes of whole lines (a
+    line longer than that is one piece)."""
+    size = size or PIECE_BYTES
+    line, offset = 1, 0
+    with path.open("rb") as fh:
+        while piece := fh.read(size):
+            if not piece.endswith(b"\n"):
+                piece += fh.readline()
+            yield _varint(len(piece)) + piece + struct.pack("<QQ", line, offset)
+            line += piece.count(b"\n")
+            offset += len(piece)
+
+
+def _varint(n: int) -> bytes:
+    """RowBinary's length prefix (unsigned LEB128)."""
+    out = bytearray()
+    while n >= 0x80:
+        out.append(n & 0x7F | 0x80)
+        n >>= 7
+    out.append(n)
+    return bytes(out)
+
+
 def lines_sql(blob: str) -> str:
     return f"""(
   select _source_line, _raw_line, _byte_offset, length(_line) as _byte_length,
     if(isValidUTF8(_raw_line), '', 'line is not valid UTF-8 text') as _line_problem
   from (
-    select n as _source_line, _line, _end - length(_line) - 1 as _byte_offset,
-      replaceRegexpOne(if(n = 1, replaceRegexpOne(_line, '^\\xEF\\xBB\\xBF', ''), _line), '\\r$', '') as _raw_line
+    select first_line + n - 1 as _source_line, _line, first_offset + _end - length(_line) - 1 as _byte_offset,
+      if(_source_line = 1, replaceRegexpOne(_line, '^\\xEF\\xBB\\xBF', ''), _line) as _no_bom,
+      if(endsWith(_no_bom, '\\r'), substring(_no_bom, 1, length(_no_bom) - 1), _no_bom) as _raw_line
     from (
-      select splitByChar('\\n', content) as _ls, arrayCumSum(arrayMap(x -> length(x) + 1, _ls)) as _ends
+      select first_line, first_offset, splitByChar('\\n', content) as _ls,
+        arrayCumSum(arrayMap(x -> length(x) + 1, _ls)) as _ends
       from {blob}
     )
     array join _ls as _line, arrayEnumerate(_ls) as n, _ends as _end
   )
-  where trimBoth(_raw_line) != ''
+  -- blank lines go; trimmed only when they start with a space (trimBoth copies every line)
+  where notEmpty(_raw_line) and (not startsWith(_raw_line, ' ') or trimBoth(_raw_line) != '')
 )"""
 
 
 def document_sql(blob: str) -> str:
-    return f"(select content from {blob})"
+    """The whole file as one string (its pieces joined in order)."""
+    return (
+        "(select arrayStringConcat(arrayMap(p -> p.2, arraySort(groupArray((first_offset, content))))) "
+        f"as content from {blob})"
+    )
 
 
 def csv_header(path: Path) -> tuple[int, list[str]]:

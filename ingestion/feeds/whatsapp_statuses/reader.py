@@ -48,18 +48,22 @@ def explode_sql(unit: str) -> str:
     wrong_object = (
         f"concat('not a WhatsApp Business webhook: object is ', {found}, {q.lit('; expected ' + OBJECT)})"
     )
+    # A payload whose `object` is ours parsed, so it is valid JSON: the cheap test first.
     payload_problem = f"""multiIf(
         _p0 != '', _p0,
+        JSONExtractString(_payload, 'object') = {q.lit(OBJECT)} and startsWith(trimLeft(_payload), '{{'), '',
         not isValidJSON(_payload), 'not valid JSON (truncated or malformed)',
         not startsWith(trimLeft(_payload), '{{'), 'JSON but not an object; expected a webhook payload',
         JSONExtractString(_payload, 'object') != {q.lit(OBJECT)}, {wrong_object},
         '')"""
-    # Most payloads hold one entry with one change: their statuses are read in one step (_fast); any other
-    # payload is exploded level by level.
+    # Most payloads hold one entry with one change: their statuses are read in one step (_fast, value.statuses
+    # read once, as an array, or only when that is empty as an object); any other payload is exploded level
+    # by level.
     fast = (
         "_pp = '' and JSONLength(_payload, 'entry') = 1 and JSONLength(_payload, 'entry', 1, 'changes') = 1 "
-        "and JSONLength(_payload, 'entry', 1, 'changes', 1, 'value', 'statuses') > 0"
+        "and (notEmpty(_fs) or JSONLength(_payload, 'entry', 1, 'changes', 1, 'value', 'statuses') > 0)"
     )
+    fast_statuses = "JSONExtractArrayRaw(_payload, 'entry', 1, 'changes', 1, 'value', 'statuses')"
     return f"""
 select _source_line, _byte_offset, _byte_length, _waba, _phone_id,
   multiIf(_s != '', _s, _c != '', _c, _e != '', _e, _payload) as _raw_line,
@@ -80,13 +84,13 @@ from (
     select *, _c
     from (
       select *, _e
-      from (select *, {fast} as _fast from (select *, {payload_problem} as _pp from ({_payloads(unit)})))
+      from (select *, {fast} as _fast from (select *, {payload_problem} as _pp,
+                                                   if(_pp = '', {fast_statuses}, []) as _fs from ({_payloads(unit)})))
       left array join if(_pp != '' or _fast, [''], JSONExtractArrayRaw(_payload, 'entry')) as _e
     )
     left array join if(_fast, [''], JSONExtractArrayRaw(_e, 'changes')) as _c
   )
-  left array join if(_fast, JSONExtractArrayRaw(_payload, 'entry', 1, 'changes', 1, 'value', 'statuses'),
-                     JSONExtractArrayRaw(_c, 'value', 'statuses')) as _s
+  left array join if(_fast, _fs, JSONExtractArrayRaw(_c, 'value', 'statuses')) as _s
 )"""
 
 
