@@ -6,7 +6,7 @@
     are compared with what the insurer says it transferred under it, over every claim it paid: the
     settlements' paid amounts (net of TDS). Status, first rule that applies wins: orphan_remittance;
     in_transit / overdue (not settled, within / past the settlement service level); short_paid (paid plus
-    TDS below the approved amount); bank_unmatched (no credit carries the UTR, or the credits differ from
+    TDS below the approved amount; the TDS the settlements state, else the remittance advice's); bank_unmatched (no credit carries the UTR, or the credits differ from
     what was transferred under it); matched. -#}
 with
 
@@ -112,7 +112,8 @@ joined as (
         claims.state as claim_state,
         claims.approved_paise as approved_paise,
         claims.paid_paise as claim_paid_paise,
-        claims.tds_paise as claim_tds_paise,
+        -- the TDS withheld: the settlements', else (an NHCX PaymentNotice states none) the remittance advice's
+        if(claims.tds_paise != 0, claims.tds_paise, claims.remitted_tds_paise) as claim_tds_paise,
         claims.decided_at as decided_at,
         claims.settlement_due_at as settlement_due_at,
         coalesce(transferred_per_utr.utr_transferred_paise, 0) as utr_transferred_paise,
