@@ -104,7 +104,9 @@ final as (
         ) as decided_approved_paise,
         multiIf(
             event_type = 'approved_partial' and deducted_paise is null,
-            toNullable(greatest(0, decision_requested_paise - coalesce(approved_paise, decision_requested_paise))),
+            toNullable(
+                greatest(0, decision_requested_paise - coalesce(approved_paise, decision_requested_paise))
+            ),
             event_type in ('approved_full', 'approved_partial'), toNullable(coalesce(deducted_paise, 0)),
             event_type = 'denied', toNullable(toInt64(0)),
             null

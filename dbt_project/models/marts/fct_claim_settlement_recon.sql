@@ -62,7 +62,12 @@ awaiting as (
     where
         approved_paise > 0
         and claim_kind = 'claim'
-        and (tenant_id, claim_id) not in (select tenant_id, claim_id from payments)
+        and (tenant_id, claim_id) not in (
+            select
+                paid.tenant_id,
+                paid.claim_id
+            from payments as paid
+        )
 ),
 
 recon_rows as (
@@ -147,7 +152,8 @@ statused as (
         bank_credited_paise - utr_transferred_paise as bank_difference_paise,
         multiIf(
             settlement_count = 0 and remittance_line_count > 0, 'orphan_remittance',
-            settlement_count = 0 and (settlement_due_at is null or as_of_end <= settlement_due_at), 'in_transit',
+            settlement_count = 0
+            and (settlement_due_at is null or as_of_end <= settlement_due_at), 'in_transit',
             settlement_count = 0, 'overdue',
             claim_paid_paise + claim_tds_paise < approved_paise, 'short_paid',
             utr = '' or not has_bank_credit or bank_credited_paise != utr_transferred_paise, 'bank_unmatched',
@@ -194,7 +200,8 @@ final as (
             status = 'overdue',
             concat(
                 'claim ', claim_id, ' approved for ', {{ rupees_text('approved_paise') }},
-                ' is not settled and was due by ', toString(assumeNotNull(settlement_due_at), 'Asia/Kolkata'), ' IST'
+                ' is not settled and was due by ',
+                toString(assumeNotNull(settlement_due_at), 'Asia/Kolkata'), ' IST'
             ),
             status = 'short_paid',
             concat(

@@ -64,15 +64,26 @@ claims as (
             if(event_type in ('approved_full', 'approved_partial'), '', reason_code),
             event_seq,
             event_type in ('approved_full', 'approved_partial')
-            or (event_type in ('denied', 'preauth_rejected', 'query_raised', 'dispute_raised') and reason_code != '')
+            or (
+                event_type in ('denied', 'preauth_rejected', 'query_raised', 'dispute_raised')
+                and reason_code != ''
+            )
         ) as folded_reason_code,
         argMax(requested_so_far_paise, event_seq) as folded_requested_paise,
         coalesce(
-            argMaxIf(approved_paise, event_seq, event_type in ('preauth_approved', 'preauth_enhanced') and approved_paise is not null),
+            argMaxIf(
+                approved_paise,
+                event_seq,
+                event_type in ('preauth_approved', 'preauth_enhanced') and approved_paise is not null
+            ),
             0
         ) as preauth_approved_paise,
-        coalesce(argMaxIf(decided_approved_paise, event_seq, decided_approved_paise is not null), 0) as folded_approved_paise,
-        coalesce(argMaxIf(decided_deducted_paise, event_seq, decided_deducted_paise is not null), 0) as folded_deducted_paise,
+        coalesce(
+            argMaxIf(decided_approved_paise, event_seq, decided_approved_paise is not null), 0
+        ) as folded_approved_paise,
+        coalesce(
+            argMaxIf(decided_deducted_paise, event_seq, decided_deducted_paise is not null), 0
+        ) as folded_deducted_paise,
         toInt64(coalesce(sumIf(paid_paise, event_type = 'settled'), 0)) as folded_paid_paise,
         toInt64(coalesce(sumIf(tds_paise, event_type = 'settled'), 0)) as folded_tds_paise,
         toInt64(coalesce(sumIf(paid_paise, event_type = 'remittance_line'), 0)) as remitted_paise,
@@ -87,10 +98,10 @@ claims as (
         minIf(toNullable(event_time), event_type = 'claim_submitted') as submitted_at,
         minIf(toNullable(event_time), event_type in {{ decisions }}) as decided_at,
         minIf(toNullable(event_time), event_type = 'settled') as settled_at,
-        count() as event_count,
         {%- for state in states %}
-        toInt64(sumIf(state_seconds, state_after = '{{ state }}')) as seconds_{{ state }}{{ ',' if not loop.last }}
+        toInt64(sumIf(state_seconds, state_after = '{{ state }}')) as seconds_{{ state }},
         {%- endfor %}
+        count() as event_count
     from timed
     group by tenant_id, claim_id
 ),
@@ -133,7 +144,9 @@ final as (
         with_sla.tenant_id as tenant_id,
         with_sla.claim_id as claim_id,
         with_sla.folded_claim_kind as claim_kind,
-        if(with_sla.claim_branch_id != '', with_sla.claim_branch_id, coalesce(episodes.branch_id, '')) as branch_id,
+        if(
+            with_sla.claim_branch_id != '', with_sla.claim_branch_id, coalesce(episodes.branch_id, '')
+        ) as branch_id,
         with_sla.folded_visit_number as visit_number,
         coalesce(episodes.episode_id, '') as episode_id,
         with_sla.folded_insurer as insurer,
