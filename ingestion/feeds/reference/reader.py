@@ -14,8 +14,6 @@ from ingestion import parsers as p
 from ingestion.csv_source import csv_records
 from ingestion.feeds.base import LoadContext
 from ingestion.feeds.reference.spec import BRANCHES as REFERENCE_BRANCHES
-from ingestion.feeds.reference.spec import DOCTORS as REFERENCE_DOCTORS
-from ingestion.feeds.reference.spec import GATEWAY_CONTRACTS as REFERENCE_GATEWAY_CONTRACTS
 from ingestion.feeds.reference.spec import (
     CLAIM_SLAS,
     MAPPING_TABLES,
@@ -23,6 +21,8 @@ from ingestion.feeds.reference.spec import (
     PATIENT_IDENTITY,
     SERVICES,
 )
+from ingestion.feeds.reference.spec import DOCTORS as REFERENCE_DOCTORS
+from ingestion.feeds.reference.spec import GATEWAY_CONTRACTS as REFERENCE_GATEWAY_CONTRACTS
 from ingestion.records import FileRejected, Record, RowError
 from ingestion.spec import TableSpec as RawTable
 
@@ -90,7 +90,9 @@ def _claim_sla(f: dict[str, str]) -> dict[str, Any]:
     for column in ("decision_sla_hours", "settlement_sla_hours"):
         values[column] = p.whole_number(column, f[column])
         if values[column] <= 0:
-            raise RowError(f"column {column!r} is {values[column]}; a service level is a positive number of hours")
+            raise RowError(
+                f"column {column!r} is {values[column]}; a service level is a positive number of hours"
+            )
     return values
 
 
