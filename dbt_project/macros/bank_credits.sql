@@ -51,3 +51,17 @@ final as (
             and candidates.token = {{ known_utrs }}.utr
 )
 {%- endmacro %}
+
+
+{#- The bank credits of `bank_credits` (rows of bank_credits_carrying's `final`) per UTR: their total, earliest
+    date and count, each nullable so a left join tells a UTR no credit carries (NULL) from one credited 0. -#}
+{% macro bank_credits_per_utr(bank_credits) -%}
+    select
+        tenant_id,
+        utr,
+        toNullable(sum(credit_paise)) as credited_paise,
+        toNullable(min(txn_date)) as bank_credit_date,
+        toNullable(count()) as bank_line_count
+    from {{ bank_credits }}
+    group by tenant_id, utr
+{%- endmacro %}

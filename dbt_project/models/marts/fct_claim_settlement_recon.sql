@@ -26,7 +26,7 @@ bank_credits as (
 as_of as (
     select
         as_of_date,
-        toDateTime64(toDateTime(as_of_date + 1, 'Asia/Kolkata'), 3, 'UTC') as as_of_end
+        {{ ist_day_end('as_of_date') }} as as_of_end
     from {{ ref('int_as_of_date__resolved') }}
 ),
 
@@ -88,14 +88,7 @@ transferred_per_utr as (
 ),
 
 credits_per_utr as (
-    select
-        tenant_id,
-        utr,
-        toNullable(sum(credit_paise)) as credited_paise,
-        toNullable(min(txn_date)) as bank_credit_date,
-        count() as bank_line_count
-    from bank_credits
-    group by tenant_id, utr
+    {{ bank_credits_per_utr('bank_credits') }}
 ),
 
 joined as (

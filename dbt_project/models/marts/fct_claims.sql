@@ -28,7 +28,7 @@ slas as (
 as_of as (
     select
         as_of_date,
-        toDateTime64(toDateTime(as_of_date + 1, 'Asia/Kolkata'), 3, 'UTC') as as_of_end
+        {{ ist_day_end('as_of_date') }} as as_of_end
     from {{ ref('int_as_of_date__resolved') }}
 ),
 
