@@ -58,7 +58,9 @@ claims as (
         argMaxIf(insurer, event_seq, insurer != '') as folded_insurer,
         argMaxIf(tpa, event_seq, tpa != '') as folded_tpa,
         argMax(state_after, event_seq) as folded_state,
-        maxIf(event_time, state_after != state_before) as state_entered_at,
+        coalesce(
+            maxIf(toNullable(event_time), state_after != state_before), min(event_time)
+        ) as state_entered_at,
         argMax(open_queries_after, event_seq) as open_queries,
         argMaxIf(
             if(event_type in ('approved_full', 'approved_partial'), '', reason_code),
