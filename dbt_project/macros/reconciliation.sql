@@ -84,3 +84,10 @@
     exception_reason,
     as_of_date
 {%- endmacro %}
+
+
+{#- The end of an IST date (the next day's 00:00 IST) as a UTC DateTime64(3): the instant open claims are
+    measured at on the as-of date. -#}
+{% macro ist_day_end(date_sql) -%}
+    toDateTime64(toDateTime(({{ date_sql }}) + 1, 'Asia/Kolkata'), 3, 'UTC')
+{%- endmacro %}

@@ -12,7 +12,18 @@ import copy
 import json
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+
+from support.nhcx_messages import (
+    HOSPITAL,
+    INSURER,
+    bundle,
+    claim,
+    concept,
+    message,
+    notice,
+    reconciliation,
+    response,
+)
 
 from core.warehouse import Warehouse
 from ingestion.feeds import LoadContext
@@ -21,168 +32,6 @@ from ingestion.loader import load_file
 from ingestion.tables import create_raw_tables
 
 TENANT = "tnt_claims_nhcx"
-PROFILE = "https://nrces.in/ndhm/fhir/r4/StructureDefinition/"
-HOSPITAL, INSURER = "1000002222@hcx", "1000003538@hcx"
-INR = "INR"
-
-
-def _inr(rupees: float) -> dict[str, Any]:
-    return {"value": rupees, "currency": INR}
-
-
-def _code(system: str, code: str, display: str = "") -> dict[str, Any]:
-    coding = {"system": system, "code": code, **({"display": display} if display else {})}
-    return {"coding": [coding]}
-
-
-def headers(
-    correlation: str, api_call: str, sender: str = HOSPITAL, at: str = "2026-10-10T10:00:05+05:30"
-) -> dict:
-    return {
-        "x-hcx-api_call_id": api_call,
-        "x-hcx-correlation_id": correlation,
-        "x-hcx-workflow_id": "wf-0001",
-        "x-hcx-sender_code": sender,
-        "x-hcx-recipient_code": INSURER if sender == HOSPITAL else HOSPITAL,
-        "x-hcx-timestamp": at,
-        "x-hcx-status": "request.initiated",
-    }
-
-
-def claim(
-    claim_id: str, use: str, total: float, created: str = "2026-10-10T10:00:00+05:30"
-) -> dict[str, Any]:
-    return {
-        "resourceType": "Claim",
-        "id": f"claim-{claim_id}",
-        "meta": {"profile": [f"{PROFILE}Claim"]},
-        "identifier": [{"system": "https://hospital.example/claims", "value": claim_id}],
-        "status": "active",
-        "type": _code("http://terminology.hl7.org/CodeSystem/claim-type", "institutional"),
-        "use": use,
-        "patient": {"reference": "urn:uuid:patient-1"},
-        "created": created,
-        "insurer": {"identifier": {"system": "https://hcx.example/participants", "value": INSURER}},
-        "provider": {"identifier": {"system": "https://hcx.example/participants", "value": "br_blr01"}},
-        "priority": _code("http://terminology.hl7.org/CodeSystem/processpriority", "normal"),
-        "insurance": [{"sequence": 1, "focal": True, "coverage": {"reference": "urn:uuid:coverage-1"}}],
-        "item": [
-            {
-                "sequence": 1,
-                "productOrService": _code("https://hospital.example/packages", "HBP-SURG-01"),
-                "encounter": [{"identifier": {"value": "IP200"}}],
-                "unitPrice": _inr(total),
-            }
-        ],
-        "total": _inr(total),
-    }
-
-
-def bundle(main: dict[str, Any], profile: str, bundle_id: str = "b-1") -> dict[str, Any]:
-    patient = {"resourceType": "Patient", "id": "patient-1", "name": [{"text": "Kiran Rao"}]}
-    coverage = {
-        "resourceType": "Coverage",
-        "id": "coverage-1",
-        "status": "active",
-        "subscriberId": "POL-555",
-        "beneficiary": {"reference": "urn:uuid:patient-1"},
-        "payor": [{"identifier": {"value": INSURER}}],
-    }
-    return {
-        "resourceType": "Bundle",
-        "id": bundle_id,
-        "meta": {"versionId": "1", "profile": [f"{PROFILE}{profile}"]},
-        "identifier": {"system": "https://hospital.example/bundles", "value": bundle_id},
-        "type": "collection",
-        "timestamp": "2026-10-10T10:00:00+05:30",
-        "entry": [
-            {"fullUrl": f"urn:uuid:{main['id']}", "resource": main},
-            {"fullUrl": "urn:uuid:patient-1", "resource": patient},
-            {"fullUrl": "urn:uuid:coverage-1", "resource": coverage},
-        ],
-    }
-
-
-def response(
-    claim_id: str, use: str, outcome: str, submitted: float, benefit: float, deductions=(), created: str = ""
-) -> dict[str, Any]:
-    adjudication = "http://terminology.hl7.org/CodeSystem/adjudication"
-    body: dict[str, Any] = {
-        "resourceType": "ClaimResponse",
-        "id": f"resp-{claim_id}",
-        "status": "active",
-        "type": _code("http://terminology.hl7.org/CodeSystem/claim-type", "institutional"),
-        "use": use,
-        "patient": {"reference": "urn:uuid:patient-1"},
-        "created": created or "2026-10-12T16:00:00+05:30",
-        "insurer": {"identifier": {"value": INSURER}},
-        "requestor": {"identifier": {"value": "br_blr01"}},
-        "request": {"identifier": {"value": claim_id}},
-        "outcome": outcome,
-        "total": [
-            {"category": _code(adjudication, "submitted"), "amount": _inr(submitted)},
-            {"category": _code(adjudication, "benefit"), "amount": _inr(benefit)},
-        ],
-    }
-    if deductions:
-        body["item"] = [
-            {
-                "itemSequence": 1,
-                "adjudication": [
-                    {"category": _code(adjudication, "submitted"), "amount": _inr(submitted)},
-                    *(
-                        {
-                            "category": _code(adjudication, "deductible"),
-                            "reason": _code("https://nhcx.example/deduction-reasons", code, why),
-                            "amount": _inr(amount),
-                        }
-                        for code, why, amount in deductions
-                    ),
-                ],
-            }
-        ]
-    return body
-
-
-def notice(claim_id: str, utr: str, paid: float) -> dict[str, Any]:
-    return {
-        "resourceType": "PaymentNotice",
-        "id": f"pn-{claim_id}",
-        "status": "active",
-        "identifier": [{"system": "https://bank.example/utr", "value": utr}],
-        "request": {"identifier": {"value": claim_id}},
-        "created": "2026-10-14T11:00:00+05:30",
-        "payment": {"identifier": {"value": "PR-77"}},
-        "recipient": {"identifier": {"value": "br_blr01"}},
-        "amount": _inr(paid),
-    }
-
-
-def reconciliation(utr: str, lines: list[tuple[str, str, float]]) -> dict[str, Any]:
-    return {
-        "resourceType": "PaymentReconciliation",
-        "id": "pr-77",
-        "status": "active",
-        "created": "2026-10-14T12:00:00+05:30",
-        "paymentDate": "2026-10-14",
-        "paymentAmount": _inr(sum(a for kind, _, a in lines if kind == "payment")),
-        "paymentIdentifier": {"value": utr},
-        "paymentIssuer": {"identifier": {"value": INSURER}},
-        "detail": [
-            {
-                "type": _code("http://terminology.hl7.org/CodeSystem/payment-type", kind),
-                "request": {"identifier": {"value": claim_id}},
-                "amount": _inr(amount),
-            }
-            for kind, claim_id, amount in lines
-        ],
-    }
-
-
-def message(correlation: str, api_call: str, payload: dict[str, Any], sender: str = HOSPITAL) -> dict:
-    return {"headers": headers(correlation, api_call, sender), "payload": payload}
-
-
 GOOD = [
     message("corr-1", "call-1", bundle(claim("CLM-N1", "claim", 150000.00), "ClaimBundle")),
     message(
@@ -316,7 +165,9 @@ def test_a_redelivery_is_stored_once_whatever_its_api_call_id(warehouse: Warehou
 def test_preauth_decisions_and_a_denial(warehouse: Warehouse, tmp_path: Path) -> None:
     create_raw_tables(warehouse)
     denial = response("CLM-D", "claim", "error", 30000.00, 0.0)
-    denial["error"] = [{"code": _code("https://nhcx.example/denial-reasons", "D07", "Not covered: cosmetic")}]
+    denial["error"] = [
+        {"code": concept("https://nhcx.example/denial-reasons", "D07", "Not covered: cosmetic")}
+    ]
     messages = [
         message("c-p", "a-1", bundle(response("PA-1", "preauthorization", "complete", 80000.0, 75000.0), "ClaimResponseBundle")),
         message("c-q", "a-2", bundle(response("CLM-Q", "claim", "queued", 30000.0, 0.0), "ClaimResponseBundle")),

@@ -177,3 +177,33 @@ def test_message_rates_load_and_bad_rates_are_quarantined_with_reasons(
         "column 'rate_paise' has '0.20', not a whole number of paise",
         "column 'valid_from' has '01/10/2026', not a date as YYYY-MM-DD",
     ]
+
+
+def test_claim_slas_load_and_bad_levels_are_quarantined_with_reasons(
+    warehouse: Warehouse, tmp_path: Path
+) -> None:
+    create_raw_tables(warehouse)
+    (tmp_path / "reference").mkdir()
+    slas = tmp_path / "reference" / "claim_slas.csv"
+    slas.write_text(
+        "tenant_id,insurer,tpa,decision_sla_hours,settlement_sla_hours\n"
+        "tnt_m,,,72,720\n"  # the default: any insurer, any TPA
+        "tnt_m,Star Health,,48,480\n"
+        "tnt_m,Star Health,Medi Assist,0,480\n"
+        "tnt_m,,Medi Assist,two days,480\n"
+    )
+    result = load_file(warehouse, FEED, slas, LoadContext("tnt_m"), source="reference/claim_slas.csv")
+    assert (result.rows_loaded, result.rows_quarantined) == (2, 2)
+    assert warehouse.rows(
+        "select insurer, tpa, decision_sla_hours, settlement_sla_hours from raw.reference_claim_slas "
+        "order by _source_line"
+    ) == [("", "", 72, 720), ("Star Health", "", 48, 480)]
+    assert [
+        r
+        for (r,) in warehouse.rows(
+            "select reason from raw.quarantine where _source_file = 'reference/claim_slas.csv' order by _source_line"
+        )
+    ] == [
+        "column 'decision_sla_hours' is 0; a service level is a positive number of hours",
+        "column 'decision_sla_hours' has 'two days', not a whole number",
+    ]

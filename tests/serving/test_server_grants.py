@@ -253,7 +253,9 @@ def test_chdb_enforces_each_tenant_policy_condition(
         ).stdout  # fmt: skip
         for relation, rows in json.loads(seen).items():
             key = relation.replace("`", "")
-            assert rows == [[user.tenant_id, everything[key][user.tenant_id]]], relation
+            # a mart the sample has no rows for (no claims in it) shows the tenant none
+            count = everything[key].get(user.tenant_id)
+            assert rows == ([[user.tenant_id, count]] if count else []), relation
 
 
 def test_offline_names_the_server_databases_and_needs_tenants(chain: tuple[WarehouseSettings, Path]) -> None:

@@ -1,5 +1,5 @@
 {#- The reconciliation's "today" (an IST date), in one place: the `as_of` var when given, else the latest
-    IST date seen in the data (event times, settlement payouts, bank transaction dates). -#}
+    IST date seen in the data (event times, settlement payouts, bank transaction dates, claim event times). -#}
 with
 
 events as (
@@ -14,6 +14,10 @@ bank_lines as (
     select * from {{ ref('stg_bank__statement_lines') }}
 ),
 
+claim_events as (
+    select * from {{ ref('int_claim_events__unioned') }}
+),
+
 seen_dates as (
     select {{ ist_date('event_at') }} as seen_date from events
     union all
@@ -21,6 +25,8 @@ seen_dates as (
     where settled_at is not null
     union all
     select txn_date as seen_date from bank_lines
+    union all
+    select {{ ist_date('event_time') }} as seen_date from claim_events
 ),
 
 latest as (

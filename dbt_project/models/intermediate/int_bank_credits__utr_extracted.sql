@@ -1,17 +1,7 @@
-{#- Bank credit lines beside the settlement UTRs they carry: one row per (credit line, UTR). A credit
-    carries a UTR when its narration or its ref_no holds, as a whole token, a UTR that one of the chain's
-    Razorpay settlements reported (tokens are the runs of letters and digits, compared in upper case).
-    Matching against the known UTRs, instead of guessing a UTR's shape, accepts every form banks and
-    gateways use: Razorpay's alphanumeric UTRs (1568176960vxp0rj), 12-digit IMPS/UPI RRNs, NEFT UTRs
-    (HDFCN52022092612345, 16-character ones) and 22-character RTGS UTRs (HDFCR52022092600012345). A UTR
-    shorter than 8 characters is not looked for: it could be any short number. Credit lines carrying no
-    known UTR are left out. -#}
+{#- Bank credit lines beside the settlement UTRs they carry: one row per (credit line, UTR), by the rule of
+    bank_credits_carrying (macros/bank_credits.sql), the known UTRs being those the chain's Razorpay
+    settlements reported. -#}
 with
-
-bank_lines as (
-    select * from {{ ref('stg_bank__statement_lines') }}
-    where credit_paise > 0
-),
 
 settlement_utrs as (
     select distinct
@@ -21,43 +11,6 @@ settlement_utrs as (
     where length(settlement_utr) >= 8
 ),
 
-tokenised as (
-    select
-        *,
-        extractAll(upper(narration), '[0-9A-Z]+') as narration_tokens,
-        extractAll(upper(ref_no), '[0-9A-Z]+') as ref_no_tokens
-    from bank_lines
-),
-
-candidates as (
-    select
-        *,
-        arrayJoin(arrayDistinct(arrayConcat(narration_tokens, ref_no_tokens))) as token
-    from tokenised
-),
-
-final as (
-    select
-        candidates.tenant_id as tenant_id,
-        candidates.bank_line_id as bank_line_id,
-        settlement_utrs.utr as utr,
-        multiIf(
-            has(candidates.narration_tokens, settlement_utrs.utr)
-            and has(candidates.ref_no_tokens, settlement_utrs.utr), 'narration_and_ref_no',
-            has(candidates.narration_tokens, settlement_utrs.utr), 'narration',
-            'ref_no'
-        ) as utr_found_in,
-        candidates.txn_date as txn_date,
-        candidates.value_date as value_date,
-        candidates.credit_paise as credit_paise,
-        candidates.narration as narration,
-        candidates.ref_no as ref_no,
-        candidates.account_number as account_number
-    from candidates
-    inner join settlement_utrs
-        on
-            candidates.tenant_id = settlement_utrs.tenant_id
-            and candidates.token = settlement_utrs.utr
-)
+{{ bank_credits_carrying('settlement_utrs') }}
 
 select * from final

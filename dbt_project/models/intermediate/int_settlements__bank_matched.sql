@@ -44,14 +44,7 @@ quarantined_lines as (
 ),
 
 credits_per_utr as (
-    select
-        tenant_id,
-        utr,
-        toNullable(sum(credit_paise)) as credited_paise,
-        toNullable(min(txn_date)) as bank_credit_date,
-        toNullable(count()) as bank_line_count
-    from bank_credits
-    group by tenant_id, utr
+    {{ bank_credits_per_utr('bank_credits') }}
 ),
 
 -- every column of the settlement summary, then its bank match

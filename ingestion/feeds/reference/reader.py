@@ -14,9 +14,15 @@ from ingestion import parsers as p
 from ingestion.csv_source import csv_records
 from ingestion.feeds.base import LoadContext
 from ingestion.feeds.reference.spec import BRANCHES as REFERENCE_BRANCHES
+from ingestion.feeds.reference.spec import (
+    CLAIM_SLAS,
+    MAPPING_TABLES,
+    MESSAGE_RATES,
+    PATIENT_IDENTITY,
+    SERVICES,
+)
 from ingestion.feeds.reference.spec import DOCTORS as REFERENCE_DOCTORS
 from ingestion.feeds.reference.spec import GATEWAY_CONTRACTS as REFERENCE_GATEWAY_CONTRACTS
-from ingestion.feeds.reference.spec import MAPPING_TABLES, MESSAGE_RATES, PATIENT_IDENTITY, SERVICES
 from ingestion.records import FileRejected, Record, RowError
 from ingestion.spec import TableSpec as RawTable
 
@@ -79,6 +85,17 @@ def _message_rate(f: dict[str, str]) -> dict[str, Any]:
     return values
 
 
+def _claim_sla(f: dict[str, str]) -> dict[str, Any]:
+    values = _strings(CLAIM_SLAS, f, optional=("insurer", "tpa"))
+    for column in ("decision_sla_hours", "settlement_sla_hours"):
+        values[column] = p.whole_number(column, f[column])
+        if values[column] <= 0:
+            raise RowError(
+                f"column {column!r} is {values[column]}; a service level is a positive number of hours"
+            )
+    return values
+
+
 def _mapping(table: RawTable) -> Callable[[dict[str, str]], dict[str, Any]]:
     # an ABHA number is not known for every patient; every other mapping column is required
     optional = ("abha_number",) if table is PATIENT_IDENTITY else ()
@@ -92,6 +109,7 @@ PARSERS: dict[str, Callable[[dict[str, str]], dict[str, Any]]] = {
     **{t.name: _mapping(t) for t in MAPPING_TABLES if t is not SERVICES},
     SERVICES.name: _service,
     MESSAGE_RATES.name: _message_rate,
+    CLAIM_SLAS.name: _claim_sla,
 }
 
 

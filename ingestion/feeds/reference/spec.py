@@ -153,15 +153,33 @@ MESSAGE_RATES = TableSpec(
     versioned=True,
 )
 
+CLAIM_SLAS = TableSpec(
+    "reference_claim_slas",
+    "The chain's service levels for insurance claims, per insurer and TPA ('' for any), every version ever "
+    "loaded: the hours from a claim's submission to the insurer's decision and to its settlement. A claim "
+    "takes the most specific row: its insurer and TPA, then its insurer, then its TPA, then the default.",
+    (
+        TENANT,
+        Column("insurer", "String", "The insurer the service level is for; '' for any insurer."),
+        Column("tpa", "String", "The TPA the service level is for; '' for any TPA (or none)."),
+        Column("decision_sla_hours", "Int64", "Hours from submission by which the insurer should decide."),
+        Column("settlement_sla_hours", "Int64", "Hours from submission by which the claim should be paid."),
+    ),
+    key=("tenant_id", "insurer", "tpa"),
+    versioned=True,
+)
+
 MAPPING_TABLES = (PATIENT_IDENTITY, PROVIDERS, DEPARTMENTS, WARDS, SERVICES)
-# optional: a data directory without reference/message_rates.csv loads; its messages cost nothing known
-OPTIONAL_TABLES = (*MAPPING_TABLES, MESSAGE_RATES)
-TABLES = (BRANCHES, DOCTORS, GATEWAY_CONTRACTS, *MAPPING_TABLES, MESSAGE_RATES)
+# optional: a data directory without reference/message_rates.csv loads; its messages cost nothing known;
+# without reference/claim_slas.csv no claim breaches a service level
+OPTIONAL_TABLES = (*MAPPING_TABLES, MESSAGE_RATES, CLAIM_SLAS)
+TABLES = (BRANCHES, DOCTORS, GATEWAY_CONTRACTS, *MAPPING_TABLES, MESSAGE_RATES, CLAIM_SLAS)
 ROUTES = {
     "branches": BRANCHES.name,
     "doctors": DOCTORS.name,
     "gateway_contract": GATEWAY_CONTRACTS.name,
     "message_rates": MESSAGE_RATES.name,
+    "claim_slas": CLAIM_SLAS.name,
     # the mapping tables' files are optional (DIR/reference/<stem>.csv)
     **{t.name.removeprefix("reference_"): t.name for t in MAPPING_TABLES},
 }
@@ -170,7 +188,7 @@ SPEC = FeedSpec(
     name="reference",
     description="Reference data maintained by the clinic chain's operations team (branches, doctors, the "
     "payment gateway contract, the optional mapping tables of HIS codes: patient identity, providers, "
-    "departments, wards, services, and the optional rate card of the messaging providers). Versioned: when a row changes, the new version is appended by a later load, "
+    "departments, wards, services, the optional rate card of the messaging providers and the optional claim service levels). Versioned: when a row changes, the new version is appended by a later load, "
     "and the latest load of a key wins.",
     source="reference",
     folder="reference",
