@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from ingestion.records import Record, RecordBlock
 from ingestion.spec import TableSpec
@@ -69,7 +70,21 @@ def record_block(records: Sequence[Record], table: TableSpec, offset_base: int =
     types = [*(arrow_type(c.type) for c in data), *_STAGING_TYPES]
     arrays = [pa.array(values, type=kind) for values, kind in zip(columns, types, strict=True)]
     batch = pa.record_batch(arrays, names=block_names(table))
+    return _stream(batch, len(records), records[-1].line if records else 0)
+
+
+def shift_lines(block: RecordBlock, lines: int) -> RecordBlock:
+    """The block with `lines` added to each record's position (a worker counted them from its chunk's start)."""
+    if not lines:
+        return block
+    batches = pa.ipc.open_stream(block.arrow).read_all()
+    i = batches.schema.get_field_index("_source_line")
+    shifted = pc.add(batches.column(i), pa.scalar(lines, pa.uint64()))
+    return _stream(batches.set_column(i, "_source_line", shifted), block.rows, block.last_line + lines)
+
+
+def _stream(table: pa.Table | pa.RecordBatch, rows: int, last_line: int) -> RecordBlock:
     sink = pa.BufferOutputStream()
-    with pa.ipc.new_stream(sink, batch.schema) as writer:
-        writer.write_batch(batch)
-    return RecordBlock(sink.getvalue().to_pybytes(), len(records), records[-1].line if records else 0)
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write(table)
+    return RecordBlock(sink.getvalue().to_pybytes(), rows, last_line)

@@ -27,10 +27,11 @@ import multiprocessing
 import os
 import re
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
+from itertools import pairwise
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
@@ -43,7 +44,7 @@ from ingestion.adt_senders import DEFAULT, SenderZones, sender_zones
 from ingestion.adt_values import FIRST_DATE, FIRST_TIME, LAST_DATE, LAST_TIME
 from ingestion.feeds.base import LoadContext
 from ingestion.hl7_charsets import CHARSETS, DECLARED, codec_for
-from ingestion.record_blocks import record_block
+from ingestion.record_blocks import record_block, shift_lines
 from ingestion.records import Frame, Record, RecordBlock, RowError
 from ingestion.spec import TableSpec
 
@@ -108,16 +109,14 @@ class AdtHl7Reader:
     ) -> Iterator[Record | Frame | RecordBlock]:
         zones = sender_zones(path)
         data = path.read_bytes()
-        items = list(split_messages(data))
-        messages = sum(1 for item in items if isinstance(item, list))
-        if self.workers < 2 or messages < self.pool_from:
-            for item in items:
-                if isinstance(item, Frame | Record):
-                    yield item
-                else:
-                    yield from message_records(item, data, context.tenant_id, zones, self.rows)
+        if self.workers >= 2 and _about_how_many_messages(data) >= self.pool_from:
+            yield from _pooled(data, table, context.tenant_id, self.workers, zones, self.rows)
             return
-        yield from _pooled(items, data, table, context.tenant_id, self.workers, zones, self.rows)
+        for item in split_messages(data):
+            if isinstance(item, Frame | Record):
+                yield item
+            else:
+                yield from message_records(item, data, context.tenant_id, zones, self.rows)
 
     @property
     def rows(self) -> Callable[..., Iterator[tuple[int, dict[str, Any]]]]:
@@ -128,10 +127,13 @@ class AdtHl7Reader:
 
 # --- parsing in worker processes -------------------------------------------------------------------------
 #
-# A large file's messages go to worker processes in chunks of consecutive messages: each worker parses its
-# chunk with `message_records` (the same code as in-process) and returns the rows as one Arrow block in the
-# loader's staging columns, which the loader inserts as is. Blocks, envelope frames and bad records are
-# yielded in file order.
+# A large file is cut into chunks of consecutive messages where `split_messages` starts afresh (`_cuts`: only
+# `bytes.find`, no segment is looked at), and each worker cuts its chunk into segments and messages itself
+# and parses them with `message_records` (the same code as in-process). It returns the rows as one Arrow
+# block in the loader's staging columns, which the loader inserts as is, with the chunk's envelope frames and
+# how many segments (lines) it holds: lines are counted from the chunk's start, and the loading process,
+# which gets the chunks back in file order, moves them to the file's count. Bad records (segments before any
+# MSH, bytes outside MLLP frames) are rows of the block, as in-process they are records.
 
 _pool: ProcessPoolExecutor | None = None
 _pool_workers = 0
@@ -149,8 +151,42 @@ def _worker_pool(workers: int) -> ProcessPoolExecutor:
     return _pool
 
 
+def _about_how_many_messages(data: bytes) -> int:
+    """The number of MSH segments, near enough to choose where to parse (a segment named "MSH " counts)."""
+    return sum(data.count(end + b"MSH") for end in (b"\r", b"\n", MLLP_START)) + data.startswith(b"MSH")
+
+
+def _cuts(data: bytes, chunks: int) -> list[int]:
+    """Byte positions cutting the file into about `chunks` pieces of similar size, each at a place where
+    `split_messages` holds nothing (no message, no segments before an MSH) and so starts afresh: an MSH
+    segment (a file without MLLP frames), or an MLLP frame whose content starts with MSH (found by walking
+    the frames as `split_messages` does: a \\x0b inside a frame does not start one)."""
+    size = len(data)
+    targets = [size * k // chunks for k in range(1, chunks)]
+    cuts: list[int] = []
+    if MLLP_START not in data:
+        for target in targets:
+            found = [i + 1 for end in (b"\r", b"\n") if (i := data.find(end + b"MSH", target)) >= 0]
+            if found and min(found) > (cuts[-1] if cuts else 0):
+                cuts.append(min(found))
+        return cuts
+    pos, wanted = 0, iter(targets)
+    target = next(wanted, None)
+    while target is not None and (begin := data.find(MLLP_START, pos)) >= 0:
+        if begin >= target and begin > 0:
+            inner = begin + 1 + (len(BOM) if data.startswith(BOM, begin + 1) else 0)
+            if data.startswith(b"MSH", inner):
+                cuts.append(begin)
+                while target is not None and target <= begin:
+                    target = next(wanted, None)
+        end = data.find(MLLP_END, begin + 1)
+        if end < 0:
+            break
+        pos = end + 1
+    return cuts
+
+
 def _pooled(
-    items: list[list[_Span] | Frame | Record],
     data: bytes,
     table: TableSpec,
     tenant_id: str,
@@ -159,53 +195,56 @@ def _pooled(
     rows_of: Callable[..., Iterator[Any]],
 ) -> Iterator[Record | Frame | RecordBlock]:
     pool = _worker_pool(workers)
-    window: deque[Future[RecordBlock] | Frame | Record] = deque()
-    chunk: list[list[_Span]] = []
-
-    def submit() -> None:
-        start, end = chunk[0][0].start, chunk[-1][-1].end
-        spans = [[(s.line, s.start - start, s.end - start) for s in m] for m in chunk]
-        window.append(
-            pool.submit(_parse_chunk, data[start:end], start, spans, table, tenant_id, zones, rows_of)
-        )
-        chunk.clear()
+    mllp = MLLP_START in data
+    bounds = [0, *_cuts(data, max(1, _about_how_many_messages(data) // CHUNK_MESSAGES)), len(data)]
+    window: deque[Future[tuple[RecordBlock, list[Frame], int]]] = deque()
+    lines = 0
 
     def drain(keep: int) -> Iterator[Record | Frame | RecordBlock]:
+        nonlocal lines
         while len(window) > keep:
-            head = window.popleft()
-            yield head.result() if isinstance(head, Future) else head
+            block, frames, count = window.popleft().result()
+            for frame in frames:
+                yield Frame(frame.line + lines, frame.part)
+            if block.rows:
+                yield shift_lines(block, lines)
+            lines += count
 
-    for item in items:
-        if isinstance(item, list):
-            chunk.append(item)
-            if len(chunk) >= CHUNK_MESSAGES:
-                submit()
-        else:
-            if chunk:
-                submit()
-            window.append(item)
+    for start, end in pairwise(bounds):
+        window.append(
+            pool.submit(_parse_chunk, data[start:end], start, mllp, table, tenant_id, zones, rows_of)
+        )
         yield from drain(2 * workers)
-    if chunk:
-        submit()
     yield from drain(0)
 
 
 def _parse_chunk(
     data: bytes,
     base: int,
-    spans: list[list[tuple[int, int, int]]],
+    mllp: bool,
     table: TableSpec,
     tenant_id: str,
     zones: SenderZones,
     rows_of: Callable[..., Iterator[Any]],
-) -> RecordBlock:
-    """In a worker: the rows of consecutive messages (`data` is their slice of the file, from byte `base`)."""
-    records = [
-        record
-        for message in spans
-        for record in message_records([_Span(*s) for s in message], data, tenant_id, zones, rows_of)
-    ]
-    return record_block(records, table, offset_base=base)
+) -> tuple[RecordBlock, list[Frame], int]:
+    """In a worker: the rows of a chunk of the file (`data`, from byte `base`; lines counted from the
+    chunk's start), its envelope frames and how many lines it holds."""
+    records: list[Record] = []
+    frames: list[Frame] = []
+    items = _split(data, mllp)
+    while True:
+        try:
+            item = next(items)
+        except StopIteration as stop:
+            lines: int = stop.value
+            break
+        if isinstance(item, Frame):
+            frames.append(item)
+        elif isinstance(item, Record):
+            records.append(item)
+        else:
+            records += message_records(item, data, tenant_id, zones, rows_of)
+    return record_block(records, table, offset_base=base), frames, lines
 
 
 # --- cutting a file into messages -------------------------------------------------------------------------
@@ -224,13 +263,19 @@ class _Span:
 def split_messages(data: bytes) -> Iterator[list[_Span] | Frame | Record]:
     """The file's messages (each a list of segment spans), its envelope segments as `Frame`s, and a bad
     `Record` for anything that is neither (segments before any MSH, bytes outside MLLP frames)."""
+    yield from _split(data, MLLP_START in data)
+
+
+def _split(data: bytes, mllp: bool) -> Generator[list[_Span] | Frame | Record, None, int]:
+    """`split_messages`, of a file or of a chunk of one (`mllp`: the file has MLLP frames); returns the
+    number of lines (segments, and bad records outside MLLP frames)."""
     line = 0
     current: list[_Span] = []
     orphans: list[_Span] = []
 
     def regions() -> Iterator[tuple[int, int] | Record]:
         start = len(BOM) if data.startswith(BOM) else 0
-        if MLLP_START not in data:
+        if not mllp:
             yield start, len(data)
             return
         pos = start
@@ -297,6 +342,7 @@ def split_messages(data: bytes) -> Iterator[list[_Span] | Frame | Record]:
             current = []
     if orphans:
         yield orphan_record()
+    return line
 
 
 # --- one message -----------------------------------------------------------------------------------------
