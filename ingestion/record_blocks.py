@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
+from operator import itemgetter
 from typing import Any
 
 import pyarrow as pa
@@ -55,18 +56,20 @@ def record_block(records: Sequence[Record], table: TableSpec, offset_base: int =
     byte offset: a worker that parsed a slice of the file)."""
     data = table.data_columns
     blank = {c.name: blank_value(c.type) for c in data}
-    columns: list[list[Any]] = [[] for _ in range(len(data) + len(STAGING_COLUMNS))]
+    values = [r.values if r.values is not None else blank for r in records]
+    # one tuple per record (itemgetter of a single name is the value itself), then one sequence per column
     names = [c.name for c in data]
-    for r in records:
-        values = r.values if r.values is not None else blank
-        for i, name in enumerate(names):
-            columns[i].append(values[name])
-        rest = columns[len(names) :]
-        rest[0].append(r.line)
-        rest[1].append(r.raw)
-        rest[2].append(r.offset + offset_base)
-        rest[3].append(r.length)
-        rest[4].append((r.reason or "") if r.values is None else "")
+    columns: list[Sequence[Any]] = (
+        [*zip(*map(itemgetter(*names), values), strict=True)] if len(names) > 1 and records
+        else [[v[name] for v in values] for name in names]
+    )  # fmt: skip
+    columns += [
+        [r.line for r in records],
+        [r.raw for r in records],
+        [r.offset + offset_base for r in records],
+        [r.length for r in records],
+        [(r.reason or "") if r.values is None else "" for r in records],
+    ]
     types = [*(arrow_type(c.type) for c in data), *_STAGING_TYPES]
     arrays = [pa.array(values, type=kind) for values, kind in zip(columns, types, strict=True)]
     batch = pa.record_batch(arrays, names=block_names(table))

@@ -29,11 +29,10 @@ import re
 from collections import deque
 from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from itertools import pairwise
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, NamedTuple, Protocol
 
 import hl7
 import hl7.util
@@ -73,6 +72,7 @@ _INDEX = {
     name: {n: i + (3 if name == "MSH" else 1) for i, n in enumerate(fields)}
     for name, fields in READ_FIELDS.items()
 }
+_LAST = {name: max(fields) for name, fields in READ_FIELDS.items()}
 ENVELOPE = {b"FHS": "file header FHS", b"BHS": "batch header BHS", b"BTS": "batch trailer BTS",
             b"FTS": "file trailer FTS"}  # fmt: skip
 BOM = b"\xef\xbb\xbf"
@@ -88,6 +88,12 @@ _TIMESTAMP = re.compile(
     r"(\d{4})(?:(\d{2})(?:(\d{2})(?:(\d{2})(?:(\d{2})(?:(\d{2})(?:\.(\d{1,4}))?)?)?)?)?)?(?:([+-])(\d{2})(\d{2}))?"
 )
 _SEGMENT = re.compile(rb"[^\r\n]+")
+_BLANKS = b" \t\x0b\x0c"  # what bytes.strip() strips, but the segment ends
+# Codecs in which a message decodes as its segments do, one by one: each byte (or UTF-8 sequence) is read on
+# its own, so the segments joined with \r decode without error exactly when each of them does.
+_SEGMENTWISE = frozenset(
+    c for c in CHARSETS.values() if c in ("utf-8", "ascii", "latin-1") or c.startswith("iso8859-")
+)
 
 
 class AdtHl7Reader:
@@ -250,8 +256,7 @@ def _parse_chunk(
 # --- cutting a file into messages -------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class _Span:
+class _Span(NamedTuple):
     line: int  # number of the segment in the file
     start: int  # byte offsets in the file
     end: int
@@ -316,11 +321,12 @@ def _split(data: bytes, mllp: bool) -> Generator[list[_Span] | Frame | Record, N
             yield Record.bad(line, region.raw, region.reason or "", region.offset, region.length)
             continue
         for m in _SEGMENT.finditer(data, region[0], region[1]):
-            if not m.group().strip():
+            start, end = m.span()
+            if data[start] in _BLANKS and not m.group().strip():
                 continue
             line += 1
-            span = _Span(line, m.start(), m.end())
-            kind = span.kind(data)
+            span = _Span(line, start, end)
+            kind = data[start : start + 3]
             if kind in ENVELOPE:
                 if current:
                     yield current
@@ -369,7 +375,7 @@ def message_records(
         why = f"MSH-18 character set {charset_name!r} is not one this feed reads ({', '.join(DECLARED)})"
         yield Record.bad(first.line, raw, why, offset, length)
         return
-    texts = [_decode(b, codec) for b in raw_bytes]
+    texts = _decode_segments(raw_bytes, codec)
     raw = "\r".join(texts)
     try:
         rows = list((rows_of or _rows)(spans, texts, data, tenant_id, raw, codec, zones, plain))
@@ -384,6 +390,16 @@ def message_records(
         return
     for line, values in rows:
         yield Record(line=line, raw=raw, values=values, offset=offset, length=length)
+
+
+def _decode_segments(segments: list[bytes], codec: str) -> list[str]:
+    """Each segment in `codec` (`_decode`): in one call when the set allows it (`_SEGMENTWISE`)."""
+    if codec in _SEGMENTWISE:
+        try:
+            return b"\r".join(segments).decode(codec).split("\r")
+        except UnicodeDecodeError:
+            pass
+    return [_decode(b, codec) for b in segments]
 
 
 def _decode(segment: bytes, codec: str) -> str:
@@ -421,7 +437,8 @@ def _rows(
     wanted = [
         (s, t)
         for s, t in zip(spans, texts, strict=True)
-        if s.kind(data) in PARSED and (s is spans[0] or t.split(separator, 1)[0] in READ_FIELDS)
+        if data[s.start : s.start + 3] in PARSED
+        and (s is spans[0] or (t[:3] in READ_FIELDS and t[3:4] in (separator, "")))
     ]
     fields = (plain and _plain_fields(wanted, msh_text)) or _library_fields(wanted, separator, codec)
     segments = list(zip((s for s, _ in wanted), fields.segments, strict=True))
@@ -658,10 +675,14 @@ def _plain_fields(wanted: list[tuple[_Span, str]], msh: str) -> _PlainFields | N
     ):
         return None
     field, component, repetition, escape, sub = separators
-    segments = [["MSH", field, *msh[4:].split(field)]]  # MSH-n is [n], as python-hl7 numbers it
-    segments += [t.split(field) for _, t in wanted[1:]]
-    for seg in segments:
-        if any(escape in seg[n] for n in READ_FIELDS[seg[0]] if n < len(seg)):
+    # MSH-n is [n], as python-hl7 numbers it; a segment is split up to the last field read
+    segments = [["MSH", field, *msh[4:].split(field, _LAST["MSH"] - 1)]]
+    segments += [t.split(field, _LAST[t[:3]] + 1) for _, t in wanted[1:]]
+    for (_, text), seg in zip(wanted, segments, strict=True):
+        # MSH-2 holds the escape character itself
+        if escape in (text[9:] if seg is segments[0] else text) and any(
+            escape in seg[n] for n in READ_FIELDS[seg[0]] if n < len(seg)
+        ):
             return None
     return _PlainFields(segments, component, repetition, sub)
 
@@ -683,14 +704,17 @@ class _PlainFields:
         return seg[n].split(self._repetition) if n < len(seg) and seg[n] else []
 
     def value(self, rep: str, component: int = 1, sub: int = 1) -> str:
-        parts = rep.split(self._component) if component > 1 or self._component in rep else [rep]
-        if component > len(parts):
+        if self._component in rep:
+            parts = rep.split(self._component)
+            if component > len(parts):
+                return ""
+            rep = parts[component - 1]
+        elif component > 1:
             return ""
-        part = parts[component - 1]
-        if sub > 1 or self._sub in part:
-            subs = part.split(self._sub)
-            part = subs[sub - 1] if sub <= len(subs) else ""
-        return part.strip()
+        if self._sub in rep:
+            subs = rep.split(self._sub)
+            return subs[sub - 1].strip() if sub <= len(subs) else ""
+        return rep.strip() if sub == 1 else ""
 
 
 def _text(fields: Fields, seg: Any, n: int, component: int = 1, sub: int = 1) -> str:
@@ -743,16 +767,13 @@ def hl7_time(field: str, value: str, *, required: bool = False, zone: tzinfo = I
     m = _TIMESTAMP.fullmatch(value)
     if not m:
         raise RowError(f"{field} {value!r} is not an HL7 timestamp (YYYY[MM[DD[HH[MM[SS[.S]]]]]][+/-ZZZZ])")
-    year, month, day, hour, minute, second, fraction, sign, oh, om = m.groups()
+    year, month, day, hour, minute, second, fraction, sign = m.groups()[:8]
     if sign:
-        offset = timedelta(hours=int(oh), minutes=int(om))
-        if offset >= timedelta(hours=24) or int(om) >= 60:
-            raise RowError(f"{field} {value!r} has an impossible UTC offset")
-        zone = timezone(-offset if sign == "-" else offset)
+        zone = _OFFSETS.get(value[-5:]) or _offset(field, value)
     try:
         local = datetime(
             int(year), int(month or 1), int(day or 1), int(hour or 0), int(minute or 0), int(second or 0),
-            int((fraction or "0").ljust(3, "0")[:3]) * 1000, tzinfo=zone,
+            int(fraction.ljust(3, "0")[:3]) * 1000 if fraction else 0, tzinfo=zone,
         )  # fmt: skip
     except ValueError:
         raise RowError(f"{field} {value!r} is not an HL7 timestamp (no such date or time)") from None
@@ -760,6 +781,19 @@ def hl7_time(field: str, value: str, *, required: bool = False, zone: tzinfo = I
     if not FIRST_TIME <= utc <= LAST_TIME:
         raise RowError(f"{field} {value!r} is outside 1900-2299, what the warehouse holds")
     return utc
+
+
+_OFFSETS: dict[str, timezone] = {}  # "+0530": its zone, made once
+
+
+def _offset(field: str, value: str) -> timezone:
+    """The fixed zone of a timestamp's +/-ZZZZ (its last 5 characters)."""
+    sign, hours, minutes = value[-5], int(value[-4:-2]), int(value[-2:])
+    offset = timedelta(hours=hours, minutes=minutes)
+    if offset >= timedelta(hours=24) or minutes >= 60:
+        raise RowError(f"{field} {value!r} has an impossible UTC offset")
+    zone = _OFFSETS[value[-5:]] = timezone(-offset if sign == "-" else offset)
+    return zone
 
 
 def _birth_date(value: str) -> date | None:
