@@ -10,8 +10,8 @@ from datetime import UTC, date, datetime
 from operator import itemgetter
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from ingestion.records import Record, RecordBlock
 from ingestion.spec import TableSpec
@@ -76,14 +76,23 @@ def record_block(records: Sequence[Record], table: TableSpec, offset_base: int =
     return _stream(batch, len(records), records[-1].line if records else 0)
 
 
-def shift_lines(block: RecordBlock, lines: int) -> RecordBlock:
-    """The block with `lines` added to each record's position (a worker counted them from its chunk's start)."""
-    if not lines:
+def lines_at(block: RecordBlock) -> int:
+    """Where the block's `_source_line` values (uint64, no nulls) start in its bytes, for `shift_lines`."""
+    buffer = pa.py_buffer(block.arrow)
+    batch = pa.ipc.open_stream(buffer).read_next_batch()  # zero-copy: its buffers point into `buffer`
+    column = batch.column(batch.schema.get_field_index("_source_line"))
+    return column.buffers()[1].address - buffer.address + column.offset * 8
+
+
+def shift_lines(block: RecordBlock, lines: int, at: int) -> RecordBlock:
+    """The block with `lines` added to each record's position (a worker counted them from its chunk's start),
+    changed in place in the Arrow stream's bytes (`at`: `lines_at`), not decoded and written again."""
+    if not lines or not block.rows:
         return block
-    batches = pa.ipc.open_stream(block.arrow).read_all()
-    i = batches.schema.get_field_index("_source_line")
-    shifted = pc.add(batches.column(i), pa.scalar(lines, pa.uint64()))
-    return _stream(batches.set_column(i, "_source_line", shifted), block.rows, block.last_line + lines)
+    arrow = bytearray(block.arrow)
+    values = np.frombuffer(arrow, dtype=np.uint64, count=block.rows, offset=at)
+    values += np.uint64(lines)
+    return RecordBlock(bytes(arrow), block.rows, block.last_line + lines)
 
 
 def _stream(table: pa.Table | pa.RecordBatch, rows: int, last_line: int) -> RecordBlock:
