@@ -460,8 +460,8 @@ def _rows(
     msh9 = fields.reps(msh, 9)
     message_type = fields.value(msh9[0], 1) if msh9 else ""
     trigger = fields.value(msh9[0], 2) if msh9 else ""
-    shown_type = "^".join(p for p in (message_type, trigger) if p) or "empty"
     if message_type.upper() != "ADT":
+        shown_type = "^".join(p for p in (message_type, trigger) if p) or "empty"
         raise RowError(f"not an ADT message (MSH-9 is {shown_type})")
     evn = next((seg for _, seg in segments if fields.name(seg) == "EVN"), None)
     if not trigger and evn is not None:
@@ -717,11 +717,12 @@ class _PlainFields:
     """A message's fields as strings (segment: [name, field 1, ...]); repetitions and components split on
     demand. Only for messages with nothing to unescape (`_plain_fields`)."""
 
-    __slots__ = ("_component", "_repetition", "_sub", "segments")
+    __slots__ = ("_component", "_components", "_repetition", "_split", "_sub", "segments")
 
     def __init__(self, segments: list[list[str]], component: str, repetition: str, sub: str) -> None:
         self.segments = segments
         self._component, self._repetition, self._sub = component, repetition, sub
+        self._split, self._components = "", [""]  # the last repetition split into components, and its parts
 
     def name(self, seg: list[str]) -> str:
         return seg[0]
@@ -736,7 +737,10 @@ class _PlainFields:
 
     def value(self, rep: str, component: int = 1, sub: int = 1) -> str:
         if self._component in rep:
-            parts = rep.split(self._component)
+            # an identifier, a location or a name is read component by component: split once
+            if rep != self._split:
+                self._split, self._components = rep, rep.split(self._component)
+            parts = self._components
             if component > len(parts):
                 return ""
             rep = parts[component - 1]
