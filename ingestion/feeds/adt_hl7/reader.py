@@ -100,14 +100,20 @@ _SEGMENTWISE = frozenset(
 
 class AdtHl7Reader:
     """`workers`: processes a large file's messages are parsed in (default: one per CPU, at most
-    MAX_WORKERS; 1 parses in the loading process). A file of fewer than `pool_from` messages is always
-    parsed in the loading process: starting the pool costs more than it saves."""
+    MAX_WORKERS; 1 parses in the loading process), in chunks of about `chunk_messages`. A file of fewer than
+    `pool_from` messages is always parsed in the loading process: starting the pool costs more than it saves."""
 
     kind: Literal["python"] = "python"
 
-    def __init__(self, workers: int | None = None, pool_from: int = POOL_FROM_MESSAGES) -> None:
+    def __init__(
+        self,
+        workers: int | None = None,
+        pool_from: int = POOL_FROM_MESSAGES,
+        chunk_messages: int = CHUNK_MESSAGES,
+    ) -> None:
         self.workers = workers if workers is not None else min(os.cpu_count() or 1, MAX_WORKERS)
         self.pool_from = pool_from
+        self.chunk_messages = chunk_messages
 
     def unit(self, path: Path) -> str:
         return "document"
@@ -119,7 +125,7 @@ class AdtHl7Reader:
         data = path.read_bytes()
         messages = _about_how_many_messages(data)
         if self.workers >= 2 and messages >= self.pool_from:
-            chunks = max(1, messages // CHUNK_MESSAGES)
+            chunks = max(1, messages // self.chunk_messages)
             yield from _pooled(data, chunks, table, context.tenant_id, self.workers, zones, self.rows)
             return
         for item in split_messages(data):
