@@ -89,7 +89,7 @@ _TIMESTAMP = re.compile(
     r"(\d{4})(?:(\d{2})(?:(\d{2})(?:(\d{2})(?:(\d{2})(?:(\d{2})(?:\.(\d{1,4}))?)?)?)?)?)?(?:([+-])(\d{2})(\d{2}))?"
 )
 _json = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps(..., ensure_ascii=False), one encoder
-_SEGMENT = re.compile(rb"[^\r\n]+")
+_LF_AS_CR = bytes.maketrans(b"\n", b"\r")
 _BLANKS = b" \t\x0b\x0c"  # what bytes.strip() strips, but the segment ends
 # Codecs in which a message decodes as its segments do, one by one: each byte (or UTF-8 sequence) is read on
 # its own, so the segments joined with \r decode without error exactly when each of them does.
@@ -339,13 +339,15 @@ def _split(data: bytes, mllp: bool) -> Generator[list[_Span] | Frame | Record, N
             line += 1  # counted like a segment, so that every record has a position of its own
             yield Record.bad(line, region.raw, region.reason or "", region.offset, region.length)
             continue
-        for m in _SEGMENT.finditer(data, region[0], region[1]):
-            start, end = m.span()
-            if data[start] in _BLANKS and not m.group().strip():
+        # the segments are the runs of bytes between \r and \n: split on \r, with \n read as \r
+        end = region[0] - 1
+        for segment in data[region[0] : region[1]].translate(_LF_AS_CR).split(b"\r"):
+            start, end = end + 1, end + 1 + len(segment)
+            if not segment or (segment[0] in _BLANKS and not segment.strip()):
                 continue
             line += 1
             span = _Span(line, start, end)
-            kind = data[start : start + 3]
+            kind = segment[:3]
             if kind in ENVELOPE:
                 if current:
                     yield current
