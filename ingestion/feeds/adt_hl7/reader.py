@@ -701,12 +701,11 @@ def _plain_fields(wanted: list[tuple[_Span, str]], msh: str) -> _PlainFields | N
     # MSH-n is [n], as python-hl7 numbers it; a segment is split up to the last field read
     segments = [["MSH", field, *msh[4:].split(field, _LAST["MSH"] - 1)]]
     segments += [t.split(field, _LAST[t[:3]] + 1) for _, t in wanted[1:]]
-    for (_, text), seg in zip(wanted, segments, strict=True):
-        # MSH-2 holds the escape character itself
-        if escape in (text[9:] if seg is segments[0] else text) and any(
-            escape in seg[n] for n in READ_FIELDS[seg[0]] if n < len(seg)
-        ):
-            return None
+    # the escape character in a field read sends the message to python-hl7 (MSH-2 holds it, MSH-3 is at 9)
+    if escape in msh[9:] or any(escape in text for _, text in wanted[1:]):
+        for seg in segments:
+            if any(escape in seg[n] for n in READ_FIELDS[seg[0]] if n < len(seg)):
+                return None
     return _PlainFields(segments, component, repetition, sub)
 
 
