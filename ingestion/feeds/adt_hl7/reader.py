@@ -23,6 +23,7 @@ sender's zone (ingestion/adt_senders.py: adt/senders.yaml, IST by default).
 from __future__ import annotations
 
 import functools
+import gc
 import json
 import multiprocessing
 import os
@@ -167,7 +168,8 @@ def _worker_pool(workers: int) -> ProcessPoolExecutor:
         # once: the workers it forks start with them, instead of importing them each (~0.7 s of CPU).
         # Not __main__ (the default): a worker runs only this module's and the feeds' functions.
         context.set_forkserver_preload([__name__, "pandas"])
-        _pool = ProcessPoolExecutor(workers, mp_context=context)
+        # gc.freeze: what a worker starts with (the modules) is never garbage, so its collections skip it
+        _pool = ProcessPoolExecutor(workers, mp_context=context, initializer=gc.freeze)
         _pool_workers = workers
     return _pool
 
