@@ -475,28 +475,28 @@ def _rows(
         raise RowError(f"not an ADT message (MSH-9 is {shown_type})")
     evn = next((seg for _, seg in segments if fields.name(seg) == "EVN"), None)
     if not trigger and evn is not None:
-        trigger = _text(fields, evn, 1)  # v2.3 senders may leave MSH-9.2 empty; EVN-1 then names it
+        trigger = fields.text(evn, 1)  # v2.3 senders may leave MSH-9.2 empty; EVN-1 then names it
     trigger = trigger.upper()
     if trigger not in EVENTS:
         raise RowError(
             f"ADT trigger event {trigger or '(none)'} is not one this feed reads ({EVENTS[0]}-{EVENTS[12]}, "
             "A17, A28, A31, A40, A60)"
         )
-    control_id = _text(fields, msh, 10)
+    control_id = fields.text(msh, 10)
     if not control_id:
         raise RowError("MSH-10 control id is empty")
     sender = "^".join((_hd(fields, msh, 3), _hd(fields, msh, 4)))
     if sender == "^":
         raise RowError("MSH-3 sending application and MSH-4 sending facility are both empty")
-    version = _text(fields, msh, 12)
+    version = fields.text(msh, 12)
     if version not in VERSIONS and (version[:3] not in VERSIONS or version[3:4] != "."):  # "2.5", "2.5.1"
         raise RowError(f"MSH-12 version {version or '(empty)'!r} is not HL7 v2.3 to v2.8")
     zone = zones.zone(sender)
-    message_time = hl7_time("MSH-7", _text(fields, msh, 7), required=True, zone=zone)
+    message_time = hl7_time("MSH-7", fields.text(msh, 7), required=True, zone=zone)
     event_time = None
     if evn is not None:
-        event_time = hl7_time("EVN-6", _text(fields, evn, 6), zone=zone) or hl7_time(
-            "EVN-2", _text(fields, evn, 2), zone=zone
+        event_time = hl7_time("EVN-6", fields.text(evn, 6), zone=zone) or hl7_time(
+            "EVN-2", fields.text(evn, 2), zone=zone
         )
 
     groups = _patient_groups(fields, segments)
@@ -559,8 +559,8 @@ def _patient(
             (i["id"] for i in ids if "ABHA" in (i["type"].upper(), i["authority"].upper())), ""
         ),
         "patient_name": name,
-        "birth_date": _birth_date(_text(fields, pid, 7)),
-        "sex": _text(fields, pid, 8),
+        "birth_date": _birth_date(fields.text(pid, 7)),
+        "sex": fields.text(pid, 8),
         "merged_mrn": merged,
     }
     visit = {
@@ -576,15 +576,15 @@ def _patient(
     }
     if pv1 is not None:
         visit = {
-            "patient_class": _text(fields, pv1, 2),
-            "visit_number": _text(fields, pv1, 19),
+            "patient_class": fields.text(pv1, 2),
+            "visit_number": fields.text(pv1, 19),
             "location": _location(fields, pv1, 3),
             "prior_location": _location(fields, pv1, 6),
-            "department": _text(fields, pv1, 10),
-            "attending_doctor": _text(fields, pv1, 7),
-            "admit_time": hl7_time("PV1-44", _text(fields, pv1, 44), zone=zone),
-            "discharge_time": hl7_time("PV1-45", _text(fields, pv1, 45), zone=zone),
-            "discharge_disposition": _text(fields, pv1, 36),
+            "department": fields.text(pv1, 10),
+            "attending_doctor": fields.text(pv1, 7),
+            "admit_time": hl7_time("PV1-44", fields.text(pv1, 44), zone=zone),
+            "discharge_time": hl7_time("PV1-45", fields.text(pv1, 45), zone=zone),
+            "discharge_disposition": fields.text(pv1, 36),
         }
     return {**values, **visit}
 
@@ -762,12 +762,13 @@ class _PlainFields:
 
 
 def _text(fields: Fields, seg: Any, n: int, component: int = 1, sub: int = 1) -> str:
+    """`fields.text` (billing_hl7 reads through it; this module calls the method, one call less a field)."""
     return fields.text(seg, n, component, sub)
 
 
 def _hd(fields: Fields, seg: Any, n: int) -> str:
     """A hierarchic designator (HD): its namespace id, else its universal id."""
-    return _text(fields, seg, n, 1) or _text(fields, seg, n, 2)
+    return fields.text(seg, n, 1) or fields.text(seg, n, 2)
 
 
 def identifiers(fields: Fields, seg: Any, n: int) -> list[dict[str, str]]:
