@@ -838,8 +838,11 @@ def hl7_time(field: str, value: str, *, required: bool = False, zone: tzinfo = I
         )  # fmt: skip
     except ValueError:
         raise RowError(f"{field} {value!r} is not an HL7 timestamp (no such date or time)") from None
-    utc = local.astimezone(UTC)
-    if not FIRST_TIME <= utc <= LAST_TIME:
+    try:
+        utc = local.astimezone(UTC)
+    except OverflowError:  # past year 9999 in UTC ('99991231235959-2359'): a datetime can't hold it
+        utc = None
+    if utc is None or not FIRST_TIME <= utc <= LAST_TIME:
         raise RowError(f"{field} {value!r} is outside 1900-2299, what the warehouse holds")
     return utc
 
