@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
+from operator import itemgetter
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 
 from ingestion.records import Record, RecordBlock
@@ -54,22 +56,47 @@ def record_block(records: Sequence[Record], table: TableSpec, offset_base: int =
     byte offset: a worker that parsed a slice of the file)."""
     data = table.data_columns
     blank = {c.name: blank_value(c.type) for c in data}
-    columns: list[list[Any]] = [[] for _ in range(len(data) + len(STAGING_COLUMNS))]
+    values = [r.values if r.values is not None else blank for r in records]
+    # one tuple per record (itemgetter of a single name is the value itself), then one sequence per column
     names = [c.name for c in data]
-    for r in records:
-        values = r.values if r.values is not None else blank
-        for i, name in enumerate(names):
-            columns[i].append(values[name])
-        rest = columns[len(names) :]
-        rest[0].append(r.line)
-        rest[1].append(r.raw)
-        rest[2].append(r.offset + offset_base)
-        rest[3].append(r.length)
-        rest[4].append((r.reason or "") if r.values is None else "")
+    columns: list[Sequence[Any]] = (
+        [*zip(*map(itemgetter(*names), values), strict=True)] if len(names) > 1 and records
+        else [[v[name] for v in values] for name in names]
+    )  # fmt: skip
+    columns += [
+        [r.line for r in records],
+        [r.raw for r in records],
+        [r.offset + offset_base for r in records],
+        [r.length for r in records],
+        [(r.reason or "") if r.values is None else "" for r in records],
+    ]
     types = [*(arrow_type(c.type) for c in data), *_STAGING_TYPES]
     arrays = [pa.array(values, type=kind) for values, kind in zip(columns, types, strict=True)]
     batch = pa.record_batch(arrays, names=block_names(table))
+    return _stream(batch, len(records), records[-1].line if records else 0)
+
+
+def lines_at(block: RecordBlock) -> int:
+    """Where the block's `_source_line` values (uint64, no nulls) start in its bytes, for `shift_lines`."""
+    buffer = pa.py_buffer(block.arrow)
+    batch = pa.ipc.open_stream(buffer).read_next_batch()  # zero-copy: its buffers point into `buffer`
+    column = batch.column(batch.schema.get_field_index("_source_line"))
+    return column.buffers()[1].address - buffer.address + column.offset * 8
+
+
+def shift_lines(block: RecordBlock, lines: int, at: int) -> RecordBlock:
+    """The block with `lines` added to each record's position (a worker counted them from its chunk's start),
+    changed in place in the Arrow stream's bytes (`at`: `lines_at`), not decoded and written again."""
+    if not lines or not block.rows:
+        return block
+    arrow = bytearray(block.arrow)
+    values = np.frombuffer(arrow, dtype=np.uint64, count=block.rows, offset=at)
+    values += np.uint64(lines)
+    return RecordBlock(bytes(arrow), block.rows, block.last_line + lines)
+
+
+def _stream(table: pa.Table | pa.RecordBatch, rows: int, last_line: int) -> RecordBlock:
     sink = pa.BufferOutputStream()
-    with pa.ipc.new_stream(sink, batch.schema) as writer:
-        writer.write_batch(batch)
-    return RecordBlock(sink.getvalue().to_pybytes(), len(records), records[-1].line if records else 0)
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write(table)
+    return RecordBlock(sink.getvalue().to_pybytes(), rows, last_line)

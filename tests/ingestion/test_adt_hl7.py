@@ -317,6 +317,10 @@ def test_bad_messages_are_quarantined_with_a_reason(wh: Warehouse, tmp_path: Pat
         "PID-7 birth date is not an HL7 date (YYYY[MM[DD]]...)": message(
             "B12", body=("PID|1||MRN1^^^H^MR||X^Y||1980-01-01", pv1(f2="I"))
         ),
+        # in UTC past year 9999: Python's datetime can't hold it
+        "MSH-7 '99991231235959-2359' is outside 1900-2299, what the warehouse holds": message(
+            "B13", time="99991231235959-2359"
+        ),
     }
     good = message("G1")
     path = tmp_path / "adt" / "bad.hl7"

@@ -157,8 +157,8 @@ def test_seeded_messages_read_the_same_both_ways_and_reach_both_paths_and_outcom
 # --- worker processes -------------------------------------------------------------------------------------
 
 
-def adt_file(path: Path, count: int) -> Path:
-    """A batch file of `count` messages, some of them bad, some with escapes, with envelope segments."""
+def adt_messages(count: int) -> list[str]:
+    """`count` messages, some of them bad, some with escapes."""
     messages = []
     for n in range(count):
         name = "O\\S\\Brien^Pat" if n % 7 == 0 else "Sharma^Asha"
@@ -169,8 +169,30 @@ def adt_file(path: Path, count: int) -> Path:
             f"PID|1||MRN{n}^^^CITY^MR~91-{n:04d}^^^ABHA^ABHA||{name}||19800101|F\r"
             f"PV1|1|I|W1^{n}^A^CITY||||D{n % 9}^Rao|||MED|||||||||V{n}\rZPI|{n}"
         )
-    body = "FHS|^~\\&|HIS\rBHS|^~\\&|HIS\r" + "\r".join(messages[: count // 2]) + "\rBTS|1\r"
-    body += "BHS|^~\\&|HIS\r" + "\r".join(messages[count // 2 :]) + "\rBTS|1\rFTS|2\r"
+    return messages
+
+
+def adt_file(path: Path, count: int, shape: str = "batch") -> Path:
+    """A file of `count` messages (`adt_messages`): a batch with envelope segments; LF-ended with blank and
+    white-space lines and a segment before the first MSH; or MLLP-framed with a byte-order mark, bytes outside
+    frames, segments before a frame's MSH, a frame without one and an unclosed last frame."""
+    messages = adt_messages(count)
+    if shape == "batch":
+        body = "FHS|^~\\&|HIS\rBHS|^~\\&|HIS\r" + "\r".join(messages[: count // 2]) + "\rBTS|1\r"
+        body += "BHS|^~\\&|HIS\r" + "\r".join(messages[count // 2 :]) + "\rBTS|1\rFTS|2\r"
+    elif shape == "lf":
+        body = "".join(
+            ("NTE|lost\n \t\n" if n % 13 == 0 else "")
+            + m.replace("\r", "\n")
+            + ("\n\n" if n % 5 == 0 else "\n")
+            for n, m in enumerate(messages)
+        )
+    else:
+        frames = [
+            ("junk" if n % 17 == 0 else "") + "\x0b" + ("ZZZ|x\r" if n % 19 == 0 else "") + m + "\r\x1c\r"
+            for n, m in enumerate(messages)
+        ]
+        body = "\ufeff" + "".join(frames) + "\x0bZZZ|no MSH\r\x1c\r\x0bMSH|^~\\&|HIS|unclosed"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(body.encode())
     return path
@@ -186,11 +208,14 @@ def loaded(warehouse: Warehouse) -> tuple[list[tuple], list[tuple]]:
     return raw, quarantine
 
 
-@pytest.mark.parametrize("workers", [2])
-def test_a_file_parsed_in_worker_processes_loads_what_one_process_loads(tmp_path: Path, workers: int) -> None:
-    path = adt_file(tmp_path / "data" / "adt" / "big.hl7", 1200)
+@pytest.mark.parametrize("shape", ["batch", "lf", "mllp"])
+def test_a_file_parsed_in_worker_processes_loads_what_one_process_loads(tmp_path: Path, shape: str) -> None:
+    """In chunks of about 97 messages: each worker cuts its chunk into segments and counts its lines from
+    the chunk's start, and the loading process moves them to the file's count."""
+    path = adt_file(tmp_path / "data" / "adt" / "big.hl7", 1200, shape)
     results = []
-    for name, reader in (("one", AdtHl7Reader(workers=1)), ("pool", AdtHl7Reader(workers, pool_from=1))):
+    pooled = AdtHl7Reader(2, pool_from=1, chunk_messages=97)
+    for name, reader in (("one", AdtHl7Reader(workers=1)), ("pool", pooled)):
         feed = Feed(HL7_FEED.spec, reader)
         with open_warehouse(warehouse_settings(f"chdb://{tmp_path / name}")) as w:
             create_raw_tables(w)
@@ -199,5 +224,8 @@ def test_a_file_parsed_in_worker_processes_loads_what_one_process_loads(tmp_path
                 (result.rows_read, result.rows_loaded, result.rows_quarantined, result.note, loaded(w))
             )
     one, pool = results
-    assert one[:3] == (1200, 1176, 24)  # every 50th message has a bad MSH-7
+    if shape == "batch":
+        assert one[:3] == (1200, 1176, 24)  # every 50th message has a bad MSH-7
+    else:  # and the segments before an MSH, the bytes outside frames, the unclosed frame
+        assert one[1] == 1176 and one[2] > 24
     assert pool == one

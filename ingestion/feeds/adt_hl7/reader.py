@@ -22,17 +22,19 @@ sender's zone (ingestion/adt_senders.py: adt/senders.yaml, IST by default).
 
 from __future__ import annotations
 
+import functools
+import gc
 import json
 import multiprocessing
 import os
 import re
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
+from itertools import pairwise
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, NamedTuple, Protocol
 
 import hl7
 import hl7.util
@@ -43,7 +45,7 @@ from ingestion.adt_senders import DEFAULT, SenderZones, sender_zones
 from ingestion.adt_values import FIRST_DATE, FIRST_TIME, LAST_DATE, LAST_TIME
 from ingestion.feeds.base import LoadContext
 from ingestion.hl7_charsets import CHARSETS, DECLARED, codec_for
-from ingestion.record_blocks import record_block
+from ingestion.record_blocks import lines_at, record_block, shift_lines
 from ingestion.records import Frame, Record, RecordBlock, RowError
 from ingestion.spec import TableSpec
 
@@ -72,12 +74,13 @@ _INDEX = {
     name: {n: i + (3 if name == "MSH" else 1) for i, n in enumerate(fields)}
     for name, fields in READ_FIELDS.items()
 }
+_LAST = {name: max(fields) for name, fields in READ_FIELDS.items()}
 ENVELOPE = {b"FHS": "file header FHS", b"BHS": "batch header BHS", b"BTS": "batch trailer BTS",
             b"FTS": "file trailer FTS"}  # fmt: skip
 BOM = b"\xef\xbb\xbf"
 MLLP_START, MLLP_END = b"\x0b", b"\x1c"
 # Parsing in worker processes (`_pooled`): at most this many, for a file of at least this many messages,
-# in chunks of this many consecutive messages.
+# in chunks of about this many consecutive messages.
 MAX_WORKERS = 8
 POOL_FROM_MESSAGES = 4000
 CHUNK_MESSAGES = 2500
@@ -86,19 +89,32 @@ CHUNK_MESSAGES = 2500
 _TIMESTAMP = re.compile(
     r"(\d{4})(?:(\d{2})(?:(\d{2})(?:(\d{2})(?:(\d{2})(?:(\d{2})(?:\.(\d{1,4}))?)?)?)?)?)?(?:([+-])(\d{2})(\d{2}))?"
 )
-_SEGMENT = re.compile(rb"[^\r\n]+")
+_json = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps(..., ensure_ascii=False), one encoder
+_LF_AS_CR = bytes.maketrans(b"\n", b"\r")
+_BLANKS = b" \t\x0b\x0c"  # what bytes.strip() strips, but the segment ends
+# Codecs in which a message decodes as its segments do, one by one: each byte (or UTF-8 sequence) is read on
+# its own, so the segments joined with \r decode without error exactly when each of them does.
+_SEGMENTWISE = frozenset(
+    c for c in CHARSETS.values() if c in ("utf-8", "ascii", "latin-1") or c.startswith("iso8859-")
+)
 
 
 class AdtHl7Reader:
     """`workers`: processes a large file's messages are parsed in (default: one per CPU, at most
-    MAX_WORKERS; 1 parses in the loading process). A file of fewer than `pool_from` messages is always
-    parsed in the loading process: starting the pool costs more than it saves."""
+    MAX_WORKERS; 1 parses in the loading process), in chunks of about `chunk_messages`. A file of fewer than
+    `pool_from` messages is always parsed in the loading process: starting the pool costs more than it saves."""
 
     kind: Literal["python"] = "python"
 
-    def __init__(self, workers: int | None = None, pool_from: int = POOL_FROM_MESSAGES) -> None:
+    def __init__(
+        self,
+        workers: int | None = None,
+        pool_from: int = POOL_FROM_MESSAGES,
+        chunk_messages: int = CHUNK_MESSAGES,
+    ) -> None:
         self.workers = workers if workers is not None else min(os.cpu_count() or 1, MAX_WORKERS)
         self.pool_from = pool_from
+        self.chunk_messages = chunk_messages
 
     def unit(self, path: Path) -> str:
         return "document"
@@ -108,16 +124,16 @@ class AdtHl7Reader:
     ) -> Iterator[Record | Frame | RecordBlock]:
         zones = sender_zones(path)
         data = path.read_bytes()
-        items = list(split_messages(data))
-        messages = sum(1 for item in items if isinstance(item, list))
-        if self.workers < 2 or messages < self.pool_from:
-            for item in items:
-                if isinstance(item, Frame | Record):
-                    yield item
-                else:
-                    yield from message_records(item, data, context.tenant_id, zones, self.rows)
+        messages = _about_how_many_messages(data)
+        if self.workers >= 2 and messages >= self.pool_from:
+            chunks = max(1, messages // self.chunk_messages)
+            yield from _pooled(data, chunks, table, context.tenant_id, self.workers, zones, self.rows)
             return
-        yield from _pooled(items, data, table, context.tenant_id, self.workers, zones, self.rows)
+        for item in split_messages(data):
+            if isinstance(item, Frame | Record):
+                yield item
+            else:
+                yield from message_records(item, data, context.tenant_id, zones, self.rows)
 
     @property
     def rows(self) -> Callable[..., Iterator[tuple[int, dict[str, Any]]]]:
@@ -128,10 +144,13 @@ class AdtHl7Reader:
 
 # --- parsing in worker processes -------------------------------------------------------------------------
 #
-# A large file's messages go to worker processes in chunks of consecutive messages: each worker parses its
-# chunk with `message_records` (the same code as in-process) and returns the rows as one Arrow block in the
-# loader's staging columns, which the loader inserts as is. Blocks, envelope frames and bad records are
-# yielded in file order.
+# A large file is cut into chunks of consecutive messages where `split_messages` starts afresh (`_cuts`: only
+# `bytes.find`, no segment is looked at), and each worker cuts its chunk into segments and messages itself
+# and parses them with `message_records` (the same code as in-process). It returns the rows as one Arrow
+# block in the loader's staging columns, which the loader inserts as is, with the chunk's envelope frames and
+# how many segments (lines) it holds: lines are counted from the chunk's start, and the loading process,
+# which gets the chunks back in file order, moves them to the file's count. Bad records (segments before any
+# MSH, bytes outside MLLP frames) are rows of the block, as in-process they are records.
 
 _pool: ProcessPoolExecutor | None = None
 _pool_workers = 0
@@ -144,14 +163,56 @@ def _worker_pool(workers: int) -> ProcessPoolExecutor:
     if _pool is None or _pool_workers != workers:
         if _pool is not None:
             _pool.shutdown()
-        _pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("forkserver"))
+        context = multiprocessing.get_context("forkserver")
+        # The fork server imports the parsers (and pandas, which pyarrow imports on its first conversion)
+        # once: the workers it forks start with them, instead of importing them each (~0.7 s of CPU).
+        # Not __main__ (the default): a worker runs only this module's and the feeds' functions.
+        context.set_forkserver_preload([__name__, "pandas"])
+        # gc.freeze: what a worker starts with (the modules) is never garbage, so its collections skip it
+        _pool = ProcessPoolExecutor(workers, mp_context=context, initializer=gc.freeze)
         _pool_workers = workers
     return _pool
 
 
+def _about_how_many_messages(data: bytes) -> int:
+    """How many times "MSH" is in the file: near enough to choose where and in how many chunks to parse (one
+    scan: each scan of a 10,000-message file costs ~0.5 us a message)."""
+    return data.count(b"MSH")
+
+
+def _cuts(data: bytes, chunks: int) -> list[int]:
+    """Byte positions cutting the file into about `chunks` pieces of similar size, each at a place where
+    `split_messages` holds nothing (no message, no segments before an MSH) and so starts afresh: an MSH
+    segment (a file without MLLP frames), or an MLLP frame whose content starts with MSH (found by walking
+    the frames as `split_messages` does: a \\x0b inside a frame does not start one)."""
+    size = len(data)
+    targets = [size * k // chunks for k in range(1, chunks)]
+    cuts: list[int] = []
+    if MLLP_START not in data:
+        for target in targets:
+            found = [i + 1 for end in (b"\r", b"\n") if (i := data.find(end + b"MSH", target)) >= 0]
+            if found and min(found) > (cuts[-1] if cuts else 0):
+                cuts.append(min(found))
+        return cuts
+    pos, wanted = 0, iter(targets)
+    target = next(wanted, None)
+    while target is not None and (begin := data.find(MLLP_START, pos)) >= 0:
+        if begin >= target and begin > 0:
+            inner = begin + 1 + (len(BOM) if data.startswith(BOM, begin + 1) else 0)
+            if data.startswith(b"MSH", inner):
+                cuts.append(begin)
+                while target is not None and target <= begin:
+                    target = next(wanted, None)
+        end = data.find(MLLP_END, begin + 1)
+        if end < 0:
+            break
+        pos = end + 1
+    return cuts
+
+
 def _pooled(
-    items: list[list[_Span] | Frame | Record],
     data: bytes,
+    chunks: int,
     table: TableSpec,
     tenant_id: str,
     workers: int,
@@ -159,60 +220,64 @@ def _pooled(
     rows_of: Callable[..., Iterator[Any]],
 ) -> Iterator[Record | Frame | RecordBlock]:
     pool = _worker_pool(workers)
-    window: deque[Future[RecordBlock] | Frame | Record] = deque()
-    chunk: list[list[_Span]] = []
-
-    def submit() -> None:
-        start, end = chunk[0][0].start, chunk[-1][-1].end
-        spans = [[(s.line, s.start - start, s.end - start) for s in m] for m in chunk]
-        window.append(
-            pool.submit(_parse_chunk, data[start:end], start, spans, table, tenant_id, zones, rows_of)
-        )
-        chunk.clear()
+    mllp = MLLP_START in data
+    bounds = [0, *_cuts(data, chunks), len(data)]
+    window: deque[Future[tuple[RecordBlock, int, list[Frame], int]]] = deque()
+    lines = 0
 
     def drain(keep: int) -> Iterator[Record | Frame | RecordBlock]:
+        nonlocal lines
         while len(window) > keep:
-            head = window.popleft()
-            yield head.result() if isinstance(head, Future) else head
+            block, at, frames, count = window.popleft().result()
+            for frame in frames:
+                yield Frame(frame.line + lines, frame.part)
+            if block.rows:
+                yield shift_lines(block, lines, at)
+            lines += count
 
-    for item in items:
-        if isinstance(item, list):
-            chunk.append(item)
-            if len(chunk) >= CHUNK_MESSAGES:
-                submit()
-        else:
-            if chunk:
-                submit()
-            window.append(item)
+    for start, end in pairwise(bounds):
+        window.append(
+            pool.submit(_parse_chunk, data[start:end], start, mllp, table, tenant_id, zones, rows_of)
+        )
         yield from drain(2 * workers)
-    if chunk:
-        submit()
     yield from drain(0)
 
 
 def _parse_chunk(
     data: bytes,
     base: int,
-    spans: list[list[tuple[int, int, int]]],
+    mllp: bool,
     table: TableSpec,
     tenant_id: str,
     zones: SenderZones,
     rows_of: Callable[..., Iterator[Any]],
-) -> RecordBlock:
-    """In a worker: the rows of consecutive messages (`data` is their slice of the file, from byte `base`)."""
-    records = [
-        record
-        for message in spans
-        for record in message_records([_Span(*s) for s in message], data, tenant_id, zones, rows_of)
-    ]
-    return record_block(records, table, offset_base=base)
+) -> tuple[RecordBlock, int, list[Frame], int]:
+    """In a worker: the rows of a chunk of the file (`data`, from byte `base`; lines counted from the
+    chunk's start) and where their lines are in the block (`lines_at`), its envelope frames and how many
+    lines it holds."""
+    records: list[Record] = []
+    frames: list[Frame] = []
+    items = _split(data, mllp)
+    while True:
+        try:
+            item = next(items)
+        except StopIteration as stop:
+            lines: int = stop.value
+            break
+        if isinstance(item, Frame):
+            frames.append(item)
+        elif isinstance(item, Record):
+            records.append(item)
+        else:
+            records += message_records(item, data, tenant_id, zones, rows_of)
+    block = record_block(records, table, offset_base=base)
+    return block, lines_at(block) if records else 0, frames, lines
 
 
 # --- cutting a file into messages -------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class _Span:
+class _Span(NamedTuple):
     line: int  # number of the segment in the file
     start: int  # byte offsets in the file
     end: int
@@ -224,13 +289,19 @@ class _Span:
 def split_messages(data: bytes) -> Iterator[list[_Span] | Frame | Record]:
     """The file's messages (each a list of segment spans), its envelope segments as `Frame`s, and a bad
     `Record` for anything that is neither (segments before any MSH, bytes outside MLLP frames)."""
+    yield from _split(data, MLLP_START in data)
+
+
+def _split(data: bytes, mllp: bool) -> Generator[list[_Span] | Frame | Record, None, int]:
+    """`split_messages`, of a file or of a chunk of one (`mllp`: the file has MLLP frames); returns the
+    number of lines (segments, and bad records outside MLLP frames)."""
     line = 0
     current: list[_Span] = []
     orphans: list[_Span] = []
 
     def regions() -> Iterator[tuple[int, int] | Record]:
         start = len(BOM) if data.startswith(BOM) else 0
-        if MLLP_START not in data:
+        if not mllp:
             yield start, len(data)
             return
         pos = start
@@ -270,12 +341,15 @@ def split_messages(data: bytes) -> Iterator[list[_Span] | Frame | Record]:
             line += 1  # counted like a segment, so that every record has a position of its own
             yield Record.bad(line, region.raw, region.reason or "", region.offset, region.length)
             continue
-        for m in _SEGMENT.finditer(data, region[0], region[1]):
-            if not m.group().strip():
+        # the segments are the runs of bytes between \r and \n: split on \r, with \n read as \r
+        end = region[0] - 1
+        for segment in data[region[0] : region[1]].translate(_LF_AS_CR).split(b"\r"):
+            start, end = end + 1, end + 1 + len(segment)
+            if not segment or (segment[0] in _BLANKS and not segment.strip()):
                 continue
             line += 1
-            span = _Span(line, m.start(), m.end())
-            kind = span.kind(data)
+            span = _Span(line, start, end)
+            kind = segment[:3]
             if kind in ENVELOPE:
                 if current:
                     yield current
@@ -297,6 +371,7 @@ def split_messages(data: bytes) -> Iterator[list[_Span] | Frame | Record]:
             current = []
     if orphans:
         yield orphan_record()
+    return line
 
 
 # --- one message -----------------------------------------------------------------------------------------
@@ -323,7 +398,7 @@ def message_records(
         why = f"MSH-18 character set {charset_name!r} is not one this feed reads ({', '.join(DECLARED)})"
         yield Record.bad(first.line, raw, why, offset, length)
         return
-    texts = [_decode(b, codec) for b in raw_bytes]
+    texts = _decode_segments(raw_bytes, codec)
     raw = "\r".join(texts)
     try:
         rows = list((rows_of or _rows)(spans, texts, data, tenant_id, raw, codec, zones, plain))
@@ -338,6 +413,16 @@ def message_records(
         return
     for line, values in rows:
         yield Record(line=line, raw=raw, values=values, offset=offset, length=length)
+
+
+def _decode_segments(segments: list[bytes], codec: str) -> list[str]:
+    """Each segment in `codec` (`_decode`): in one call when the set allows it (`_SEGMENTWISE`)."""
+    if codec in _SEGMENTWISE:
+        try:
+            return b"\r".join(segments).decode(codec).split("\r")
+        except UnicodeDecodeError:
+            pass
+    return [_decode(b, codec) for b in segments]
 
 
 def _decode(segment: bytes, codec: str) -> str:
@@ -375,7 +460,8 @@ def _rows(
     wanted = [
         (s, t)
         for s, t in zip(spans, texts, strict=True)
-        if s.kind(data) in PARSED and (s is spans[0] or t.split(separator, 1)[0] in READ_FIELDS)
+        if data[s.start : s.start + 3] in PARSED
+        and (s is spans[0] or (t[:3] in READ_FIELDS and t[3:4] in (separator, "")))
     ]
     fields = (plain and _plain_fields(wanted, msh_text)) or _library_fields(wanted, separator, codec)
     segments = list(zip((s for s, _ in wanted), fields.segments, strict=True))
@@ -384,33 +470,33 @@ def _rows(
     msh9 = fields.reps(msh, 9)
     message_type = fields.value(msh9[0], 1) if msh9 else ""
     trigger = fields.value(msh9[0], 2) if msh9 else ""
-    shown_type = "^".join(p for p in (message_type, trigger) if p) or "empty"
     if message_type.upper() != "ADT":
+        shown_type = "^".join(p for p in (message_type, trigger) if p) or "empty"
         raise RowError(f"not an ADT message (MSH-9 is {shown_type})")
     evn = next((seg for _, seg in segments if fields.name(seg) == "EVN"), None)
     if not trigger and evn is not None:
-        trigger = _text(fields, evn, 1)  # v2.3 senders may leave MSH-9.2 empty; EVN-1 then names it
+        trigger = fields.text(evn, 1)  # v2.3 senders may leave MSH-9.2 empty; EVN-1 then names it
     trigger = trigger.upper()
     if trigger not in EVENTS:
         raise RowError(
             f"ADT trigger event {trigger or '(none)'} is not one this feed reads ({EVENTS[0]}-{EVENTS[12]}, "
             "A17, A28, A31, A40, A60)"
         )
-    control_id = _text(fields, msh, 10)
+    control_id = fields.text(msh, 10)
     if not control_id:
         raise RowError("MSH-10 control id is empty")
     sender = "^".join((_hd(fields, msh, 3), _hd(fields, msh, 4)))
     if sender == "^":
         raise RowError("MSH-3 sending application and MSH-4 sending facility are both empty")
-    version = _text(fields, msh, 12)
-    if not any(version == v or version.startswith(v + ".") for v in VERSIONS):
+    version = fields.text(msh, 12)
+    if version not in VERSIONS and (version[:3] not in VERSIONS or version[3:4] != "."):  # "2.5", "2.5.1"
         raise RowError(f"MSH-12 version {version or '(empty)'!r} is not HL7 v2.3 to v2.8")
     zone = zones.zone(sender)
-    message_time = hl7_time("MSH-7", _text(fields, msh, 7), required=True, zone=zone)
+    message_time = hl7_time("MSH-7", fields.text(msh, 7), required=True, zone=zone)
     event_time = None
     if evn is not None:
-        event_time = hl7_time("EVN-6", _text(fields, evn, 6), zone=zone) or hl7_time(
-            "EVN-2", _text(fields, evn, 2), zone=zone
+        event_time = hl7_time("EVN-6", fields.text(evn, 6), zone=zone) or hl7_time(
+            "EVN-2", fields.text(evn, 2), zone=zone
         )
 
     groups = _patient_groups(fields, segments)
@@ -467,14 +553,14 @@ def _patient(
         merged = next((i["id"] for i in prior if i["type"].upper() == "MR"), prior[0]["id"])
     name = pid_name(fields, pid)
     values: dict[str, Any] = {
-        "patient_ids": json.dumps(ids, ensure_ascii=False),
+        "patient_ids": _json(ids),
         "mrn": next((i["id"] for i in ids if i["type"].upper() == "MR"), ""),
         "abha_number": next(
             (i["id"] for i in ids if "ABHA" in (i["type"].upper(), i["authority"].upper())), ""
         ),
         "patient_name": name,
-        "birth_date": _birth_date(_text(fields, pid, 7)),
-        "sex": _text(fields, pid, 8),
+        "birth_date": _birth_date(fields.text(pid, 7)),
+        "sex": fields.text(pid, 8),
         "merged_mrn": merged,
     }
     visit = {
@@ -490,15 +576,15 @@ def _patient(
     }
     if pv1 is not None:
         visit = {
-            "patient_class": _text(fields, pv1, 2),
-            "visit_number": _text(fields, pv1, 19),
+            "patient_class": fields.text(pv1, 2),
+            "visit_number": fields.text(pv1, 19),
             "location": _location(fields, pv1, 3),
             "prior_location": _location(fields, pv1, 6),
-            "department": _text(fields, pv1, 10),
-            "attending_doctor": _text(fields, pv1, 7),
-            "admit_time": hl7_time("PV1-44", _text(fields, pv1, 44), zone=zone),
-            "discharge_time": hl7_time("PV1-45", _text(fields, pv1, 45), zone=zone),
-            "discharge_disposition": _text(fields, pv1, 36),
+            "department": fields.text(pv1, 10),
+            "attending_doctor": fields.text(pv1, 7),
+            "admit_time": hl7_time("PV1-44", fields.text(pv1, 44), zone=zone),
+            "discharge_time": hl7_time("PV1-45", fields.text(pv1, 45), zone=zone),
+            "discharge_disposition": fields.text(pv1, 36),
         }
     return {**values, **visit}
 
@@ -525,6 +611,10 @@ class Fields(Protocol):
     def reps(self, seg: Any, n: int) -> list[Any]: ...
 
     def value(self, rep: Any, component: int = 1, sub: int = 1) -> str: ...
+
+    def text(self, seg: Any, n: int, component: int = 1, sub: int = 1) -> str:
+        """`value` of field n's first repetition ('' when the field is empty)."""
+        ...
 
 
 def _compact(segment: str, separator: str) -> str:
@@ -569,6 +659,10 @@ class _LibraryFields:
             return list(field)
         return [field]
 
+    def text(self, seg: Segment, n: int, component: int = 1, sub: int = 1) -> str:
+        reps = self.reps(seg, n)
+        return self.value(reps[0], component, sub) if reps else ""
+
     def value(self, rep: Any, component: int = 1, sub: int = 1) -> str:
         """Component `component`, subcomponent `sub` of one repetition (from `reps`), unescaped."""
         part: Any = _item(rep, component - 1) if component <= len(rep) else ""
@@ -603,32 +697,41 @@ def _plain_fields(wanted: list[tuple[_Span, str]], msh: str) -> _PlainFields | N
     """The fields split on the message's separators, or None when python-hl7 must read the message: the
     encoding characters are not 4 distinct printable non-alphanumeric ones followed by the field separator
     (a v2.7 truncation character, a short or mangled MSH-2), or a field read holds the escape character."""
-    separators = msh[3:8]
-    if (
-        len(msh) < 9
-        or msh[8] != msh[3]
-        or len(set(separators)) != 5
-        or not all(c.isascii() and c.isprintable() and not c.isalnum() and c != " " for c in separators)
-    ):
+    if len(msh) < 9 or not _plain_separators(msh[3:9]):
         return None
-    field, component, repetition, escape, sub = separators
-    segments = [["MSH", field, *msh[4:].split(field)]]  # MSH-n is [n], as python-hl7 numbers it
-    segments += [t.split(field) for _, t in wanted[1:]]
-    for seg in segments:
-        if any(escape in seg[n] for n in READ_FIELDS[seg[0]] if n < len(seg)):
-            return None
+    field, component, repetition, escape, sub = msh[3:8]
+    # MSH-n is [n], as python-hl7 numbers it; a segment is split up to the last field read
+    segments = [["MSH", field, *msh[4:].split(field, _LAST["MSH"] - 1)]]
+    segments += [t.split(field, _LAST[t[:3]] + 1) for _, t in wanted[1:]]
+    # the escape character in a field read sends the message to python-hl7 (MSH-2 holds it, MSH-3 is at 9)
+    if escape in msh[9:] or any(escape in text for _, text in wanted[1:]):
+        for seg in segments:
+            if any(escape in seg[n] for n in READ_FIELDS[seg[0]] if n < len(seg)):
+                return None
     return _PlainFields(segments, component, repetition, sub)
+
+
+@functools.lru_cache(maxsize=64)  # a sender's separators are the same in every message
+def _plain_separators(declared: str) -> bool:
+    """MSH-1, MSH-2 and the separator after them (`declared`, 6 characters) are what the plain split reads."""
+    separators = declared[:5]
+    return (
+        declared[5] == declared[0]
+        and len(set(separators)) == 5
+        and all(c.isascii() and c.isprintable() and not c.isalnum() and c != " " for c in separators)
+    )
 
 
 class _PlainFields:
     """A message's fields as strings (segment: [name, field 1, ...]); repetitions and components split on
     demand. Only for messages with nothing to unescape (`_plain_fields`)."""
 
-    __slots__ = ("_component", "_repetition", "_sub", "segments")
+    __slots__ = ("_component", "_components", "_repetition", "_split", "_sub", "segments")
 
     def __init__(self, segments: list[list[str]], component: str, repetition: str, sub: str) -> None:
         self.segments = segments
         self._component, self._repetition, self._sub = component, repetition, sub
+        self._split, self._components = "", [""]  # the last repetition split into components, and its parts
 
     def name(self, seg: list[str]) -> str:
         return seg[0]
@@ -636,25 +739,36 @@ class _PlainFields:
     def reps(self, seg: list[str], n: int) -> list[str]:
         return seg[n].split(self._repetition) if n < len(seg) and seg[n] else []
 
-    def value(self, rep: str, component: int = 1, sub: int = 1) -> str:
-        parts = rep.split(self._component) if component > 1 or self._component in rep else [rep]
-        if component > len(parts):
+    def text(self, seg: list[str], n: int, component: int = 1, sub: int = 1) -> str:
+        if n >= len(seg) or not seg[n]:
             return ""
-        part = parts[component - 1]
-        if sub > 1 or self._sub in part:
-            subs = part.split(self._sub)
-            part = subs[sub - 1] if sub <= len(subs) else ""
-        return part.strip()
+        return self.value(seg[n].partition(self._repetition)[0], component, sub)
+
+    def value(self, rep: str, component: int = 1, sub: int = 1) -> str:
+        if self._component in rep:
+            # an identifier, a location or a name is read component by component: split once
+            if rep != self._split:
+                self._split, self._components = rep, rep.split(self._component)
+            parts = self._components
+            if component > len(parts):
+                return ""
+            rep = parts[component - 1]
+        elif component > 1:
+            return ""
+        if self._sub in rep:
+            subs = rep.split(self._sub)
+            return subs[sub - 1].strip() if sub <= len(subs) else ""
+        return rep.strip() if sub == 1 else ""
 
 
 def _text(fields: Fields, seg: Any, n: int, component: int = 1, sub: int = 1) -> str:
-    reps = fields.reps(seg, n)
-    return fields.value(reps[0], component, sub) if reps else ""
+    """`fields.text` (billing_hl7 reads through it; this module calls the method, one call less a field)."""
+    return fields.text(seg, n, component, sub)
 
 
 def _hd(fields: Fields, seg: Any, n: int) -> str:
     """A hierarchic designator (HD): its namespace id, else its universal id."""
-    return _text(fields, seg, n, 1) or _text(fields, seg, n, 2)
+    return fields.text(seg, n, 1) or fields.text(seg, n, 2)
 
 
 def identifiers(fields: Fields, seg: Any, n: int) -> list[dict[str, str]]:
@@ -694,26 +808,56 @@ def hl7_time(field: str, value: str, *, required: bool = False, zone: tzinfo = I
         if required:
             raise RowError(f"{field} is empty; expected an HL7 timestamp")
         return None
-    m = _TIMESTAMP.fullmatch(value)
-    if not m:
+    if (
+        len(value) == 19
+        and value[14] in "+-"
+        and value.isascii()
+        and value[:14].isdigit()
+        and value[15:].isdigit()
+    ):
+        # YYYYMMDDHHMMSS+ZZZZ, what most senders write: the regex's groups, by position
+        year, month, day, hour, minute, second = (
+            value[:4],
+            value[4:6],
+            value[6:8],
+            value[8:10],
+            value[10:12],
+            value[12:14],
+        )
+        fraction, sign = None, value[14]
+    elif m := _TIMESTAMP.fullmatch(value):
+        year, month, day, hour, minute, second, fraction, sign = m.groups()[:8]
+    else:
         raise RowError(f"{field} {value!r} is not an HL7 timestamp (YYYY[MM[DD[HH[MM[SS[.S]]]]]][+/-ZZZZ])")
-    year, month, day, hour, minute, second, fraction, sign, oh, om = m.groups()
     if sign:
-        offset = timedelta(hours=int(oh), minutes=int(om))
-        if offset >= timedelta(hours=24) or int(om) >= 60:
-            raise RowError(f"{field} {value!r} has an impossible UTC offset")
-        zone = timezone(-offset if sign == "-" else offset)
+        zone = _OFFSETS.get(value[-5:]) or _offset(field, value)
     try:
         local = datetime(
             int(year), int(month or 1), int(day or 1), int(hour or 0), int(minute or 0), int(second or 0),
-            int((fraction or "0").ljust(3, "0")[:3]) * 1000, tzinfo=zone,
+            int(fraction.ljust(3, "0")[:3]) * 1000 if fraction else 0, tzinfo=zone,
         )  # fmt: skip
     except ValueError:
         raise RowError(f"{field} {value!r} is not an HL7 timestamp (no such date or time)") from None
-    utc = local.astimezone(UTC)
-    if not FIRST_TIME <= utc <= LAST_TIME:
+    try:
+        utc = local.astimezone(UTC)
+    except OverflowError:  # past year 9999 in UTC ('99991231235959-2359'): a datetime can't hold it
+        utc = None
+    if utc is None or not FIRST_TIME <= utc <= LAST_TIME:
         raise RowError(f"{field} {value!r} is outside 1900-2299, what the warehouse holds")
     return utc
+
+
+_OFFSETS: dict[str, timezone] = {}  # "+0530": its zone, made once
+
+
+def _offset(field: str, value: str) -> timezone:
+    """The fixed zone of a timestamp's +/-ZZZZ (its last 5 characters)."""
+    sign, hours, minutes = value[-5], int(value[-4:-2]), int(value[-2:])
+    offset = timedelta(hours=hours, minutes=minutes)
+    if offset >= timedelta(hours=24) or minutes >= 60:
+        raise RowError(f"{field} {value!r} has an impossible UTC offset")
+    zone = _OFFSETS[value[-5:]] = timezone(-offset if sign == "-" else offset)
+    return zone
 
 
 def _birth_date(value: str) -> date | None:
