@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -21,6 +22,27 @@ def pytest_configure(config: pytest.Config) -> None:
         from orchestration.dbt_project import DBT_PROJECT
 
         prepare_manifest(DBT_PROJECT)
+
+
+# Tests that share an expensive built fixture run on one xdist worker. A module-scoped warehouse (a generated
+# chain through the whole pipeline) used to be built again on each worker that got one of its tests: xdist
+# 3.8's `--dist loadgroup` marks groups by rewriting `item._nodeid`, which pytest 9 no longer reads, so
+# `xdist_group` markers had no effect. xdist's scheduler hook instead: each test module is a scope, and the
+# metrics API's modules share one session-scoped warehouse (tests/serving/metrics_api_harness.py), so they
+# are one scope.
+SHARED_SCOPES = {"test_metrics_api_": "metrics_api"}
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ModuleScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = nodeid.split("::", 1)[0]
+            name = path.rsplit("/", 1)[-1]
+            return next((scope for prefix, scope in SHARED_SCOPES.items() if name.startswith(prefix)), path)
+
+    return ModuleScheduling(config, log)
 
 
 @pytest.fixture(autouse=True)

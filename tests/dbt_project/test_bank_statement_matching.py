@@ -74,7 +74,10 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Warehouse,
             load_file(warehouse, BANK_FEED, path, LoadContext(scenario.TENANT), source=path.name)
             for path in BANK_FEED.files(data)
         ]
-    result = run_dbt(settings, root, "build", "--vars", f"{{as_of: '{AS_OF.isoformat()}'}}")
+    result = run_dbt(
+        settings, root, "build", "--select", "+fct_payment_reconciliation", "--indirect-selection", "cautious",
+        "--vars", f"{{as_of: '{AS_OF.isoformat()}'}}",
+    )  # fmt: skip
     assert result.returncode == 0, dbt_failure(result)
     assert {s for s in run_results(root).values()} <= {"success", "pass"}
     with open_warehouse(settings) as warehouse:

@@ -47,7 +47,10 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[WarehouseS
 
 
 def build(settings: WarehouseSettings, root: Path) -> dict[str, str]:
-    result = run_dbt(settings, root, "build", "--vars", f"{{as_of: '{scenario.AS_OF}'}}")
+    result = run_dbt(
+        settings, root, "build", "--select", "+fct_payment_reconciliation", "--indirect-selection", "cautious",
+        "--vars", f"{{as_of: '{scenario.AS_OF}'}}",
+    )  # fmt: skip
     assert result.returncode == 0, dbt_failure(result)
     with open_warehouse(settings) as w:
         return {

@@ -47,13 +47,7 @@ def chains(tmp_path_factory: pytest.TempPathFactory) -> Chains:
 
 # --- the metrics API's tests (test_metrics_api_*.py) -----------------------------------------------------
 # Two chains through the real pipeline, published, with an API key each: built once per session, by one
-# worker (the tests share the xdist group `metrics_api`).
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        if item.path.name.startswith("test_metrics_api_"):
-            item.add_marker(pytest.mark.xdist_group("metrics_api"))
+# worker (tests/conftest.py puts the modules in one xdist group, `metrics_api`).
 
 
 @pytest.fixture(scope="session")
