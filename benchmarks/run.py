@@ -383,7 +383,10 @@ def main() -> None:
         child = peer("generate", source, "--branches", str(args.branches), "--days", str(args.days + 1),
                      "--bookings-per-day", str(per_day), "--start", START.isoformat())  # fmt: skip
         s = child.answer["result"]
-        scale += f", generated {args.branches} branches × {args.days} days + 1 held-back day, {per_day} bookings per branch-day"
+        scale += (
+            f", generated {args.branches} branches × {args.days} days + 1 held-back day, {per_day} bookings per "
+            "branch-day (payments' feeds: bookings, settlements, bank)"
+        )
         figures.add(
             "generate (all days)",
             f"{child.seconds:.1f} s, peak RSS {child.peak_rss_mb:,.0f} MB: "

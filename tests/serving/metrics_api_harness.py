@@ -44,7 +44,10 @@ def build(root: Path) -> Served:
     serving = root / "serving"
     for tenant, chain in CHAINS.items():
         data = root / tenant
-        write_sample(data, days=5, start=START, bookings_per_branch_day=10, tenant=tenant, **chain)
+        # no messaging: the API serves none of it, and its ~90 provider logs would each be a load
+        write_sample(
+            data, days=5, start=START, bookings_per_branch_day=10, tenant=tenant, messages=False, **chain
+        )
         report = run_pipeline(data, root / "exports", warehouse_url=url, serving_dir=serving)
         assert report.success and report.serving, report
     keys_file = root / "api-keys.yaml"

@@ -13,6 +13,7 @@ from support.paths import MYMEDIC
 
 from serving.layout import ServingLayout
 
+# with messaging: test_each_tenant_file_holds_that_tenant_only needs rows of every published relation
 SAMPLE = {"branches": 2, "days": 5, "start": date(2026, 10, 1), "bookings_per_branch_day": 8}
 TENANTS = {"tnt_arogya": 42, "tnt_sanjivani": 7}
 

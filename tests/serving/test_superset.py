@@ -33,7 +33,14 @@ from serving.superset.provision import DatabaseTarget, ProvisionReport, provisio
 
 pytestmark = pytest.mark.superset
 
-SAMPLE = {"branches": 2, "days": 5, "start": date(2026, 10, 1), "bookings_per_branch_day": 10}
+# no messaging: no chart here reads it, and its ~90 provider logs would each be a load
+SAMPLE = {
+    "branches": 2,
+    "days": 5,
+    "start": date(2026, 10, 1),
+    "bookings_per_branch_day": 10,
+    "messages": False,
+}
 ARTEFACTS = PROJECT_ROOT / ".mymedic" / "artefacts" / "superset"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
