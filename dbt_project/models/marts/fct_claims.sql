@@ -184,8 +184,15 @@ final as (
         with_sla.submitted_at + toIntervalHour(with_sla.settlement_sla_hours) as settlement_due_at,
         toBool(coalesce(coalesce(with_sla.decided_at, as_of.as_of_end) > decision_due_at, false))
             as is_decision_sla_breached,
-        toBool(coalesce(coalesce(with_sla.settled_at, as_of.as_of_end) > settlement_due_at, false))
-            as is_settlement_sla_breached,
+        -- a claim whose decision approved nothing (denied) owes no settlement, so cannot be late paying it
+        toBool(
+            coalesce(coalesce(with_sla.settled_at, as_of.as_of_end) > settlement_due_at, false)
+            and not (
+                with_sla.settled_at is null
+                and with_sla.decided_at is not null
+                and with_sla.folded_approved_paise = 0
+            )
+        ) as is_settlement_sla_breached,
         with_sla.event_count as event_count,
         {%- for state in states %}
         with_sla.seconds_{{ state }} as seconds_{{ state }},
