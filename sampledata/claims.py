@@ -39,7 +39,11 @@ INSURERS = (
 )
 HOSPITAL_CODE = "1000009001@hcx"  # the chain's NHCX participant code
 TDS_RATE_PERCENT = 10  # section 194J (fees for professional services), on the gross payment
-SETTLEMENT_DUE_DAYS = 7  # the sample's contract: a decided claim is paid within 7 days (IST calendar days)
+# The sample's service levels (reference/claim_slas.csv, one default row): the insurer decides within 24 h of
+# the claim's submission and pays within 7 days (168 h) of it; the marts' due times and the truth's statuses.
+DECISION_SLA_HOURS = 24
+SETTLEMENT_DUE_DAYS = 7
+SETTLEMENT_SLA_HOURS = SETTLEMENT_DUE_DAYS * 24
 NEFT_BANKS = ("SBIN", "HDFC", "ICIC", "UTIB", "KKBK")
 DEDUCTION_REASONS = (
     ("NME", "Non-medical expenses"),
@@ -250,8 +254,9 @@ class ClaimsSimulator:
         query = QUERY in tags
         if need == "decide":
             return plan.decide_ms(query) <= self.end_ms
-        if need == "overdue":
-            return ist_day_of_ms(plan.decide_ms(query)) + SETTLEMENT_DUE_DAYS < self.as_of_day
+        if need == "overdue":  # decided, and the settlement's due time passed before the as-of day ended
+            due = plan.submit_ms + SETTLEMENT_SLA_HOURS * HOUR_MS
+            return plan.decide_ms(query) <= self.end_ms and due < as_of_end_ms(self.as_of_day)
         if LATE in tags and ist_day_of_ms(plan.answer_ms) + 1 > self.last_day:
             return False
         return plan.remit_ms(query) + HOUR_MS <= self.end_ms
@@ -394,11 +399,38 @@ def _known(c: Claim) -> list[tuple[int, dict]]:
     return out
 
 
+def as_of_end_ms(as_of_day: int) -> int:
+    """The end of the as-of IST day: the instant the marts time open claims and due times to."""
+    return ist_midnight_ms(as_of_day + 1)
+
+
+def _first(c: Claim, *events: str) -> Step | None:
+    return next((s for s in c.steps if s.event in events), None)
+
+
+def sla_breaches(c: Claim, final: dict, as_of_day: int) -> tuple[bool, bool]:
+    """(decision, settlement) service level breached (docs/claims.md "Service levels", the sample's levels):
+    decided (settled) after submission + the hours, or not yet and the end of the as-of day is past that. A
+    claim never submitted breaches neither; a denied one owes no settlement."""
+    submitted = _first(c, "claim_submitted")
+    if submitted is None:
+        return False, False
+    end = as_of_end_ms(as_of_day)
+    decision = _first(c, "approved_full", "approved_partial", "denied")
+    settlement = _first(c, "settled")
+    decided_at = end if decision is None else decision.at_ms
+    decision_late = decided_at > submitted.at_ms + DECISION_SLA_HOURS * HOUR_MS
+    if decision is not None and final["approved_paise"] == 0:
+        return decision_late, False
+    settled_at = end if settlement is None else settlement.at_ms
+    return decision_late, settled_at > submitted.at_ms + SETTLEMENT_SLA_HOURS * HOUR_MS
+
+
 def recon_status(c: Claim, final: dict, as_of_day: int) -> str | None:
     """The settlement recon's status of a claim (docs/claims-sample.md); None when no money is due."""
-    paid = next((s for s in c.steps if s.event == "settled"), None)
-    remitted = any(s.event == "remittance_line" for s in c.steps)
-    decision = next((s for s in c.steps if s.event in ("approved_full", "approved_partial")), None)
+    paid = _first(c, "settled")
+    remitted = _first(c, "remittance_line") is not None
+    decision = _first(c, "approved_full", "approved_partial")
     if paid is not None:
         if paid.paid + paid.tds < final["approved_paise"]:
             return "short_paid"
@@ -409,8 +441,10 @@ def recon_status(c: Claim, final: dict, as_of_day: int) -> str | None:
         return None
     if remitted:
         return "orphan_remittance"
-    age = as_of_day - ist_day_of_ms(decision.at_ms)
-    return "in_transit" if age <= SETTLEMENT_DUE_DAYS else "overdue"
+    submitted = _first(c, "claim_submitted")
+    assert submitted is not None  # the generator decides only submitted claims
+    due = submitted.at_ms + SETTLEMENT_SLA_HOURS * HOUR_MS
+    return "in_transit" if as_of_end_ms(as_of_day) <= due else "overdue"
 
 
 def _utc(ms: int) -> str:
@@ -421,6 +455,7 @@ def claim_truth(c: Claim, as_of_day: int) -> dict:
     known = _known(c)
     final = known[-1][1]
     tds = next((s.tds for s in c.steps if s.tds is not None), 0)
+    decision_late, settlement_late = sla_breaches(c, final, as_of_day)
     # replay: halfway between consecutive events, the claim as known then
     replay = [
         {"at": _utc(_s((at + nxt) // 2)), **state}
@@ -439,6 +474,8 @@ def claim_truth(c: Claim, as_of_day: int) -> dict:
         "tds_withheld_paise": tds,
         "bank_credit_paise": None if c.bank_credit is None else c.bank_credit[1],
         "recon_status": recon_status(c, final, as_of_day),
+        "decision_sla_breached": decision_late,
+        "settlement_sla_breached": settlement_late,
         "events": len(c.steps),
         "as_of": replay,
     }
@@ -462,6 +499,8 @@ def claims_truth(claims: list[Claim], as_of_day: int, quarantine: list[dict], ba
     return {
         "as_of": iso_day(as_of_day),
         "settlement_due_days": SETTLEMENT_DUE_DAYS,
+        "decision_sla_hours": DECISION_SLA_HOURS,
+        "settlement_sla_hours": SETTLEMENT_SLA_HOURS,
         "tds_rule": "section 194J: 10% of the gross payment, rounded to the nearest rupee, 50 paise up",
         "bank_statement": bank_file,
         "scenarios": {tag: [c.claim_id for c in claims if tag in c.tags] for tag in SCENARIOS},

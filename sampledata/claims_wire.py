@@ -12,12 +12,26 @@ import json
 from pathlib import Path
 from typing import Any
 
+from ingestion.feeds.reference.spec import SPEC as REFERENCE_SPEC
+
 from .adt_wire import iso_ist
-from .claims import CSV_TPA, HOSPITAL_CODE, NDJSON_TPA, NHCX, Claim, ClaimsSimulator, Step
+from .claims import (
+    CSV_TPA,
+    DECISION_SLA_HOURS,
+    HOSPITAL_CODE,
+    NDJSON_TPA,
+    NHCX,
+    SETTLEMENT_SLA_HOURS,
+    Claim,
+    ClaimsSimulator,
+    Step,
+)
 from .clock import iso_day
 from .money import rupees
 
 CLAIMS_DIR = "claims"
+SLAS_FILE = "claim_slas.csv"  # in reference/
+SLAS_HEADER = REFERENCE_SPEC.header("reference_claim_slas")
 TPA_DIR = f"{CLAIMS_DIR}/tpa"
 NHCX_DIR = f"{CLAIMS_DIR}/nhcx"
 PROFILE = "https://nrces.in/ndhm/fhir/r4/StructureDefinition/"
@@ -428,3 +442,15 @@ def _inject_malformed(
                 "reason": "Claim.total: 0 found, the NHCX profile requires 1..1",
             }
         )
+
+
+def write_claim_slas(directory: Path, tenant_id: str) -> Path:
+    """reference/claim_slas.csv: the sample's service levels, one default row (any insurer, any TPA), so the
+    marts' due times are the truth's."""
+    path = directory / SLAS_FILE
+    directory.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow(SLAS_HEADER)
+        writer.writerow((tenant_id, "", "", DECISION_SLA_HOURS, SETTLEMENT_SLA_HOURS))
+    return path

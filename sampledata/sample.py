@@ -25,7 +25,7 @@ from .bank import BankEntry, BankStatement, overheads, ref_no, settlement_credit
 from .billing import BILLING_DIR, Billing, BillingSimulator, expected_bills, write_billing, write_services
 from .billing import CSV_DIR as BILLING_CSV_DIR
 from .claims import TPAS, ClaimsSimulator, claims_truth
-from .claims_wire import NHCX_DIR, TPA_DIR, write_claims
+from .claims_wire import NHCX_DIR, SLAS_FILE, TPA_DIR, write_claim_slas, write_claims
 from .clock import iso_day, ist_day_of_ms, ist_midnight_ms, ist_midnight_s
 from .events import BookingSimulator, EventSink, Ledger
 from .messaging import MessagingSimulator
@@ -168,6 +168,7 @@ def _remove_previous_output(out: Path) -> None:
         (CSV_DIR, "mapping.yaml"),
         *((REFERENCE_DIR, f"{stem}.csv") for stem in MAPPING_FILES),
         (REFERENCE_DIR, "services.csv"),
+        (REFERENCE_DIR, SLAS_FILE),
         (BILLING_DIR, "*.hl7"),
         (BILLING_CSV_DIR, "*.csv"),
         (BILLING_CSV_DIR, "mapping.yaml"),
@@ -713,6 +714,7 @@ class _SampleRun:
         sim = ClaimsSimulator(self.seed, self.his.end_ms, as_of)
         claims = sim.simulate(self.his.visits, self.billing.bills)
         files, quarantine = write_claims(self.out, claims, sim)
+        files.append(write_claim_slas(self.out / REFERENCE_DIR, self.chain.tenant_id))
         days = dict(self.pending_bank)
         for c in claims:
             if c.bank_credit is not None:

@@ -4,7 +4,8 @@ redelivery skipped), the duplicate NHCX delivery is stored once, and the platfor
 equals the ground truth for every claim, finally and at the truth's past times, for two seeds. The bank
 statement, loaded by its feed, carries each settlement's credit under its UTR (but the missing one), the
 TDS is 194J's 10% rounded to the rupee, and the truth's recon statuses follow from what was loaded. Without
-claims the sample is as before; with them only claims/, the bank statement and the truth change."""
+claims the sample is as before; with them only claims/, the claim service levels, the bank statement and the
+truth change."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -30,6 +32,7 @@ from sampledata.claims import RECON_STATUSES
 
 SAMPLE = {"branches": 5, "days": 20, "bookings_per_branch_day": 4, "messages": False}
 SEEDS = (7, 11)
+IST = ZoneInfo("Asia/Kolkata")
 CLAIM_FEEDS = ("claims_tpa", "claims_nhcx")
 FOLDED = (
     "state", "requested_paise", "preauth_approved_paise", "approved_paise", "deducted_paise", "paid_paise",
@@ -231,7 +234,9 @@ def test_the_recon_status_follows_from_the_loaded_claims_and_the_bank(
         (set(re.findall(r"[0-9A-Z]+", f"{n} {r}".upper())), amount)
         for n, r, amount in _bank_credits(warehouse, tenant)
     ]
-    as_of = datetime.fromisoformat(truth["as_of"]).date()
+    # the end of the as-of IST day, as the marts take it
+    as_of_end = datetime.fromisoformat(truth["as_of"]).replace(tzinfo=IST) + timedelta(days=1)
+    assert truth["settlement_sla_hours"] == truth["settlement_due_days"] * 24
     statuses = {}
     for claim in truth["claims"]:
         _, events = claim_events(warehouse, claim["claim_id"], tenant)
@@ -248,12 +253,12 @@ def test_the_recon_status_follows_from_the_loaded_claims_and_the_bank(
             else:
                 status = "matched"
         elif s.state in ("approved", "partially_approved"):
-            decided = max(e.event_time for e in events if e.event_type.startswith("approved_"))
-            age = (as_of - (decided + timedelta(hours=5, minutes=30)).date()).days
+            submitted = min(e.event_time for e in events if e.event_type == "claim_submitted")
+            due = submitted + timedelta(hours=truth["settlement_sla_hours"])
             if "remittance_line" in kinds:
                 status = "orphan_remittance"
             else:
-                status = "in_transit" if age <= truth["settlement_due_days"] else "overdue"
+                status = "in_transit" if as_of_end <= due else "overdue"
         statuses[claim["claim_id"]] = status
         assert status == claim["recon_status"], claim["claim_id"]
     assert set(RECON_STATUSES) <= set(statuses.values())  # these seeds give every status
@@ -278,7 +283,11 @@ def test_claims_off_is_the_sample_as_before_and_on_changes_only_claims_bank_and_
     assert on == again  # deterministic with claims too
     bank = str(Path(on_summary["paths"]["bank"]).relative_to(tmp_path / "c"))
     changed = {name for name in on if on[name] != off.get(name)}
-    assert {n for n in changed if not n.startswith("claims/")} == {bank, "ground_truth.json"}
+    assert {n for n in changed if not n.startswith("claims/")} == {
+        bank,
+        "ground_truth.json",
+        "reference/claim_slas.csv",  # the claims' service levels
+    }
     assert set(off) <= set(on)
     truth_off = json.loads(off["ground_truth.json"])
     truth_on = json.loads(on["ground_truth.json"])
