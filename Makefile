@@ -80,7 +80,7 @@ lock:
 	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 -o requirements.lock
 
 demo: install
-	$(BIN)/mymedic generate --out $(DATA) --seed 42
+	$(BIN)/mymedic generate --out $(DATA) --seed 42 --claims
 	$(BIN)/mymedic run --data $(DATA) --exports $(EXPORTS)
 	$(BIN)/mymedic export statements --exports $(EXPORTS)
 	@# A sample bundle, signed with a demo key (a deployment sets its own secrets, never these).
