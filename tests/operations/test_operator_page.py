@@ -14,6 +14,7 @@ import json
 import logging
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 from operator_harness import EVENTS, Served
@@ -25,6 +26,16 @@ ARTEFACTS = PROJECT_ROOT / ".mymedic" / "artefacts" / "operator"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync"]  # fmt: skip
+
+
+def signed_in(browser: Any, served: Served, token: str) -> Any:
+    """A page of a fresh browser context, signed in through the form with `token`, on the quarantine."""
+    page = browser.new_context(viewport={"width": 1366, "height": 900}).new_page()
+    page.goto(f"{served.url}/signin")
+    page.fill("#token", token)
+    page.click("#signin")
+    page.wait_for_url(f"{served.url}/quarantine")
+    return page
 
 
 def test_a_viewer_sees_masked_records_and_an_operator_fixes_one_and_the_count_drops(
@@ -43,11 +54,7 @@ def test_a_viewer_sees_masked_records_and_an_operator_fixes_one_and_the_count_dr
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True)
         try:
-            viewer = browser.new_context(viewport={"width": 1366, "height": 900}).new_page()
-            viewer.goto(f"{served.url}/signin")
-            viewer.fill("#token", served.token("viewer", "viewer-1"))
-            viewer.click("#signin")
-            viewer.wait_for_url(f"{served.url}/quarantine")
+            viewer = signed_in(browser, served, served.token("viewer", "viewer-1"))
             assert viewer.inner_text("#open-total") == "2"
             assert viewer.locator("#records tr.record").count() == 2
             assert viewer.inner_text("#role") == "viewer"
@@ -70,11 +77,7 @@ def test_a_viewer_sees_masked_records_and_an_operator_fixes_one_and_the_count_dr
             )
             assert refused.status == 403 and "operator role" in refused.text()
 
-            operator = browser.new_context(viewport={"width": 1366, "height": 900}).new_page()
-            operator.goto(f"{served.url}/signin")
-            operator.fill("#token", served.token("operator", "op-1"))
-            operator.click("#signin")
-            operator.wait_for_url(f"{served.url}/quarantine")
+            operator = signed_in(browser, served, served.token("operator", "op-1"))
             assert operator.inner_text("#open-total") == "2"
             assert patient in operator.inner_text("#records")  # the operator sees the record as received
             row = operator.locator("#records tr.record[data-line='5']")

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import httpx
+import pytest
 from operator_harness import OTHER, Served
 
 from core.settings import warehouse_settings
@@ -104,3 +106,20 @@ def test_a_warehouse_held_by_a_pipeline_run_is_a_503_that_says_so(served: Served
         holder.wait()
     with client(served, "operator", "op-1") as operator:
         assert operator.get("/quarantine").status_code == 200
+
+
+def test_serve_says_in_one_line_what_is_missing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from mymedic.cli import app
+
+    monkeypatch.delenv("MYMEDIC_BOOKING_CONFIG", raising=False)
+    not_data = CliRunner().invoke(app, ["operator", "serve", "--data", str(tmp_path)])
+    assert not_data.exit_code == 1 and not_data.output.count("\n") == 1
+    assert "not a data directory (no reference/branches.csv)" in not_data.output
+    (tmp_path / "reference").mkdir()
+    (tmp_path / "reference" / "branches.csv").write_text("tenant_id\n")
+    no_config = CliRunner().invoke(app, ["operator", "serve", "--data", str(tmp_path)])
+    assert (
+        no_config.exit_code == 1 and no_config.output.count("\n") == 1 and "Traceback" not in no_config.output
+    )
