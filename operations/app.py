@@ -56,12 +56,16 @@ class OperatorSettings:
     secure_cookie: bool = False  # set when served over HTTPS
 
 
-def _ist(value: datetime | None) -> str:
+def _ist(value: datetime | str | None) -> str:
+    """An instant (or its RFC 3339 text, as the dead-letter services give it) as IST for people."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
     return to_ist(value).strftime("%d %b %Y, %H:%M:%S IST") if value else ""
 
 
 TEMPLATES.env.filters["ist"] = _ist
 TEMPLATES.env.filters["count"] = format_count
+TEMPLATES.env.filters["mask_reason"] = mask_reason  # a viewer's view of an error text that may quote values
 
 
 def signed_in_staff(request: Request) -> Staff:
@@ -218,6 +222,7 @@ def create_app(settings: OperatorSettings) -> FastAPI:
                     at=settings.clock.now(),
                 )  # fmt: skip
         except LookupError as exc:
+            record_audit(who, "quarantine.fix_refused", "quarantine_record", entity, why=str(exc))
             raise NotFound(str(exc)) from None
         except FixRefused as exc:
             record_audit(who, "quarantine.fix_refused", "quarantine_record", entity, why=str(exc))
@@ -246,7 +251,11 @@ def create_app(settings: OperatorSettings) -> FastAPI:
         entity_type = "partner_dead_letter" if queue == "webhooks" else "message_dead_letter"
         require_operator(request, who, f"{queue}.replay", entity_type, str(id_))
         replayer = replay_webhook if queue == "webhooks" else replay_message
-        result = replayer(db, settings.booking, settings.clock, who.tenant_id, id_)
+        try:
+            result = replayer(db, settings.booking, settings.clock, who.tenant_id, id_)
+        except DomainError as exc:
+            record_audit(who, f"{entity_type}.replay_refused", entity_type, str(id_), why=exc.detail)
+            raise
         record_audit(who, f"{entity_type}.replayed", entity_type, str(id_), outcome=result)
         query = urlencode({"outcome": f"{queue} dead letter {id_}: {result}"})
         return RedirectResponse(f"/dead-letters?{query}", status_code=303)

@@ -51,6 +51,11 @@ def replay_message(db: Database, config: BookingConfig, clock: Clock, tenant_id:
     """The outcome of sending the tenant's open dead-lettered message `id_` again."""
     if id_ not in {d.id for d in list_dead_messages(db, tenant_id=tenant_id)}:
         raise NotFound(f"message dead letter {id_} is not among your open dead letters; reload the list")
+    tenant = next((t for t in config.tenants if t.tenant_id == tenant_id), None)
+    if tenant is None or tenant.messaging is None:
+        raise Conflict(
+            f"messages can't be sent: tenant {tenant_id} has no messaging block in the booking config"
+        )
     try:
         check_messaging(config)
     except ConfigError as exc:

@@ -15,6 +15,7 @@ from operator_harness import (
     Served,
     break_events,
     dead_letter,
+    dead_message,
 )
 from support.loopback_http import serve_http, serve_in_thread
 from support.staff_tokens import AUDIENCE, ISSUER, TENANT, StaffKeys
@@ -42,6 +43,7 @@ def served(tmp_path: Path) -> Iterator[Served]:
     db_url = f"sqlite:///{tmp_path / 'booking.db'}"
     migrate(db_url)
     dead = {tenant: dead_letter(db_url, tenant) for tenant in (TENANT, OTHER)}
+    message = dead_message(db_url, TENANT)
     staff, partner = StaffKeys(), Partner()
     with serve_http(partner.handler(), name="partner") as partner_url:
         hook = {"name": PARTNER, "url": partner_url, "secret": "whsec_partner_ledger"}
@@ -56,4 +58,4 @@ def served(tmp_path: Path) -> Iterator[Served]:
             clock=ManualClock(NOW),
         )  # fmt: skip
         with serve_in_thread(create_app(settings)) as url:
-            yield Served(url, data, warehouse_url, db_url, staff, good, dead, partner)
+            yield Served(url, data, warehouse_url, db_url, staff, good, dead, message, partner)

@@ -15,13 +15,14 @@ from typing import Any
 from support.staff_tokens import TENANT, StaffKeys
 
 from booking.infra.db import Database
-from booking.infra.models import AuditEvent, OutboxEvent, PartnerDeadLetter
+from booking.infra.models import AuditEvent, Message, MessageDeadLetter, OutboxEvent, PartnerDeadLetter
 
 EVENTS = "events/2026-10-02.ndjson"
 BROKEN_LINES = (5, 9)  # 1-based lines of EVENTS whose `time` is made unreadable
 NOW = datetime(2026, 10, 4, 6, 30, tzinfo=UTC)
 OTHER = "tnt_sehat"
 PARTNER = "ledger"
+PHONE = "+919845012345"  # a patient's number, which a provider's error quotes
 
 
 @dataclass
@@ -56,6 +57,7 @@ class Served:
     staff: StaffKeys
     good_lines: dict[int, str]  # the broken lines as they were
     dead_letters: dict[str, int]  # tenant -> its partner dead letter's id
+    dead_message: int  # the tenant's dead-lettered message's dead letter id
     partner: Partner
 
     def token(self, role: str, sub: str, tenant: str = TENANT) -> str:
@@ -101,6 +103,30 @@ def dead_letter(db_url: str, tenant: str) -> int:
             dead = PartnerDeadLetter(
                 endpoint=f"{tenant}:{PARTNER}", event_id=event_id, tenant_id=tenant, event_type="appointment.booked",
                 attempts=8, last_status_code=503, last_error="HTTP 503", dead_at=NOW,
+            )  # fmt: skip
+            s.add(dead)
+            s.flush()
+            return dead.id
+    finally:
+        db.dispose()
+
+
+def dead_message(db_url: str, tenant: str) -> int:
+    """A WhatsApp reminder the provider refused for good: the message and its dead letter, as the worker writes them."""
+    db = Database(db_url)
+    try:
+        with db.write() as s:
+            s.add(Message(
+                message_id="msg_1", tenant_id=tenant, branch_id="br_blr01", booking_id="bk_1", patient_id="pat_1",
+                channel="whatsapp", provider="meta", purpose="reminder", template="reminder_v1", language="en",
+                recipient=PHONE, recipient_masked="+91******2345", variables="{}", state="dead_lettered",
+                scheduled_for=NOW, next_attempt_at=NOW, attempts=1, last_error_code="131026",
+                last_error=f"{PHONE} is not a WhatsApp user", dead_lettered_at=NOW, created_at=NOW, updated_at=NOW,
+            ))  # fmt: skip
+            dead = MessageDeadLetter(
+                message_id="msg_1", tenant_id=tenant, channel="whatsapp", provider="meta", attempts=1,
+                last_status_code=400, last_error_code="131026", last_error=f"{PHONE} is not a WhatsApp user",
+                reason="permanent", dead_at=NOW,
             )  # fmt: skip
             s.add(dead)
             s.flush()

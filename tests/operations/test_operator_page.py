@@ -83,6 +83,7 @@ def test_a_viewer_sees_masked_records_and_an_operator_fixes_one_and_the_count_dr
             row = operator.locator("#records tr.record[data-line='5']")
             row.locator("a.open-record").click()
             operator.set_input_files("#corrected", str(corrected))
+            operator.screenshot(path=str(ARTEFACTS / "record-fix-form.png"), full_page=True)
             operator.click("#replay")
             operator.wait_for_selector("#outcome")
             assert operator.inner_text("#outcome").startswith(
@@ -91,6 +92,9 @@ def test_a_viewer_sees_masked_records_and_an_operator_fixes_one_and_the_count_dr
             assert operator.inner_text("#open-total") == "1"
             assert operator.locator("#records tr.record").count() == 1
             operator.screenshot(path=str(ARTEFACTS / "quarantine-after-fix.png"), full_page=True)
+            operator.click("text=Dead letters")
+            assert operator.inner_text("#webhooks-total") == "1"
+            operator.screenshot(path=str(ARTEFACTS / "dead-letters.png"), full_page=True)
             operator.click("text=Integration health")
             health = operator.locator("#health tr[data-feed='booking_events']")
             assert health.locator("td.open").inner_text() == "1"

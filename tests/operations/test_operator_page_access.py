@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from operator_harness import OTHER, Served
+from operator_harness import OTHER, PHONE, Served
 
 from core.settings import warehouse_settings
 
@@ -49,6 +49,7 @@ def test_dead_letters_are_the_tenants_own_and_only_an_operator_replays_them(serv
         page = viewer.get("/dead-letters")
         assert page.status_code == 200 and "evt-tnt_arogya" in page.text and "evt-tnt_sehat" not in page.text
         assert "/replay" not in page.text  # no replay buttons for a viewer
+        assert "+91******2345" in page.text and PHONE not in page.text  # the provider's error is masked too
         refused = viewer.post(f"/dead-letters/webhooks/{own}/replay")
         assert refused.status_code == 403 and "operator role" in refused.text
     assert served.partner.received == []
@@ -64,6 +65,9 @@ def test_dead_letters_are_the_tenants_own_and_only_an_operator_replays_them(serv
         after = operator.get(replayed.headers["location"])
         assert f"webhooks dead letter {own}: delivered" in after.text
         assert 'id="webhooks-total">0<' in after.text
+        assert PHONE in after.text  # an operator reads the provider's error as it came
+        no_messaging = operator.post(f"/dead-letters/messages/{served.dead_message}/replay")
+        assert no_messaging.status_code == 409 and "has no messaging block" in no_messaging.text
     assert len(served.partner.received) == 1 and b"evt-tnt_arogya" in served.partner.received[0]
     audit = [(actor, action, entity, after) for actor, action, _, entity, after in served.audit()]
     assert (
