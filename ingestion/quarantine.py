@@ -56,16 +56,25 @@ class FeedQuarantine:
 
 
 def _ready(warehouse: Warehouse) -> bool:
-    return all(warehouse.table_exists("raw", t) for t in ("quarantine", "load_ledger", "quarantine_fixes"))
+    return all(warehouse.table_exists("raw", t) for t in ("quarantine", "load_ledger"))
 
 
-def _records_sql(raw: str, where: str) -> str:
+# A warehouse loaded before fixes existed has no raw.quarantine_fixes until its next load: nothing is fixed.
+NO_FIXES = (
+    "(select '' as feed, '' as _batch_id, toUInt64(0) as _source_line, '' as fixed_by_file, '' as fixed_by, "
+    "toDateTime64(0, 3, 'UTC') as fixed_at where 0)"
+)
+
+
+def _records_sql(warehouse: Warehouse, where: str) -> str:
+    raw = warehouse.db("raw")
+    fixes = f"`{raw}`.quarantine_fixes" if warehouse.table_exists("raw", "quarantine_fixes") else NO_FIXES
     return (
         "select q.feed as feed, q._batch_id as batch_id, q._source_file as file, q._source_line as line, "
         "q.reason as reason, q.raw_line as raw_line, q.byte_length as byte_length, "
         "q._quarantined_at as quarantined_at, f.fixed_by_file as fixed_by_file, f.fixed_by as fixed_by, "
         "f.fixed_at as fixed_at "
-        f"from `{raw}`.quarantine as q left join `{raw}`.quarantine_fixes as f "
+        f"from `{raw}`.quarantine as q left join {fixes} as f "
         f"on f.feed = q.feed and f._batch_id = q._batch_id and f._source_line = q._source_line "
         f"where q._batch_id in (select _batch_id from `{raw}`.load_ledger) and {where}"
     )
@@ -83,9 +92,7 @@ def open_records(warehouse: Warehouse, feed: str = "", limit: int = 200) -> list
     """The open (not fixed) quarantined records, of one feed or all, by feed, file and line."""
     if not _ready(warehouse):
         return []
-    sql = _records_sql(
-        warehouse.db("raw"), "({feed:String} = '' or q.feed = {feed:String}) and f.fixed_by_file = ''"
-    )
+    sql = _records_sql(warehouse, "({feed:String} = '' or q.feed = {feed:String}) and f.fixed_by_file = ''")
     rows = warehouse.rows(
         f"{sql} order by q.feed, q._source_file, q._source_line limit {{limit:UInt64}}",
         {"feed": feed, "limit": limit},
@@ -97,7 +104,7 @@ def quarantined_record(warehouse: Warehouse, batch_id: str, line: int) -> Quaran
     """One quarantined record of a committed load, open or fixed; None when there is none."""
     if not _ready(warehouse):
         return None
-    sql = _records_sql(warehouse.db("raw"), "q._batch_id = {batch:String} and q._source_line = {line:UInt64}")
+    sql = _records_sql(warehouse, "q._batch_id = {batch:String} and q._source_line = {line:UInt64}")
     rows = warehouse.rows(f"{sql} limit 1", {"batch": batch_id, "line": line})
     return _record(rows[0]) if rows else None
 
@@ -106,7 +113,7 @@ def quarantine_by_feed(warehouse: Warehouse) -> list[FeedQuarantine]:
     """Per feed with any quarantined record: how many are open and how many were fixed."""
     if not _ready(warehouse):
         return []
-    sql = _records_sql(warehouse.db("raw"), "1")
+    sql = _records_sql(warehouse, "1")
     return [
         FeedQuarantine(feed, int(open_), int(fixed))
         for feed, open_, fixed in warehouse.rows(
