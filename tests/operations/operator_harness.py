@@ -89,47 +89,44 @@ def break_events(data: Path) -> dict[int, str]:
     return good
 
 
-def dead_letter(db_url: str, tenant: str) -> int:
-    """An outbox event of `tenant` its partner endpoint did not take: the rows the worker writes."""
+def add_dead(db_url: str, parent: Any, dead: PartnerDeadLetter | MessageDeadLetter) -> int:
+    """Write a dead letter and the row it is about (an outbox event, a message); its id."""
     db = Database(db_url)
     try:
         with db.write() as s:
-            event_id = f"evt-{tenant}"
-            body = {"specversion": "1.0", "id": event_id, "type": "appointment.booked", "tenantid": tenant}
-            s.add(OutboxEvent(
-                event_id=event_id, tenant_id=tenant, branch_id="br_blr01", event_type="appointment.booked",
-                subject="bk_1", event_time=NOW, body=json.dumps(body),
-            ))  # fmt: skip
-            dead = PartnerDeadLetter(
-                endpoint=f"{tenant}:{PARTNER}", event_id=event_id, tenant_id=tenant, event_type="appointment.booked",
-                attempts=8, last_status_code=503, last_error="HTTP 503", dead_at=NOW,
-            )  # fmt: skip
+            s.add(parent)
             s.add(dead)
             s.flush()
             return dead.id
     finally:
         db.dispose()
+
+
+def dead_letter(db_url: str, tenant: str) -> int:
+    """An outbox event of `tenant` its partner endpoint did not take: the rows the worker writes."""
+    event_id = f"evt-{tenant}"
+    body = {"specversion": "1.0", "id": event_id, "type": "appointment.booked", "tenantid": tenant}
+    event = OutboxEvent(
+        event_id=event_id, tenant_id=tenant, branch_id="br_blr01", event_type="appointment.booked",
+        subject="bk_1", event_time=NOW, body=json.dumps(body),
+    )  # fmt: skip
+    return add_dead(db_url, event, PartnerDeadLetter(
+        endpoint=f"{tenant}:{PARTNER}", event_id=event_id, tenant_id=tenant, event_type="appointment.booked",
+        attempts=8, last_status_code=503, last_error="HTTP 503", dead_at=NOW,
+    ))  # fmt: skip
 
 
 def dead_message(db_url: str, tenant: str) -> int:
     """A WhatsApp reminder the provider refused for good: the message and its dead letter, as the worker writes them."""
-    db = Database(db_url)
-    try:
-        with db.write() as s:
-            s.add(Message(
-                message_id="msg_1", tenant_id=tenant, branch_id="br_blr01", booking_id="bk_1", patient_id="pat_1",
-                channel="whatsapp", provider="meta", purpose="reminder", template="reminder_v1", language="en",
-                recipient=PHONE, recipient_masked="+91******2345", variables="{}", state="dead_lettered",
-                scheduled_for=NOW, next_attempt_at=NOW, attempts=1, last_error_code="131026",
-                last_error=f"{PHONE} is not a WhatsApp user", dead_lettered_at=NOW, created_at=NOW, updated_at=NOW,
-            ))  # fmt: skip
-            dead = MessageDeadLetter(
-                message_id="msg_1", tenant_id=tenant, channel="whatsapp", provider="meta", attempts=1,
-                last_status_code=400, last_error_code="131026", last_error=f"{PHONE} is not a WhatsApp user",
-                reason="permanent", dead_at=NOW,
-            )  # fmt: skip
-            s.add(dead)
-            s.flush()
-            return dead.id
-    finally:
-        db.dispose()
+    message = Message(
+        message_id="msg_1", tenant_id=tenant, branch_id="br_blr01", booking_id="bk_1", patient_id="pat_1",
+        channel="whatsapp", provider="meta", purpose="reminder", template="reminder_v1", language="en",
+        recipient=PHONE, recipient_masked="+91******2345", variables="{}", state="dead_lettered",
+        scheduled_for=NOW, next_attempt_at=NOW, attempts=1, last_error_code="131026",
+        last_error=f"{PHONE} is not a WhatsApp user", dead_lettered_at=NOW, created_at=NOW, updated_at=NOW,
+    )  # fmt: skip
+    return add_dead(db_url, message, MessageDeadLetter(
+        message_id="msg_1", tenant_id=tenant, channel="whatsapp", provider="meta", attempts=1,
+        last_status_code=400, last_error_code="131026", last_error=f"{PHONE} is not a WhatsApp user",
+        reason="permanent", dead_at=NOW,
+    ))  # fmt: skip
