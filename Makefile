@@ -15,7 +15,7 @@ BI_VENV := .venv-bi
 BI_STAMP := $(BI_VENV)/.installed
 BI_PORT ?= 8088
 
-.PHONY: help install system-packages demo test lint format bench bench-mllp bench-booking serve dagster clean lock \
+.PHONY: help install system-packages demo test lint format bench bench-mllp bench-booking serve operator dagster clean lock \
 	bi bi-install bi-test bi-lock
 
 help:
@@ -25,6 +25,7 @@ help:
 	@echo "make bench  - scale benchmark (not part of make test)"
 	@echo "make dagster - open the Dagster UI on the embedded warehouse"
 	@echo "make serve  - run the booking service API on 127.0.0.1:8080"
+	@echo "make operator - the operator page on 127.0.0.1:8095 over $(DATA) (quarantine fixes, dead letters, health)"
 	@echo "make bench-booking - load-test the booking service on loopback, and its outbox send throughput"
 	@echo "make bench-mllp - the HL7 v2 MLLP listener's messages/s with a local sender"
 	@echo "make bi     - a local Superset on 127.0.0.1:$(BI_PORT) with the dashboards, reading the serving copy"
@@ -117,6 +118,11 @@ bench-booking: install
 
 serve: install
 	$(BIN)/mymedic booking serve
+
+# The operator page (docs/operator-page.md): staff sign in with the booking config's staff_auth
+# ($$MYMEDIC_BOOKING_CONFIG); fixes are written into $(DATA) and loaded into the embedded warehouse.
+operator: install
+	$(BIN)/mymedic operator serve --data $(DATA)
 
 dagster: install
 	mkdir -p .mymedic/dagster && cp orchestration/dagster.yaml .mymedic/dagster/dagster.yaml

@@ -1,4 +1,5 @@
-"""The raw database: every feed's tables (from the feed specs), the quarantine and the load ledger.
+"""The raw database: every feed's tables (from the feed specs), the quarantine, the load ledger and the
+quarantine's fixes.
 
 Raw tables are append-only MergeTree; every feed table carries the load metadata columns. They are
 written only by the loader (ingestion/loader.py) and read only by dbt's staging models, which see the
@@ -77,8 +78,27 @@ LOAD_LEDGER = TableSpec(
     metadata=False,
 )
 
+QUARANTINE_FIXES = TableSpec(
+    "quarantine_fixes",
+    "Quarantined records an operator fixed: the corrected file they supplied was loaded by the normal loader "
+    "(its own ledger row) and loaded the record. The quarantine row itself is kept; a record is open while "
+    "it has no row here (the operator page, docs/operator-page.md).",
+    (
+        Column("feed", "String", "The feed of the quarantined record."),
+        Column("_batch_id", "String", "The load batch that quarantined the record."),
+        Column("_source_line", "UInt64", "The record's position in that batch's file."),
+        Column("_source_file", "String", "The file that batch read."),
+        Column("fixed_by_batch_id", "String", "The load batch of the corrected file (its ledger row)."),
+        Column("fixed_by_file", "String", "The corrected file, relative to the data directory."),
+        Column("fixed_by", "String", "Who supplied it: `staff:` and the staff token's subject."),
+        Column("fixed_at", "DateTime64(3, 'UTC')", "When the corrected file's load committed (UTC)."),
+    ),
+    key=("feed", "_batch_id", "_source_line"),
+    metadata=False,
+)
+
 FEED_TABLES: tuple[TableSpec, ...] = tuple(t for feed in FEEDS for t in feed.tables)
-RAW_TABLES: tuple[TableSpec, ...] = (*FEED_TABLES, QUARANTINE, LOAD_LEDGER)
+RAW_TABLES: tuple[TableSpec, ...] = (*FEED_TABLES, QUARANTINE, LOAD_LEDGER, QUARANTINE_FIXES)
 
 
 def create_raw_tables(warehouse: Warehouse) -> None:

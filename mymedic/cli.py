@@ -30,6 +30,7 @@ from mymedic.claims_cli import claims_app
 from mymedic.export_cli import export_app
 from mymedic.serving_cli import serving_app
 from mymedic.warehouse_cli import warehouse_app
+from operations.cli import operator_app
 from serving.api.cli import api_app
 
 app = typer.Typer(
@@ -48,6 +49,7 @@ app.add_typer(warehouse_app, name="warehouse")
 app.add_typer(api_app, name="api")
 app.add_typer(adt_app, name="adt")
 app.add_typer(claims_app, name="claims")
+app.add_typer(operator_app, name="operator")
 # Bound to the real stdout: while the pipeline runs, other output (dbt's) goes to the run log instead.
 console = Console(file=sys.stdout, width=None if sys.stdout.isatty() else 120)
 

@@ -4,17 +4,14 @@ service's protocols (API key, staff JWT, Idempotency-Key, signed Razorpay and te
 from __future__ import annotations
 
 import json
-import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
-import jwt
-from cryptography.hazmat.primitives.asymmetric import rsa
+from support.loopback_http import serve_in_thread as serve_in_thread  # re-exported for the booking tests
+from support.staff_tokens import AUDIENCE, ISSUER, TENANT, StaffKeys
 
 from booking.domain.clock import IST, ManualClock
 from booking.infra.db import Database
@@ -23,14 +20,11 @@ from booking.infra.models import OutboxEvent
 from booking.integrations import signatures
 from booking.settings import BookingConfig, hash_api_key
 
-TENANT = "tnt_arogya"
 OTHER = "tnt_sehat"
 KEYS = {TENANT: "pk_arogya_portal_0123456789", OTHER: "pk_sehat_portal_9876543210"}
 RAZORPAY_SECRETS = {TENANT: "whsec_arogya_razorpay", OTHER: "whsec_sehat_razorpay"}
 TELE_SECRETS = {TENANT: "whsec_arogya_tele", OTHER: "whsec_sehat_tele"}
 TELE_APP_SECRET = "jitsi-app-secret-arogya-0123456789abcdef"
-ISSUER = "https://id.mymedic.test/"
-AUDIENCE = "mymedic-booking"
 # Thursday 1 October 2026, 08:00 IST
 START = datetime(2026, 10, 1, 8, 0, tzinfo=IST)
 
@@ -104,42 +98,6 @@ def seed(db_url: str) -> None:
         load_directory(db, directory())
     finally:
         db.dispose()
-
-
-@dataclass
-class StaffKeys:
-    """An identity provider of our own: an RSA key pair and its JWKS."""
-
-    private: rsa.RSAPrivateKey = field(default_factory=lambda: rsa.generate_private_key(65537, 2048))
-    kid: str = "test-key-1"
-
-    @property
-    def jwks(self) -> dict[str, Any]:
-        jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(self.private.public_key()))
-        return {"keys": [{**jwk, "kid": self.kid, "use": "sig", "alg": "RS256"}]}
-
-    def token(
-        self,
-        tenant_id: str = TENANT,
-        *,
-        sub: str = "staff-001",
-        roles: list[str] | None = None,
-        expires_in: int = 600,
-        audience: str = AUDIENCE,
-        issuer: str = ISSUER,
-        key: rsa.RSAPrivateKey | None = None,
-    ) -> str:
-        now = int(datetime.now(UTC).timestamp())
-        claims = {
-            "iss": issuer,
-            "aud": audience,
-            "sub": sub,
-            "iat": now,
-            "exp": now + expires_in,
-            "tenant_id": tenant_id,
-            "roles": roles if roles is not None else ["staff"],
-        }
-        return jwt.encode(claims, key or self.private, algorithm="RS256", headers={"kid": self.kid})
 
 
 def make_config(staff: StaffKeys, **tenant_overrides: Any) -> BookingConfig:
@@ -390,31 +348,3 @@ def refund_event(event: str, refund_id: str, payment_id: str, amount: int, at: d
 
 def next_weekday(day: date, weekday: int) -> date:
     return day + timedelta(days=(weekday - day.weekday()) % 7)
-
-
-@contextmanager
-def serve_in_thread(app: Any) -> Iterator[str]:
-    """Run `app` with uvicorn on 127.0.0.1 (a free port) in a thread; yields its base URL."""
-    import socket
-    import threading
-
-    import uvicorn
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error", access_log=False, lifespan="on")
-    )
-    thread = threading.Thread(target=server.run, name="uvicorn-test", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)

@@ -1,0 +1,1 @@
+"""The operator page: the quarantine with fix-and-replay, the dead-letter queues, integration health."""

@@ -1,0 +1,64 @@
+"""The operator page's access to the live warehouse: opened per request, closed after it.
+
+chDB admits one process per data directory, and the pipeline (`mymedic run`, Dagster) needs it for the whole
+of a run. So the page never holds it between requests: each request opens it, reads or loads, and closes it,
+one request at a time in the page's process (a lock). While a run holds the directory, a request answers 503
+saying so, and the page stays up. (A ClickHouse server warehouse has no such lock; requests are still one at
+a time, so a fix's load is the only load the page runs.) The metrics API avoids the warehouse altogether by
+reading the published serving copy; the page can't, since it shows the quarantine as it is now and fixes it.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from clickhouse_connect.driver.exceptions import ClickHouseError
+
+from booking.domain.errors import Unavailable
+from core.settings import WarehouseSettings
+from core.warehouse import Warehouse
+from core.warehouse.client import connect
+
+log = logging.getLogger("operations.warehouse")
+BUSY = "the warehouse is in use by a pipeline run (chDB admits one process at a time); reload when the run has finished"
+UNREACHABLE = "the warehouse can't be opened just now; check that it is running, then reload"
+
+
+def held_elsewhere(path: Path) -> bool:
+    """Another process holds the chDB data directory: the engine's `status` file is locked (flock)."""
+    try:
+        with (path / "status").open("rb") as status:
+            try:
+                fcntl.flock(status, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return True
+            fcntl.flock(status, fcntl.LOCK_UN)
+    except FileNotFoundError:
+        return False
+    return False
+
+
+class WarehouseGate:
+    def __init__(self, settings: WarehouseSettings) -> None:
+        self.settings = settings
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def open(self) -> Iterator[Warehouse]:
+        with self._lock:
+            try:
+                warehouse = Warehouse(self.settings, connect(self.settings))
+            except ClickHouseError as exc:
+                if self.settings.embedded and self.settings.path and held_elsewhere(self.settings.path):
+                    raise Unavailable(BUSY) from None
+                log.warning("warehouse: %s", type(exc).__name__)
+                raise Unavailable(UNREACHABLE) from None
+            try:
+                yield warehouse
+            finally:
+                warehouse.close()
