@@ -148,6 +148,8 @@ def outcome(record: ClaimRecord) -> str:
 
 
 def adjudication(record: ClaimRecord, approved: int | None) -> list[dict[str, Any]]:
+    """Submitted, benefit, and a deductible per deduction line of the latest decision. A deduction the insurer
+    did not itemise is the benefit below the submitted amount (as the claims feed reads an NHCX one)."""
     c = record.claim
     parts: list[dict[str, Any]] = []
     if c["requested_paise"] is not None:
@@ -160,9 +162,6 @@ def adjudication(record: ClaimRecord, approved: int | None) -> list[dict[str, An
         parts.append(
             {"category": category("deductible"), "reason": reason, "amount": money(line.amount_paise)}
         )
-    if not lines and (c["deducted_paise"] or 0) > 0:
-        parts.append({"category": category("deductible"), "reason": {"text": "not itemised by the insurer"},
-                      "amount": money(c["deducted_paise"])})  # fmt: skip
     return parts
 
 

@@ -25,6 +25,7 @@ from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.claim import Claim
 from fhir.resources.R4B.claimresponse import ClaimResponse
 from support.claim_scenario import C1_UTR, C3_UTR, CLAIM_IDS, N1_UTR, STAR, TENANT, build_claim_marts
+from support.nhcx_messages import INSURER, bundle, message
 
 from core.money import format_rupees
 from core.settings import PROJECT_ROOT, ExportSecrets
@@ -40,6 +41,8 @@ from exports.framework.spec import BundleSpec, load_spec
 from exports.framework.verify import verify_bundle
 from exports.pdf import layout
 from exports.pdf.claim_dossier import words
+from ingestion.feeds import LoadContext
+from ingestion.feeds.claims_nhcx.reader import message_rows
 
 TOOLS = ("pdftoppm", "pdftotext", "pdfinfo")
 missing = [tool for tool in TOOLS if shutil.which(tool) is None]
@@ -274,6 +277,39 @@ def test_fhir_claim_responses_adjudicate_deduct_and_pay_by_utr(produced) -> None
         responses["C7"].payment is None
         and responses["C6"].item[0].adjudication[0].category.coding[0].code == "submitted"
     )
+
+
+def test_the_claims_feed_reads_the_exported_responses_back_as_the_decisions(produced) -> None:
+    """Each exported ClaimResponse, delivered as an NHCX ClaimResponseBundle, reads back through the claims
+    feed's own reader as the claim's latest decision with its amounts and deduction lines."""
+    lines = produced["files"]["fhir_ndjson/ClaimResponse.ndjson"].decode().splitlines()
+    for n, line in enumerate(lines):
+        response = json.loads(line)
+        claim_id = response["request"]["identifier"]["value"]
+        payload = bundle(response, "ClaimResponseBundle", f"b-{n}")
+        (row,) = message_rows(message(f"corr-{n}", f"call-{n}", payload, sender=INSURER), LoadContext(TENANT))
+        events = [e for e in produced["events"] if e["claim_id"] == claim_id]
+        if response["outcome"] == "queued":
+            assert row["event_type"] == "query_raised", claim_id
+            continue
+        decision = next(e for e in reversed(events) if e["event_type"] in ("approved_full", "approved_partial",
+                                                                            "denied", "preauth_approved",
+                                                                            "preauth_enhanced"))  # fmt: skip
+        expected = (
+            "preauth_approved" if decision["event_type"] == "preauth_enhanced" else decision["event_type"]
+        )
+        assert row["event_type"] == expected, claim_id
+        claim = produced["claims"][claim_id]
+        assert row["claim_id"] == claim_id and row["requested_paise"] == claim["requested_paise"]
+        approved = (
+            claim["preauth_approved_paise"] if claim["claim_kind"] == "preauth" else claim["approved_paise"]
+        )
+        assert row["approved_paise"] == approved, claim_id
+        stated = [(d["code"], d["reason"], d["amount_paise"]) for d in json.loads(row["deductions"])]
+        assert stated == [
+            (d["code"], d["reason"], d["amount_paise"]) for d in json.loads(decision["deductions"])
+        ]
+    assert "NME" in produced["files"]["fhir_ndjson/ClaimResponse.ndjson"].decode()
 
 
 def test_claim_documents_need_a_full_bundle(built: Warehouse, tmp_path: Path) -> None:
