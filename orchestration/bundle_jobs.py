@@ -1,5 +1,6 @@
 """Export bundles in Dagster: each spec in exports/bundles becomes an asset that depends on the marts it
-reads (their dbt asset keys, so a bundle never reads a half-built mart), a job `bundle_<name>`, and a
+reads (its datasets' and the claim marts its claim documents read: their dbt asset keys, so a bundle never
+reads a half-built mart), a job `bundle_<name>`, and a
 schedule `bundle_<name>_schedule` on the spec's cron in IST. A run-failure sensor records every failed
 bundle run in exports.audit and logs it.
 
@@ -35,6 +36,7 @@ from core.time import IST_NAME
 from exports.framework.audit import AuditEvent, record
 from exports.framework.bundle import produce_bundle
 from exports.framework.delivery import deliver
+from exports.framework.formats import marts_read
 from exports.framework.period import parse_period, previous_period
 from exports.framework.spec import BundleSpec, load_specs
 from orchestration.resources import PipelineSettings, WarehouseResource
@@ -81,7 +83,7 @@ def bundle_asset_key(spec: BundleSpec) -> AssetKey:
 
 
 def bundle_asset(spec: BundleSpec) -> AssetsDefinition:
-    marts = sorted({AssetKey(["marts", d.mart]) for d in spec.datasets})
+    marts = [AssetKey(["marts", mart]) for mart in marts_read(spec)]
 
     @asset(
         key=bundle_asset_key(spec),

@@ -15,6 +15,8 @@ from decimal import Decimal
 from typing import Any
 
 from fhir.resources.R4B.bundle import Bundle
+from fhir.resources.R4B.claim import Claim
+from fhir.resources.R4B.claimresponse import ClaimResponse
 from fhir.resources.R4B.paymentnotice import PaymentNotice
 from fhir.resources.R4B.paymentreconciliation import PaymentReconciliation
 
@@ -36,7 +38,13 @@ LINE_TYPE_SYSTEM = f"{BASE}/CodeSystem/settlement-line-type"
 STATUS_SYSTEM = f"{BASE}/CodeSystem/reconciliation-status"
 PAYMENT_STATUS_SYSTEM = "http://terminology.hl7.org/CodeSystem/paymentstatus"
 LINE_TYPES = {"payment": "payment", "refund": "refund", "gateway_line": "adjustment"}
-MODELS = {"PaymentReconciliation": PaymentReconciliation, "PaymentNotice": PaymentNotice, "Bundle": Bundle}
+MODELS = {
+    "PaymentReconciliation": PaymentReconciliation,
+    "PaymentNotice": PaymentNotice,
+    "Claim": Claim,
+    "ClaimResponse": ClaimResponse,
+    "Bundle": Bundle,
+}
 RESOURCE_TYPES = ("PaymentReconciliation", "PaymentNotice")
 DECIMAL_MARK = "__mymedic_decimal__"
 

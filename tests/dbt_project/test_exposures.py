@@ -3,7 +3,8 @@ derived from where it is defined, and dbt's resolved lineage (the manifest) must
 
 - a Superset dashboard (serving/dashboards/): the mart behind each `bi` view its charts read
   (serving/bi_views.py), and dim_branches where the view joins the branch name in;
-- an export bundle (exports/bundles/*.yaml): its datasets' marts, dim_branches (the mart reader joins the
+- an export bundle (exports/bundles/*.yaml): the marts it reads (its datasets' and, for claim documents,
+  the claim marts: exports.framework.formats.marts_read), dim_branches (the mart reader joins the
   branch name to a mart with branch_id) and the load ledger (the bundle names the batches it was built from);
 - the finance export and the PDF documents: every mart or raw table their code (the modules they import,
   transitively) names.
@@ -19,6 +20,7 @@ import yaml
 
 from core.settings import DBT_PROJECT_DIR, PROJECT_ROOT
 from dictionary.manifest import load_manifest
+from exports.framework.formats import marts_read
 from exports.framework.spec import load_specs
 from serving.bi_views import BI_VIEWS
 from serving.superset.definitions import load_definitions
@@ -54,9 +56,9 @@ def bundle_reads(manifest: dict) -> dict[str, set[str]]:
     reads: dict[str, set[str]] = {}
     for spec in load_specs():
         nodes = {source("load_ledger")}
-        for dataset in spec.datasets:
-            nodes.add(model(dataset.mart))
-            if "branch_id" in manifest["nodes"][model(dataset.mart)]["columns"]:
+        for mart in marts_read(spec):
+            nodes.add(model(mart))
+            if "branch_id" in manifest["nodes"][model(mart)]["columns"]:
                 nodes.add(model(BRANCHES))
         reads[f"bundle_{spec.name}"] = nodes
     return reads
