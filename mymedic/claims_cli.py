@@ -17,6 +17,14 @@ from core.settings import DATA_ENV, DEFAULT_DATA, WAREHOUSE_ENV
 from core.time import IST
 from ingestion.claims_state import ClaimEvent
 
+WarehouseUrl = Annotated[
+    str,
+    typer.Option(
+        envvar=WAREHOUSE_ENV,
+        show_default=False,
+        help="chdb://DIR or http(s)://user:pass@host:port/db (default: the embedded warehouse)",
+    ),
+]
 claims_app = typer.Typer(help="Insurance claims: TPA and NHCX lifecycle events.", no_args_is_help=True)
 console = Console(file=sys.stdout, width=None if sys.stdout.isatty() else 120)
 
@@ -58,14 +66,7 @@ def replay(
         typer.Option(help="Known at this time, ISO 8601 (without an offset: IST); default: now"),
     ] = "",
     tenant: Annotated[str, typer.Option(help="The claim's tenant, when several have that claim number")] = "",
-    warehouse: Annotated[
-        str,
-        typer.Option(
-            envvar=WAREHOUSE_ENV,
-            show_default=False,
-            help="chdb://DIR or http(s)://user:pass@host:port/db (default: the embedded warehouse)",
-        ),
-    ] = "",
+    warehouse: WarehouseUrl = "",
 ) -> None:
     """Print a claim's state and amounts as known at --as-of, and the events (by event time) that led there."""
     from clickhouse_connect.driver.exceptions import ClickHouseError
@@ -139,14 +140,7 @@ def documents(
         typer.Option(envvar=DATA_ENV, show_default=False, help="Data directory (default .mymedic/sample)"),
     ] = None,
     tenant: Annotated[str, typer.Option(help="The claim's tenant, when several have that claim number")] = "",
-    warehouse: Annotated[
-        str,
-        typer.Option(
-            envvar=WAREHOUSE_ENV,
-            show_default=False,
-            help="chdb://DIR or http(s)://user:pass@host:port/db (default: the embedded warehouse)",
-        ),
-    ] = "",
+    warehouse: WarehouseUrl = "",
 ) -> None:
     """Zip the documents filed with a claim's request and a manifest.json (docs/claims.md); prints the zip."""
     from clickhouse_connect.driver.exceptions import ClickHouseError

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from .adt_wire import iso_ist
+from .claim_documents import FiledDocument, attach, document_references
 from .claims import CSV_TPA, HOSPITAL_CODE, NDJSON_TPA, NHCX, Claim, ClaimsSimulator, Step
 from .clock import iso_day
 from .money import rupees
@@ -294,9 +295,12 @@ def _reconciliation(c: Claim, s: Step, at: str) -> dict[str, Any]:
     }
 
 
-def nhcx_messages(c: Claim, sim: ClaimsSimulator) -> list[tuple[int, int, dict[str, Any]]]:
+def nhcx_messages(
+    c: Claim, sim: ClaimsSimulator, documents: list[FiledDocument] | None = None
+) -> list[tuple[int, int, dict[str, Any]]]:
     """(file day, time, message) for each delivery of the claim's NHCX messages. A request and its response
-    share a correlation id (the pre-auth's, the claim's); a payment notice and the remittance have their own."""
+    share a correlation id (the pre-auth's, the claim's); a payment notice and the remittance have their own.
+    A request's ClaimBundle carries the documents filed with it by then (sampledata/claim_documents.py)."""
     out = []
     correlation = {"preauth": sim.uuid(), "claim": sim.uuid()}
     submitted = 0
@@ -306,6 +310,7 @@ def nhcx_messages(c: Claim, sim: ClaimsSimulator) -> list[tuple[int, int, dict[s
         if hospital_sends:
             submitted = s.requested or 0
             payload = _bundle(_claim(c, s, at), "ClaimBundle", c, sim.uuid(), at)
+            attach(payload, document_references(c, s.kind, s.at_ms, documents or []))
             corr = correlation[s.kind]
         elif s.event == "settled":
             payload, corr = _notice(c, s, at), sim.uuid()
@@ -331,13 +336,15 @@ def nhcx_messages(c: Claim, sim: ClaimsSimulator) -> list[tuple[int, int, dict[s
 
 
 # -- files -------------------------------------------------------------------------------------------
-def write_claims(out: Path, claims: list[Claim], sim: ClaimsSimulator) -> tuple[list[Path], list[dict]]:
+def write_claims(
+    out: Path, claims: list[Claim], sim: ClaimsSimulator, documents: list[FiledDocument] | None = None
+) -> tuple[list[Path], list[dict]]:
     """Every claim's events in its channel's daily files, and the mappings; returns (files, the expected
-    quarantine: file, line, a fragment of the reason)."""
+    quarantine: file, line, a fragment of the reason). NHCX requests carry their `documents`."""
     by_file: dict[tuple[str, int], list[tuple[int, str]]] = {}
     for c in claims:
         if c.channel == NHCX:
-            for day, at, message in nhcx_messages(c, sim):
+            for day, at, message in nhcx_messages(c, sim, documents):
                 by_file.setdefault((NHCX, day), []).append((at, json.dumps(message, ensure_ascii=False)))
             continue
         for s in c.steps:

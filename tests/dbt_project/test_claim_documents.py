@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from dbt_runner import dbt_failure, run_dbt, run_results
+from dbt_runner import build_ok
 from reportlab.pdfgen.canvas import Canvas
 from support.nhcx_messages import INSURER, bundle, claim, message, with_documents
 
@@ -143,17 +143,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[WarehouseSettings, 
             feed = feed_named(name)
             for path in feed.files(data):
                 results[name] = load_file(warehouse, feed, path, LoadContext(TENANT), source=path.name)
-    result = run_dbt(
-        settings,
-        root,
-        "build",
-        "--select",
-        "+fct_claim_document_exceptions",
-        "--indirect-selection",
-        "cautious",
-    )
-    assert result.returncode == 0, dbt_failure(result)
-    assert set(run_results(root).values()) <= {"success", "pass"}
+    build_ok(settings, root, "+fct_claim_document_exceptions")
     return settings, data, results
 
 
