@@ -164,6 +164,14 @@ CLAIM_EVENT_COLUMNS: tuple[Column, ...] = (
         "utr", "String", "The bank transfer's UTR (or NHCX payment identifier) of a payment.", "financial"
     ),
     Column(
+        "documents",
+        "String",
+        "The documents a pre-auth request or a claim submission was filed with, as JSON [{document_kind, "
+        "file_name, content_type, size_bytes, sha256}] (NHCX: the ClaimBundle's DocumentReferences), '[]' if "
+        "none stated (ingestion/claim_documents.py).",
+        "phi",
+    ),
+    Column(
         "raw",
         "String",
         "The record as received (the CSV row or NDJSON object as JSON, the FHIR bundle).",
@@ -199,6 +207,7 @@ def claim_row(**values: Any) -> dict[str, Any]:
         raise ValueError(f"not claim event columns: {', '.join(sorted(unknown))}")
     row: dict[str, Any] = {n: (None if n in _NULLABLE else "") for n in _NAMES}
     row["deductions"] = "[]"
+    row["documents"] = "[]"
     row.update(values)
     if row["event_type"] not in EVENT_RANK:
         raise RowError(f"unknown claim event {row['event_type']!r}; expected one of {', '.join(EVENT_TYPES)}")

@@ -6,10 +6,14 @@ from __future__ import annotations
 from datetime import UTC
 
 from core.warehouse import Warehouse
+from ingestion.claim_event import CLAIM_EVENT_COLUMNS
 from ingestion.claims_state import ClaimEvent
 from ingestion.feeds import FEEDS
 
-CLAIM_TABLES: tuple[str, ...] = tuple(t.name for f in FEEDS if f.spec.source == "claims" for t in f.tables)
+# the claims feeds' event tables (the document manifest's table is the source's too, but holds no events)
+CLAIM_TABLES: tuple[str, ...] = tuple(
+    t.name for f in FEEDS if f.spec.source == "claims" for t in f.tables if t.columns == CLAIM_EVENT_COLUMNS
+)
 _FIELDS = (
     "event_time", "event_type", "source", "message_id", "requested_paise", "approved_paise",
     "deducted_paise", "paid_paise", "tds_paise", "reason_code", "utr", "insurer", "tpa",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -12,10 +13,18 @@ from rich.table import Table
 
 from core.cli_errors import fail as _fail
 from core.money import format_rupees
-from core.settings import WAREHOUSE_ENV
+from core.settings import DATA_ENV, DEFAULT_DATA, WAREHOUSE_ENV
 from core.time import IST
 from ingestion.claims_state import ClaimEvent
 
+WarehouseUrl = Annotated[
+    str,
+    typer.Option(
+        envvar=WAREHOUSE_ENV,
+        show_default=False,
+        help="chdb://DIR or http(s)://user:pass@host:port/db (default: the embedded warehouse)",
+    ),
+]
 claims_app = typer.Typer(help="Insurance claims: TPA and NHCX lifecycle events.", no_args_is_help=True)
 console = Console(file=sys.stdout, width=None if sys.stdout.isatty() else 120)
 
@@ -57,14 +66,7 @@ def replay(
         typer.Option(help="Known at this time, ISO 8601 (without an offset: IST); default: now"),
     ] = "",
     tenant: Annotated[str, typer.Option(help="The claim's tenant, when several have that claim number")] = "",
-    warehouse: Annotated[
-        str,
-        typer.Option(
-            envvar=WAREHOUSE_ENV,
-            show_default=False,
-            help="chdb://DIR or http(s)://user:pass@host:port/db (default: the embedded warehouse)",
-        ),
-    ] = "",
+    warehouse: WarehouseUrl = "",
 ) -> None:
     """Print a claim's state and amounts as known at --as-of, and the events (by event time) that led there."""
     from clickhouse_connect.driver.exceptions import ClickHouseError
@@ -124,3 +126,34 @@ def replay(
 
 
 __all__ = ["claims_app", "parse_as_of"]
+
+
+@claims_app.command("documents")
+def documents(
+    claim_id: Annotated[str, typer.Argument(help="The claim (or pre-authorisation) number")],
+    kind: Annotated[
+        str, typer.Option(help="preauth (the pre-auth request's) or claim (the submission's)")
+    ] = "claim",
+    out: Annotated[Path, typer.Option(help="Folder the zip is written to")] = Path("."),
+    data_dir: Annotated[
+        Path | None,
+        typer.Option(envvar=DATA_ENV, show_default=False, help="Data directory (default .mymedic/sample)"),
+    ] = None,
+    tenant: Annotated[str, typer.Option(help="The claim's tenant, when several have that claim number")] = "",
+    warehouse: WarehouseUrl = "",
+) -> None:
+    """Zip the documents filed with a claim's request and a manifest.json (docs/claims.md); prints the zip."""
+    from clickhouse_connect.driver.exceptions import ClickHouseError
+
+    from core.settings import warehouse_settings
+    from core.warehouse import open_warehouse
+    from exports.claim_documents import ClaimDocumentsError, claim_document_bundle
+
+    try:
+        with open_warehouse(warehouse_settings(warehouse) if warehouse else None) as w:
+            bundle = claim_document_bundle(w, data_dir or DEFAULT_DATA, claim_id, kind, out, tenant)
+    except (ClaimDocumentsError, OSError, ClickHouseError) as error:
+        _fail(" ".join(str(error).split()).strip('"'))
+    console.print(str(bundle.path))
+    for missing in bundle.manifest["missing_required"]:
+        console.print(f"missing required document: {missing}")

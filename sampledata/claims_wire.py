@@ -15,6 +15,7 @@ from typing import Any
 from ingestion.feeds.reference.spec import SPEC as REFERENCE_SPEC
 
 from .adt_wire import iso_ist
+from .claim_documents import FiledDocument, attach, document_references
 from .claims import (
     CSV_TPA,
     DECISION_SLA_HOURS,
@@ -308,9 +309,12 @@ def _reconciliation(c: Claim, s: Step, at: str) -> dict[str, Any]:
     }
 
 
-def nhcx_messages(c: Claim, sim: ClaimsSimulator) -> list[tuple[int, int, dict[str, Any]]]:
+def nhcx_messages(
+    c: Claim, sim: ClaimsSimulator, documents: list[FiledDocument] | None = None
+) -> list[tuple[int, int, dict[str, Any]]]:
     """(file day, time, message) for each delivery of the claim's NHCX messages. A request and its response
-    share a correlation id (the pre-auth's, the claim's); a payment notice and the remittance have their own."""
+    share a correlation id (the pre-auth's, the claim's); a payment notice and the remittance have their own.
+    A request's ClaimBundle carries the documents filed with it by then (sampledata/claim_documents.py)."""
     out = []
     correlation = {"preauth": sim.uuid(), "claim": sim.uuid()}
     submitted = 0
@@ -320,6 +324,7 @@ def nhcx_messages(c: Claim, sim: ClaimsSimulator) -> list[tuple[int, int, dict[s
         if hospital_sends:
             submitted = s.requested or 0
             payload = _bundle(_claim(c, s, at), "ClaimBundle", c, sim.uuid(), at)
+            attach(payload, document_references(c, s.kind, s.at_ms, documents or []))
             corr = correlation[s.kind]
         elif s.event == "settled":
             payload, corr = _notice(c, s, at), sim.uuid()
@@ -345,13 +350,15 @@ def nhcx_messages(c: Claim, sim: ClaimsSimulator) -> list[tuple[int, int, dict[s
 
 
 # -- files -------------------------------------------------------------------------------------------
-def write_claims(out: Path, claims: list[Claim], sim: ClaimsSimulator) -> tuple[list[Path], list[dict]]:
+def write_claims(
+    out: Path, claims: list[Claim], sim: ClaimsSimulator, documents: list[FiledDocument] | None = None
+) -> tuple[list[Path], list[dict]]:
     """Every claim's events in its channel's daily files, and the mappings; returns (files, the expected
-    quarantine: file, line, a fragment of the reason)."""
+    quarantine: file, line, a fragment of the reason). NHCX requests carry their `documents`."""
     by_file: dict[tuple[str, int], list[tuple[int, str]]] = {}
     for c in claims:
         if c.channel == NHCX:
-            for day, at, message in nhcx_messages(c, sim):
+            for day, at, message in nhcx_messages(c, sim, documents):
                 by_file.setdefault((NHCX, day), []).append((at, json.dumps(message, ensure_ascii=False)))
             continue
         for s in c.steps:

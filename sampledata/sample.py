@@ -24,6 +24,7 @@ from .adt_wire import (
 from .bank import BankEntry, BankStatement, overheads, ref_no, settlement_credit, statement_path
 from .billing import BILLING_DIR, Billing, BillingSimulator, expected_bills, write_billing, write_services
 from .billing import CSV_DIR as BILLING_CSV_DIR
+from .claim_documents import DOCUMENTS_DIR, REQUIREMENTS_FILE, file_documents, write_documents
 from .claims import TPAS, ClaimsSimulator, claims_truth
 from .claims_wire import NHCX_DIR, SLAS_FILE, TPA_DIR, write_claim_slas, write_claims
 from .clock import iso_day, ist_day_of_ms, ist_midnight_ms, ist_midnight_s
@@ -177,6 +178,9 @@ def _remove_previous_output(out: Path) -> None:
             for provider, directory in PROVIDER_DIRS.items()
         ),
         (NHCX_DIR, "*.ndjson"),
+        (DOCUMENTS_DIR, "*.csv"),
+        (DOCUMENTS_DIR, "*/*.pdf"),
+        (str(Path(REQUIREMENTS_FILE).parent), Path(REQUIREMENTS_FILE).name),
         *((f"{TPA_DIR}/{tpa}", pattern) for tpa in TPAS for pattern in ("*.csv", "*.ndjson", "mapping.yaml")),
     ]
     for sub, pattern in patterns:
@@ -713,7 +717,9 @@ class _SampleRun:
         assert self.billing is not None and self.pending_bank is not None
         sim = ClaimsSimulator(self.seed, self.his.end_ms, as_of)
         claims = sim.simulate(self.his.visits, self.billing.bills)
-        files, quarantine = write_claims(self.out, claims, sim)
+        documents = file_documents(claims, self.seed)
+        files, quarantine = write_claims(self.out, claims, sim, documents)
+        document_files, document_truth = write_documents(self.out, claims, documents, self.chain.tenant_id)
         files.append(write_claim_slas(self.out / REFERENCE_DIR, self.chain.tenant_id))
         days = dict(self.pending_bank)
         for c in claims:
@@ -722,7 +728,9 @@ class _SampleRun:
                 day = ist_day_of_ms(at_ms)
                 at_s = (at_ms - ist_midnight_ms(day)) // 1000
                 days[day].append(BankEntry(at_s, narration, ref_no(sim.rng), 0, paise))
-        return files, claims_truth(claims, as_of, quarantine, str(self.bank.path.relative_to(self.out)))
+        truth = claims_truth(claims, as_of, quarantine, str(self.bank.path.relative_to(self.out)))
+        truth["documents"] = document_truth
+        return [*files, *document_files], truth
 
     def abort(self) -> None:
         self.bank.close()

@@ -5,7 +5,8 @@
 {% macro claim_spec_columns() -%}
     tenant_id, source, sender, message_id, api_call_id, correlation_id, workflow_id, message_time, claim_id,
     claim_kind, event_type, event_time, insurer, tpa, branch_id, visit_number, policy_number, requested_paise,
-    approved_paise, deducted_paise, paid_paise, tds_paise, deductions, reason_code, remarks, utr, raw
+    approved_paise, deducted_paise, paid_paise, tds_paise, deductions, reason_code, remarks, utr, documents,
+    raw
 {%- endmacro %}
 
 {#- The columns of every claims staging model: the spec's, then the load metadata. -#}

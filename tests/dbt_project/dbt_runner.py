@@ -40,3 +40,10 @@ def run_results(work_dir: Path) -> dict[str, str]:
 
 def dbt_failure(result: subprocess.CompletedProcess[str]) -> str:
     return f"dbt exited {result.returncode}\n{result.stdout[-6000:]}\n{result.stderr[-3000:]}"
+
+
+def build_ok(settings: WarehouseSettings, work_dir: Path, *selection: str) -> None:
+    """`dbt build --select SELECTION` (tests of unselected parents left out), asserted to pass every node."""
+    result = run_dbt(settings, work_dir, "build", "--select", *selection, "--indirect-selection", "cautious")
+    assert result.returncode == 0, dbt_failure(result)
+    assert set(run_results(work_dir).values()) <= {"success", "pass"}

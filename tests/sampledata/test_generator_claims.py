@@ -84,7 +84,7 @@ def test_every_scenario_is_injected(sample: dict[str, Any]) -> None:
     channels = {c["source"] for c in truth["claims"]}
     assert channels == {"tpa/sahay", "tpa/careline", "nhcx"}
     files = {p.suffix for p in (sample["root"] / "claims").rglob("*") if p.is_file()}
-    assert files == {".csv", ".ndjson", ".yaml"}
+    assert files == {".csv", ".ndjson", ".yaml", ".pdf"}  # the PDFs: claims/documents/<claim id>/
 
 
 def test_every_record_is_loaded_quarantined_or_a_skipped_redelivery(
@@ -287,6 +287,7 @@ def test_claims_off_is_the_sample_as_before_and_on_changes_only_claims_bank_and_
         bank,
         "ground_truth.json",
         "reference/claim_slas.csv",  # the claims' service levels
+        "reference/claim_document_requirements.csv",  # the insurers' documents (claim_documents.py)
     }
     assert set(off) <= set(on)
     truth_off = json.loads(off["ground_truth.json"])

@@ -167,3 +167,47 @@ def reconciliation(utr: str, lines: list[tuple[str, str, float]]) -> dict[str, A
 
 def message(correlation: str, api_call: str, payload: dict[str, Any], sender: str = HOSPITAL) -> dict:
     return {"headers": headers(correlation, api_call, sender), "payload": payload}
+
+
+def with_documents(claim_bundle: dict[str, Any], documents: list[tuple[str, str, bytes]]) -> dict[str, Any]:
+    """The ClaimBundle with a DocumentReference per (document kind, file name, bytes), the data inline with
+    its size and FHIR's base64 SHA-1, each referenced from the Claim's supportingInfo (category attachment)."""
+    import base64
+    import hashlib
+
+    claim = claim_bundle["entry"][0]["resource"]
+    info = claim.setdefault("supportingInfo", [])
+    for n, (kind, name, data) in enumerate(documents, start=1):
+        doc_id = f"doc-{n}"
+        claim_bundle["entry"].append(
+            {
+                "fullUrl": f"urn:uuid:{doc_id}",
+                "resource": {
+                    "resourceType": "DocumentReference",
+                    "id": doc_id,
+                    "status": "current",
+                    "type": concept("https://hospital.example/document-types", kind),
+                    "content": [
+                        {
+                            "attachment": {
+                                "contentType": "application/pdf",
+                                "data": base64.b64encode(data).decode(),
+                                "size": len(data),
+                                "hash": base64.b64encode(hashlib.sha1(data).digest()).decode(),
+                                "title": name,
+                            }
+                        }
+                    ],
+                },
+            }
+        )
+        info.append(
+            {
+                "sequence": len(info) + 1,
+                "category": concept(
+                    "http://terminology.hl7.org/CodeSystem/claiminformationcategory", "attachment"
+                ),
+                "valueReference": {"reference": f"urn:uuid:{doc_id}"},
+            }
+        )
+    return claim_bundle

@@ -6,7 +6,8 @@ A message is what the HCX gateway delivers once its JWE is opened: a JSON object
 message, an `.ndjson` file one per line. The payload is one of the NHCX profiles (docs/claims.md):
 
 - `ClaimBundle` (a collection Bundle with one Claim): `use` preauthorization -> preauth_requested, claim ->
-  claim_submitted; the requested amount is `Claim.total`.
+  claim_submitted; the requested amount is `Claim.total`; the bundle's DocumentReferences (which
+  `Claim.supportingInfo` references) are the documents it was filed with, in the `documents` column.
 - `ClaimResponseBundle` (one ClaimResponse): outcome queued -> query_raised; error -> denied (or
   preauth_rejected), the reason from `error.code`; complete / partial -> approved_full, or approved_partial when
   an item adjudication carries a deduction (category `deductible`, its `reason` the code) or the benefit is
@@ -23,6 +24,7 @@ cardinality (counted below) is quarantined with the FHIR path and the reason.
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -34,6 +36,15 @@ from fhir.resources.R4B import get_fhir_model_class
 from pydantic import ValidationError
 
 from core.time import IST
+from ingestion.claim_documents import (
+    DOCUMENT_KINDS,
+    MAX_DOCUMENT_BYTES,
+    ClaimDocument,
+    content_type_of,
+    documents_json,
+    fhir_sha1,
+    sha256_hex,
+)
 from ingestion.claim_event import Deduction, claim_row, deductions_json
 from ingestion.csv_source import physical_lines
 from ingestion.feeds.base import LoadContext
@@ -178,12 +189,14 @@ class Message:
             raise RowError("payload is not a FHIR resource (a JSON object)")
         self.raw = json.dumps(payload, ensure_ascii=False)
         self.others: list[Any] = []
+        self.resources: list[Any] = []  # the Bundle's entries' resources, in order
         root = parse(payload, "payload")
         if root.get_resource_type() == "Bundle":
             check_cardinality(root, "payload: ")
             if root.type != "collection":
                 raise RowError(f"payload: Bundle.type is {root.type!r}; the NHCX bundles are collection")
             resources = [e.resource for e in root.entry or [] if e.resource is not None]
+            self.resources = resources
             mains = [r for r in resources if r.get_resource_type() in MAIN]
             if len(mains) != 1:
                 kinds = ", ".join(r.get_resource_type() for r in mains) or "none"
@@ -230,6 +243,65 @@ class Message:
         return ""
 
 
+def _document(resource: Any, where: str) -> ClaimDocument:
+    """A DocumentReference as a claim document: its kind (a `type` coding's code), its first attachment's
+    content type, title, size and, when the data is inline, the SHA-256 of it (the attachment's size and
+    SHA-1 `hash`, when stated, must be the data's)."""
+    codes = [str(c.code or "") for c in (resource.type.coding or [] if resource.type else [])]
+    kind = next((c for c in codes if c in DOCUMENT_KINDS), "")
+    if not kind:
+        found = ", ".join(repr(c) for c in codes) or "no code"
+        raise RowError(
+            f"{where}.type has {found}, not a claim document kind; expected one of {', '.join(DOCUMENT_KINDS)}"
+        )
+    attachment = resource.content[0].attachment
+    at = f"{where}.content[0].attachment"
+    if not attachment.contentType:
+        raise RowError(f"{at}.contentType: 0 found, the claim's documents require 1..1")
+    name = str(attachment.title or (attachment.url or "").rsplit("/", 1)[-1] or "")
+    if not name:
+        raise RowError(f"{at}: neither title nor url names the file")
+    expected = content_type_of(name, f"{at}.title")
+    if attachment.contentType != expected:
+        raise RowError(f"{at}.contentType is {attachment.contentType!r}, but the file {name!r} is {expected}")
+    data = attachment.data
+    if data is None:
+        if not attachment.url or attachment.size is None:
+            raise RowError(f"{at}: without data, the attachment needs its url and size")
+        size, sha256 = int(attachment.size), ""
+    else:
+        size, sha256 = len(data), sha256_hex(data)
+        if attachment.size is not None and int(attachment.size) != size:
+            raise RowError(f"{at}.size is {attachment.size}, but its data is {size} bytes")
+        if attachment.hash is not None and base64.b64encode(attachment.hash).decode() != fhir_sha1(data):
+            raise RowError(f"{at}.hash is not the SHA-1 of its data: the document was altered or truncated")
+    if not 0 < size <= MAX_DOCUMENT_BYTES:
+        raise RowError(f"{at}: a claim document of {size} bytes; expected 1 byte to 25 MB")
+    return ClaimDocument(kind, name, expected, size, sha256)
+
+
+def _documents(m: Message, claim: Any) -> list[ClaimDocument]:
+    """The ClaimBundle's DocumentReferences; each Claim.supportingInfo reference to one must resolve."""
+    ids: dict[str, Any] = {}
+    out = []
+    for n, resource in enumerate(m.resources):
+        if resource.get_resource_type() == "DocumentReference":
+            ids[str(resource.id or "")] = resource
+            out.append(_document(resource, f"payload: Bundle.entry[{n}].resource: DocumentReference"))
+    for n, info in enumerate(claim.supportingInfo or []):
+        reference = str(info.valueReference.reference or "") if info.valueReference else ""
+        category, _ = _code(info.category)
+        if category != "attachment" and not reference.startswith("DocumentReference/"):
+            continue  # supporting information of another kind (an Observation, a date)
+        target = reference.removeprefix("urn:uuid:").removeprefix("DocumentReference/")
+        if target not in ids:
+            raise RowError(
+                f"{m.where}.supportingInfo[{n}].valueReference: {reference!r} is not a DocumentReference "
+                "in the bundle"
+            )
+    return out
+
+
 def _claim_rows(m: Message, claim: Any) -> list[dict[str, Any]]:
     event = "preauth_requested" if claim.use == "preauthorization" else "claim_submitted"
     if claim.use not in ("preauthorization", "claim"):
@@ -245,6 +317,7 @@ def _claim_rows(m: Message, claim: Any) -> list[dict[str, Any]]:
             "visit_number": _ref_id(encounters[0]) if encounters else "",
             "policy_number": m.coverage_policy(),
             "requested_paise": _paise(claim.total, f"{m.where}.total"),
+            "documents": documents_json(_documents(m, claim)),
         }
     ]
 

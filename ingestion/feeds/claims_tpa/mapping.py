@@ -18,12 +18,12 @@ from ingestion.csv_mapping import CsvMapping
 from ingestion.yaml_config import load_yaml_model
 
 BUILT_IN_DIR = Path(__file__).parent / "mappings"
-# Columns a mapping may fill; tenant_id, source and sender come from the load, api_call_id is NHCX's, raw is
-# the record itself.
+# Columns a mapping may fill; tenant_id, source and sender come from the load, api_call_id and documents are
+# NHCX's (a TPA claim's documents come through the document manifest, claims/documents/), raw is the record.
 MAPPABLE: tuple[str, ...] = tuple(
     c.name
     for c in CLAIM_EVENT_COLUMNS
-    if c.name not in {"tenant_id", "source", "sender", "api_call_id", "raw"}
+    if c.name not in {"tenant_id", "source", "sender", "api_call_id", "documents", "raw"}
 )
 REQUIRED = ("message_id", "claim_id", "event_type", "event_time")
 TIME_COLUMNS = frozenset({"message_time", "event_time"})

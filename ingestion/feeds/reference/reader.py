@@ -11,10 +11,13 @@ from typing import Any
 from booking.domain.messaging import CHANNELS
 from core.vocabulary import PAYMENT_METHODS as METHODS
 from ingestion import parsers as p
+from ingestion.claim_documents import document_kind
+from ingestion.claim_event import CLAIM_KINDS
 from ingestion.csv_source import csv_records
 from ingestion.feeds.base import LoadContext
 from ingestion.feeds.reference.spec import BRANCHES as REFERENCE_BRANCHES
 from ingestion.feeds.reference.spec import (
+    CLAIM_DOCUMENT_REQUIREMENTS,
     CLAIM_SLAS,
     MAPPING_TABLES,
     MESSAGE_RATES,
@@ -96,6 +99,16 @@ def _claim_sla(f: dict[str, str]) -> dict[str, Any]:
     return values
 
 
+def _claim_document_requirement(f: dict[str, str]) -> dict[str, Any]:
+    values = _strings(CLAIM_DOCUMENT_REQUIREMENTS, f, optional=("insurer",))
+    values["claim_kind"] = values["claim_kind"].lower()
+    if values["claim_kind"] not in CLAIM_KINDS:
+        raise RowError(f"column 'claim_kind' has {p.show(f['claim_kind'])}; expected preauth or claim")
+    values["document_kind"] = document_kind(f["document_kind"], "column 'document_kind'")
+    values["required"] = p.flag("required", f["required"])
+    return values
+
+
 def _mapping(table: RawTable) -> Callable[[dict[str, str]], dict[str, Any]]:
     # an ABHA number is not known for every patient; every other mapping column is required
     optional = ("abha_number",) if table is PATIENT_IDENTITY else ()
@@ -110,6 +123,7 @@ PARSERS: dict[str, Callable[[dict[str, str]], dict[str, Any]]] = {
     SERVICES.name: _service,
     MESSAGE_RATES.name: _message_rate,
     CLAIM_SLAS.name: _claim_sla,
+    CLAIM_DOCUMENT_REQUIREMENTS.name: _claim_document_requirement,
 }
 
 

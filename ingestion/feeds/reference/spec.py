@@ -169,17 +169,47 @@ CLAIM_SLAS = TableSpec(
     versioned=True,
 )
 
+CLAIM_DOCUMENT_REQUIREMENTS = TableSpec(
+    "reference_claim_document_requirements",
+    "The documents each insurer requires with a pre-auth request or a claim submission ('' insurer: every "
+    "insurer's default), every version ever loaded. For each document kind a claim takes its insurer's row, "
+    "else the default; required 0 on an insurer's row waives a default requirement.",
+    (
+        TENANT,
+        Column("insurer", "String", "The insurer (as the claim's events name it); '' for the default."),
+        Column("claim_kind", "String", "preauth (the pre-auth request) or claim (the claim submission)."),
+        Column(
+            "document_kind",
+            "String",
+            "discharge_summary, itemised_bill, id_proof, prescription or investigation_report.",
+        ),
+        Column("required", "UInt8", "1 when the document must be filed with the request, 0 when not."),
+    ),
+    key=("tenant_id", "insurer", "claim_kind", "document_kind"),
+    versioned=True,
+)
+
 MAPPING_TABLES = (PATIENT_IDENTITY, PROVIDERS, DEPARTMENTS, WARDS, SERVICES)
 # optional: a data directory without reference/message_rates.csv loads; its messages cost nothing known;
-# without reference/claim_slas.csv no claim breaches a service level
-OPTIONAL_TABLES = (*MAPPING_TABLES, MESSAGE_RATES, CLAIM_SLAS)
-TABLES = (BRANCHES, DOCTORS, GATEWAY_CONTRACTS, *MAPPING_TABLES, MESSAGE_RATES, CLAIM_SLAS)
+# without reference/claim_slas.csv no claim breaches a service level; without
+# reference/claim_document_requirements.csv no document is required
+OPTIONAL_TABLES = (*MAPPING_TABLES, MESSAGE_RATES, CLAIM_SLAS, CLAIM_DOCUMENT_REQUIREMENTS)
+TABLES = (
+    BRANCHES,
+    DOCTORS,
+    GATEWAY_CONTRACTS,
+    *MAPPING_TABLES,
+    MESSAGE_RATES,
+    CLAIM_SLAS,
+    CLAIM_DOCUMENT_REQUIREMENTS,
+)
 ROUTES = {
     "branches": BRANCHES.name,
     "doctors": DOCTORS.name,
     "gateway_contract": GATEWAY_CONTRACTS.name,
     "message_rates": MESSAGE_RATES.name,
     "claim_slas": CLAIM_SLAS.name,
+    "claim_document_requirements": CLAIM_DOCUMENT_REQUIREMENTS.name,
     # the mapping tables' files are optional (DIR/reference/<stem>.csv)
     **{t.name.removeprefix("reference_"): t.name for t in MAPPING_TABLES},
 }
@@ -188,7 +218,7 @@ SPEC = FeedSpec(
     name="reference",
     description="Reference data maintained by the clinic chain's operations team (branches, doctors, the "
     "payment gateway contract, the optional mapping tables of HIS codes: patient identity, providers, "
-    "departments, wards, services, the optional rate card of the messaging providers and the optional claim service levels). Versioned: when a row changes, the new version is appended by a later load, "
+    "departments, wards, services, the optional rate card of the messaging providers and the optional claim service levels and the optional documents each insurer requires with a claim). Versioned: when a row changes, the new version is appended by a later load, "
     "and the latest load of a key wins.",
     source="reference",
     folder="reference",
