@@ -40,3 +40,17 @@ def run_results(work_dir: Path) -> dict[str, str]:
 
 def dbt_failure(result: subprocess.CompletedProcess[str]) -> str:
     return f"dbt exited {result.returncode}\n{result.stdout[-6000:]}\n{result.stderr[-3000:]}"
+
+
+def mart_column_types(settings: WarehouseSettings, mart: str) -> dict[str, str]:
+    """name -> ClickHouse type of each column of the built mart, in table order (its enforced contract)."""
+    from core.warehouse import open_warehouse
+
+    with open_warehouse(settings) as warehouse:
+        return dict(
+            warehouse.rows(
+                "select name, type from system.columns where database = {db:String} and table = {t:String}"
+                " order by position",
+                {"db": warehouse.db("marts"), "t": mart},
+            )
+        )
