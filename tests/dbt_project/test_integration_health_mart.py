@@ -1,6 +1,7 @@
 """fct_integration_health_daily through real dbt on chDB: two feeds' load ledger rows (a bank statement
 rejected, then read again and loaded), booking events with their partner webhook delivery runs (a retry,
-a dead letter and its replay), and the daily rows worked out by hand in the comments."""
+a dead letter and its replay) and two patient SMS (one sent on its second attempt, one dead-lettered), and
+the daily rows worked out by hand in the comments."""
 
 from __future__ import annotations
 
@@ -50,11 +51,23 @@ def events(warehouse: Warehouse, batch: str, loaded_at: str, rows: list[dict[str
     warehouse.client.insert(f"{warehouse.db('raw')}.booking_events", data, column_names=names)
 
 
-def booking_event(event_id: str, event_type: str, at: str) -> dict[str, Any]:
+def booking_event(event_id: str, event_type: str, at: str, subject: str = "bk_1",
+                  data: dict[str, Any] | None = None) -> dict[str, Any]:  # fmt: skip
     return {"event_id": event_id, "specversion": "1.0", "event_type": event_type,
-            "source": "mymedic/booking/BLR01", "subject": "bk_1", "event_time": utc(at),
+            "source": "mymedic/booking/BLR01", "subject": subject, "event_time": utc(at),
             "datacontenttype": "application/json", "tenant_id": TENANT, "branch_id": "BLR01",
-            "data": json.dumps({"booking_id": "bk_1"})}  # fmt: skip
+            "data": json.dumps(data or {"booking_id": "bk_1"})}  # fmt: skip
+
+
+def message(event_id: str, step: str, message_id: str, at: str, **data: Any) -> dict[str, Any]:
+    """A patient message's lifecycle event, as the booking service's outbound adapter emits it."""
+    return booking_event(event_id, f"message.{step}", at, message_id, {"message_id": message_id, **data})
+
+
+def queued(event_id: str, message_id: str, at: str, scheduled_for: str) -> dict[str, Any]:
+    return message(event_id, "queued", message_id, at, booking_id="bk_1", patient_id="pt_1",
+                   branch_id="BLR01", channel="sms", provider="msg91", template="reminder", language="en",
+                   purpose="reminder", recipient_masked="+91******10", scheduled_for=scheduled_for)  # fmt: skip
 
 
 def delivery(event_id: str, outcome: str, delivered: str, attempts: int, at: str) -> dict[str, Any]:
@@ -78,8 +91,20 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WarehouseSetting
             delivery("o1", "failed", "e1", 2, "2026-10-05 04:10:00"),  # 600 s after e1
             delivery("o2", "succeeded", "e1", 3, "2026-10-05 04:12:00"),  # 720 s after e1
             delivery("o3", "dead_lettered", "e2", 4, "2026-10-05 04:25:00"),  # 300 s after e2
+            # msg_1 due at 04:00, fails once, sent on attempt 2 at 04:01:40 (a lag of 100 s)
+            queued("m1", "msg_1", "2026-10-05 03:50:00", "2026-10-05T04:00:00Z"),
+            message("m2", "attempt_failed", "msg_1", "2026-10-05 04:00:05", attempt=1, error_code="HTTP 503",
+                    retryable=True, retry_after_seconds=60),
+            message("m3", "sent", "msg_1", "2026-10-05 04:01:40", provider="msg91", provider_message_id="p1",
+                    attempt=2, sent_at="2026-10-05T04:01:40Z", segments=1),
+            # msg_2 fails for good: its dead letter at the same time as the failed attempt
+            queued("m4", "msg_2", "2026-10-05 03:50:00", "2026-10-05T04:00:00Z"),
+            message("m5", "attempt_failed", "msg_2", "2026-10-05 04:02:00", attempt=1, error_code="HTTP 400",
+                    retryable=False, retry_after_seconds=None),
+            message("a5", "dead_lettered", "msg_2", "2026-10-05 04:02:00", attempts=1, error_code="HTTP 400",
+                    reason="permanent error"),
         ])  # fmt: skip
-        ledger(w, "be_a", "booking_events", "a1", "loaded", "2026-10-05 04:30:00", 6, 5, 1, 0)
+        ledger(w, "be_a", "booking_events", "a1", "loaded", "2026-10-05 04:30:00", 12, 11, 1, 0)
         ledger(w, "bs_1", "bank_statements", "s1", "rejected", "2026-10-05 05:00:00", 2, 0, 2, 0)
         # 6 Oct (IST): the statement read again and loaded (a retry); e2 replayed and delivered; e3 booked
         ledger(w, "bs_1", "bank_statements", "s1", "loaded", "2026-10-06 05:00:00", 2, 2, 0, 0)
@@ -114,13 +139,18 @@ def test_each_integration_day_as_worked_out_by_hand(built: WarehouseSettings) ->
         {"type": "feed", "name": "bank_statements", "day": "2026-10-06", "volume": 2, "loaded": 2,
          "quarantined": 0, "dup": 0, "rate": 0.0, "p50": None, "p95": None, "retries": 1, "failures": 0,
          "dlq": None, "last_success": "2026-10-06 05:00:01.000"},
-        # booking facts' lags 600 and 1800: exact p50 and p95 are both the upper one; 1/6 quarantined
-        {"type": "feed", "name": "booking_events", "day": "2026-10-05", "volume": 6, "loaded": 5,
-         "quarantined": 1, "dup": 0, "rate": 0.1667, "p50": 1800, "p95": 1800, "retries": 0, "failures": 0,
+        # booking facts' lags 600 and 1800: exact p50 and p95 are both the upper one; 1/12 quarantined
+        {"type": "feed", "name": "booking_events", "day": "2026-10-05", "volume": 12, "loaded": 11,
+         "quarantined": 1, "dup": 0, "rate": 0.0833, "p50": 1800, "p95": 1800, "retries": 0, "failures": 0,
          "dlq": None, "last_success": "2026-10-05 04:30:01.000"},
         {"type": "feed", "name": "booking_events", "day": "2026-10-06", "volume": 3, "loaded": 2,
          "quarantined": 0, "dup": 1, "rate": 0.0, "p50": 1800, "p95": 1800, "retries": 0, "failures": 0,
          "dlq": None, "last_success": "2026-10-06 03:00:01.000"},
+        # send attempts m2, m3 and m5: one sent (attempt 2, a retry, 100 s late), two failed; msg_2 in the
+        # dead-letter queue (its dead letter sorts after its failed attempt of the same time)
+        {"type": "outbound_adapter", "name": f"{TENANT}/sms/msg91", "day": "2026-10-05", "volume": 3,
+         "loaded": 1, "quarantined": None, "dup": None, "rate": None, "p50": 100, "p95": 100, "retries": 1,
+         "failures": 2, "dlq": 1, "last_success": "2026-10-05 04:01:40.000"},
         # runs o1, o2, o3: lags 300, 600, 720 (p50 600, p95 720); attempts made 2+1+4 = 7, of which the
         # first of e1 and of e2 are not retries: 5; o1 failed and o3 dead-lettered; e2 in the queue
         {"type": "webhook_endpoint", "name": f"{TENANT}/crm", "day": "2026-10-05", "volume": 3, "loaded": 1,

@@ -1,6 +1,7 @@
 {#- Per integration and IST day, what it moved and how it went, from what the integrations record:
     feeds from the load ledger (one row per file load), partner webhook endpoints from the booking
-    worker's `ops.webhook.delivery.*` events (one per delivery run of one event to one endpoint). -#}
+    worker's `ops.webhook.delivery.*` events (one per delivery run of one event to one endpoint), outbound
+    message adapters from the messages' `message.*` lifecycle events (one per send attempt's outcome). -#}
 with
 
 batches as (
@@ -74,44 +75,110 @@ webhook_days as (
     group by tenant_id, endpoint, activity_date
 ),
 
--- a dead-lettered event stays in the endpoint's dead-letter queue until a later run delivers it again
--- (a replay): it counts from the day it was dead-lettered to the day before that run
+message_adapters as (
+    -- the adapter (channel and provider) each message was queued for
+    select
+        message_id,
+        any(tenant_id) as tenant_id,
+        any(coalesce(channel, '')) as channel,
+        any(coalesce(provider, '')) as provider
+    from {{ ref('stg_booking__messages') }}
+    where lifecycle_step = 'queued'
+    group by message_id
+),
+
+message_steps as (
+    select
+        concat(adapters.tenant_id, '/', adapters.channel, '/', adapters.provider) as integration_name,
+        steps.lifecycle_step,
+        steps.attempt,
+        steps.event_at,
+        toDate(steps.event_at, 'Asia/Kolkata') as activity_date,
+        leadInFrame(toNullable(steps.event_at)) over (
+            partition by steps.message_id
+            -- a dead letter is written after its last failed attempt, at the same time: it sorts after it
+            order by steps.event_at, steps.lifecycle_step = 'dead_lettered', steps.event_id
+            rows between current row and unbounded following
+        ) as next_step_at
+    from {{ ref('stg_booking__messages') }} as steps
+    inner join message_adapters as adapters on steps.message_id = adapters.message_id
+    where steps.lifecycle_step in ('sent', 'attempt_failed', 'dead_lettered')
+),
+
+adapter_days as (
+    select
+        'outbound_adapter' as integration_type,
+        integration_name,
+        activity_date,
+        toInt64(countIf(lifecycle_step in ('sent', 'attempt_failed'))) as volume,
+        toInt64(countIf(lifecycle_step = 'sent')) as loaded_count,
+        cast(null as Nullable(Int64)) as quarantined_count,
+        cast(null as Nullable(Int64)) as duplicate_count,
+        toInt64(countIf(lifecycle_step in ('sent', 'attempt_failed') and attempt > 1)) as retry_count,
+        toInt64(countIf(lifecycle_step = 'attempt_failed')) as failure_count,
+        maxIf(toNullable(event_at), lifecycle_step = 'sent') as last_success_of_day
+    from message_steps
+    group by integration_name, activity_date
+),
+
+days as (
+    select * from feed_days
+    union all
+    select * from webhook_days
+    union all
+    select * from adapter_days
+),
+
+-- a dead-lettered event or message stays in its integration's dead-letter queue until it is tried again
+-- (a replay's next run or attempt): it counts from the day it was dead-lettered to the day before that
 dead_letters as (
     select
+        'webhook_endpoint' as integration_type,
         concat(tenant_id, '/', endpoint) as integration_name,
         activity_date as dead_from,
         toDate(next_run_at, 'Asia/Kolkata') as left_on
     from deliveries
     where delivery_outcome = 'dead_lettered'
+    union all
+    select
+        'outbound_adapter' as integration_type,
+        integration_name,
+        activity_date as dead_from,
+        toDate(next_step_at, 'Asia/Kolkata') as left_on
+    from message_steps
+    where lifecycle_step = 'dead_lettered'
 ),
 
-webhook_depths as (
+depths as (
     select
-        webhook_days.integration_name,
-        webhook_days.activity_date,
+        days.integration_type,
+        days.integration_name,
+        days.activity_date,
         toInt64(countIf(
-            dead_letters.dead_from <= webhook_days.activity_date
-            and (dead_letters.left_on is null or dead_letters.left_on > webhook_days.activity_date)
+            dead_letters.dead_from <= days.activity_date
+            and (dead_letters.left_on is null or dead_letters.left_on > days.activity_date)
         )) as dead_letter_depth
-    from webhook_days
-    inner join dead_letters on webhook_days.integration_name = dead_letters.integration_name
-    group by webhook_days.integration_name, webhook_days.activity_date
+    from days
+    inner join dead_letters
+        on
+            days.integration_type = dead_letters.integration_type
+            and days.integration_name = dead_letters.integration_name
+    group by days.integration_type, days.integration_name, days.activity_date
 ),
 
 final as (
     select
-        *,
-        cast(null as Nullable(Int64)) as dead_letter_depth
-    from feed_days
-    union all
-    select
-        webhook_days.*,
-        toNullable(coalesce(webhook_depths.dead_letter_depth, 0)) as dead_letter_depth
-    from webhook_days
-    left join webhook_depths
+        days.*,
+        -- a feed has no dead-letter queue (its refused records are quarantined)
+        if(
+            days.integration_type = 'feed', null, toNullable(coalesce(depths.dead_letter_depth, 0))
+        ) as dead_letter_depth
+    from days
+    left join depths
         on
-            webhook_days.integration_name = webhook_depths.integration_name
-            and webhook_days.activity_date = webhook_depths.activity_date
+            days.integration_type = depths.integration_type
+            and days.integration_name = depths.integration_name
+            and days.activity_date = depths.activity_date
 )
 
 select * from final

@@ -1,6 +1,7 @@
 {#- Each record whose event time is known, with when it reached the warehouse, named by its integration:
-    the booking facts and the providers' message statuses (feeds: event time to _loaded_at), and each
-    partner webhook delivery (the delivered booking event's time to the delivery run's end). -#}
+    the booking facts and the providers' message statuses (feeds: event time to _loaded_at), each
+    partner webhook delivery (the delivered booking event's time to the delivery run's end) and each sent
+    patient message (the time it was scheduled for to the provider's acceptance). -#}
 with
 
 booking_facts as (
@@ -59,6 +60,29 @@ webhook_deliveries as (
         on deliveries.delivered_event_id = delivered.event_id
 ),
 
+queued_messages as (
+    select
+        message_id,
+        any(tenant_id) as tenant_id,
+        any(coalesce(channel, '')) as channel,
+        any(coalesce(provider, '')) as provider,
+        min(scheduled_for) as scheduled_for
+    from {{ ref('stg_booking__messages') }}
+    where lifecycle_step = 'queued'
+    group by message_id
+),
+
+sent_messages as (
+    select
+        'outbound_adapter' as integration_type,
+        concat(queued.tenant_id, '/', queued.channel, '/', queued.provider) as integration_name,
+        queued.scheduled_for as event_at,
+        sent.event_at as loaded_at
+    from {{ ref('stg_booking__messages') }} as sent
+    inner join queued_messages as queued on sent.message_id = queued.message_id
+    where sent.lifecycle_step = 'sent' and queued.scheduled_for is not null
+),
+
 unioned as (
     select * from booking_facts
     union all
@@ -69,6 +93,8 @@ unioned as (
     select * from email_events
     union all
     select * from webhook_deliveries
+    union all
+    select * from sent_messages
 ),
 
 final as (
