@@ -28,6 +28,8 @@ from pydantic import (
     model_validator,
 )
 
+from core.cli_errors import UserFacingError, redact_url
+
 M = TypeVar("M", bound=BaseModel)
 CONFIG_ENV = "MYMEDIC_BOOKING_CONFIG"
 DB_ENV = "MYMEDIC_BOOKING_DB"
@@ -515,10 +517,29 @@ def load_json_model(model: type[M], path: Path | None, where: str, *, text: str 
         raise ConfigError(f"{where}: {at + ': ' if at else ''}{message}") from None
 
 
+class DatabaseUrlError(UserFacingError, ValueError):
+    """A database URL that names no database the booking service can use; the message hides its password."""
+
+
 def database_url(url: str | None = None) -> str:
-    """`url`, else `$MYMEDIC_BOOKING_DB`, else the embedded SQLite file."""
+    """`url`, else `$MYMEDIC_BOOKING_DB`, else the embedded SQLite file; DatabaseUrlError when it is unusable."""
     chosen = url or os.environ.get(DB_ENV)
     if chosen:
+        _check_database_url(chosen)
         return chosen
     DEFAULT_DB_PATH.parent.mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{DEFAULT_DB_PATH}"
+
+
+def _check_database_url(url: str) -> None:
+    """Raise DatabaseUrlError unless SQLAlchemy can parse `url` and has its dialect and driver."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+    try:
+        make_url(url).get_dialect()
+    except (ArgumentError, NoSuchModuleError, ValueError, ImportError):
+        raise DatabaseUrlError(
+            f"--db / ${DB_ENV} {redact_url(url)!r} is not a database URL the booking service can use: "
+            "use postgresql+psycopg://user:pass@host:5432/db or sqlite:///path/booking.db"
+        ) from None

@@ -10,7 +10,9 @@ import os
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-from pydantic import BaseModel, SecretStr
+from pydantic import BaseModel, Field, SecretStr
+
+from core.cli_errors import UserFacingError, redact_url
 
 # What a deployment sets.
 WAREHOUSE_ENV = "MYMEDIC_WAREHOUSE"  # chdb://DIR or http(s)://user:pass@host:port/db; may carry a password
@@ -77,7 +79,7 @@ class WarehouseSettings(BaseModel, frozen=True):
     host: str = "localhost"
     port: int = 8123
     username: str = "default"
-    password: str = ""
+    password: str = Field(default="", repr=False)
     database: str = "default"
 
     @property
@@ -98,23 +100,34 @@ class WarehouseSettings(BaseModel, frozen=True):
         return f"{self.interface}://{self.username}:***@{self.host}:{self.port}/{self.database}"
 
 
+class WarehouseUrlError(UserFacingError, ValueError):
+    """A `MYMEDIC_WAREHOUSE` / `--warehouse` value that names no warehouse; the message never holds its password."""
+
+
 def parse_warehouse_url(url: str) -> WarehouseSettings:
+    shown = redact_url(url)
     if url.startswith("chdb://"):
         rest = url.removeprefix("chdb://")
         if not rest:
-            raise ValueError(
-                f"{WAREHOUSE_ENV}={url!r} names no data directory; try chdb://.mymedic/warehouse"
+            raise WarehouseUrlError(
+                f"{WAREHOUSE_ENV}={shown!r} names no data directory; try chdb://.mymedic/warehouse"
             )
         return WarehouseSettings(interface="chdb", path=Path(rest).expanduser().absolute())
     parsed = urlparse(url)
     if parsed.scheme not in ("http", "https") or not parsed.hostname:
-        raise ValueError(
-            f"{WAREHOUSE_ENV}={url!r} is not understood: use chdb://DIR or http(s)://user:pass@host:port/db"
+        raise WarehouseUrlError(
+            f"{WAREHOUSE_ENV}={shown!r} is not understood: use chdb://DIR or http(s)://user:pass@host:port/db"
         )
+    try:
+        port = parsed.port or (8443 if parsed.scheme == "https" else 8123)
+    except ValueError:
+        raise WarehouseUrlError(
+            f"{WAREHOUSE_ENV}={shown!r} has no valid port: use a number 1-65535, e.g. http://user:pass@host:8123/db"
+        ) from None
     return WarehouseSettings(
         interface=parsed.scheme,
         host=parsed.hostname,
-        port=parsed.port or (8443 if parsed.scheme == "https" else 8123),
+        port=port,
         username=unquote(parsed.username or "default"),
         password=unquote(parsed.password or ""),
         database=parsed.path.strip("/") or "default",

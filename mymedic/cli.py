@@ -21,9 +21,10 @@ from rich.progress import (
 from rich.table import Table
 
 from booking.cli import booking_app, messages_app
+from core.cli_errors import OneLineErrors
 from core.cli_errors import fail as _fail
 from core.money import format_count
-from core.settings import DEFAULT_EXPORTS, SERVING_ENV, WAREHOUSE_ENV, parse_warehouse_url
+from core.settings import DEFAULT_EXPORTS, SERVING_ENV, WAREHOUSE_ENV
 from mymedic.adt_cli import adt_app
 from mymedic.bi_cli import bi_app
 from mymedic.claims_cli import claims_app
@@ -33,8 +34,13 @@ from mymedic.warehouse_cli import warehouse_app
 from operations.cli import operator_app
 from serving.api.cli import api_app
 
+# OneLineErrors: what a person can fix (a warehouse in use, an unreachable server, a bad URL) is one line on
+# stderr for every command; a traceback that remains is a bug, shown without local variables (secrets).
 app = typer.Typer(
-    help="MyMedic data platform: clinic-chain payments reconciled to the paisa.", no_args_is_help=True
+    help="MyMedic data platform: clinic-chain payments reconciled to the paisa.",
+    no_args_is_help=True,
+    cls=OneLineErrors,
+    pretty_exceptions_show_locals=False,
 )
 quarantine_app = typer.Typer(help="Input rows that were not loaded, and why.", no_args_is_help=True)
 app.add_typer(quarantine_app, name="quarantine")
@@ -162,17 +168,32 @@ def run(
     ] = "",
 ) -> None:
     """Load every feed, build the reconciliation, write the exports, print a summary."""
+    from core.settings import warehouse_settings
+    from core.warehouse import open_warehouse
+    from ingestion.feeds.reference import tenant_of
     from mymedic.pipeline import run_pipeline
 
     if as_of:
-        date.fromisoformat(as_of)
-    if not data.is_dir():
-        raise typer.BadParameter(f"{data} is not a directory", param_hint="--data")
-    if warehouse:
         try:
-            parse_warehouse_url(warehouse)
-        except ValueError as error:
-            raise typer.BadParameter(str(error), param_hint=f"--warehouse / ${WAREHOUSE_ENV}") from error
+            date.fromisoformat(as_of)
+        except ValueError:
+            _fail(f"--as-of {as_of!r} is not a day: use YYYY-MM-DD (IST), e.g. 2026-10-31")
+    if not data.is_dir():
+        _fail(
+            f"--data {data} is not a directory: `mymedic generate --out {data}` writes a sample chain there"
+        )
+    try:
+        tenant_of(data)
+    except FileNotFoundError:
+        _fail(
+            f"--data {data} is not a data directory (it has no reference/branches.csv naming the chain): "
+            "point it at the folder `mymedic generate --out DIR` wrote, or at your feeds' folder"
+        )
+    except (OSError, ValueError) as error:
+        _fail(str(error))
+    # A warehouse in use or an unreachable server is one line now, not a failed step per asset later.
+    with open_warehouse(warehouse_settings(warehouse or None)):
+        pass
     with _progress() as progress:
         task = progress.add_task("Running the pipeline", total=None)
         report = run_pipeline(

@@ -75,24 +75,6 @@ def test_generate_run_and_quarantine_list(tmp_path: Path) -> None:
     assert unknown.returncode == 1 and unknown.stderr.startswith("error: branch br_nope is not in the marts")
 
 
-def test_run_refuses_a_missing_data_dir(tmp_path: Path) -> None:
-    env = {**os.environ, WAREHOUSE_ENV: f"chdb://{tmp_path / 'wh'}", "COLUMNS": "300"}
-    result = mymedic("run", "--data", str(tmp_path / "nope"), env=env)
-    assert result.returncode != 0
-    assert "is not a directory" in result.stdout + result.stderr
-
-
-def test_run_refuses_a_warehouse_url_it_does_not_understand(tmp_path: Path) -> None:
-    env = {**os.environ, "COLUMNS": "300"}
-    env.pop(WAREHOUSE_ENV, None)
-    result = mymedic("run", "--data", str(tmp_path), "--warehouse", "postgres://x/y", env=env)
-    assert result.returncode == 2, result.stdout + result.stderr
-    assert "is not understood" in result.stdout + result.stderr
-    env[WAREHOUSE_ENV] = "chdb://"  # the variable is the same option
-    result = mymedic("run", "--data", str(tmp_path), env=env)
-    assert result.returncode == 2 and "names no data directory" in result.stdout + result.stderr
-
-
 def test_generate_refuses_an_unknown_adt_format(tmp_path: Path) -> None:
     result = mymedic("generate", "--out", str(tmp_path / "data"), "--adt-format", "x12", env=dict(os.environ))
     assert result.returncode == 1

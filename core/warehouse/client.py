@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
+import logging
+import os
+import sys
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import clickhouse_connect
 from clickhouse_connect.driver.client import Client
+from clickhouse_connect.driver.exceptions import OperationalError, ProgrammingError
 
-from core.settings import WarehouseSettings, warehouse_settings
+from core.cli_errors import UserFacingError
+from core.settings import WAREHOUSE_ENV, WarehouseSettings, warehouse_settings
+
+# The HTTP driver logs a warning before raising each transport error it also raises: the error says it.
+logging.getLogger("clickhouse_connect.driver._backend.http_sync").setLevel(logging.ERROR)
+
+
+class WarehouseUnavailable(UserFacingError):
+    """The warehouse cannot be opened: its data directory is in use, or its server cannot be reached."""
 
 
 class Warehouse:
@@ -49,18 +62,98 @@ class Warehouse:
 
 
 def connect(settings: WarehouseSettings) -> Client:
+    """A client for the warehouse; WarehouseUnavailable (one line, no password) when it cannot be opened."""
     if settings.embedded:
         assert settings.path is not None
-        settings.path.mkdir(parents=True, exist_ok=True)
-        return clickhouse_connect.get_client(interface="chdb", path=str(settings.path))
-    return clickhouse_connect.get_client(
-        interface=settings.interface,
-        host=settings.host,
-        port=settings.port,
-        username=settings.username,
-        password=settings.password,
-        database="default",
-    )
+        try:
+            settings.path.mkdir(parents=True, exist_ok=True)
+            with _native_stderr_kept_on_success():
+                return clickhouse_connect.get_client(interface="chdb", path=str(settings.path))
+        except (ProgrammingError, OSError) as error:
+            raise WarehouseUnavailable(_embedded_problem(settings, error)) from None
+    try:
+        return clickhouse_connect.get_client(
+            interface=settings.interface,
+            host=settings.host,
+            port=settings.port,
+            username=settings.username,
+            password=settings.password,
+            database="default",
+        )
+    except OperationalError as error:
+        raise WarehouseUnavailable(
+            f"cannot reach the ClickHouse server at {settings.redacted()} ({_transport_reason(error)}): "
+            f"start it, or point {WAREHOUSE_ENV} at a running server"
+        ) from None
+
+
+@contextmanager
+def _native_stderr_kept_on_success() -> Iterator[None]:
+    """Hold what native code writes to file descriptor 2 meanwhile: passed on if the block succeeds,
+    dropped if it raises (chDB prints its own multi-line exception before raising the same one)."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as held:
+        os.dup2(held.fileno(), 2)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+        held.seek(0)
+        passed_on = held.read()
+    if passed_on:
+        os.write(2, passed_on)
+
+
+def _embedded_problem(settings: WarehouseSettings, error: Exception) -> str:
+    """Why chDB could not open its data directory, and what to do (the directory is one process's at a time)."""
+    where = f"the warehouse {settings.redacted()}"
+    if isinstance(error, OSError):
+        return (
+            f"cannot create {where}: {error.strerror or error}; choose a writable {WAREHOUSE_ENV}=chdb://DIR"
+        )
+    holder = _holder_pid(settings)
+    if holder is not None:
+        return (
+            f"{where} is in use by process {holder} (chDB opens a data directory from one process at a time): "
+            f"wait for it to finish or stop it (e.g. `make dagster`, another `mymedic run`), or set "
+            f"{WAREHOUSE_ENV}=chdb://ANOTHER_DIR"
+        )
+    return f"cannot open {where}: it may be in use by another process; stop that process and try again"
+
+
+def _holder_pid(settings: WarehouseSettings) -> int | None:
+    """The live process chDB's `status` file in the data directory names (not this one), if any."""
+    assert settings.path is not None
+    try:
+        first = (settings.path / "status").read_text(encoding="utf-8", errors="replace").splitlines()[0]
+        pid = int(first.removeprefix("PID:").strip())
+    except (OSError, IndexError, ValueError):
+        return None
+    if pid == os.getpid():
+        return None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return None
+    except PermissionError:
+        return pid
+    return pid
+
+
+def _transport_reason(error: OperationalError) -> str:
+    """What went wrong reaching the server, in a few words (the driver's message is a long chain)."""
+    text = str(error)
+    for marker, reason in (
+        ("Connection refused", "connection refused"),
+        ("NameResolutionError", "unknown host"),
+        ("timed out", "timed out"),
+        ("SSLError", "TLS handshake failed"),
+    ):
+        if marker in text:
+            return reason
+    return "no answer"
 
 
 @contextmanager

@@ -47,3 +47,17 @@ def build_ok(settings: WarehouseSettings, work_dir: Path, *selection: str) -> No
     result = run_dbt(settings, work_dir, "build", "--select", *selection, "--indirect-selection", "cautious")
     assert result.returncode == 0, dbt_failure(result)
     assert set(run_results(work_dir).values()) <= {"success", "pass"}
+
+
+def mart_column_types(settings: WarehouseSettings, mart: str) -> dict[str, str]:
+    """name -> ClickHouse type of each column of the built mart, in table order (its enforced contract)."""
+    from core.warehouse import open_warehouse
+
+    with open_warehouse(settings) as warehouse:
+        return dict(
+            warehouse.rows(
+                "select name, type from system.columns where database = {db:String} and table = {t:String}"
+                " order by position",
+                {"db": warehouse.db("marts"), "t": mart},
+            )
+        )

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from dbt_runner import dbt_failure, run_dbt, run_results
+from dbt_runner import dbt_failure, mart_column_types, run_dbt, run_results
 from dbt_scenario import insert
 
 from core.settings import WarehouseSettings, warehouse_settings
@@ -134,14 +134,7 @@ def test_each_fact_counts_on_its_ist_day_under_its_bookings_channel_and_campaign
 
 
 def test_the_contract_is_enforced_with_the_documented_types(built: WarehouseSettings) -> None:
-    with open_warehouse(built) as warehouse:
-        types = dict(
-            warehouse.rows(
-                "select name, type from system.columns"
-                f" where database = '{warehouse.db('marts')}' and table = '{MART}' order by position"
-            )
-        )
-    assert types == {
+    assert mart_column_types(built, MART) == {
         "tenant_id": "String", "channel": "String", "campaign": "String", "branch_id": "String",
         "activity_date": "Date", "booking_count": "Int64", "completed_visit_count": "Int64",
         "no_show_count": "Int64", "collected_paise": "Int64", "refunded_paise": "Int64",

@@ -11,7 +11,10 @@ renamed as (
         source_file,
         content_sha256,
         status as load_status,
+        rows_read,
         rows_loaded,
+        rows_quarantined,
+        rows_skipped as rows_duplicate,
         started_at,
         finished_at as committed_at
     from source
