@@ -202,21 +202,28 @@ def task(code: str, status: str, target: str, reason: str = "") -> dict[str, Any
     return body
 
 
+def _communication_common(
+    kind: str, prefix: str, request_id: str, about: dict[str, Any], sender: str, recipient: str
+) -> dict[str, Any]:
+    """What a query and its answer both carry: the query's identifier (the answer echoes it), the claim."""
+    return {
+        "resourceType": kind,
+        "id": f"{prefix}-{request_id}",
+        "meta": {"profile": [f"{PROFILE}{kind}"]},
+        "identifier": [{"system": "https://payer.example/queries", "value": request_id}],
+        "about": [about],
+        "sender": {"identifier": {"value": sender}},
+        "recipient": [{"identifier": {"value": recipient}}],
+    }
+
+
 def communication_request(
     request_id: str, about: dict[str, Any], asks: list[str], reason: str = "", at: str = ""
 ) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "resourceType": "CommunicationRequest",
-        "id": f"cr-{request_id}",
-        "meta": {"profile": [f"{PROFILE}CommunicationRequest"]},
-        "identifier": [{"system": "https://payer.example/queries", "value": request_id}],
-        "status": "active",
-        "about": [about],
-        "payload": [{"contentString": ask} for ask in asks],
-        "authoredOn": at or "2026-10-11T09:00:00+05:30",
-        "sender": {"identifier": {"value": INSURER}},
-        "recipient": [{"identifier": {"value": HOSPITAL}}],
-    }
+    body = _communication_common("CommunicationRequest", "cr", request_id, about, INSURER, HOSPITAL)
+    body["status"] = "active"
+    body["payload"] = [{"contentString": ask} for ask in asks]
+    body["authoredOn"] = at or "2026-10-11T09:00:00+05:30"
     if reason:
         body["reasonCode"] = [concept("https://payer.example/query-reasons", reason, "Documents needed")]
     return body
@@ -225,16 +232,10 @@ def communication_request(
 def communication(
     request_id: str, about: dict[str, Any], text: str, sent: str = "", based_on: str = ""
 ) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "resourceType": "Communication",
-        "id": f"comm-{request_id}",
-        "meta": {"profile": [f"{PROFILE}Communication"]},
-        "identifier": [{"system": "https://payer.example/queries", "value": request_id}],
+    body = _communication_common("Communication", "comm", request_id, about, HOSPITAL, INSURER)
+    body |= {
         "status": "completed",
         "category": [concept("http://terminology.hl7.org/CodeSystem/communication-category", "notification")],
-        "about": [about],
-        "sender": {"identifier": {"value": HOSPITAL}},
-        "recipient": [{"identifier": {"value": INSURER}}],
         "payload": [
             {"contentString": text},
             {"contentAttachment": {"contentType": "application/pdf", "title": "Discharge summary"}},
