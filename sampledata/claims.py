@@ -1,8 +1,8 @@
 """Cashless insurance claims for the HIS's inpatient episodes (issue 13, docs/claims-sample.md): a pre-auth at
 admission, the claim after the final bill, the TPA's or insurer's decision, the settlement with TDS and the
 remittance advice, through two TPAs' exports (CSV and NDJSON) and NHCX. Injected: a partial approval with
-deduction lines, TDS rounding at half a rupee, a denial, a query cycle, a late event, a duplicate NHCX
-delivery, a short payment, a settlement whose bank credit is missing, a remittance no settlement carries and a
+deduction lines, TDS rounding at half a rupee, a denial, a query cycle (on NHCX by Communication messages), a
+pre-auth enhancement on NHCX, a late event, a duplicate NHCX delivery, a short payment, a settlement whose bank credit is missing, a remittance no settlement carries and a
 decision never paid. The settlements credit the chain's bank account (UTR in the narration).
 
 Draws only from its own RNG (seeded from the sample's seed), after the HIS and its bills are simulated:
@@ -58,6 +58,11 @@ QUERY_REASON = ("Q-DS", "Discharge summary and final bill breakup required")
 CLEAN, PARTIAL, TDS_ROUNDING, DENIAL = "clean", "partial_approval", "tds_rounding", "denial"
 QUERY, LATE, DUPLICATE, SHORT = "query_cycle", "late_events", "duplicate_delivery", "short_payment"
 MISSING_CREDIT, ORPHAN, OVERDUE = "missing_bank_credit", "orphan_remittance", "overdue"
+ENHANCEMENT = "preauth_enhancement"
+# An enhancement raises the pre-authorised amount during the stay: asked a third of the way from the
+# pre-auth's approval to the claim's submission, approved halfway from the ask to the submission, for the
+# estimate plus a quarter (at least ₹10,000), in thousands of rupees. No draws: the other claims stay as they were.
+ENHANCEMENT_MIN_GAP_MS = 6 * HOUR_MS
 TPAS = (CSV_TPA, NDJSON_TPA)
 SLOTS: tuple[tuple[tuple[str, ...], tuple[str, ...], str], ...] = (
     ((CLEAN,), (CSV_TPA,), "settle"),
@@ -70,6 +75,8 @@ SLOTS: tuple[tuple[tuple[str, ...], tuple[str, ...], str], ...] = (
     ((MISSING_CREDIT,), CHANNELS, "settle"),
     ((ORPHAN,), TPAS, "settle"),
     ((OVERDUE,), CHANNELS, "overdue"),
+    ((QUERY,), (NHCX,), "settle"),  # the query cycle by CommunicationRequest and Communication
+    ((ENHANCEMENT,), (NHCX,), "settle"),
 )
 SCENARIOS = tuple(dict.fromkeys(t for tags, _, _ in SLOTS for t in tags))
 # What the settlement recon must say (docs/claims-sample.md); None: no money is due on the claim.
@@ -158,6 +165,17 @@ class Plan:
 
 def _s(ms: int) -> int:
     return ms - ms % 1000
+
+
+def enhancement_steps(plan: Plan) -> list[Step]:
+    """The enhancement's request (the new total asked) and its approval (the new total approved)."""
+    asked = _s(plan.preauth_ok_ms + (plan.submit_ms - plan.preauth_ok_ms) // 3)
+    approved = _s(asked + (plan.submit_ms - asked) // 2)
+    total = (plan.estimate + max(10_000_00, plan.estimate // 4)) // 1_000_00 * 1_000_00
+    return [
+        Step(asked, "preauth_enhanced", requested=total),
+        Step(approved, "preauth_enhanced", requested=total, approved=total),
+    ]
 
 
 def final_bills(bills: list[Bill]) -> dict[str, tuple[int, int]]:
@@ -259,6 +277,8 @@ class ClaimsSimulator:
             return plan.decide_ms(query) <= self.end_ms and due < as_of_end_ms(self.as_of_day)
         if LATE in tags and ist_day_of_ms(plan.answer_ms) + 1 > self.last_day:
             return False
+        if ENHANCEMENT in tags and plan.submit_ms - plan.preauth_ok_ms < ENHANCEMENT_MIN_GAP_MS:
+            return False
         return plan.remit_ms(query) + HOUR_MS <= self.end_ms
 
     def _give_out(self, claims: list[Claim], plans: list[Plan]) -> None:
@@ -276,6 +296,8 @@ class ClaimsSimulator:
             Step(plan.preauth_ms, "preauth_requested", requested=plan.estimate),
             Step(plan.preauth_ok_ms, "preauth_approved", approved=plan.estimate),
         ]
+        if ENHANCEMENT in tags:
+            steps.extend(enhancement_steps(plan))
         if plan.bill_net is not None:
             requested = plan.bill_net
             steps.append(Step(plan.submit_ms, "claim_submitted", requested=requested))
@@ -378,8 +400,9 @@ def _known(c: Claim) -> list[tuple[int, dict]]:
         now = dict(now)
         if s.event in ("preauth_requested", "claim_submitted"):
             now["requested_paise"] = s.requested
-        elif s.event == "preauth_approved":
-            now["preauth_approved_paise"] = s.approved
+        elif s.event in ("preauth_approved", "preauth_enhanced"):
+            if s.approved is not None:  # an enhancement's request approves nothing yet
+                now["preauth_approved_paise"] = s.approved
         elif s.event == "query_raised":
             now["reason_code"] = s.reason_code
         elif s.event in ("approved_full", "approved_partial"):

@@ -309,19 +309,138 @@ def _reconciliation(c: Claim, s: Step, at: str) -> dict[str, Any]:
     }
 
 
+# -- NHCX: the query cycle and the enhancement ---------------------------------------------------------
+# After the NHCX IG's communication examples: the payer's query a TaskBundle (a Task `poll` whose input is the
+# CommunicationRequest), the provider's answer a TaskBundle (a Task `deliver`, the Communication basedOn the
+# request and about the claim, its identifier echoed, the request echoed).
+TASK_CODE = "http://terminology.hl7.org/CodeSystem/financialtaskcode"
+TASK_INPUT = "http://terminology.hl7.org/CodeSystem/financialtaskinputtype"
+QUERY_REASONS = "https://nhcx.example/query-reasons"
+
+
+def _task(code: str, status: str, target: str, at: str) -> dict[str, Any]:
+    return {
+        "resourceType": "Task",
+        "id": f"task-{target.rsplit(':', 1)[-1]}",
+        "status": status,
+        "intent": "order",
+        "code": _code(TASK_CODE, code),
+        "authoredOn": at,
+        "input": [{"type": _code(TASK_INPUT, "include"), "valueReference": {"reference": target}}],
+    }
+
+
+def _query_request(c: Claim, s: Step, query_id: str, at: str) -> dict[str, Any]:
+    return {
+        "resourceType": "CommunicationRequest",
+        "id": f"cr-{query_id}",
+        "meta": {"profile": [f"{PROFILE}CommunicationRequest"]},
+        "identifier": [{"system": "https://nhcx.example/queries", "value": query_id}],
+        "status": "active",
+        "about": [_ident(c.claim_id)],
+        "reasonCode": [_code(QUERY_REASONS, s.reason_code, s.remarks)],
+        "payload": [{"contentString": s.remarks}],
+        "authoredOn": at,
+        "sender": _ident(c.insurer_code),
+        "recipient": [_ident(c.visit.branch.branch_id)],
+    }
+
+
+def _task_bundle(c: Claim, resources: list[dict[str, Any]], bundle_id: str, at: str) -> dict[str, Any]:
+    """A TaskBundle: the Task first, then the communication (and what it echoes), the Patient, the Coverage."""
+    task, main, *echoed = resources
+    body = _bundle(main, "TaskBundle", c, bundle_id, at)
+    body["entry"][1:1] = [{"fullUrl": f"urn:uuid:{r['id']}", "resource": r} for r in echoed]
+    body["entry"].insert(0, {"fullUrl": f"urn:uuid:{task['id']}", "resource": task})
+    return body
+
+
+def _query(c: Claim, s: Step, query_id: str, bundle_id: str, at: str) -> dict[str, Any]:
+    request = _query_request(c, s, query_id, at)
+    task = _task("poll", "requested", f"urn:uuid:{request['id']}", at)
+    task["reasonCode"] = _code(
+        "https://nrces.in/ndhm/fhir/r4/CodeSystem/ndhm-task-reason-code", "additionalinfo"
+    )
+    return _task_bundle(c, [task, request], bundle_id, at)
+
+
+def _answer(c: Claim, s: Step, request: dict[str, Any], bundle_id: str, at: str) -> dict[str, Any]:
+    query_id = request["identifier"][0]["value"]
+    answer = {
+        "resourceType": "Communication",
+        "id": f"comm-{query_id}",
+        "meta": {"profile": [f"{PROFILE}Communication"]},
+        "identifier": request["identifier"],
+        "basedOn": [{"reference": f"urn:uuid:{request['id']}"}],
+        "status": "completed",
+        "category": [_code("http://terminology.hl7.org/CodeSystem/communication-category", "notification")],
+        "about": [_ident(c.claim_id)],
+        "sent": at,
+        "sender": _ident(c.visit.branch.branch_id),
+        "recipient": [_ident(c.insurer_code)],
+        "payload": [{"contentString": s.remarks}],
+    }
+    task = _task("deliver", "completed", f"urn:uuid:{answer['id']}", at)
+    return _task_bundle(c, [task, answer, request], bundle_id, at)
+
+
+def _enhancement(c: Claim, s: Step, at: str) -> dict[str, Any]:
+    """The enhancement's Claim: a new pre-authorisation of the same number, related to the earlier one."""
+    claim = _claim(c, s, at)
+    claim["id"] = f"claim-{c.claim_id}-enhancement"
+    claim["related"] = [
+        {
+            "claim": _ident(c.claim_id),
+            "relationship": _code(
+                "http://terminology.hl7.org/CodeSystem/ex-relatedclaimrelationship", "prior"
+            ),
+        }
+    ]
+    return claim
+
+
+def _enhancement_response(c: Claim, s: Step, earlier: int, at: str) -> dict[str, Any]:
+    """The approval: benefit what this round grants, eligible the total the case now stands at."""
+    body = _response(c, s, s.requested or 0, at)
+    body["id"] = f"claimresponse-{c.claim_id}-enhancement"
+    body["total"][1]["amount"] = _inr((s.approved or 0) - earlier)
+    body["total"].append({"category": _code(ADJUDICATION, "eligible"), "amount": _inr(s.approved or 0)})
+    return body
+
+
 def nhcx_messages(
     c: Claim, sim: ClaimsSimulator, documents: list[FiledDocument] | None = None
 ) -> list[tuple[int, int, dict[str, Any]]]:
     """(file day, time, message) for each delivery of the claim's NHCX messages. A request and its response
-    share a correlation id (the pre-auth's, the claim's); a payment notice and the remittance have their own.
-    A request's ClaimBundle carries the documents filed with it by then (sampledata/claim_documents.py)."""
+    share a correlation id (the pre-auth's, the claim's, an enhancement's); a payment notice and the remittance
+    have their own; the payer's query opens its own, which the answer carries. A request's ClaimBundle carries
+    the documents filed with it by then (sampledata/claim_documents.py)."""
     out = []
     correlation = {"preauth": sim.uuid(), "claim": sim.uuid()}
-    submitted = 0
+    submitted = preauthorised = 0
+    query: dict[str, Any] = {}  # the open query: its CommunicationRequest and correlation id
+    queries = 0
     for s in c.steps:
         at = iso_ist(s.at_ms)
-        hospital_sends = s.event in ("preauth_requested", "claim_submitted")
-        if hospital_sends:
+        enhancing = s.event == "preauth_enhanced"
+        hospital_sends = s.event in ("preauth_requested", "claim_submitted", "query_answered") or (
+            enhancing and s.approved is None
+        )
+        if enhancing:
+            corr = correlation.setdefault("enhancement", sim.uuid())
+            if s.approved is None:
+                payload = _bundle(_enhancement(c, s, at), "ClaimBundle", c, sim.uuid(), at)
+            else:
+                response = _enhancement_response(c, s, preauthorised, at)
+                payload = _bundle(response, "ClaimResponseBundle", c, sim.uuid(), at)
+                preauthorised = s.approved
+        elif s.event == "query_raised":
+            queries += 1
+            payload, corr = _query(c, s, f"Q-{c.claim_id}-{queries}", sim.uuid(), at), sim.uuid()
+            query = {"request": payload["entry"][1]["resource"], "corr": corr}
+        elif s.event == "query_answered":
+            payload, corr = _answer(c, s, query["request"], sim.uuid(), at), query["corr"]
+        elif hospital_sends:
             submitted = s.requested or 0
             payload = _bundle(_claim(c, s, at), "ClaimBundle", c, sim.uuid(), at)
             attach(payload, document_references(c, s.kind, s.at_ms, documents or []))
@@ -333,6 +452,8 @@ def nhcx_messages(
         else:
             payload = _bundle(_response(c, s, submitted, at), "ClaimResponseBundle", c, sim.uuid(), at)
             corr = correlation[s.kind]
+            if s.event == "preauth_approved":
+                preauthorised = s.approved or 0
         for n in range(s.deliveries):
             headers = {
                 "x-hcx-api_call_id": sim.uuid(),
@@ -341,7 +462,9 @@ def nhcx_messages(
                 "x-hcx-sender_code": HOSPITAL_CODE if hospital_sends else c.insurer_code,
                 "x-hcx-recipient_code": c.insurer_code if hospital_sends else HOSPITAL_CODE,
                 "x-hcx-timestamp": at,  # when the sender created the message: a redelivery's too
-                "x-hcx-status": "request.initiated" if hospital_sends else "response.complete",
+                "x-hcx-status": "request.initiated"
+                if s.event == "query_raised" or (hospital_sends and s.event != "query_answered")
+                else "response.complete",
             }
             # the first redelivery comes in the same day's file, the next in the following day's
             day = min(s.file_day + (1 if n >= 2 else 0), sim.last_day)

@@ -10,22 +10,30 @@ from __future__ import annotations
 
 import copy
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from support.nhcx_messages import (
+    ADJUDICATION,
     HOSPITAL,
     INSURER,
     bundle,
     claim,
+    communication,
+    communication_request,
     concept,
+    enhancement,
+    inr,
     message,
     notice,
     reconciliation,
     response,
+    task,
+    task_bundle,
 )
 
 from core.warehouse import Warehouse
+from ingestion.claims_state import ClaimEvent, fold
 from ingestion.feeds import LoadContext
 from ingestion.feeds.claims_nhcx import FEED
 from ingestion.loader import load_file
@@ -75,6 +83,21 @@ def _bad_cases() -> list[tuple[str, str]]:
     no_header = message("corr-x6", "call-x6", bundle(claim("CLM-X6", "claim", 10.0), "ClaimBundle"))
     del no_header["headers"]["x-hcx-correlation_id"]
     fraction = bundle(claim("CLM-X7", "claim", 10.005), "ClaimBundle")
+    about_nothing = communication_request("Q-X8", {"display": "the claim"}, ["Discharge summary"])
+    no_authored = communication_request("Q-X9", {"identifier": {"value": "CLM-X9"}}, ["Bill"])
+    del no_authored["authoredOn"]
+    empty_answer = communication("Q-X10", {"identifier": {"value": "CLM-X10"}}, "")
+    empty_answer["payload"] = []
+    del empty_answer["payload"]
+    two_answers = task_bundle(
+        [
+            communication("Q-X11", {"identifier": {"value": "CLM-X11"}}, "a"),
+            {**communication("Q-X12", {"identifier": {"value": "CLM-X11"}}, "b"), "id": "comm-2"},
+        ],
+        "b-x11",
+    )
+    unnamed_prior = enhancement("PA-X13", 10.0)
+    unnamed_prior["related"][0]["claim"] = {"display": "the earlier one"}
     return [
         (json.dumps(message("corr-x1", "call-x1", two_claims)), "found Claim, Claim"),
         (json.dumps(message("corr-x3", "call-x3", no_total)),
@@ -85,6 +108,15 @@ def _bad_cases() -> list[tuple[str, str]]:
         (json.dumps(no_header), "headers.x-hcx-correlation_id is missing"),
         (json.dumps(message("corr-x7", "call-x7", fraction)), "Claim.total.value 10.005 is not a whole number of paise"),
         ('{"headers": {}, "payload": ', "not JSON"),
+        (json.dumps(message("corr-x8", "call-x8", about_nothing, sender=INSURER)),
+         "payload: CommunicationRequest.about: names no claim"),
+        (json.dumps(message("corr-x9", "call-x9", no_authored, sender=INSURER)),
+         "payload: CommunicationRequest.authoredOn: 0 found, the NHCX profile requires 1..1"),
+        (json.dumps(message("corr-x10", "call-x10", empty_answer)),
+         "payload: Communication.payload: 0 found, the NHCX profile requires 1..*"),
+        (json.dumps(message("corr-x11", "call-x11", two_answers)), "found Communication, Communication"),
+        (json.dumps(message("corr-x13", "call-x13", bundle(unnamed_prior, "ClaimBundle"))),
+         "payload: Bundle.entry[0].resource: Claim.related[0].claim: names no claim"),
     ]  # fmt: skip
 
 
@@ -187,3 +219,126 @@ def test_preauth_decisions_and_a_denial(warehouse: Warehouse, tmp_path: Path) ->
         ("CLM-D", "claim", "denied", 0, "D07", "Not covered: cosmetic"),
         ("CLM-F", "claim", "approved_full", 3_000_000, "", ""),
     ]
+
+
+def _load_messages(warehouse: Warehouse, tmp_path: Path, tenant: str, messages: list[dict]) -> list[tuple]:
+    create_raw_tables(warehouse)
+    path = _ndjson(tmp_path / f"claims/nhcx/{tenant}.ndjson", [json.dumps(m) for m in messages])
+    result = load_file(warehouse, FEED, path, LoadContext(tenant), source=f"{tenant}.ndjson")
+    assert result.conserved and result.rows_quarantined == 0, result
+    return warehouse.rows(
+        "select message_id, sender, claim_id, claim_kind, event_type, event_time, requested_paise, "
+        "approved_paise, reason_code, remarks from raw.claims_nhcx_events "
+        f"where tenant_id = '{tenant}' order by event_time, message_id"
+    )
+
+
+def test_a_query_cycle_by_communication_request_and_answer_redelivered(
+    warehouse: Warehouse, tmp_path: Path
+) -> None:
+    """The payer's query as NHCX's TaskBundle (the request basedOn the Claim it carries) and the provider's
+    answer (its Communication about that Claim, the request echoed); a second query of the same cycle as a bare
+    CommunicationRequest (HCX), its reason its category, answered without `sent`. Redelivered, stored once."""
+    queried = claim("CLM-Q1", "claim", 50000.0)
+    request = communication_request("Q-1", {"reference": "urn:uuid:claim-CLM-Q1"}, [], reason="Q-DS")
+    request["about"], request["basedOn"] = [], [{"reference": "urn:uuid:claim-CLM-Q1"}]
+    request["payload"] = [{"contentString": "Discharge summary"}, {"contentString": "Final bill breakup"}]
+    query = task_bundle(
+        [task("poll", "requested", "urn:uuid:cr-Q-1", "additionalinfo"), request, queried], "b-q1"
+    )
+    answer = communication(
+        "Q-1",
+        {"reference": "urn:uuid:claim-CLM-Q1"},
+        "Uploaded both",
+        "2026-10-12T08:15:00+05:30",
+        based_on="urn:uuid:cr-Q-1",
+    )
+    answered = task_bundle(
+        [task("deliver", "completed", "urn:uuid:comm-Q-1"), answer, request, queried], "b-a1"
+    )
+    second = communication_request(
+        "Q-2", {"identifier": {"value": "CLM-Q1"}}, ["ICU notes"], at="2026-10-12T10:00:00+05:30"
+    )
+    second["category"] = [concept("https://payer.example/query-categories", "Q-CLIN")]
+    second_answer = communication("Q-2", {"identifier": {"value": "CLM-Q1"}}, "ICU notes attached")
+    messages = [
+        message("corr-q", "call-q1", query, sender=INSURER),
+        message("corr-q", "call-q2", answered, at="2026-10-12T08:15:05+05:30"),
+        message("corr-q", "call-q3", second, sender=INSURER),
+        message("corr-q", "call-q4", second_answer, at="2026-10-12T13:00:00+05:30"),
+    ]
+    redelivered = [
+        {**m, "headers": {**m["headers"], "x-hcx-api_call_id": f"again-{n}"}} for n, m in enumerate(messages)
+    ]
+    rows = _load_messages(warehouse, tmp_path, "tnt_query_cycle", messages + redelivered)
+    assert rows == [
+        ("corr-q/query_raised/Q-1", INSURER, "CLM-Q1", "claim", "query_raised", datetime(2026, 10, 11, 3, 30),
+         None, None, "Q-DS", "Discharge summary; Final bill breakup"),
+        ("corr-q/query_answered/Q-1", HOSPITAL, "CLM-Q1", "claim", "query_answered",
+         datetime(2026, 10, 12, 2, 45), None, None, "", "Uploaded both; [attachment: Discharge summary]"),
+        ("corr-q/query_raised/Q-2", INSURER, "CLM-Q1", "claim", "query_raised", datetime(2026, 10, 12, 4, 30),
+         None, None, "Q-CLIN", "ICU notes"),
+        # no `sent`: the message's x-hcx-timestamp
+        ("corr-q/query_answered/Q-2", HOSPITAL, "CLM-Q1", "claim", "query_answered",
+         datetime(2026, 10, 12, 7, 30), None, None, "", "ICU notes attached; [attachment: Discharge summary]"),
+    ]  # fmt: skip
+    events = [
+        ClaimEvent(
+            event_time=r[5].replace(tzinfo=UTC),
+            event_type=r[4],
+            source="nhcx",
+            message_id=r[0],
+            reason_code=r[8],
+        )
+        for r in rows
+    ]
+    assert fold("CLM-Q1", events, as_of=datetime(2026, 10, 12, 5, 0, tzinfo=UTC)).state == "query_pending"
+    final = fold("CLM-Q1", events)
+    assert (final.state, final.open_queries, final.reason_code) == ("submitted", 0, "Q-CLIN")
+
+
+def test_a_preauth_enhancement_and_its_approval(warehouse: Warehouse, tmp_path: Path) -> None:
+    """An enhancement is a new pre-authorisation Claim (its own correlation id) naming the earlier one in
+    `related` (or, as NHCX's pins, at `.../preauth/enhancement`); its approval states the eligible total above
+    this round's benefit. The fold's pre-authorised total is the enhanced one."""
+    approval = response(
+        "PA-E1", "preauthorization", "complete", 80000.0, 80000.0, created="2026-10-10T12:00:00+05:30"
+    )
+    enhanced = response(
+        "PA-E1", "preauthorization", "complete", 120000.0, 40000.0, created="2026-10-11T15:00:00+05:30"
+    )
+    enhanced["total"].append({"category": concept(ADJUDICATION, "eligible"), "amount": inr(120000.0)})
+    by_anchor = bundle(
+        claim("PA-E2", "preauthorization", 90000.0, "2026-10-11T13:00:00+05:30"), "ClaimBundle", "b-e2"
+    )
+    by_anchor["entry"][0]["fullUrl"] = "https://nhcx.abdm.gov.in/preauth/enhancement"
+    messages = [
+        message("corr-p", "call-p1", bundle(claim("PA-E1", "preauthorization", 80000.0), "ClaimBundle")),
+        message("corr-p", "call-p2", bundle(approval, "ClaimResponseBundle", "b-p2"), sender=INSURER),
+        message("corr-e", "call-e1", bundle(enhancement("PA-E1", 120000.0), "ClaimBundle", "b-e1")),
+        message("corr-e", "call-e2", bundle(enhanced, "ClaimResponseBundle", "b-e3"), sender=INSURER),
+        message("corr-e2", "call-e3", by_anchor),
+    ]
+    again = {**messages[2], "headers": {**messages[2]["headers"], "x-hcx-api_call_id": "call-e1-again"}}
+    rows = _load_messages(warehouse, tmp_path, "tnt_enhanced", [*messages, again, messages[3]])
+    assert [r[:8] for r in rows] == [
+        ("corr-p/preauth_requested", HOSPITAL, "PA-E1", "preauth", "preauth_requested",
+         datetime(2026, 10, 10, 4, 30), 8_000_000, None),
+        ("corr-p/preauth_approved", INSURER, "PA-E1", "preauth", "preauth_approved",
+         datetime(2026, 10, 10, 6, 30), 8_000_000, 8_000_000),
+        ("corr-e/preauth_enhanced/requested", HOSPITAL, "PA-E1", "preauth", "preauth_enhanced",
+         datetime(2026, 10, 11, 6, 30), 12_000_000, None),
+        ("corr-e2/preauth_enhanced/requested", HOSPITAL, "PA-E2", "preauth", "preauth_enhanced",
+         datetime(2026, 10, 11, 7, 30), 9_000_000, None),
+        ("corr-e/preauth_enhanced", INSURER, "PA-E1", "preauth", "preauth_enhanced",
+         datetime(2026, 10, 11, 9, 30), 12_000_000, 12_000_000),
+    ]  # fmt: skip
+    events = [
+        ClaimEvent(event_time=r[5].replace(tzinfo=UTC), event_type=r[4], source="nhcx", message_id=r[0], requested_paise=r[6], approved_paise=r[7])
+        for r in rows
+        if r[2] == "PA-E1"
+    ]  # fmt: skip
+    asked = fold("PA-E1", events, as_of=datetime(2026, 10, 11, 8, 0, tzinfo=UTC))
+    assert (asked.state, asked.preauth_approved_paise) == ("preauth_approved", 8_000_000)
+    final = fold("PA-E1", events)
+    assert (final.state, final.preauth_approved_paise) == ("preauth_approved", 12_000_000)

@@ -133,6 +133,66 @@ def test_the_duplicate_nhcx_delivery_is_stored_once(warehouse: Warehouse, sample
     assert len(rows) == 1
 
 
+def _nhcx_deliveries(sample: dict[str, Any], claim_id: str) -> list[dict[str, Any]]:
+    return [
+        json.loads(line)
+        for path in sorted((sample["root"] / "claims" / "nhcx").glob("*.ndjson"))
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if claim_id in line
+    ]
+
+
+def _kinds(delivery: dict[str, Any]) -> list[str]:
+    return [e["resource"]["resourceType"] for e in delivery["payload"].get("entry", [])]
+
+
+def test_the_nhcx_query_cycle_travels_as_communication_request_and_answer(
+    warehouse: Warehouse, sample: dict[str, Any]
+) -> None:
+    (claim_id,) = [c for c in sample["truth"]["scenarios"]["query_cycle"] if c.startswith("NHX-")]
+    deliveries = _nhcx_deliveries(sample, claim_id)
+    (query,) = [
+        d for d in deliveries if "CommunicationRequest" in _kinds(d) and "Communication" not in _kinds(d)
+    ]
+    (answer,) = [d for d in deliveries if "Communication" in _kinds(d)]
+    assert not any('"outcome": "queued"' in json.dumps(d) for d in deliveries)  # no ClaimResponse query
+    # the payer opens its own thread; the answer carries it
+    assert query["headers"]["x-hcx-sender_code"] == answer["headers"]["x-hcx-recipient_code"]
+    assert query["headers"]["x-hcx-correlation_id"] == answer["headers"]["x-hcx-correlation_id"]
+    rows = warehouse.rows(
+        f"select event_type, message_id, reason_code, remarks from `{warehouse.db('raw')}`.claims_nhcx_events "
+        "where tenant_id = {t:String} and claim_id = {c:String} and event_type like 'query%' order by event_time",
+        {"t": sample["tenant"], "c": claim_id},
+    )
+    corr = query["headers"]["x-hcx-correlation_id"]
+    assert rows == [
+        ("query_raised", f"{corr}/query_raised/Q-{claim_id}-1", "Q-DS",
+         "Discharge summary and final bill breakup required"),
+        ("query_answered", f"{corr}/query_answered/Q-{claim_id}-1", "", "Documents uploaded"),
+    ]  # fmt: skip
+
+
+def test_the_nhcx_enhancement_raises_the_preauthorised_total(
+    warehouse: Warehouse, sample: dict[str, Any]
+) -> None:
+    (claim_id,) = sample["truth"]["scenarios"]["preauth_enhancement"]
+    claim = next(c for c in sample["truth"]["claims"] if c["claim_id"] == claim_id)
+    rows = warehouse.rows(
+        f"select event_type, approved_paise, requested_paise from `{warehouse.db('raw')}`.claims_nhcx_events "
+        "where tenant_id = {t:String} and claim_id = {c:String} and claim_kind = 'preauth' order by event_time",
+        {"t": sample["tenant"], "c": claim_id},
+    )
+    (_, estimate, _), (_, asked, total), (_, enhanced, _) = rows[1:]
+    assert [r[0] for r in rows] == [
+        "preauth_requested",
+        "preauth_approved",
+        "preauth_enhanced",
+        "preauth_enhanced",
+    ]
+    assert asked is None and enhanced == total > estimate == rows[0][2]
+    assert claim["preauth_approved_paise"] == enhanced
+
+
 def _view(s: ClaimState) -> dict[str, Any]:
     return {name: getattr(s, name) for name in FOLDED}
 

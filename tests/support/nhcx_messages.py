@@ -10,6 +10,7 @@ from typing import Any
 PROFILE = "https://nrces.in/ndhm/fhir/r4/StructureDefinition/"
 HOSPITAL, INSURER = "1000002222@hcx", "1000003538@hcx"
 INR = "INR"
+ADJUDICATION = "http://terminology.hl7.org/CodeSystem/adjudication"
 
 
 def inr(rupees: float) -> dict[str, Any]:
@@ -92,7 +93,7 @@ def bundle(main: dict[str, Any], profile: str, bundle_id: str = "b-1") -> dict[s
 def response(
     claim_id: str, use: str, outcome: str, submitted: float, benefit: float, deductions=(), created: str = ""
 ) -> dict[str, Any]:
-    adjudication = "http://terminology.hl7.org/CodeSystem/adjudication"
+    adjudication = ADJUDICATION
     body: dict[str, Any] = {
         "resourceType": "ClaimResponse",
         "id": f"resp-{claim_id}",
@@ -165,8 +166,114 @@ def reconciliation(utr: str, lines: list[tuple[str, str, float]]) -> dict[str, A
     }
 
 
-def message(correlation: str, api_call: str, payload: dict[str, Any], sender: str = HOSPITAL) -> dict:
-    return {"headers": headers(correlation, api_call, sender), "payload": payload}
+def message(
+    correlation: str, api_call: str, payload: dict[str, Any], sender: str = HOSPITAL, at: str = ""
+) -> dict:
+    stamp = {"at": at} if at else {}
+    return {"headers": headers(correlation, api_call, sender, **stamp), "payload": payload}
+
+
+# -- the query cycle and the enhancement ------------------------------------------------------------------
+# After the NHCX IG's communication examples: the payer's query is a TaskBundle (a Task `poll` whose input is
+# the CommunicationRequest, the request with `basedOn` / `about` the Claim and one `payload.contentString` per
+# ask, the Claim, Patient and Coverage after); the provider's answer a TaskBundle with a Task `deliver`, the
+# Communication (`basedOn` the request, `about` the Claim, its identifier echoed), the request echoed and the
+# Claim. The HCX protocol also lets a bare CommunicationRequest travel, `about` naming the claim.
+TASK_CODES = "http://terminology.hl7.org/CodeSystem/financialtaskcode"
+
+
+def task(code: str, status: str, target: str, reason: str = "") -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "resourceType": "Task",
+        "id": f"task-{code}",
+        "status": status,
+        "intent": "order",
+        "code": concept(TASK_CODES, code),
+        "authoredOn": "2026-10-11T09:00:00+05:30",
+        "input": [
+            {
+                "type": concept("http://terminology.hl7.org/CodeSystem/financialtaskinputtype", "include"),
+                "valueReference": {"reference": target},
+            }
+        ],
+    }
+    if reason:
+        body["reasonCode"] = concept("https://nrces.in/ndhm/fhir/r4/CodeSystem/ndhm-task-reason-code", reason)
+    return body
+
+
+def _communication_common(
+    kind: str, prefix: str, request_id: str, about: dict[str, Any], sender: str, recipient: str
+) -> dict[str, Any]:
+    """What a query and its answer both carry: the query's identifier (the answer echoes it), the claim."""
+    return {
+        "resourceType": kind,
+        "id": f"{prefix}-{request_id}",
+        "meta": {"profile": [f"{PROFILE}{kind}"]},
+        "identifier": [{"system": "https://payer.example/queries", "value": request_id}],
+        "about": [about],
+        "sender": {"identifier": {"value": sender}},
+        "recipient": [{"identifier": {"value": recipient}}],
+    }
+
+
+def communication_request(
+    request_id: str, about: dict[str, Any], asks: list[str], reason: str = "", at: str = ""
+) -> dict[str, Any]:
+    body = _communication_common("CommunicationRequest", "cr", request_id, about, INSURER, HOSPITAL)
+    body["status"] = "active"
+    body["payload"] = [{"contentString": ask} for ask in asks]
+    body["authoredOn"] = at or "2026-10-11T09:00:00+05:30"
+    if reason:
+        body["reasonCode"] = [concept("https://payer.example/query-reasons", reason, "Documents needed")]
+    return body
+
+
+def communication(
+    request_id: str, about: dict[str, Any], text: str, sent: str = "", based_on: str = ""
+) -> dict[str, Any]:
+    body = _communication_common("Communication", "comm", request_id, about, HOSPITAL, INSURER)
+    body |= {
+        "status": "completed",
+        "category": [concept("http://terminology.hl7.org/CodeSystem/communication-category", "notification")],
+        "payload": [
+            {"contentString": text},
+            {"contentAttachment": {"contentType": "application/pdf", "title": "Discharge summary"}},
+        ],
+    }
+    if based_on:
+        body["basedOn"] = [{"reference": based_on}]
+    if sent:
+        body["sent"] = sent
+    return body
+
+
+def task_bundle(resources: list[dict[str, Any]], bundle_id: str) -> dict[str, Any]:
+    """A collection Bundle profiled TaskBundle holding the resources (their fullUrl urn:uuid:<id>)."""
+    return {
+        "resourceType": "Bundle",
+        "id": bundle_id,
+        "meta": {"profile": [f"{PROFILE}TaskBundle"]},
+        "identifier": {"system": "https://payer.example/bundles", "value": bundle_id},
+        "type": "collection",
+        "timestamp": "2026-10-11T09:00:00+05:30",
+        "entry": [{"fullUrl": f"urn:uuid:{r['id']}", "resource": r} for r in resources],
+    }
+
+
+def enhancement(claim_id: str, total: float, created: str = "2026-10-11T12:00:00+05:30") -> dict[str, Any]:
+    """A pre-authorisation enhancing the earlier one of the same number (`related`, relationship prior)."""
+    body = claim(claim_id, "preauthorization", total, created)
+    body["id"] = f"claim-{claim_id}-enh"
+    body["related"] = [
+        {
+            "claim": {"identifier": {"value": claim_id}},
+            "relationship": concept(
+                "http://terminology.hl7.org/CodeSystem/ex-relatedclaimrelationship", "prior"
+            ),
+        }
+    ]
+    return body
 
 
 def with_documents(claim_bundle: dict[str, Any], documents: list[tuple[str, str, bytes]]) -> dict[str, Any]:

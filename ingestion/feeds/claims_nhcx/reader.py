@@ -7,19 +7,32 @@ message, an `.ndjson` file one per line. The payload is one of the NHCX profiles
 
 - `ClaimBundle` (a collection Bundle with one Claim): `use` preauthorization -> preauth_requested, claim ->
   claim_submitted; the requested amount is `Claim.total`; the bundle's DocumentReferences (which
-  `Claim.supportingInfo` references) are the documents it was filed with, in the `documents` column.
+  `Claim.supportingInfo` references) are the documents it was filed with, in the `documents` column. A
+  pre-authorisation that enhances an earlier one (`Claim.related` naming it, relationship `prior`, or the NHCX
+  pins' entry `.../preauth/enhancement`) -> preauth_enhanced, for the earlier one's claim id, the new total
+  requested.
 - `ClaimResponseBundle` (one ClaimResponse): outcome queued -> query_raised; error -> denied (or
   preauth_rejected), the reason from `error.code`; complete / partial -> approved_full, or approved_partial when
   an item adjudication carries a deduction (category `deductible`, its `reason` the code) or the benefit is
-  less than submitted. A pre-authorisation's approval is preauth_approved.
+  less than submitted. A pre-authorisation's approval is preauth_approved; one whose `eligible` total (what the
+  case stands at) exceeds its `benefit` (granted this round) approves an enhancement: preauth_enhanced with
+  the eligible total as the new approved total.
+- `CommunicationRequest` (the payer's query, `/communication/request`; bare or in a Bundle such as NHCX's
+  TaskBundle) -> query_raised: the claim its `about` (else `basedOn`) names, the reason its `reasonCode` (else
+  `category`, else the Task's reason) code, the remarks its `payload` text. `Communication` (the provider's
+  answer, `/communication/on_request`) -> query_answered, the same way (its reason from `reasonCode` or the
+  Task's only), its time `sent` (else the message's). A bundle carrying a Communication is the answer whatever
+  else it echoes (the request, the Claim).
 - `PaymentNotice` -> settled: `amount` paid, the UTR from its identifier (or its payment's).
 - `PaymentReconciliation` -> one remittance_line per `detail` of type payment for a claim (its `request`),
   with the TDS of that claim's detail of type `tds`; the UTR is `paymentIdentifier`.
 
-Each message's events are keyed by `<correlation id>/<event>[#n]` within source `nhcx`: NHCX redelivers a
-message up to 5 times, and a redelivery (under the same or another x-hcx-api_call_id) is the same row, stored
-once. A message that is not JSON, lacks a protocol header, does not parse as FHIR R4 or breaks the profile's
-cardinality (counted below) is quarantined with the FHIR path and the reason.
+Each message's events are keyed by `<correlation id>/<event>[/<qualifier>][#n]` within source `nhcx`: NHCX
+redelivers a message up to 5 times, and a redelivery (under the same or another x-hcx-api_call_id) is the same
+row, stored once. The qualifier tells apart events one correlation id carries several of: a query or answer's
+own identifier (a cycle can hold several queries), `requested` for an enhancement's request (its approval
+shares the correlation id and the event). A message that is not JSON, lacks a protocol header, does not parse
+as FHIR R4 or breaks the profile's cardinality (counted below) is quarantined with the FHIR path and the reason.
 """
 
 from __future__ import annotations
@@ -54,7 +67,13 @@ from ingestion.spec import TableSpec
 SOURCE = "nhcx"
 HEADERS_REQUIRED = ("x-hcx-api_call_id", "x-hcx-correlation_id", "x-hcx-sender_code", "x-hcx-timestamp")
 MAIN = ("Claim", "ClaimResponse", "PaymentReconciliation", "PaymentNotice")
+# The query cycle's resources. A bundle carrying one is about it, whatever context it also carries (NHCX's
+# TaskBundle echoes the request and the Claim in the answer): the answer first, then the query.
+COMMUNICATIONS = ("Communication", "CommunicationRequest")
+KINDS = (*MAIN, *COMMUNICATIONS)
 PROFILE_OF = {"Claim": "ClaimBundle", "ClaimResponse": "ClaimResponseBundle"}
+PRIOR = "prior"  # Claim.related.relationship (ex-relatedclaimrelationship): the claim this one follows on
+ENHANCEMENT_ANCHOR = "/preauth/enhancement"  # the NHCX pins' fullUrl of an enhancement's Claim
 # The profiles' cardinalities this reader relies on, beyond base R4's (which fhir.resources checks): the
 # element's path and its min..max (None: unbounded).
 CARDINALITY: dict[str, tuple[tuple[str, int, int | None], ...]] = {
@@ -68,6 +87,8 @@ CARDINALITY: dict[str, tuple[tuple[str, int, int | None], ...]] = {
     ),
     "PaymentNotice": (("created", 1, 1), ("request.identifier.value", 1, 1)),
     "PaymentReconciliation": (("created", 1, 1), ("paymentIdentifier.value", 1, 1), ("detail", 1, None)),
+    "CommunicationRequest": (("identifier.value", 1, None), ("authoredOn", 1, 1)),
+    "Communication": (("identifier.value", 1, None), ("payload", 1, None)),
 }
 
 
@@ -190,22 +211,31 @@ class Message:
         self.raw = json.dumps(payload, ensure_ascii=False)
         self.others: list[Any] = []
         self.resources: list[Any] = []  # the Bundle's entries' resources, in order
+        self.by_url: dict[str, Any] = {}  # a bundle's resources by fullUrl and by Type/id
+        self.main_url = ""
         root = parse(payload, "payload")
         if root.get_resource_type() == "Bundle":
             check_cardinality(root, "payload: ")
             if root.type != "collection":
                 raise RowError(f"payload: Bundle.type is {root.type!r}; the NHCX bundles are collection")
-            resources = [e.resource for e in root.entry or [] if e.resource is not None]
+            entries = [e for e in root.entry or [] if e.resource is not None]
+            resources = [e.resource for e in entries]
             self.resources = resources
-            mains = [r for r in resources if r.get_resource_type() in MAIN]
+            for entry in entries:
+                self.by_url[str(entry.fullUrl or "")] = entry.resource
+                if entry.resource.id:
+                    self.by_url[f"{entry.resource.get_resource_type()}/{entry.resource.id}"] = entry.resource
+            self.by_url.pop("", None)
+            mains = _mains(resources)
             if len(mains) != 1:
                 kinds = ", ".join(r.get_resource_type() for r in mains) or "none"
                 raise RowError(
-                    f"payload: Bundle.entry: the NHCX bundle carries one of {', '.join(MAIN)}; found {kinds}"
+                    f"payload: Bundle.entry: the NHCX bundle carries one of {', '.join(KINDS)}; found {kinds}"
                 )
             self.main = mains[0]
             self.others = [r for r in resources if r is not self.main]
             index = resources.index(self.main)
+            self.main_url = str(entries[index].fullUrl or "")
             where = f"payload: Bundle.entry[{index}].resource: "
             profiles = [str(p) for p in (root.meta.profile if root.meta and root.meta.profile else [])]
             expected = PROFILE_OF.get(self.main.get_resource_type())
@@ -215,9 +245,9 @@ class Message:
                     f"{self.main.get_resource_type()} comes in"
                 )
         else:
-            if root.get_resource_type() not in MAIN:
+            if root.get_resource_type() not in KINDS:
                 raise RowError(
-                    f"payload: a {root.get_resource_type()}; expected a Bundle or one of {', '.join(MAIN)}"
+                    f"payload: a {root.get_resource_type()}; expected a Bundle or one of {', '.join(KINDS)}"
                 )
             self.main, where = root, "payload: "
         check_cardinality(self.main, where)
@@ -235,6 +265,31 @@ class Message:
             "message_time": self.message_time,
             "raw": self.raw,
         }
+
+    def resolve(self, reference: Any) -> Any:
+        """The bundle's resource a Reference points at (by fullUrl or Type/id), None if not in the bundle."""
+        return self.by_url.get(str(reference.reference or "")) if reference is not None else None
+
+    def claim_named(self, references: list[Any]) -> str:
+        """The claim number the first of the references that names a claim gives: a Claim of the bundle (its
+        identifier), a CommunicationRequest of the bundle (the claim it names), else a reference's own
+        identifier, or a literal `Claim/<id>`. '' when none does."""
+        for ref in references:
+            target = self.resolve(ref)
+            if target is not None:
+                kind = target.get_resource_type()
+                if kind == "Claim" and target.identifier and target.identifier[0].value:
+                    return str(target.identifier[0].value)
+                if kind == "CommunicationRequest" and target is not self.main:
+                    found = self.claim_named([*(target.about or []), *(target.basedOn or [])])
+                    if found:
+                        return found
+                continue
+            if ref.identifier is not None and ref.identifier.value:
+                return str(ref.identifier.value)
+            if str(ref.reference or "").startswith("Claim/"):
+                return str(ref.reference).removeprefix("Claim/")
+        return ""
 
     def coverage_policy(self) -> str:
         for r in self.others:
@@ -302,15 +357,44 @@ def _documents(m: Message, claim: Any) -> list[ClaimDocument]:
     return out
 
 
+def _mains(resources: list[Any]) -> list[Any]:
+    for kind in COMMUNICATIONS:
+        found = [r for r in resources if r.get_resource_type() == kind]
+        if found:
+            return found
+    return [r for r in resources if r.get_resource_type() in MAIN]
+
+
+def _enhances(m: Message, claim: Any) -> str | None:
+    """The claim id a pre-authorisation enhances ('' when it is the same number), None if not an enhancement."""
+    if claim.use != "preauthorization":
+        return None
+    for n, related in enumerate(claim.related or []):
+        code, _ = _code(related.relationship)
+        if code in ("", PRIOR) and related.claim is not None:
+            earlier = m.claim_named([related.claim])
+            if not earlier:
+                raise RowError(
+                    f"{m.where}.related[{n}].claim: names no claim (an identifier or a Claim/<id>)"
+                )
+            return earlier
+    return "" if m.main_url.rstrip("/").endswith(ENHANCEMENT_ANCHOR) else None
+
+
 def _claim_rows(m: Message, claim: Any) -> list[dict[str, Any]]:
     event = "preauth_requested" if claim.use == "preauthorization" else "claim_submitted"
     if claim.use not in ("preauthorization", "claim"):
         raise RowError(f"{m.where}.use is {claim.use!r}; NHCX claims are preauthorization or claim")
+    earlier = _enhances(m, claim)
+    qualifier = {}
+    if earlier is not None:  # the request; its approval is the same event on the same correlation id
+        event, qualifier = "preauth_enhanced", {"_qualifier": "requested"}
     encounters = [e for item in claim.item or [] for e in item.encounter or []]
     return [
         {
+            **qualifier,
             "event_type": event,
-            "claim_id": str(claim.identifier[0].value or ""),
+            "claim_id": earlier or str(claim.identifier[0].value or ""),
             "event_time": _time(claim.created, f"{m.where}.created"),
             "insurer": _ref_id(claim.insurer),
             "branch_id": _ref_id(claim.facility) or _ref_id(claim.provider),
@@ -360,7 +444,11 @@ def _response_rows(m: Message, response: Any) -> list[dict[str, Any]]:
         reason_code, text = _code(response.error[0].code) if response.error else ("", "")
         remarks = remarks or text
     elif preauth:
-        event = "preauth_approved"
+        eligible = totals.get("eligible")  # what the case stands at; above this round's benefit: enhanced
+        if eligible is not None and benefit is not None and eligible > benefit:
+            event, benefit = "preauth_enhanced", eligible
+        else:
+            event = "preauth_approved"
     elif lines or (benefit is not None and submitted is not None and benefit < submitted):
         event = "approved_partial"
     else:
@@ -431,11 +519,58 @@ def _reconciliation_rows(m: Message, recon: Any) -> list[dict[str, Any]]:
     ]
 
 
+def _texts(payload: list[Any]) -> str:
+    """A communication's payload as text: its strings, and each attachment by its title."""
+    parts = []
+    for item in payload:
+        if item.contentString:
+            parts.append(str(item.contentString))
+        elif item.contentAttachment is not None:
+            parts.append(
+                f"[attachment: {item.contentAttachment.title or item.contentAttachment.contentType}]"
+            )
+    return "; ".join(parts)
+
+
+def _communication_rows(m: Message, comm: Any) -> list[dict[str, Any]]:
+    """The payer's query (CommunicationRequest) or the provider's answer (Communication)."""
+    query = comm.get_resource_type() == "CommunicationRequest"
+    claim_id = m.claim_named([*(comm.about or []), *(comm.basedOn or [])])
+    if not claim_id:
+        raise RowError(
+            f"{m.where}.about: names no claim; the query cycle is about a Claim (about or basedOn naming it "
+            "by identifier, or an entry of the bundle)"
+        )
+    tasks = [r for r in m.others if r.get_resource_type() == "Task"]
+    concepts = [
+        *(comm.reasonCode or []),
+        *((comm.category or []) if query else []),  # an answer's category (notification) is no reason
+        *(t.reasonCode for t in tasks if t.reasonCode is not None),  # R4 Task.reasonCode is 0..1
+    ]
+    reason = next((code for code in (_code(c)[0] for c in concepts) if code), "")
+    if query:
+        when = _time(comm.authoredOn, f"{m.where}.authoredOn")
+    else:
+        when = _time(comm.sent, f"{m.where}.sent") if comm.sent is not None else m.message_time
+    return [
+        {
+            "_qualifier": str(comm.identifier[0].value),
+            "event_type": "query_raised" if query else "query_answered",
+            "claim_id": claim_id,
+            "event_time": when,
+            "reason_code": reason,
+            "remarks": _texts(comm.payload or []),
+        }
+    ]
+
+
 ROWS = {
     "Claim": _claim_rows,
     "ClaimResponse": _response_rows,
     "PaymentNotice": _notice_rows,
     "PaymentReconciliation": _reconciliation_rows,
+    "CommunicationRequest": _communication_rows,
+    "Communication": _communication_rows,
 }
 
 
@@ -447,7 +582,9 @@ def message_rows(data: object, context: LoadContext) -> list[dict[str, Any]]:
     out = []
     for n, values in enumerate(rows, start=1):
         suffix = f"#{n}" if len(rows) > 1 else ""
-        message_id = f"{message.correlation_id}/{values['event_type']}{suffix}"
+        qualifier = values.pop("_qualifier", "")
+        qualifier = f"/{qualifier}" if qualifier else ""
+        message_id = f"{message.correlation_id}/{values['event_type']}{qualifier}{suffix}"
         out.append(claim_row(**common, **values, message_id=message_id))
     return out
 

@@ -1,4 +1,4 @@
-"""Insurance claim messages from the National Health Claims Exchange (NHCX): ClaimBundle, ClaimResponseBundle, PaymentReconciliation and PaymentNotice, parsed with fhir.resources (R4B), with the HCX protocol headers."""
+"""Insurance claim messages from the National Health Claims Exchange (NHCX): ClaimBundle, ClaimResponseBundle, the query cycle's CommunicationRequest and Communication, PaymentReconciliation and PaymentNotice, parsed with fhir.resources (R4B), with the HCX protocol headers."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from ingestion.spec import FeedSpec, TableSpec
 EVENTS = TableSpec(
     "claims_nhcx_events",
     "One row per claim lifecycle event stated by an NHCX message (a ClaimBundle's pre-auth request or claim, "
-    "a ClaimResponseBundle's decision with its deductions, a PaymentNotice's settlement, a "
+    "a pre-auth enhancement, a ClaimResponseBundle's decision with its deductions, a payer's query "
+    "(CommunicationRequest) and its answer (Communication), a PaymentNotice's settlement, a "
     "PaymentReconciliation's remittance lines). A redelivered message (same correlation id) is stored once. "
     "Append-only.",
     CLAIM_EVENT_COLUMNS,
@@ -18,7 +19,7 @@ EVENTS = TableSpec(
 
 SPEC = FeedSpec(
     name="claims_nhcx",
-    description="Insurance claim messages from the National Health Claims Exchange (NHCX): ClaimBundle, ClaimResponseBundle, PaymentReconciliation and PaymentNotice, parsed with fhir.resources (R4B), with the HCX protocol headers.",
+    description="Insurance claim messages from the National Health Claims Exchange (NHCX): ClaimBundle, ClaimResponseBundle, the query cycle's CommunicationRequest and Communication, PaymentReconciliation and PaymentNotice, parsed with fhir.resources (R4B), with the HCX protocol headers.",
     source="claims",
     folder="claims/nhcx",
     patterns=("*.json", "*.ndjson"),
