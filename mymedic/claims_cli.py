@@ -12,19 +12,12 @@ from rich.console import Console
 from rich.table import Table
 
 from core.cli_errors import fail as _fail
+from core.cli_options import WarehouseUrl
 from core.money import format_rupees
-from core.settings import DATA_ENV, DEFAULT_DATA, WAREHOUSE_ENV
+from core.settings import DATA_ENV, DEFAULT_DATA
 from core.time import IST
 from ingestion.claims_state import ClaimEvent
 
-WarehouseUrl = Annotated[
-    str,
-    typer.Option(
-        envvar=WAREHOUSE_ENV,
-        show_default=False,
-        help="chdb://DIR or http(s)://user:pass@host:port/db (default: the embedded warehouse)",
-    ),
-]
 claims_app = typer.Typer(help="Insurance claims: TPA and NHCX lifecycle events.", no_args_is_help=True)
 console = Console(file=sys.stdout, width=None if sys.stdout.isatty() else 120)
 

@@ -23,8 +23,9 @@ from rich.table import Table
 from booking.cli import booking_app, messages_app
 from core.cli_errors import OneLineErrors
 from core.cli_errors import fail as _fail
+from core.cli_options import WarehouseUrl
 from core.money import format_count
-from core.settings import DEFAULT_EXPORTS, SERVING_ENV, WAREHOUSE_ENV
+from core.settings import DEFAULT_EXPORTS, SERVING_ENV
 from mymedic.adt_cli import adt_app
 from mymedic.bi_cli import bi_app
 from mymedic.claims_cli import claims_app
@@ -157,15 +158,7 @@ def run(
             help="Where the serving copy BI tools read is published (default .mymedic/serving)",
         ),
     ] = None,
-    warehouse: Annotated[
-        str,
-        typer.Option(
-            envvar=WAREHOUSE_ENV,
-            show_default=False,
-            help="chdb://DIR or http(s)://user:pass@host:port/db (default: the embedded warehouse). "
-            "Prefer the environment variable for a URL with a password: a command line is visible to `ps`",
-        ),
-    ] = "",
+    warehouse: WarehouseUrl = "",
 ) -> None:
     """Load every feed, build the reconciliation, write the exports, print a summary."""
     from core.settings import warehouse_settings
@@ -306,11 +299,6 @@ def razorpay_pull(
 GeneratedAtOption = Annotated[
     str, typer.Option(help="The generated-at time stated (default: now); the same one gives the same bytes")
 ]
-WAREHOUSE_OPTION = typer.Option(
-    envvar=WAREHOUSE_ENV,
-    show_default=False,
-    help="chdb://DIR or http(s)://user:pass@host:port/db (default: the embedded warehouse)",
-)
 
 
 def _parse_month(month: str) -> date | None:
@@ -370,7 +358,7 @@ def export_statements(
         str, typer.Option(help="Printed on every page (default: from the month and time)")
     ] = "",
     generated_at: GeneratedAtOption = "",
-    warehouse: Annotated[str, WAREHOUSE_OPTION] = "",
+    warehouse: WarehouseUrl = "",
 ) -> None:
     """Write each branch's monthly reconciliation statement (PDF) and print the paths."""
     from exports.finance_export import FINANCE_FOLDER
@@ -399,7 +387,7 @@ def export_advice(
     ] = DEFAULT_EXPORTS,
     export_id: Annotated[str, typer.Option(help="Printed on every page (default: from the time)")] = "",
     generated_at: GeneratedAtOption = "",
-    warehouse: Annotated[str, WAREHOUSE_OPTION] = "",
+    warehouse: WarehouseUrl = "",
 ) -> None:
     """Write a settlement advice (PDF) per gateway settlement and print the paths."""
     from exports.finance_export import FINANCE_FOLDER

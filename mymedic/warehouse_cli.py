@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from core.cli_errors import fail as _fail
-from core.settings import WAREHOUSE_ENV
+from core.cli_options import WarehouseUrl
 from serving.server_grants.passwords import HashMethod
 from serving.server_grants.plan import Limits
 
@@ -68,12 +68,7 @@ def grants(
         int,
         typer.Option(min=1, max=2, help="1: BI users change no setting; 2: they may change harmless ones"),
     ] = 1,
-    warehouse: Annotated[
-        str,
-        typer.Option(
-            envvar=WAREHOUSE_ENV, show_default=False, help="chdb://DIR or http(s)://user:pass@host:port/db"
-        ),
-    ] = "",
+    warehouse: WarehouseUrl = "",
 ) -> None:
     """Generate (print, --out) and --apply the BI readers' roles, per-tenant users, settings profile and
     row policies, from the tenants and marts the warehouse holds."""

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from core.cli_errors import fail
+from core.cli_options import WarehouseUrl
 from core.settings import WAREHOUSE_ENV
 
 operator_app = typer.Typer(
@@ -35,14 +36,7 @@ def serve(
             "--config", help="Booking config JSON, for staff sign-in (default: $MYMEDIC_BOOKING_CONFIG)"
         ),
     ] = None,
-    warehouse: Annotated[
-        str,
-        typer.Option(
-            envvar=WAREHOUSE_ENV,
-            show_default=False,
-            help="chdb://DIR or http(s)://… (default: the embedded warehouse)",
-        ),
-    ] = "",
+    warehouse: WarehouseUrl = "",
     https: Annotated[bool, typer.Option(help="Served behind HTTPS: the sign-in cookie is Secure")] = False,
 ) -> None:
     """Serve the page: sign in with a staff token holding the viewer or operator role."""
