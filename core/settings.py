@@ -51,6 +51,8 @@ ALERT_SMTP_PASSWORD_ENV = "MYMEDIC_ALERT_SMTP_PASSWORD"  # a secret: never logge
 ALERT_EMAIL_FROM_ENV = "MYMEDIC_ALERT_EMAIL_FROM"
 ALERT_EMAIL_TO_ENV = "MYMEDIC_ALERT_EMAIL_TO"  # comma-separated addresses
 DAGSTER_UI_URL_ENV = "MYMEDIC_DAGSTER_UI_URL"  # default http://127.0.0.1:3000 (`make dagster`)
+# Dagster's own: the instance (run history, sensors' state) `make dagster` shows and `mymedic run` records in.
+DAGSTER_HOME_ENV = "DAGSTER_HOME"
 
 # What the platform sets for its dbt processes (read by dbt_project/profiles.yml; see core.warehouse.dbt_env).
 DBT_DRIVER_ENV = "MYMEDIC_DBT_DRIVER"
@@ -67,6 +69,7 @@ DEFAULT_DATA = Path(".mymedic/sample")
 DEFAULT_WAREHOUSE = "chdb://.mymedic/warehouse"
 DEFAULT_EXPORTS = Path(".mymedic/exports")
 DEFAULT_SERVING = Path(".mymedic/serving")
+DEFAULT_DAGSTER_HOME = Path(".mymedic/dagster")  # `make dagster`'s DAGSTER_HOME
 DEFAULT_API_KEYS = Path(".mymedic/api-keys.yaml")
 DEFAULT_RAZORPAY_API_URL = "https://api.razorpay.com"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
