@@ -77,7 +77,12 @@ def root_cause(error: SerializableErrorInfo) -> SerializableErrorInfo:
     return error
 
 
-def notify(context, notifier: NotifierResource, alert: Alert, clock: Clock) -> str:
+def notify(
+    context: SensorEvaluationContext | RunFailureSensorContext,
+    notifier: NotifierResource,
+    alert: Alert,
+    clock: Clock,
+) -> str:
     """Send `alert` unless its subject went out within the window; what happened, as one log line."""
     throttle = AlertThrottle(context.instance, timedelta(minutes=notifier.rate_limit_minutes), clock)
     if not throttle.allows(alert.subject):
