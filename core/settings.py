@@ -42,6 +42,19 @@ API_KEYS_ENV = "MYMEDIC_API_KEYS"
 SUPERSET_USERNAME_ENV = "MYMEDIC_SUPERSET_USERNAME"
 SUPERSET_PASSWORD_ENV = "MYMEDIC_SUPERSET_PASSWORD"  # a secret: never logged, never a config value
 BI_CLICKHOUSE_URL_ENV = "MYMEDIC_BI_CLICKHOUSE_URL"  # carries a password
+# Operations alerts (orchestration/notifier.py): a webhook that receives each alert as JSON (its URL may
+# carry a token: a secret) and/or an SMTP relay; the Dagster UI's address the alerts link to.
+ALERT_WEBHOOK_URL_ENV = "MYMEDIC_ALERT_WEBHOOK_URL"  # a secret: never logged, never a config value
+ALERT_SMTP_HOST_ENV = "MYMEDIC_ALERT_SMTP_HOST"
+ALERT_SMTP_PORT_ENV = "MYMEDIC_ALERT_SMTP_PORT"
+ALERT_SMTP_STARTTLS_ENV = "MYMEDIC_ALERT_SMTP_STARTTLS"  # 0: a relay without STARTTLS (default 1)
+ALERT_SMTP_USERNAME_ENV = "MYMEDIC_ALERT_SMTP_USERNAME"
+ALERT_SMTP_PASSWORD_ENV = "MYMEDIC_ALERT_SMTP_PASSWORD"  # a secret: never logged, never a config value
+ALERT_EMAIL_FROM_ENV = "MYMEDIC_ALERT_EMAIL_FROM"
+ALERT_EMAIL_TO_ENV = "MYMEDIC_ALERT_EMAIL_TO"  # comma-separated addresses
+DAGSTER_UI_URL_ENV = "MYMEDIC_DAGSTER_UI_URL"  # default http://127.0.0.1:3000 (`make dagster`)
+# Dagster's own: the instance (run history, sensors' state) `make dagster` shows and `mymedic run` records in.
+DAGSTER_HOME_ENV = "DAGSTER_HOME"
 
 # What the platform sets for its dbt processes (read by dbt_project/profiles.yml; see core.warehouse.dbt_env).
 DBT_DRIVER_ENV = "MYMEDIC_DBT_DRIVER"
@@ -58,6 +71,7 @@ DEFAULT_DATA = Path(".mymedic/sample")
 DEFAULT_WAREHOUSE = "chdb://.mymedic/warehouse"
 DEFAULT_EXPORTS = Path(".mymedic/exports")
 DEFAULT_SERVING = Path(".mymedic/serving")
+DEFAULT_DAGSTER_HOME = Path(".mymedic/dagster")  # `make dagster`'s DAGSTER_HOME
 DEFAULT_API_KEYS = Path(".mymedic/api-keys.yaml")
 DEFAULT_RAZORPAY_API_URL = "https://api.razorpay.com"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent

@@ -104,9 +104,10 @@ def _run(
     on_step: Callable[[int, int, str], None] | None,
     only: Sequence[str] = (),
 ) -> RunReport:
-    from dagster import AssetKey, AssetSelection, DagsterInstance, Definitions, define_asset_job
+    from dagster import AssetKey, AssetSelection, Definitions, define_asset_job
 
     from orchestration.definitions import build_definitions
+    from orchestration.instance import run_history
     from orchestration.resources import PipelineSettings
 
     settings = warehouse_settings()
@@ -124,12 +125,12 @@ def _run(
         subset = define_asset_job(ONLY_JOB, AssetSelection.assets(*keys).required_multi_asset_neighbors())
         defs = Definitions.merge(defs, Definitions(jobs=[subset]))
         job = defs.resolve_job_def(ONLY_JOB)
-    instance, run_id, outcome = DagsterInstance.ephemeral(), str(uuid.uuid4()), {}
+    run_id, outcome = str(uuid.uuid4()), {}
 
     log = LOG_DIR.resolve() / f"run-{run_id}.log"
     log.parent.mkdir(parents=True, exist_ok=True)
 
-    def execute() -> None:
+    def execute(instance: Any) -> None:
         # dagster-dbt echoes dbt's log to stdout; keep it in the run's log file instead of the summary.
         with log.open("w") as sink, contextlib.redirect_stdout(sink):
             outcome["result"] = job.execute_in_process(
@@ -139,11 +140,13 @@ def _run(
                 raise_on_error=False,
             )
 
-    worker = threading.Thread(target=execute, name="mymedic-run")
-    worker.start()
-    if on_step:
-        _watch_steps(instance, run_id, len(job.graph.node_defs), worker, on_step)
-    worker.join()
+    # The run is recorded in the persistent instance `make dagster` shows (orchestration/instance.py).
+    with run_history() as instance:
+        worker = threading.Thread(target=execute, args=(instance,), name="mymedic-run")
+        worker.start()
+        if on_step:
+            _watch_steps(instance, run_id, len(job.graph.node_defs), worker, on_step)
+        worker.join()
     if "result" not in outcome:
         raise RuntimeError("the pipeline run ended without a result; see the errors above")
     result = outcome["result"]

@@ -10,19 +10,15 @@ from __future__ import annotations
 from dagster import Definitions, in_process_executor, multiprocess_executor
 
 from core.settings import warehouse_settings
-from orchestration.adt_sensors import adt_hl7_files_sensor, adt_hl7_job
-from orchestration.billing_sensors import (
-    billing_csv_files_sensor,
-    billing_csv_job,
-    billing_hl7_files_sensor,
-    billing_hl7_job,
-)
+from orchestration.alert_sensors import alert_sensors
 from orchestration.booking_outbox import booking_outbox_asset
 from orchestration.bundle_jobs import bundle_definitions, export_secrets_resource
 from orchestration.dbt_assets import dbt_resource, mymedic_dbt_models
 from orchestration.export_assets import finance_exports
+from orchestration.feed_sensors import feed_jobs, feed_sensors
 from orchestration.gateway_assets import gateway_assets
 from orchestration.ingestion_assets import ingestion_assets
+from orchestration.notifier import notifier_resource
 from orchestration.resources import PipelineSettings, razorpay_resource, warehouse_resource
 from orchestration.schedules import daily_schedule, everything_job, razorpay_daily_pull, razorpay_pull_job
 from orchestration.serving_assets import serving_assets
@@ -42,15 +38,16 @@ def build_definitions(pipeline: PipelineSettings | None = None) -> Definitions:
             *bundle_assets,
             *serving_assets,
         ],
-        jobs=[everything_job, razorpay_pull_job, adt_hl7_job, billing_hl7_job, billing_csv_job, *bundle_jobs],
+        jobs=[everything_job, razorpay_pull_job, *feed_jobs, *bundle_jobs],
         schedules=[daily_schedule, razorpay_daily_pull, *bundle_schedules],
-        sensors=[adt_hl7_files_sensor, billing_hl7_files_sensor, billing_csv_files_sensor, *bundle_sensors],
+        sensors=[*feed_sensors, *bundle_sensors, *alert_sensors],
         resources={
             "warehouse": warehouse_resource(),
             "pipeline": pipeline or PipelineSettings(),
             "dbt": dbt_resource(),
             "razorpay": razorpay_resource(),
             "export_secrets": export_secrets_resource(),
+            "notifier": notifier_resource(),
         },
         executor=executor,
     )

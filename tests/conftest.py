@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from core.settings import SERVING_ENV, WarehouseSettings, warehouse_settings
+from core.settings import DAGSTER_HOME_ENV, SERVING_ENV, WarehouseSettings, warehouse_settings
 from core.warehouse import Warehouse, open_warehouse
 from core.warehouse.dbt_env import prepare_manifest
 
@@ -43,6 +43,16 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
             return next((scope for prefix, scope in SHARED_SCOPES.items() if name.startswith(prefix)), path)
 
     return ModuleScheduling(config, log)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def dagster_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Every `mymedic run` in a test records its run in an instance of its session, never the checkout's
+    (.mymedic/dagster, what `make dagster` shows)."""
+    path = tmp_path_factory.mktemp("dagster_home")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(DAGSTER_HOME_ENV, str(path))
+        yield path
 
 
 @pytest.fixture(autouse=True)

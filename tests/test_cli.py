@@ -9,9 +9,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from support.paths import MYMEDIC
+from dagster import DagsterEventType, DagsterInstance, DagsterRunStatus
+from support.paths import MYMEDIC, REPO
 
-from core.settings import WAREHOUSE_ENV
+from core.settings import DAGSTER_HOME_ENV, WAREHOUSE_ENV
 
 pytestmark = pytest.mark.slow
 
@@ -22,6 +23,7 @@ def mymedic(*args: str, env: dict[str, str], cwd: Path | None = None) -> subproc
 
 def test_generate_run_and_quarantine_list(tmp_path: Path) -> None:
     env = {**os.environ, WAREHOUSE_ENV: f"chdb://{tmp_path / 'wh'}", "COLUMNS": "200"}
+    env.pop(DAGSTER_HOME_ENV, None)  # the run is recorded where `make dagster` looks: .mymedic/dagster
     data, exports = tmp_path / "data", tmp_path / "exports"
     generated = mymedic(
         "generate", "--out", str(data), "--seed", "3", "--branches", "2", "--days", "12", env=env
@@ -49,7 +51,15 @@ def test_generate_run_and_quarantine_list(tmp_path: Path) -> None:
     assert "payments booked ₹" in out and "refunds booked -₹" in out and "net booked ₹" in out
     assert "Refunds" in out and "exceptions to act on" in out and "open items not yet due" in out
     assert re.search(r"₹\d{1,2},\d\d,\d{3}\.\d\d", out), out  # e.g. ₹12,34,567.00: lakhs
-    assert list((tmp_path / ".mymedic" / "logs").glob("run-*.log")), "the run log is missing"
+    [log] = (tmp_path / ".mymedic" / "logs").glob("run-*.log")
+    # One history: the run is in the persistent instance the Dagster UI shows, with its steps' events.
+    home = tmp_path / ".mymedic" / "dagster"
+    assert (home / "dagster.yaml").read_text() == (REPO / "orchestration" / "dagster.yaml").read_text()
+    with DagsterInstance.from_config(str(home)) as instance:
+        [run] = instance.get_runs()
+        steps = [e.step_key for e in instance.all_logs(run.run_id, of_type=DagsterEventType.STEP_SUCCESS)]
+    assert run.job_name == "reconcile_everything" and run.status == DagsterRunStatus.SUCCESS
+    assert log.name == f"run-{run.run_id}.log" and "load_bank_statements" in steps
 
     listed = mymedic("quarantine", "list", "--feed", "razorpay_settlements", env=env)
     assert listed.returncode == 0, listed.stderr

@@ -19,10 +19,12 @@ from dagster import (
 from core.settings import WAREHOUSE_ENV, warehouse_settings
 from core.warehouse import open_warehouse
 from ingestion.mllp.spool import Spool, message_key
-from orchestration.adt_sensors import ADT_HL7, adt_hl7_files_sensor, adt_hl7_job
 from orchestration.definitions import build_definitions
+from orchestration.feed_sensors import ADT_HL7, FEED_FILE_SENSORS
 from orchestration.ingestion_assets import ingestion_assets
 from orchestration.resources import PipelineSettings, WarehouseResource
+
+adt_hl7_job, adt_hl7_files_sensor = FEED_FILE_SENSORS["adt_hl7"]
 
 
 def message(control_id: str) -> bytes:

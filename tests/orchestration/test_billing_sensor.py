@@ -1,26 +1,23 @@
 """The billing feeds' file sensors against real files: a DFT^P03 file dropped in billing/ and a bill CSV in
 billing/csv/<his>/, evaluated with Dagster's sensor testing API; each requests its feed's load job once per
-change, and the jobs select the feeds' raw tables."""
+change (tests/orchestration/test_feed_sensors.py: every feed's job selects its raw tables)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from dagster import AssetKey, RunRequest, SensorDefinition, SkipReason, build_sensor_context
+from dagster import RunRequest, SensorDefinition, SkipReason, build_sensor_context
 
-from orchestration.billing_sensors import (
-    billing_csv_files_sensor,
-    billing_csv_job,
-    billing_hl7_files_sensor,
-    billing_hl7_job,
-)
-from orchestration.definitions import build_definitions
+from orchestration.feed_sensors import FEED_FILE_SENSORS
 from orchestration.resources import PipelineSettings
 
 DFT = (
     "MSH|^~\\&|HIS|CITY|MM|MM|20261103100000+0530||DFT^P03^DFT_P03|B1|P|2.5\rEVN|P03|20261103100000\r"
     "PID|1||MR1^^^CITY^MR\rPV1|1|I||||||||||||||||||V1\rFT1|1||BILL1|20261103||CG|CONS|||1|800.00\r"
 )
+
+_, billing_hl7_files_sensor = FEED_FILE_SENSORS["billing_hl7"]
+_, billing_csv_files_sensor = FEED_FILE_SENSORS["billing_csv"]
 
 
 def evaluate(
@@ -49,12 +46,3 @@ def test_a_dropped_dft_file_starts_the_billing_hl7_load_once(tmp_path: Path) -> 
     assert isinstance(unchanged, SkipReason)
     csv_run, _ = evaluate(billing_csv_files_sensor, tmp_path, None)
     assert isinstance(csv_run, RunRequest) and csv_run.tags["feed"] == "billing_csv"
-
-
-def test_the_billing_jobs_and_sensors_are_in_the_definitions() -> None:
-    defs = build_definitions()
-    hl7 = defs.resolve_job_def(billing_hl7_job.name).asset_layer.selected_asset_keys
-    csv = defs.resolve_job_def(billing_csv_job.name).asset_layer.selected_asset_keys
-    assert hl7 == {AssetKey(["raw", "hl7_charge_lines"])}
-    assert csv == {AssetKey(["raw", "csv_charge_lines"])}
-    assert {s.name for s in defs.sensors} >= {"billing_hl7_files", "billing_csv_files"}

@@ -1,5 +1,8 @@
-"""Start the adt_hl7 feed's load when HL7 files arrive: the MLLP listener's spool (`<data_dir>/adt/mllp/`,
-see docs/adt-mllp.md) and files dropped in `<data_dir>/adt/`.
+"""A new or changed file in a feed's folder starts that feed's load: one job `ingest_<feed>` (the feed's raw
+tables) and one sensor `<feed>_files` per feed in `ingestion.feeds.FEEDS`, derived from the feed specs (a
+new feed gets both). ADT's MLLP listener spool (`<data_dir>/adt/mllp/`, docs/adt-mllp.md), bill files in
+`billing/` (docs/billing.md), the Razorpay pull's pages in `settlements/razorpay/api/`, a bank statement
+dropped in `bank/`: each reaches its own feed's load.
 
 The sensor lists the feed's files exactly as the load will (`Feed.files`: hidden temporary files are not
 listed, so a message still being written never triggers a run) and fingerprints them (name, size,
@@ -75,4 +78,8 @@ def feed_files_sensor(feed: Feed = ADT_HL7) -> tuple[object, SensorDefinition]:
     return job, _sensor
 
 
-adt_hl7_job, adt_hl7_files_sensor = feed_files_sensor(ADT_HL7)
+FEED_FILE_SENSORS: dict[str, tuple[object, SensorDefinition]] = {
+    feed.name: feed_files_sensor(feed) for feed in FEEDS
+}
+feed_jobs = [job for job, _ in FEED_FILE_SENSORS.values()]
+feed_sensors = [sensor for _, sensor in FEED_FILE_SENSORS.values()]
