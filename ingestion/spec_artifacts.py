@@ -25,6 +25,7 @@ DOCS = (
     PROJECT_ROOT / "docs" / "messaging-inbound.md",
     PROJECT_ROOT / "docs" / "messaging-marts.md",
     PROJECT_ROOT / "docs" / "claims.md",
+    PROJECT_ROOT / "docs" / "branch-metrics.md",
 )
 BLOCK = re.compile(
     r"(<!-- spec:(?P<feed>\w+):(?P<table>\w+):(?P<what>header|columns) -->\n)(.*?)(<!-- /spec -->)", re.S

@@ -115,7 +115,7 @@ def test_the_reference_mapping_tables_are_optional_and_an_unknown_optional_table
     assert set(REFERENCE_SPEC.optional_tables) == {
         "reference_patient_identity", "reference_providers", "reference_departments", "reference_wards",
         "reference_services", "reference_message_rates", "reference_claim_slas",
-        "reference_claim_document_requirements",
+        "reference_claim_document_requirements", "reference_targets",
     }  # fmt: skip
     with pytest.raises(ValueError, match="unknown optional table reference_nurses"):
         replace(REFERENCE_SPEC, optional_tables=("reference_nurses",))

@@ -207,3 +207,38 @@ def test_claim_slas_load_and_bad_levels_are_quarantined_with_reasons(
         "column 'decision_sla_hours' is 0; a service level is a positive number of hours",
         "column 'decision_sla_hours' has 'two days', not a whole number",
     ]
+
+
+def test_targets_load_and_bad_rows_are_quarantined_with_reasons(warehouse: Warehouse, tmp_path: Path) -> None:
+    create_raw_tables(warehouse)
+    (tmp_path / "reference").mkdir()
+    targets = tmp_path / "reference" / "targets.csv"
+    targets.write_text(
+        "tenant_id,branch_id,month,metric,target\n"
+        "tnt_m,br_blr01,2026-10,visit_revenue_paise,7500000\n"
+        "tnt_m,br_blr01,2026-10,no_show_rate,0.08\n"
+        "tnt_m,br_blr01,2026-10,footfall,100\n"
+        "tnt_m,br_blr01,10/2026,booking_count,250\n"
+        "tnt_m,br_blr01,2026-11,booking_count,lots\n"
+        "tnt_m,br_blr01,2026-11,booking_count,nan\n"
+    )
+    result = load_file(warehouse, FEED, targets, LoadContext("tnt_m"), source="reference/targets.csv")
+    assert (result.rows_loaded, result.rows_quarantined) == (2, 4)
+    assert warehouse.rows(
+        "select branch_id, toString(month), metric, target from raw.reference_targets order by _source_line"
+    ) == [
+        ("br_blr01", "2026-10-01", "visit_revenue_paise", 7500000.0),
+        ("br_blr01", "2026-10-01", "no_show_rate", 0.08),
+    ]
+    reasons = [
+        r
+        for (r,) in warehouse.rows(
+            "select reason from raw.quarantine where _source_file = 'reference/targets.csv' order by _source_line"
+        )
+    ]
+    assert reasons[0].startswith("column 'metric' has 'footfall'; expected one of booking_count, ")
+    assert reasons[1:] == [
+        "column 'month' has '10/2026', not a month as YYYY-MM",
+        "column 'target' has 'lots', not a number",
+        "column 'target' has 'nan', not a number",
+    ]

@@ -25,14 +25,7 @@ outcomes as (
 ),
 
 reminders as (
-    select
-        tenant_id,
-        booking_id,
-        countIf(final_status in ('delivered', 'read')) > 0 as has_delivered,
-        countIf(sent_at is not null) > 0 as has_sent
-    from messages
-    where purpose in ('reminder_24h', 'reminder_2h') and booking_id is not null
-    group by tenant_id, booking_id
+    {{ booking_reminders('messages') }}
 ),
 
 grouped as (
@@ -40,11 +33,7 @@ grouped as (
         bookings.tenant_id as tenant_id,
         bookings.branch_id as branch_id,
         toStartOfMonth(bookings.slot_date) as slot_month,
-        multiIf(
-            reminders.has_delivered, 'delivered',
-            reminders.has_sent, 'not_delivered',
-            'none'
-        ) as reminder_status,
+        coalesce(nullif(reminders.reminder_status, ''), 'none') as reminder_status,
         outcomes.is_no_show as is_no_show
     from bookings
     inner join outcomes

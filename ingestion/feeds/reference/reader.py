@@ -3,8 +3,11 @@ mapping tables of HIS codes."""
 
 from __future__ import annotations
 
+import math
+import re
 from collections import Counter
 from collections.abc import Callable, Iterator
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +26,8 @@ from ingestion.feeds.reference.spec import (
     MESSAGE_RATES,
     PATIENT_IDENTITY,
     SERVICES,
+    TARGETS,
+    VARIANCE_METRICS,
 )
 from ingestion.feeds.reference.spec import DOCTORS as REFERENCE_DOCTORS
 from ingestion.feeds.reference.spec import GATEWAY_CONTRACTS as REFERENCE_GATEWAY_CONTRACTS
@@ -109,6 +114,24 @@ def _claim_document_requirement(f: dict[str, str]) -> dict[str, Any]:
     return values
 
 
+def _target(f: dict[str, str]) -> dict[str, Any]:
+    values = _strings(TARGETS, f)
+    if values["metric"] not in VARIANCE_METRICS:
+        raise RowError(
+            f"column 'metric' has {p.show(f['metric'])}; expected one of {', '.join(VARIANCE_METRICS)}"
+        )
+    if re.fullmatch(r"\d{4}-\d{2}", f["month"].strip()) is None:
+        raise RowError(f"column 'month' has {p.show(f['month'])}, not a month as YYYY-MM")
+    values["month"] = p.iso_date("month", f["month"].strip() + "-01")
+    try:
+        values["target"] = float(Decimal(f["target"].strip()))
+    except InvalidOperation:
+        raise RowError(f"column 'target' has {p.show(f['target'])}, not a number") from None
+    if not math.isfinite(values["target"]):
+        raise RowError(f"column 'target' has {p.show(f['target'])}, not a number")
+    return values
+
+
 def _mapping(table: RawTable) -> Callable[[dict[str, str]], dict[str, Any]]:
     # an ABHA number is not known for every patient; every other mapping column is required
     optional = ("abha_number",) if table is PATIENT_IDENTITY else ()
@@ -124,6 +147,7 @@ PARSERS: dict[str, Callable[[dict[str, str]], dict[str, Any]]] = {
     MESSAGE_RATES.name: _message_rate,
     CLAIM_SLAS.name: _claim_sla,
     CLAIM_DOCUMENT_REQUIREMENTS.name: _claim_document_requirement,
+    TARGETS.name: _target,
 }
 
 

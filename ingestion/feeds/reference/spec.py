@@ -189,11 +189,33 @@ CLAIM_DOCUMENT_REQUIREMENTS = TableSpec(
     versioned=True,
 )
 
+# the metrics fct_branch_variance_monthly compares a branch on (docs/branch-metrics.md); a target names one
+VARIANCE_METRICS = (
+    "booking_count", "completed_visit_count", "no_show_rate", "visit_revenue_paise", "average_fee_paise",
+    "collected_paise", "refunded_paise", "message_delivery_rate", "admission_count", "claims_submitted_count",
+)  # fmt: skip
+
+TARGETS = TableSpec(
+    "reference_targets",
+    "The chain's monthly targets per branch and metric, every version ever loaded; the variance marts "
+    "compare each branch's month with its target.",
+    (
+        TENANT,
+        Column("branch_id", "String", "The branch the target is for."),
+        Column("month", "Date", "The month, the first day of it (written YYYY-MM in the file)."),
+        Column("metric", "String", "The metric: one of the variance marts' metric names."),
+        Column("target", "Float64", "The target, in the metric's unit (paise, a count, or a rate 0-1)."),
+    ),
+    key=("tenant_id", "branch_id", "month", "metric"),
+    versioned=True,
+)
+
 MAPPING_TABLES = (PATIENT_IDENTITY, PROVIDERS, DEPARTMENTS, WARDS, SERVICES)
 # optional: a data directory without reference/message_rates.csv loads; its messages cost nothing known;
 # without reference/claim_slas.csv no claim breaches a service level; without
-# reference/claim_document_requirements.csv no document is required
-OPTIONAL_TABLES = (*MAPPING_TABLES, MESSAGE_RATES, CLAIM_SLAS, CLAIM_DOCUMENT_REQUIREMENTS)
+# reference/claim_document_requirements.csv no document is required; without reference/targets.csv no
+# branch has a target
+OPTIONAL_TABLES = (*MAPPING_TABLES, MESSAGE_RATES, CLAIM_SLAS, CLAIM_DOCUMENT_REQUIREMENTS, TARGETS)
 TABLES = (
     BRANCHES,
     DOCTORS,
@@ -202,6 +224,7 @@ TABLES = (
     MESSAGE_RATES,
     CLAIM_SLAS,
     CLAIM_DOCUMENT_REQUIREMENTS,
+    TARGETS,
 )
 ROUTES = {
     "branches": BRANCHES.name,
@@ -210,6 +233,7 @@ ROUTES = {
     "message_rates": MESSAGE_RATES.name,
     "claim_slas": CLAIM_SLAS.name,
     "claim_document_requirements": CLAIM_DOCUMENT_REQUIREMENTS.name,
+    "targets": TARGETS.name,
     # the mapping tables' files are optional (DIR/reference/<stem>.csv)
     **{t.name.removeprefix("reference_"): t.name for t in MAPPING_TABLES},
 }
@@ -218,7 +242,7 @@ SPEC = FeedSpec(
     name="reference",
     description="Reference data maintained by the clinic chain's operations team (branches, doctors, the "
     "payment gateway contract, the optional mapping tables of HIS codes: patient identity, providers, "
-    "departments, wards, services, the optional rate card of the messaging providers and the optional claim service levels and the optional documents each insurer requires with a claim). Versioned: when a row changes, the new version is appended by a later load, "
+    "departments, wards, services, the optional rate card of the messaging providers and the optional claim service levels, the optional documents each insurer requires with a claim and the optional monthly branch targets). Versioned: when a row changes, the new version is appended by a later load, "
     "and the latest load of a key wins.",
     source="reference",
     folder="reference",
