@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from booking.settings import CONFIG_ENV, DB_ENV, PUBLIC_URL_ENV, BookingConfig
-from core.cli_errors import fail
+from core.cli_errors import explain, fail
 
 if TYPE_CHECKING:
     from booking.infra.db import Database
@@ -30,6 +30,15 @@ TenantOption = Annotated[
 ConfigOption = Annotated[
     str | None, typer.Option("--config", help=f"Config JSON file (default: ${CONFIG_ENV})")
 ]
+
+
+explain(
+    "sqlalchemy.exc.OperationalError",
+    lambda first: (
+        f"cannot use the booking database ({first}): check that it is running and that "
+        f"--db / ${DB_ENV} names it"
+    ),
+)
 
 
 @contextmanager

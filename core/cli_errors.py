@@ -10,6 +10,7 @@ there too, by its first line only (a driver's full message may carry the stateme
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any, NoReturn
 
 import typer
@@ -39,23 +40,23 @@ def _first_line(error: BaseException) -> str:
     return redact_url(text.splitlines()[0] if text else type(error).__name__)
 
 
+# A driver's error type (module.qualname) -> the line for it; a layer that owns the setting registers its
+# own (core.settings: the warehouse server's driver; booking.cli: the booking database's), so this module names no setting it does not own.
+_EXPLAINERS: dict[str, Callable[[str], str]] = {}
+
+
+def explain(qualified_name: str, line: Callable[[str], str]) -> None:
+    """Say how an error of that type (by its first line) reads to the person running the command."""
+    _EXPLAINERS[qualified_name] = line
+
+
 def translate(error: BaseException) -> str | None:
     """The one line for an error a person can act on, or None for an error that is a bug."""
     if isinstance(error, UserFacingError):
         return str(error)
     kind = type(error)
-    qualified = f"{kind.__module__}.{kind.__qualname__}"
-    if qualified == "clickhouse_connect.driver.exceptions.OperationalError":
-        return (
-            f"lost the warehouse server ({_first_line(error)}): check that it is running and "
-            "that MYMEDIC_WAREHOUSE names it, then run the command again"
-        )
-    if qualified == "sqlalchemy.exc.OperationalError":
-        return (
-            f"cannot use the booking database ({_first_line(error)}): check that it is running and that "
-            "--db / $MYMEDIC_BOOKING_DB names it"
-        )
-    return None
+    line = _EXPLAINERS.get(f"{kind.__module__}.{kind.__qualname__}")
+    return None if line is None else line(_first_line(error))
 
 
 class OneLineErrors(TyperGroup):

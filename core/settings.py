@@ -12,10 +12,17 @@ from urllib.parse import unquote, urlparse
 
 from pydantic import BaseModel, Field, SecretStr
 
-from core.cli_errors import UserFacingError, redact_url
+from core.cli_errors import UserFacingError, explain, redact_url
 
 # What a deployment sets.
 WAREHOUSE_ENV = "MYMEDIC_WAREHOUSE"  # chdb://DIR or http(s)://user:pass@host:port/db; may carry a password
+explain(
+    "clickhouse_connect.driver.exceptions.OperationalError",
+    lambda first: (
+        f"lost the warehouse server ({first}): check that it is running and that {WAREHOUSE_ENV} "
+        "names it, then run the command again"
+    ),
+)
 DATA_ENV = "MYMEDIC_DATA"  # the feeds' data directory Dagster runs read
 EXPORTS_ENV = "MYMEDIC_EXPORTS"  # where Dagster runs write the exports
 # The Razorpay API the platform pulls settlement recon and refund statuses from (HTTP Basic auth).
@@ -232,3 +239,13 @@ class SupersetLogin(BaseModel, frozen=True):
                     f"no Superset login: set {SUPERSET_USERNAME_ENV} and {SUPERSET_PASSWORD_ENV} ({name} is unset)"
                 )
         return cls(username=username, password=SecretStr(password))
+
+
+# A dropped connection to the warehouse server, as the person running a command reads it (core/cli_errors).
+explain(
+    "clickhouse_connect.driver.exceptions.OperationalError",
+    lambda first: (
+        f"lost the warehouse server ({first}): check that it is running and that {WAREHOUSE_ENV} "
+        "names it, then run the command again"
+    ),
+)

@@ -16,6 +16,7 @@ import json
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from dagster import (
     AssetCheckEvaluation,
@@ -28,8 +29,6 @@ from dagster import (
     run_failure_sensor,
     sensor,
 )
-from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecordStatus
-from dagster._utils.error import SerializableErrorInfo
 
 from orchestration.notifier import Alert, NotifierResource
 
@@ -70,7 +69,7 @@ class AlertThrottle:
         self.instance.run_storage.set_cursor_values({LAST_SENT_KEY + subject: self.clock().isoformat()})
 
 
-def root_cause(error: SerializableErrorInfo) -> SerializableErrorInfo:
+def root_cause(error: Any) -> Any:  # a Dagster SerializableErrorInfo (not public API)
     """The error our code raised, not Dagster's wrapper around it ("Error occurred while executing op")."""
     while error.cause is not None:
         error = error.cause
@@ -153,9 +152,9 @@ def freshness_breach_sensor(clock: Clock = utc_now) -> SensorDefinition:
         breaches = []
         for key, record in sorted(latest.items(), key=lambda item: item[1].id):
             name = key.to_user_string()
-            if record.status == AssetCheckExecutionRecordStatus.PLANNED or record.id <= seen.get(name, 0):
+            if record.status.value == "PLANNED" or record.id <= seen.get(name, 0):
                 continue
-            if record.status == AssetCheckExecutionRecordStatus.FAILED and record.create_timestamp >= since:
+            if record.status.value == "FAILED" and record.create_timestamp >= since:
                 evaluation = record.event.dagster_event.event_specific_data
                 notify(context, notifier, freshness_alert(evaluation, record.run_id, notifier), clock)
                 breaches.append(name)
