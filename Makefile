@@ -10,6 +10,7 @@ BENCH_PAYMENTS ?= 1000000
 BENCH_MLLP_MESSAGES ?= 40000
 BENCH_OUTBOX_MESSAGES ?= 3000
 BENCH_STATUSES ?= 1000000
+BENCH_CLAIM_EVENTS ?= 1000000
 
 BI_VENV := .venv-bi
 BI_STAMP := $(BI_VENV)/.installed
@@ -107,6 +108,7 @@ bench: install
 	$(BIN)/python -m benchmarks.run --payments $(BENCH_PAYMENTS) --mllp-messages $(BENCH_MLLP_MESSAGES) $(BENCH_ARGS)
 	$(BIN)/python -m benchmarks.messaging_outbox --messages $(BENCH_OUTBOX_MESSAGES)
 	$(BIN)/python -m benchmarks.message_statuses --statuses $(BENCH_STATUSES)
+	$(BIN)/python -m benchmarks.claims_load --events $(BENCH_CLAIM_EVENTS)
 
 # The HL7 v2 MLLP listener alone: messages/s with a local sender (also a row of `make bench`).
 bench-mllp: install

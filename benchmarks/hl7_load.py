@@ -13,21 +13,13 @@ processes (one per CPU). The issue's target, 20k msgs/s on 2 cores, is reported,
 from __future__ import annotations
 
 import argparse
-import contextlib
 import shutil
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import psutil
-
-from core.settings import warehouse_settings
-from core.warehouse import open_warehouse
-from ingestion.feeds import LoadContext
+from benchmarks.feed_load import load_files
 from ingestion.feeds.adt_hl7 import FEED as HL7_FEED
-from ingestion.loader import load_file
-from ingestion.tables import create_raw_tables
 
 TARGET_PER_SECOND = 20_000
 TRIGGERS = ("A01", "A02", "A08", "A03")
@@ -111,36 +103,20 @@ def write_files(data: Path, messages: int, per_file: int) -> int:
     return files
 
 
-def family_cpu() -> float:
-    """CPU seconds of this process and its live child processes (the reader's pool of parsers), user + system."""
-    me = psutil.Process()
-    total = sum(me.cpu_times()[:2])
-    for child in me.children(recursive=True):
-        with contextlib.suppress(psutil.Error):
-            total += sum(child.cpu_times()[:2])
-    return total
-
-
 def run(workdir: Path, messages: int, per_file: int = 10_000) -> Hl7LoadRun:
     """Generate, then time the load of every file (the generation is not timed)."""
     if workdir.exists():
         shutil.rmtree(workdir)
     data = workdir / "data"
     write_files(data, messages, per_file)
-    settings = warehouse_settings(f"chdb://{(workdir / 'warehouse').resolve()}")
-    with open_warehouse(settings) as w:
-        create_raw_tables(w)
-        context = LoadContext("bench")
-        started, cpu_started = time.perf_counter(), family_cpu()
-        results = [load_file(w, HL7_FEED, p, context, source=p.name) for p in HL7_FEED.files(data)]
-        seconds, cpu_seconds = time.perf_counter() - started, family_cpu() - cpu_started
+    load = load_files(HL7_FEED, data, workdir / "warehouse")
     return Hl7LoadRun(
-        messages=sum(r.rows_read for r in results),
-        loaded=sum(r.rows_loaded for r in results),
-        quarantined=sum(r.rows_quarantined for r in results),
-        files=len(results),
-        seconds=seconds,
-        cpu_seconds=cpu_seconds,
+        messages=load.read,
+        loaded=load.loaded,
+        quarantined=load.quarantined,
+        files=load.files,
+        seconds=load.seconds,
+        cpu_seconds=load.cpu_seconds,
     )
 
 

@@ -19,16 +19,11 @@ import argparse
 import json
 import shutil
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from core.settings import warehouse_settings
-from core.warehouse import open_warehouse
-from ingestion.feeds import LoadContext
+from benchmarks.feed_load import load_files
 from ingestion.feeds.whatsapp_statuses import FEED
-from ingestion.loader import load_file
-from ingestion.tables import create_raw_tables
 
 TARGET_PER_SECOND = 100_000
 T0 = 1_790_830_000  # 2026-10-01T04:46:40Z
@@ -113,20 +108,14 @@ def run(workdir: Path, statuses: int, per_file: int = 200_000) -> StatusLoadRun:
         shutil.rmtree(workdir)
     data = workdir / "data"
     write_files(data / FEED.folder, statuses, per_file)
-    settings = warehouse_settings(f"chdb://{(workdir / 'warehouse').resolve()}")
-    with open_warehouse(settings) as w:
-        create_raw_tables(w)
-        context = LoadContext("bench")
-        started, cpu_started = time.perf_counter(), time.process_time()
-        results = [load_file(w, FEED, p, context, source=p.name) for p in FEED.files(data)]
-        seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu_started
+    load = load_files(FEED, data, workdir / "warehouse")
     return StatusLoadRun(
-        statuses=sum(r.rows_read for r in results),
-        loaded=sum(r.rows_loaded for r in results),
-        quarantined=sum(r.rows_quarantined for r in results),
-        files=len(results),
-        seconds=seconds,
-        cpu_seconds=cpu_seconds,
+        statuses=load.read,
+        loaded=load.loaded,
+        quarantined=load.quarantined,
+        files=load.files,
+        seconds=load.seconds,
+        cpu_seconds=load.cpu_seconds,
     )
 
 

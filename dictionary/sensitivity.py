@@ -45,8 +45,9 @@ SENSITIVITY_RULES: tuple[SensitivityRule, ...] = (
     ),
     SensitivityRule(
         PATIENT_LINK,
-        "booking_id *_booking_id visit_number episode_id",
-        "pseudonymous id the booking system or the hospital's HIS maps to a patient (a booking, a visit)",
+        "booking_id *_booking_id visit_number episode_id claim_id policy_number",
+        "pseudonymous id the booking system, the hospital's HIS or an insurer maps to a patient (a booking, "
+        "a visit, an insurance claim or policy)",
     ),
     SensitivityRule(
         HEALTH,
@@ -67,7 +68,8 @@ SENSITIVITY_RULES: tuple[SensitivityRule, ...] = (
     ),
     SensitivityRule(
         FREE_TEXT,
-        "notes *_notes notes_json narration description data data_json reason refund_reason raw_line raw",
+        "notes *_notes notes_json narration description data data_json reason refund_reason raw_line raw "
+        "remarks",
         "text or JSON written by people or upstream systems; may name a person or a condition",
     ),
 )

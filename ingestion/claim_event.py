@@ -192,6 +192,8 @@ class Deduction:
 
 
 def deductions_json(lines: list[Deduction]) -> str:
+    if not lines:
+        return "[]"  # most events have none: what json.dumps([]) gives, without its cost
     return json.dumps(
         [{"code": d.code, "reason": d.reason, "amount_paise": d.amount_paise} for d in lines],
         ensure_ascii=False,

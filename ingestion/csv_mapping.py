@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from ingestion.adt_senders import Zone
 from ingestion.adt_values import PatientId
-from ingestion.csv_source import read_csv, split_line
+from ingestion.csv_source import Span, read_csv, split_line
 from ingestion.parsers import show
 from ingestion.records import FileRejected, Record, RowError
 
@@ -41,6 +41,56 @@ def _code_text(value: object) -> object:
     if isinstance(value, bool):
         raise ValueError("a code YAML reads as true/false (yes, no, on, off): quote it")
     return str(value) if isinstance(value, int | float) else value
+
+
+# strptime's own patterns (Lib/_strptime.py) for the numeric fields, so a compiled format reads a text exactly
+# as strptime does (one digit or two, a space before a one-digit day); datetime() then checks the values
+_NUMERIC_FIELDS = {
+    "d": r"(3[0-1]|[1-2]\d|0[1-9]|[1-9]| [1-9])",
+    "m": r"(1[0-2]|0[1-9]|[1-9])",
+    "Y": r"(\d\d\d\d)",
+    "H": r"(2[0-3]|[0-1]\d|\d)",
+    "M": r"([0-5]\d|\d)",
+    "S": r"(6[0-1]|[0-5]\d|\d)",
+}
+_FIELD_ORDER = "YmdHMS"  # datetime()'s arguments
+
+
+class _NumericTime:
+    """Reads a format of numeric directives (each once) and separators, as strptime does, without its
+    per-call work (a class, not a closure: a mapping goes to the worker processes, ingestion/worker_pool.py)."""
+
+    def __init__(self, fmt: str) -> None:
+        pattern, order = "", []
+        for part in re.split(r"(%.)", fmt):
+            if part.startswith("%"):
+                pattern += _NUMERIC_FIELDS[part[1]]
+                order.append(_FIELD_ORDER.index(part[1]))
+            else:
+                pattern += r"\s+".join(re.escape(piece) for piece in re.split(r"\s+", part))  # as strptime
+        self.fmt, self.order = fmt, order
+        self.compiled = re.compile(pattern + r"\Z", re.IGNORECASE)
+
+    def __call__(self, text: str, _fmt: str) -> datetime:
+        found = self.compiled.match(text)
+        if found is None:
+            raise ValueError(f"time data {text!r} does not match format {self.fmt!r}")
+        fields = [1900, 1, 1, 0, 0, 0]
+        for index, value in zip(self.order, found.groups(), strict=True):
+            fields[index] = int(value)
+        return datetime(*fields)  # raises ValueError for 31/02 or second 60, as strptime does
+
+
+def _numeric_time_parser(fmt: str) -> Callable[[str, str], datetime] | None:
+    """A reader of `fmt` when it has only numeric directives (each once) and separators, else None."""
+    directives = re.findall(r"%(.)", fmt)
+    if (
+        not directives
+        or any(d not in _NUMERIC_FIELDS for d in directives)
+        or len(set(directives)) < len(directives)
+    ):
+        return None
+    return _NumericTime(fmt)
 
 
 class Source(BaseModel):
@@ -163,34 +213,53 @@ class CsvMapping(BaseModel):
     def tz(self) -> ZoneInfo | None:
         return ZoneInfo(self.zone) if self.zone else None
 
+    @cached_property
+    def _lookups(self) -> dict[str, tuple[str | None, str, dict[str, str | dict[str, str]]]]:
+        """Per column: (its constant, its normalised header, its codes by normalised code), worked out once
+        rather than for every row."""
+        return {
+            name: (s.const, normal(s.column), {normal(k): v for k, v in s.codes.items()})
+            for name, s in self.columns.items()
+        }
+
     def value(self, name: str, cells: dict[str, str]) -> str:
         """Column `name`'s text for a row (its code translated; '' when the mapping doesn't fill it)."""
-        source = self.columns.get(name)
+        source = self._lookups.get(name)
         if source is None:
             return ""
-        if source.const is not None:
-            return source.const
-        text = cells[normal(source.column)].strip()
-        if not source.codes or not text:
+        const, header, codes = source
+        if const is not None:
+            return const
+        text = cells[header].strip()
+        if not codes or not text:
             return text
-        target = {normal(k): v for k, v in source.codes.items()}.get(normal(text))
+        target = codes.get(normal(text))
         if target is None:
-            known = ", ".join(source.codes)
-            raise RowError(
-                f"column {source.column!r} ({name}) has {show(text)}, not one of its codes: {known}"
-            )
+            column = self.columns[name].column
+            known = ", ".join(self.columns[name].codes)
+            raise RowError(f"column {column!r} ({name}) has {show(text)}, not one of its codes: {known}")
         if isinstance(target, dict):
             klass = self.value("patient_class", cells)
             if klass not in target:
+                column = self.columns[name].column
                 raise RowError(
-                    f"column {source.column!r} ({name}) has {show(text)}, whose event depends on the patient "
+                    f"column {column!r} ({name}) has {show(text)}, whose event depends on the patient "
                     f"class, and class {klass!r} is not one of {', '.join(target)}"
                 )
             return target[klass]
         return target
 
+    @cached_property
+    def _time_parsers(self) -> dict[str, Callable[[str, str], datetime]]:
+        """A format of only numeric fields (%d %m %Y %H %M %S) read by a compiled pattern, as strptime reads it
+        but without its per-call work; any other format by strptime."""
+        return {fmt: _numeric_time_parser(fmt) or datetime.strptime for fmt in self.time_formats}
+
     def time(self, name: str, cells: dict[str, str]) -> datetime | None:
-        return self._parsed(name, cells, self.time_formats, datetime.fromisoformat, datetime.strptime)
+        parsers = self._time_parsers
+        return self._parsed(
+            name, cells, self.time_formats, datetime.fromisoformat, lambda t, f: parsers[f](t, f)
+        )
 
     def date(self, name: str, cells: dict[str, str]) -> date | None:
         return self._parsed(
@@ -261,13 +330,17 @@ def header_of(path: Path) -> list[str]:
 
 
 def mapped_records(
-    path: Path, mapping: Mapping, parse: Callable[[dict[str, str], Mapping, str], dict[str, Any]]
+    path: Path,
+    mapping: Mapping,
+    parse: Callable[[dict[str, str], Mapping, str], dict[str, Any]],
+    span: Span | None = None,
 ) -> Iterator[Record]:
-    """Each row of a CSV export read through `mapping`: `parse(cells, mapping, raw)` gives its values (raw
-    is the row as JSON, every column of the header by name) or raises RowError, the row's quarantine reason."""
+    """Each row of a CSV export (of `span` of it) read through `mapping`: `parse(cells, mapping, raw)` gives
+    its values (raw is the row as JSON, every column of the header by name) or raises RowError, the row's
+    quarantine reason."""
     headers = mapping.headers
     full = header_of(path)
-    for row in read_csv(path, headers):
+    for row in read_csv(path, headers, span):
         where = {"offset": row.offset, "length": row.length}
         if row.fields is None:
             yield Record(row.line, row.raw, reason=row.problem or "unreadable row", **where)

@@ -43,22 +43,75 @@ def split_line(text: str) -> tuple[list[str] | None, str | None]:
         )
 
 
-def physical_lines(path: Path) -> Iterator[tuple[int, int, bytes]]:
-    """Each physical line of a text file: its number (from 1), byte offset and bytes without the line end
-    (LF or CRLF; a UTF-8 byte-order mark removed from the first)."""
-    offset = 0
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A part of a file that a worker process reads: from byte `start` (where a line starts) to byte `end`,
+    its first line being line number `line` of the file."""
+
+    start: int
+    end: int
+    line: int
+
+
+def physical_lines(path: Path, span: Span | None = None) -> Iterator[tuple[int, int, bytes]]:
+    """Each physical line of a text file (of `span` of it): its number (from 1), byte offset and bytes
+    without the line end (LF or CRLF; a UTF-8 byte-order mark removed from the first)."""
+    offset, first = (span.start, span.line) if span else (0, 1)
     with path.open("rb") as fh:
-        for number, raw_bytes in enumerate(fh, start=1):
+        fh.seek(offset)
+        for number, raw_bytes in enumerate(fh, start=first):
+            if span is not None and offset >= span.end:
+                return
             start, offset = offset, offset + len(raw_bytes)
             body = raw_bytes.rstrip(b"\n").removesuffix(b"\r")
             yield number, start, body.removeprefix(b"\xef\xbb\xbf") if number == 1 else body
 
 
-def read_csv(path: Path, required_columns: list[str]) -> Iterator[CsvRow]:
-    """Yield the data rows of `path`. Raises FileRejected (before any row) on a bad header."""
+def line_spans(path: Path, size: int, *, header: bool) -> list[Span]:
+    """The file cut at line ends into spans of about `size` bytes (after its header line when `header`:
+    the first non-blank one, which every span's reader reads for itself)."""
+    data = path.read_bytes()
+    start = 0
+    if header:
+        while start < len(data):
+            end = data.find(b"\n", start)
+            end = len(data) if end < 0 else end + 1
+            text = data[start:end].decode("utf-8", errors="replace")
+            blank = not (text.removeprefix("\ufeff") if start == 0 else text).strip()  # as read_csv sees it
+            start = end
+            if not blank:
+                break
+    spans: list[Span] = []
+    line = 1 + data.count(b"\n", 0, start)
+    while start < len(data):
+        cut = data.find(b"\n", start + size)
+        end = len(data) if cut < 0 else cut + 1
+        spans.append(Span(start, end, line))
+        line += data.count(b"\n", start, end)
+        start = end
+    return spans
+
+
+def read_csv_header(path: Path) -> Iterator[list[str]]:
+    """The header's fields, trimmed and lower case (the first non-blank line), or nothing."""
+    for _, _, body in physical_lines(path):
+        shown = body.decode("utf-8", errors="replace")
+        if shown.strip():
+            yield [f.strip().lower() for f in (split_line(shown)[0] or shown.split(","))]
+            return
+
+
+def read_csv(path: Path, required_columns: list[str], span: Span | None = None) -> Iterator[CsvRow]:
+    """Yield the data rows of `path` (of `span` of it: rows after the header). Raises FileRejected (before
+    any row) on a bad header."""
     picks: list[int] | None = None
     width = 0
-    for number, start, body in physical_lines(path):
+    if span is not None:  # the header, then the span's rows
+        header = next(read_csv_header(path), None)
+        if header is not None:
+            require_columns(header, required_columns)
+            picks, width = [header.index(c) for c in required_columns], len(header)
+    for number, start, body in physical_lines(path, span):
         try:
             text = body.decode("utf-8")
         except UnicodeDecodeError:

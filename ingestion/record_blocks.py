@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime
 from operator import itemgetter
 from typing import Any
@@ -44,6 +44,8 @@ def arrow_type(ch_type: str) -> pa.DataType:
         return pa.date32()
     if inner == "UInt64":
         return pa.uint64()
+    if inner == "Int64":
+        return pa.int64()
     raise ValueError(f"no Arrow block for ClickHouse type {ch_type}")
 
 
@@ -74,6 +76,19 @@ def record_block(records: Sequence[Record], table: TableSpec, offset_base: int =
     arrays = [pa.array(values, type=kind) for values, kind in zip(columns, types, strict=True)]
     batch = pa.record_batch(arrays, names=block_names(table))
     return _stream(batch, len(records), records[-1].line if records else 0)
+
+
+def record_blocks(records: Iterable[Record], table: TableSpec, size: int = 10_000) -> Iterator[RecordBlock]:
+    """Records parsed in the loading process as blocks of `size`: the loader inserts each as Arrow, not
+    row by row (what a Python reader of a large file yields)."""
+    batch: list[Record] = []
+    for record in records:
+        batch.append(record)
+        if len(batch) >= size:
+            yield record_block(batch, table)
+            batch = []
+    if batch:
+        yield record_block(batch, table)
 
 
 def lines_at(block: RecordBlock) -> int:

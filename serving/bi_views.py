@@ -28,6 +28,12 @@ from serving.adt_view_labels import (
     PATIENT_EPISODE_LABELS,
     UNMAPPED_CODE_LABELS,
 )
+from serving.claim_view_labels import (
+    CLAIM_ADJUDICATION_LABELS,
+    CLAIM_DENIAL_LABELS,
+    CLAIM_LABELS,
+    CLAIM_SETTLEMENT_RECON_LABELS,
+)
 
 BI = "bi"
 BI_PHI = "bi_phi"
@@ -224,6 +230,34 @@ BI_VIEWS: tuple[BiView, ...] = (
         "fct_reminder_effect_monthly",
         REMINDER_EFFECT_LABELS,
         "No-show rates of bookings whose reminder was delivered, not delivered or never sent, per branch and month",
+    ),
+    BiView(
+        "claims",
+        "fct_claims",
+        CLAIM_LABELS,
+        "Each insurance claim (or pre-authorisation): its state, amounts, shares, service levels and time in each state",
+        patient_level=True,
+    ),
+    BiView(
+        "claim_denials",
+        "fct_claim_denials",
+        CLAIM_DENIAL_LABELS,
+        "Claim denials, pre-auth rejections and deduction lines by IST month, reason code, insurer, TPA and branch",
+    ),
+    BiView(
+        "claim_adjudication",
+        "fct_claim_adjudication",
+        CLAIM_ADJUDICATION_LABELS,
+        "Hours from submission to decision and to settlement (p50, p90) and SLA breaches, per insurer and per "
+        "TPA and IST month of submission",
+        joins_branch=False,
+    ),
+    BiView(
+        "claim_settlement_recon",
+        "fct_claim_settlement_recon",
+        CLAIM_SETTLEMENT_RECON_LABELS,
+        "Each settled claim matched to its bank credit by UTR, TDS netted, with its reconciliation status",
+        patient_level=True,
     ),
 )
 STATUS_LEGEND_VIEW = "status_legend"

@@ -13,8 +13,15 @@ from support.paths import MYMEDIC
 
 from serving.layout import ServingLayout
 
-# with messaging: test_each_tenant_file_holds_that_tenant_only needs rows of every published relation
-SAMPLE = {"branches": 2, "days": 5, "start": date(2026, 10, 1), "bookings_per_branch_day": 8}
+# with messaging and claims: test_each_tenant_file_holds_that_tenant_only needs rows of every published
+# relation, and ten days give both seeds settled and denied claims (the claim marts' rows)
+SAMPLE = {
+    "branches": 2,
+    "days": 10,
+    "start": date(2026, 10, 1),
+    "bookings_per_branch_day": 4,
+    "claims": True,
+}
 TENANTS = {"tnt_arogya": 42, "tnt_sanjivani": 7}
 
 

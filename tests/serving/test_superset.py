@@ -33,13 +33,15 @@ from serving.superset.provision import DatabaseTarget, ProvisionReport, provisio
 
 pytestmark = pytest.mark.superset
 
-# no messaging: no chart here reads it, and its ~90 provider logs would each be a load
+# no messaging: no chart here reads it, and its ~90 provider logs would each be a load. Claims: ten days
+# give this seed settled, denied and part-approved claims, so every claims chart has rows
 SAMPLE = {
     "branches": 2,
-    "days": 5,
+    "days": 10,
     "start": date(2026, 10, 1),
-    "bookings_per_branch_day": 10,
+    "bookings_per_branch_day": 5,
     "messages": False,
+    "claims": True,
 }
 ARTEFACTS = PROJECT_ROOT / ".mymedic" / "artefacts" / "superset"
 CHROMIUM = "/usr/bin/chromium"
@@ -144,6 +146,17 @@ ORACLES: dict[str, str] = {
     "Net payout by branch": "select b.branch_name, sum(gross_paise), sum(refund_paise), sum(net_paise), "
     "sum(bank_credited_paise) from fct_branch_daily_settlements m left join dim_branches b "
     "using (tenant_id, branch_id) group by all",
+    "Claims by state and insurer": "select insurer, state, count(*) from fct_claims group by all",
+    "Claim amounts by state": "select state, count(*), sum(requested_paise), sum(approved_paise), "
+    "sum(insurer_share_paise), sum(paid_paise), sum(tds_paise) from fct_claims group by all",
+    "Denials and deductions by reason": "select denial_kind, reason_code, insurer, sum(denial_count), "
+    "sum(amount_paise) from fct_claim_denials group by all",
+    "Time to decision and settlement": "select submitted_month, party_kind, party, sum(claims_submitted), "
+    "max(decision_hours_p50), max(settlement_hours_p50), sum(decision_sla_breaches + settlement_sla_breaches) "
+    "from fct_claim_adjudication group by all",
+    "Claim settlements against the bank": "select status, count(*), sum(approved_paise), sum(settled_paise), "
+    "sum(remitted_paise), sum(bank_credited_paise), sum(short_by_paise) from fct_claim_settlement_recon "
+    "group by all",
 }
 # The status code as the bi views show it: the first status column its label, a "Status group" its group.
 STATUS_SHOWN: dict[str, Callable[[str], str]] = {

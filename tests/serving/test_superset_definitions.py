@@ -17,7 +17,8 @@ from core.settings import (
     SUPERSET_USERNAME_ENV,
     parse_warehouse_url,
 )
-from serving.bi_views import BI_VIEWS
+from dictionary.catalog import catalog_for_project
+from serving.bi_views import BI_VIEWS, view_columns
 from serving.superset.chart_form import as_text, chart_params, query_context
 from serving.superset.dashboard_layout import position_json
 from serving.superset.definitions import DEFINITIONS_DIR, DefinitionError, load_definitions
@@ -26,9 +27,29 @@ from serving.superset.provision import DatabaseTarget
 
 def test_the_definitions_load_and_read_only_bi_views() -> None:
     definitions = load_definitions()
-    assert {d.slug for d in definitions.dashboards} == {"reconciliation", "branch-overview"}
+    assert {d.slug for d in definitions.dashboards} == {"reconciliation", "branch-overview", "claims"}
     assert {d.relation for d in definitions.datasets} <= {view.name for view in BI_VIEWS}
     assert definitions.connection.schema_ == "bi"
+
+
+def test_every_chart_reads_columns_its_bi_view_shows() -> None:
+    """Each column a chart groups, sums or filters by is a column of its `bi` view (no PHI), as the view
+    definitions make it from the mart's columns in the dbt project."""
+    catalog = catalog_for_project()
+    views = {view.name: view for view in BI_VIEWS}
+    for dashboard in load_definitions().dashboards:
+        for chart in dashboard.charts:
+            view = views[chart.dataset]
+            mart = [(c.name, c.data_type) for c in catalog.model(view.mart).columns]
+            shown = {c.name for c in view_columns(view, mart, phi=False)}
+            used = {
+                *chart.columns,
+                *(m.column for m in chart.metrics if m.column),
+                *(f.column for f in chart.filters),
+            }
+            assert used <= shown, (
+                f"{dashboard.slug}: {chart.name} reads {sorted(used - shown)}, not in bi.{view.name}"
+            )
 
 
 def test_the_same_definitions_give_the_same_text() -> None:

@@ -23,14 +23,11 @@ sender's zone (ingestion/adt_senders.py: adt/senders.yaml, IST by default).
 from __future__ import annotations
 
 import functools
-import gc
 import json
-import multiprocessing
-import os
 import re
 from collections import deque
 from collections.abc import Callable, Generator, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from itertools import pairwise
 from pathlib import Path
@@ -48,6 +45,7 @@ from ingestion.hl7_charsets import CHARSETS, DECLARED, codec_for
 from ingestion.record_blocks import lines_at, record_block, shift_lines
 from ingestion.records import Frame, Record, RecordBlock, RowError
 from ingestion.spec import TableSpec
+from ingestion.worker_pool import default_workers, worker_pool
 
 # python-hl7 logs a field's whole value when it meets an escape sequence it does not know: that value may be
 # PHI, which never goes to a log. The unknown sequence is still dropped from the value, as the standard says.
@@ -81,7 +79,6 @@ BOM = b"\xef\xbb\xbf"
 MLLP_START, MLLP_END = b"\x0b", b"\x1c"
 # Parsing in worker processes (`_pooled`): at most this many, for a file of at least this many messages,
 # in chunks of about this many consecutive messages.
-MAX_WORKERS = 8
 POOL_FROM_MESSAGES = 4000
 CHUNK_MESSAGES = 2500
 
@@ -100,9 +97,10 @@ _SEGMENTWISE = frozenset(
 
 
 class AdtHl7Reader:
-    """`workers`: processes a large file's messages are parsed in (default: one per CPU, at most
-    MAX_WORKERS; 1 parses in the loading process), in chunks of about `chunk_messages`. A file of fewer than
-    `pool_from` messages is always parsed in the loading process: starting the pool costs more than it saves."""
+    """`workers`: processes a large file's messages are parsed in (default: one per CPU, at most MAX_WORKERS
+    of ingestion/worker_pool.py; 1 parses in the loading process), in chunks of about `chunk_messages`. A
+    file of fewer than `pool_from` messages is always parsed in the loading process: starting the pool costs
+    more than it saves."""
 
     kind: Literal["python"] = "python"
 
@@ -112,7 +110,7 @@ class AdtHl7Reader:
         pool_from: int = POOL_FROM_MESSAGES,
         chunk_messages: int = CHUNK_MESSAGES,
     ) -> None:
-        self.workers = workers if workers is not None else min(os.cpu_count() or 1, MAX_WORKERS)
+        self.workers = workers if workers is not None else default_workers()
         self.pool_from = pool_from
         self.chunk_messages = chunk_messages
 
@@ -151,27 +149,6 @@ class AdtHl7Reader:
 # how many segments (lines) it holds: lines are counted from the chunk's start, and the loading process,
 # which gets the chunks back in file order, moves them to the file's count. Bad records (segments before any
 # MSH, bytes outside MLLP frames) are rows of the block, as in-process they are records.
-
-_pool: ProcessPoolExecutor | None = None
-_pool_workers = 0
-
-
-def _worker_pool(workers: int) -> ProcessPoolExecutor:
-    """One pool per process, kept between files (a worker's start-up, its imports, is paid once).
-    forkserver, not fork: the loading process runs chDB's threads, which a fork would copy mid-flight."""
-    global _pool, _pool_workers
-    if _pool is None or _pool_workers != workers:
-        if _pool is not None:
-            _pool.shutdown()
-        context = multiprocessing.get_context("forkserver")
-        # The fork server imports the parsers (and pandas, which pyarrow imports on its first conversion)
-        # once: the workers it forks start with them, instead of importing them each (~0.7 s of CPU).
-        # Not __main__ (the default): a worker runs only this module's and the feeds' functions.
-        context.set_forkserver_preload([__name__, "pandas"])
-        # gc.freeze: what a worker starts with (the modules) is never garbage, so its collections skip it
-        _pool = ProcessPoolExecutor(workers, mp_context=context, initializer=gc.freeze)
-        _pool_workers = workers
-    return _pool
 
 
 def _about_how_many_messages(data: bytes) -> int:
@@ -219,7 +196,7 @@ def _pooled(
     zones: SenderZones,
     rows_of: Callable[..., Iterator[Any]],
 ) -> Iterator[Record | Frame | RecordBlock]:
-    pool = _worker_pool(workers)
+    pool = worker_pool(workers)
     mllp = MLLP_START in data
     bounds = [0, *_cuts(data, chunks), len(data)]
     window: deque[Future[tuple[RecordBlock, int, list[Frame], int]]] = deque()

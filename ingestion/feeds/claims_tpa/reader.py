@@ -13,7 +13,9 @@ file, or a later export repeating events, adds nothing.
 from __future__ import annotations
 
 import json
+from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any, Literal
 
@@ -21,7 +23,7 @@ from core.time import IST
 from ingestion.claim_event import AMOUNT_COLUMNS, Deduction, claim_row, deductions_json
 from ingestion.csv_mapping import mapped_records, normal
 from ingestion.csv_mapping import mapping_for as csv_mapping_for
-from ingestion.csv_source import physical_lines
+from ingestion.csv_source import Span, line_spans, physical_lines, read_csv
 from ingestion.feeds.base import LoadContext
 from ingestion.feeds.claims_tpa.mapping import (
     TIME_COLUMNS,
@@ -31,11 +33,15 @@ from ingestion.feeds.claims_tpa.mapping import (
 )
 from ingestion.feeds.claims_tpa.spec import SPEC
 from ingestion.parsers import paise, rupees_to_paise, show
-from ingestion.records import Frame, Record, RowError
+from ingestion.record_blocks import record_block, record_blocks
+from ingestion.records import Frame, Record, RecordBlock, RowError
 from ingestion.spec import TableSpec
+from ingestion.worker_pool import default_workers, worker_pool
 
 BUILT_IN: dict[str, ClaimTpaMapping] = built_in_mappings()
 JSON_SUFFIXES = frozenset({".ndjson", ".jsonl"})
+POOL_FROM_BYTES = 4 << 20  # about 25,000 CSV rows
+CHUNK_BYTES = 2 << 20  # a worker's span: about 12,000 rows
 
 
 def mapping_for(path: Path) -> ClaimTpaMapping:
@@ -138,9 +144,12 @@ def _flat(obj: dict[str, Any], prefix: str = "") -> dict[str, str]:
     return out
 
 
-def json_records(path: Path, mapping: ClaimTpaMapping, parse: Any) -> Iterator[Record]:
-    """Each non-blank line of an NDJSON export as a record: its object's fields read through the mapping."""
-    for number, start, body in physical_lines(path):
+def json_records(
+    path: Path, mapping: ClaimTpaMapping, parse: Any, span: Span | None = None
+) -> Iterator[Record]:
+    """Each non-blank line of an NDJSON export (of `span` of it) as a record: its object's fields read
+    through the mapping."""
+    for number, start, body in physical_lines(path, span):
         text = body.decode("utf-8", errors="replace")
         if not text.strip():
             continue
@@ -166,20 +175,70 @@ def json_records(path: Path, mapping: ClaimTpaMapping, parse: Any) -> Iterator[R
             yield Record(number, text, values=values, **where)
 
 
+def file_records(
+    path: Path, mapping: ClaimTpaMapping, tenant_id: str, span: Span | None = None
+) -> Iterator[Record]:
+    """The records of a CSV or NDJSON export (of `span` of it), each parsed through `mapping`."""
+    source = f"tpa/{path.parent.name.lower()}"
+
+    def parse(cells: dict[str, str], mapping: ClaimTpaMapping, raw: str) -> dict[str, Any]:
+        return parse_record(cells, mapping, tenant_id, source, raw)
+
+    if path.suffix.lower() in JSON_SUFFIXES:
+        return json_records(path, mapping, parse, span)
+    return mapped_records(path, mapping, parse, span)
+
+
 class ClaimsTpaReader:
+    """`workers`: processes a large file's lines are parsed in (default: one per CPU, at most MAX_WORKERS of
+    ingestion/worker_pool.py; 1 parses in the loading process), in spans of about `chunk_bytes`. A file
+    smaller than `pool_from` bytes is parsed in the loading process: starting the pool costs more."""
+
     kind: Literal["python"] = "python"
+
+    def __init__(
+        self, workers: int | None = None, pool_from: int = POOL_FROM_BYTES, chunk_bytes: int = CHUNK_BYTES
+    ) -> None:
+        self.workers = workers if workers is not None else default_workers()
+        self.pool_from = pool_from
+        self.chunk_bytes = chunk_bytes
 
     def unit(self, path: Path) -> str:
         return "lines"
 
-    def records(self, path: Path, table: TableSpec, context: LoadContext) -> Iterator[Record | Frame]:
+    def records(
+        self, path: Path, table: TableSpec, context: LoadContext
+    ) -> Iterator[Record | Frame | RecordBlock]:
         mapping = mapping_for(path)
-        source = f"tpa/{path.parent.name.lower()}"
+        if self.workers >= 2 and path.stat().st_size >= self.pool_from:
+            yield from self._pooled(path, mapping, table, context.tenant_id)
+            return
+        # inserted as Arrow blocks, not row by row
+        yield from record_blocks(file_records(path, mapping, context.tenant_id), table)
 
-        def parse(cells: dict[str, str], mapping: ClaimTpaMapping, raw: str) -> dict[str, Any]:
-            return parse_record(cells, mapping, context.tenant_id, source, raw)
+    def _pooled(
+        self, path: Path, mapping: ClaimTpaMapping, table: TableSpec, tenant_id: str
+    ) -> Iterator[RecordBlock]:
+        """The file's spans parsed in worker processes, their blocks yielded in file order. A CSV's header is
+        checked here first, so a file missing a column is rejected before any worker starts."""
+        csv = path.suffix.lower() not in JSON_SUFFIXES
+        if csv:
+            next(read_csv(path, mapping.headers), None)  # raises FileRejected on a bad header
+        pool = worker_pool(self.workers)
+        window: deque[Future[RecordBlock]] = deque()
+        for span in line_spans(path, self.chunk_bytes, header=csv):
+            window.append(pool.submit(_parse_span, path, mapping, span, table, tenant_id))
+            while len(window) > 2 * self.workers:
+                if (block := window.popleft().result()).rows:
+                    yield block
+        while window:
+            if (block := window.popleft().result()).rows:
+                yield block
 
-        if path.suffix.lower() in JSON_SUFFIXES:
-            yield from json_records(path, mapping, parse)
-        else:
-            yield from mapped_records(path, mapping, parse)
+
+def _parse_span(
+    path: Path, mapping: ClaimTpaMapping, span: Span, table: TableSpec, tenant_id: str
+) -> RecordBlock:
+    """In a worker: the records of a span of the file, as one Arrow block in the loader's staging columns
+    (their lines and byte offsets are the file's: the span says where it starts)."""
+    return record_block(list(file_records(path, mapping, tenant_id, span)), table)

@@ -1,0 +1,125 @@
+"""The human column names of the claim marts' `bi` views (serving/bi_views.py): what an analyst reads for
+fct_claims, fct_claim_denials, fct_claim_adjudication and fct_claim_settlement_recon (docs/claims.md).
+Amounts show in rupees beside their paise, times in IST; the claim number, the visit number and the episode
+link a row to a patient and are labelled here for `bi_phi`, left out of `bi` by the dictionary's
+sensitivity rules (dictionary/sensitivity.py)."""
+
+from __future__ import annotations
+
+from exports.column_labels import Label
+
+TENANT = Label("tenant_id", "Tenant")
+BRANCH = (Label("branch_name", "Branch"), Label("branch_id", "Branch ID"))
+PARTIES = (Label("insurer", "Insurer"), Label("tpa", "TPA"))
+STATE_SECONDS = (
+    Label("seconds_preauth_pending", "Time pre-auth pending (s)"),
+    Label("seconds_preauth_approved", "Time pre-auth approved (s)"),
+    Label("seconds_preauth_rejected", "Time pre-auth rejected (s)"),
+    Label("seconds_submitted", "Time submitted (s)"),
+    Label("seconds_query_pending", "Time query pending (s)"),
+    Label("seconds_approved", "Time approved (s)"),
+    Label("seconds_partially_approved", "Time partially approved (s)"),
+    Label("seconds_denied", "Time denied (s)"),
+    Label("seconds_settled", "Time settled (s)"),
+    Label("seconds_disputed", "Time disputed (s)"),
+    Label("seconds_reopened", "Time reopened (s)"),
+)
+
+CLAIM_LABELS: tuple[Label, ...] = (
+    *BRANCH,
+    *PARTIES,
+    Label("claim_kind", "Claim kind"),
+    Label("state", "Claim state"),
+    Label("state_entered_at", "In this state since (IST)"),
+    Label("open_queries", "Open queries"),
+    Label("reason_code", "Reason code"),
+    Label("requested_paise", "Requested (₹)"),
+    Label("preauth_approved_paise", "Pre-auth approved (₹)"),
+    Label("approved_paise", "Approved (₹)"),
+    Label("deducted_paise", "Deducted (₹)"),
+    Label("paid_paise", "Paid, net of TDS (₹)"),
+    Label("tds_paise", "TDS (₹)"),
+    Label("remitted_paise", "Remitted (₹)"),
+    Label("remitted_tds_paise", "Remitted TDS (₹)"),
+    Label("insurer_share_paise", "Insurer share (₹)"),
+    Label("patient_share_paise", "Patient share (₹)"),
+    Label("patient_paid_paise", "Patient paid through the gateway (₹)"),
+    Label("utr", "UTR"),
+    Label("first_event_at", "First event (IST)"),
+    Label("last_event_at", "Last event (IST)"),
+    Label("submitted_at", "Submitted (IST)"),
+    Label("decided_at", "Decided (IST)"),
+    Label("settled_at", "Settled (IST)"),
+    Label("decision_sla_hours", "Decision SLA (hours)"),
+    Label("settlement_sla_hours", "Settlement SLA (hours)"),
+    Label("decision_due_at", "Decision due (IST)"),
+    Label("settlement_due_at", "Settlement due (IST)"),
+    Label("is_decision_sla_breached", "Decision SLA breached"),
+    Label("is_settlement_sla_breached", "Settlement SLA breached"),
+    Label("event_count", "Events"),
+    *STATE_SECONDS,
+    Label("as_of_date", "As of (IST)"),
+    Label("claim_id", "Claim number"),
+    Label("visit_number", "Visit number"),
+    Label("episode_id", "Episode ID"),
+    TENANT,
+)
+CLAIM_DENIAL_LABELS: tuple[Label, ...] = (
+    Label("denial_month", "Month (IST)"),
+    *BRANCH,
+    *PARTIES,
+    Label("denial_kind", "Denial kind"),
+    Label("reason_code", "Reason code"),
+    Label("denial_count", "Denials"),
+    Label("claim_count", "Claims"),
+    Label("amount_paise", "Amount (₹)"),
+    TENANT,
+)
+CLAIM_ADJUDICATION_LABELS: tuple[Label, ...] = (
+    Label("submitted_month", "Month submitted (IST)"),
+    Label("party_kind", "Insurer or TPA"),
+    Label("party", "Party"),
+    Label("claims_submitted", "Claims submitted"),
+    Label("claims_decided", "Claims decided"),
+    Label("claims_settled", "Claims settled"),
+    Label("decision_hours_p50", "Hours to decision, median"),
+    Label("decision_hours_p90", "Hours to decision, p90"),
+    Label("settlement_hours_p50", "Hours to settlement, median"),
+    Label("settlement_hours_p90", "Hours to settlement, p90"),
+    Label("claims_with_sla", "Claims with an SLA"),
+    Label("decision_sla_breaches", "Decision SLA breaches"),
+    Label("settlement_sla_breaches", "Settlement SLA breaches"),
+    Label("is_sla_breached", "SLA breached"),
+    Label("as_of_date", "As of (IST)"),
+    TENANT,
+)
+CLAIM_SETTLEMENT_RECON_LABELS: tuple[Label, ...] = (
+    *BRANCH,
+    *PARTIES,
+    Label("status", "Recon status"),
+    Label("claim_state", "Claim state"),
+    Label("utr", "UTR"),
+    Label("approved_paise", "Approved (₹)"),
+    Label("settled_paise", "Settled, net of TDS (₹)"),
+    Label("settled_tds_paise", "Settled TDS (₹)"),
+    Label("claim_paid_paise", "Claim paid, net of TDS (₹)"),
+    Label("claim_tds_paise", "Claim TDS (₹)"),
+    Label("expected_net_paise", "Expected net (₹)"),
+    Label("short_by_paise", "Short by (₹)"),
+    Label("remitted_paise", "Remitted (₹)"),
+    Label("remitted_tds_paise", "Remitted TDS (₹)"),
+    Label("remittance_line_count", "Remittance lines"),
+    Label("settlement_count", "Settlements"),
+    Label("settled_at", "Settled (IST)"),
+    Label("settlement_due_at", "Settlement due (IST)"),
+    Label("utr_transferred_paise", "Transferred under the UTR (₹)"),
+    Label("bank_credited_paise", "Bank credited (₹)"),
+    Label("bank_difference_paise", "Bank difference (₹)"),
+    Label("bank_credit_date", "Bank credit date (IST)"),
+    Label("bank_line_count", "Bank lines"),
+    Label("exception_reason", "Exception reason"),
+    Label("as_of_date", "As of (IST)"),
+    Label("claim_id", "Claim number"),
+    Label("episode_id", "Episode ID"),
+    TENANT,
+)
