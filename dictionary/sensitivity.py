@@ -69,7 +69,7 @@ SENSITIVITY_RULES: tuple[SensitivityRule, ...] = (
     SensitivityRule(
         FREE_TEXT,
         "notes *_notes notes_json narration description data data_json reason refund_reason raw_line raw "
-        "remarks",
+        "remarks documents",
         "text or JSON written by people or upstream systems; may name a person or a condition",
     ),
 )

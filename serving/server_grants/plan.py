@@ -1,6 +1,7 @@
 """What `mymedic warehouse grants` grants, decided before any SQL is written.
 
-- role `bi_reader`: SELECT on the `bi` database and on every marts column but the PHI ones (column grants,
+- role `bi_reader`: SELECT on the `bi` database and on every column but the PHI ones of the marts with a tenant
+  column (a mart without one, fct_integration_health_daily, is the platform's alone; column grants,
   from the tables the warehouse holds: a mart added later is unreadable until grants run again);
 - role `bi_phi_reader`: SELECT on `bi_phi` and on the marts' PHI columns, granted only to the tenants asked;
 - settings profile `bi_reader_profile`: readonly plus caps on memory, time, result size and concurrency;

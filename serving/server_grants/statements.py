@@ -52,6 +52,8 @@ def _roles(plan: GrantPlan) -> list[Statement]:
         PHI_READER_ROLE: [f"SELECT ON {quote(plan.db(BI_PHI))}.*"],
     }
     for mart in plan.marts:
+        if mart.tenant_column is None:
+            continue  # the platform's own (fct_integration_health_daily): no tenant's reader gets it
         phi = mart.phi_columns
         grants[READER_ROLE].append(_columns(mart, plan, tuple(c for c in mart.columns if c not in phi)))
         if phi:
