@@ -1,7 +1,7 @@
 """The catalog: every dbt model (marts, intermediate, staging) and every raw table, with their columns.
 
 Models come from the dbt manifest (layer from the folder, materialization, description, declared column
-types, tests); raw tables from the manifest's sources, typed and keyed by ingestion's RAW_TABLES.
+types, tests); raw tables from the manifest's sources, typed and keyed by ingestion's SOURCE_TABLES.
 Models are listed marts first (what BI reads), then by name; columns in the order their YAML declares them.
 """
 
@@ -19,7 +19,7 @@ from dictionary.manifest import load_manifest
 from dictionary.sensitivity import SPEC_SENSITIVITY, classify, in_rule_order
 from ingestion.spec import Column
 from ingestion.spec import TableSpec as RawTable
-from ingestion.tables import RAW_TABLES
+from ingestion.tables import SOURCE_TABLES
 
 RAW = "raw"
 MODEL_LAYERS = ("marts", "intermediate", "staging")
@@ -167,7 +167,7 @@ def declared_categories(column: Column | None) -> tuple[str, ...]:
 def raw_entry(
     name: str, table: RawTable | None, source: Mapping[str, Any] | None, tests: DbtTestIndex
 ) -> ModelEntry:
-    """A raw table: its columns in RAW_TABLES order (with the load metadata), described by its dbt source."""
+    """A raw table: its columns in SOURCE_TABLES order (with the load metadata), described by its dbt source."""
     uid = source["unique_id"] if source else ""
     declared = (source or {}).get("columns") or {}
     specs = {c.name: c for c in table.stored_columns} if table else {}
@@ -190,7 +190,7 @@ def raw_entry(
     return ModelEntry(
         layer=RAW,
         name=name,
-        relation=f"{RAW}.{name}",
+        relation=f"{_source_database(source)}.{name}",
         materialization=f"raw table ({kind})" if table else "raw table",
         description=description,
         grain=grain_of(source or {}, description),
@@ -201,7 +201,12 @@ def raw_entry(
     )
 
 
-def build_catalog(manifest: Mapping[str, Any], raw_tables: tuple[RawTable, ...] = RAW_TABLES) -> Catalog:
+def _source_database(source: Mapping[str, Any] | None) -> str:
+    """The source's ClickHouse database without the deployment's prefix: raw, or marts (dq_results)."""
+    return "marts" if source and str(source.get("schema", "")).endswith("marts") else RAW
+
+
+def build_catalog(manifest: Mapping[str, Any], raw_tables: tuple[RawTable, ...] = SOURCE_TABLES) -> Catalog:
     tests = index_tests(manifest)
     models = [
         model_entry(node, tests)

@@ -97,15 +97,59 @@ QUARANTINE_FIXES = TableSpec(
     metadata=False,
 )
 
+# The data-quality history beside the marts: written by the orchestration after every step that evaluated
+# checks (orchestration/dq_history.py), read by dbt as the `quality` source (fct_dq_daily). Created with the
+# raw tables so that dbt finds it before the first run has recorded anything.
+DQ_DATABASE = "marts"
+DQ_RESULTS = TableSpec(
+    "dq_results",
+    "One row per check evaluated in a Dagster run (dbt tests and the feeds' asset checks): its status, "
+    "severity and failing rows. Append-only; a run's rows are written after the step that ran its checks.",
+    (
+        Column("run_id", "String", "The Dagster run (open it in the Dagster UI: /runs/<run_id>)."),
+        Column("job_name", "String", "The Dagster job the run ran (reconcile_everything, ingest_<feed>, …)."),
+        Column("step_key", "String", "The run's step that evaluated the check (its log is in the run)."),
+        Column("asset_key", "String", "The asset checked, as raw/<table>, staging/<model> or marts/<model>."),
+        Column(
+            "check_name", "String", "The check: the dbt test's name, or the asset check's (rows_conserved)."
+        ),
+        Column("description", "String", "What the check checks, in a sentence."),
+        Column("status", "LowCardinality(String)", "passed | failed (a failed WARN check only warns)."),
+        Column("severity", "LowCardinality(String)", "ERROR (a failure stops the serving copy) | WARN."),
+        Column(
+            "failing_rows",
+            "Nullable(UInt64)",
+            "Rows the check found wrong (a dbt test's failures); null when the check does not count rows.",
+        ),
+        Column("checked_at", "DateTime64(3, 'UTC')", "When the check was evaluated (UTC)."),
+    ),
+    key=("run_id", "asset_key", "check_name"),
+    metadata=False,
+)
+
 FEED_TABLES: tuple[TableSpec, ...] = tuple(t for feed in FEEDS for t in feed.tables)
 RAW_TABLES: tuple[TableSpec, ...] = (*FEED_TABLES, QUARANTINE, LOAD_LEDGER, QUARANTINE_FIXES)
+# Every table the platform writes that dbt reads as a source.
+SOURCE_TABLES: tuple[TableSpec, ...] = (*RAW_TABLES, DQ_RESULTS)
 
 
 def create_raw_tables(warehouse: Warehouse) -> None:
-    """Create the raw database and its tables if absent, and add columns a newer spec declares (idempotent)."""
-    db = warehouse.db("raw")
+    """Create the raw database and its tables if absent, and add columns a newer spec declares (idempotent);
+    and the data-quality history table."""
+    _create_tables(warehouse, "raw", RAW_TABLES)
+    create_dq_results_table(warehouse)
+
+
+def create_dq_results_table(warehouse: Warehouse) -> str:
+    """`marts.dq_results` if absent (idempotent); returns its qualified name."""
+    _create_tables(warehouse, DQ_DATABASE, (DQ_RESULTS,))
+    return f"`{warehouse.db(DQ_DATABASE)}`.`{DQ_RESULTS.name}`"
+
+
+def _create_tables(warehouse: Warehouse, database: str, tables: tuple[TableSpec, ...]) -> None:
+    db = warehouse.db(database)
     warehouse.command(f"create database if not exists `{db}`")
-    for table in RAW_TABLES:
+    for table in tables:
         warehouse.command(table.ddl(db))
         present = {
             r[0]

@@ -231,6 +231,8 @@ def print_report(report) -> None:
     if report.serving:
         console.print(f"serving copy (BI tools, metrics API): [bold]{report.serving}[/bold]")
     console.print(f"run log (dbt output): {report.log}")
+    if report.warned_checks:
+        console.print(f"[yellow]checks that warn:[/yellow] {', '.join(report.warned_checks)}")
     if report.failed_checks:
         console.print(f"[red]failed checks:[/red] {', '.join(report.failed_checks)}")
     console.print("[green]pipeline succeeded[/green]" if report.success else "[red]pipeline failed[/red]")

@@ -22,7 +22,8 @@ class RunReport:
     statuses: list[dict[str, Any]] = field(default_factory=list)
     exports: list[str] = field(default_factory=list)
     serving: str = ""  # the serving copy published at the end of the run (empty: not published)
-    failed_checks: list[str] = field(default_factory=list)
+    failed_checks: list[str] = field(default_factory=list)  # ERROR severity: the run failed
+    warned_checks: list[str] = field(default_factory=list)  # WARN severity: failed, the run did not
     log: str = ""
 
 
@@ -104,9 +105,10 @@ def _run(
     on_step: Callable[[int, int, str], None] | None,
     only: Sequence[str] = (),
 ) -> RunReport:
-    from dagster import AssetKey, AssetSelection, Definitions, define_asset_job
+    from dagster import AssetCheckSeverity, AssetKey, AssetSelection, Definitions, define_asset_job
 
     from orchestration.definitions import build_definitions
+    from orchestration.dq_history import DQ_HOOKS
     from orchestration.instance import run_history
     from orchestration.resources import PipelineSettings
 
@@ -122,7 +124,9 @@ def _run(
     if only:  # the job's assets upstream of `only` (whole multi-assets that can't be split), with checks
         wanted = AssetSelection.assets(*(AssetKey.from_user_string(k) for k in only)).upstream()
         keys = wanted.resolve(defs.resolve_asset_graph()) & job.asset_layer.selected_asset_keys
-        subset = define_asset_job(ONLY_JOB, AssetSelection.assets(*keys).required_multi_asset_neighbors())
+        subset = define_asset_job(
+            ONLY_JOB, AssetSelection.assets(*keys).required_multi_asset_neighbors(), hooks=DQ_HOOKS
+        )
         defs = Definitions.merge(defs, Definitions(jobs=[subset]))
         job = defs.resolve_job_def(ONLY_JOB)
     run_id, outcome = str(uuid.uuid4()), {}
@@ -165,9 +169,12 @@ def _run(
         if event.event_type_value == "ASSET_CHECK_EVALUATION":
             evaluation = event.event_specific_data
             if not evaluation.passed:
-                report.failed_checks.append(
-                    f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
+                failed = (
+                    report.warned_checks
+                    if evaluation.severity == AssetCheckSeverity.WARN
+                    else report.failed_checks
                 )
+                failed.append(f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}")
     report.success = report.success and not report.failed_checks
     report.statuses, report.as_of = reconciliation_summary(settings, as_of)
     return report

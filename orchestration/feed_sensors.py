@@ -27,6 +27,7 @@ from dagster import (
 )
 
 from ingestion.feeds import FEEDS, Feed
+from orchestration.dq_history import DQ_HOOKS
 from orchestration.ingestion_assets import feed_tables, raw_key
 from orchestration.resources import PipelineSettings
 
@@ -52,6 +53,7 @@ def feed_files_sensor(feed: Feed = ADT_HL7) -> tuple[object, SensorDefinition]:
         feed_job_name(feed),
         selection=AssetSelection.assets(*(raw_key(t) for t in feed_tables(feed))),
         description=f"Load the {feed.name} feed's files from {feed.folder}/ into its raw tables",
+        hooks=DQ_HOOKS,
     )
 
     @sensor(

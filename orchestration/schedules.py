@@ -24,6 +24,7 @@ from dagster import (
 
 from core.time import IST
 from orchestration.bundle_jobs import BUNDLE_GROUP
+from orchestration.dq_history import DQ_HOOKS
 from orchestration.gateway_assets import GATEWAY_GROUP, SETTLEMENT_RECON_KEY
 
 everything_job = define_asset_job(
@@ -31,6 +32,7 @@ everything_job = define_asset_job(
     # bundles run on their own schedules (orchestration.bundle_jobs), after the marts they read
     selection=AssetSelection.all() - AssetSelection.groups(GATEWAY_GROUP, BUNDLE_GROUP),
     description="Load every feed, build the dbt models and tests, write the exports",
+    hooks=DQ_HOOKS,  # every check's result lands in marts.dq_results
 )
 
 daily_schedule = ScheduleDefinition(

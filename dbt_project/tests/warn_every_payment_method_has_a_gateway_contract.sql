@@ -1,4 +1,4 @@
-{{ config(severity='warn', meta={"dagster": {"ref": {"name": "fct_payment_reconciliation"}}}) }}
+{{ config(severity='warn', meta={"dagster": {"ref": {"name": "int_payments__deduplicated"}}}) }}
 
 {#- Data quality, warns only: captured payments whose gateway and method have no contract row, so their
     expected fee, settlement cycle and refund SLA are unknown. -#}
