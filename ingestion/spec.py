@@ -113,6 +113,36 @@ class TableSpec:
 
 
 @dataclass(frozen=True)
+class Freshness:
+    """How soon after the last new row of a feed's tables the next is expected: dbt's source freshness on
+    `_loaded_at` (warn, then error) and Dagster's freshness check per raw table (orchestration/
+    freshness.py, at the error window) both read it. Hours `None`: rows arrive only when something
+    changes (reference data, answers to questions asked), so no age is wrong; `why` says so."""
+
+    warn_after_hours: int | None
+    error_after_hours: int | None
+    why: str
+
+    def __post_init__(self) -> None:
+        hours = (self.warn_after_hours, self.error_after_hours)
+        if (None in hours) != (hours == (None, None)):
+            raise ValueError("freshness: give both windows, or neither")
+        if self.warn_after_hours is not None and not 0 < self.warn_after_hours < self.error_after_hours:
+            raise ValueError("freshness: 0 < warn_after_hours < error_after_hours")
+
+    @property
+    def expected(self) -> bool:
+        return self.error_after_hours is not None
+
+
+# Loaded by the daily 06:00 IST run (orchestration/schedules.py): a day, and slack for a late run.
+DAILY = Freshness(26, 50, "arrives all day; the daily run loads it")
+# Settled T+1/T+2 on bank working days: a long weekend is three days without a file.
+BANK_DAYS = Freshness(74, 98, "arrives on bank working days; a long weekend has none")
+UNSCHEDULED = Freshness(None, None, "arrives only when something changes")
+
+
+@dataclass(frozen=True)
 class FeedSpec:
     name: str
     description: str
@@ -140,6 +170,8 @@ class FeedSpec:
     # Tables whose files a data directory may leave out (e.g. the reference feed's mapping tables): the
     # sample generator need not write them, and a data directory without them loads as before.
     optional_tables: tuple[str, ...] = ()
+    # How often the feed's rows are expected (every feed states it: tests/ingestion/test_feed_specs.py)
+    freshness: Freshness | None = None
 
     def __post_init__(self) -> None:
         for table, header in self.headers.items():
@@ -205,6 +237,7 @@ def sources_yaml(feeds: tuple[FeedSpec, ...]) -> str:
             key = ", ".join(table.key)
             out += [f"      - name: {table.name}"]
             out += _folded("description", f"{table.description} Natural key ({key}).", 8)
+            out += _freshness_yaml(feed.freshness)
             out += ["        columns:"]
             for c in table.stored_columns:
                 out += [f"          - name: {c.name}"]
@@ -212,6 +245,20 @@ def sources_yaml(feeds: tuple[FeedSpec, ...]) -> str:
                 if c.sensitivity != "none":
                     out += ["            meta:", f"              sensitivity: {c.sensitivity}"]
     return "\n".join(out) + "\n"
+
+
+def _freshness_yaml(freshness: Freshness | None) -> list[str]:
+    if freshness is None:
+        return []
+    if not freshness.expected:
+        return [f"        # freshness: none expected ({freshness.why})", "        freshness: null"]
+    return [
+        f"        # freshness: {freshness.why}",
+        "        loaded_at_field: _loaded_at",
+        "        freshness:",
+        f"          warn_after: {{count: {freshness.warn_after_hours}, period: hour}}",
+        f"          error_after: {{count: {freshness.error_after_hours}, period: hour}}",
+    ]
 
 
 def docs_columns(table: TableSpec) -> str:

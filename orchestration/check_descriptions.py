@@ -1,7 +1,9 @@
 """What each dbt test checks, in a sentence, for its Dagster asset check and the data-quality history.
 
-A test's own dbt `description:` wins (the singular tests in dbt_project/tests/ each have one, in
-_singular_tests.yml). A generic test says what it checks from its arguments and, where it is about a
+A test's own description wins: its dbt `description:`, else `meta.description` (what dagster-dbt reads).
+The singular tests in dbt_project/tests/ state theirs in their SQL file's `config(meta=…)`: dbt's partial
+parse drops a singular test's YAML `description:` whenever a properties file changes, the SQL's config
+it keeps. A generic test says what it checks from its arguments and, where it is about a
 column, that column's dbt description: "fct_payment_reconciliation.status is one of matched, ….
 status: …" (the column's own words). A test that has neither has no description, which tests/orchestration/
 test_check_descriptions.py refuses.

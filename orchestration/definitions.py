@@ -16,6 +16,7 @@ from orchestration.bundle_jobs import bundle_definitions, export_secrets_resourc
 from orchestration.dbt_assets import dbt_resource, mymedic_dbt_models
 from orchestration.export_assets import finance_exports
 from orchestration.feed_sensors import feed_jobs, feed_sensors
+from orchestration.freshness import freshness_checks, freshness_checks_sensor
 from orchestration.gateway_assets import gateway_assets
 from orchestration.ingestion_assets import ingestion_assets
 from orchestration.notifier import notifier_resource
@@ -38,9 +39,10 @@ def build_definitions(pipeline: PipelineSettings | None = None) -> Definitions:
             *bundle_assets,
             *serving_assets,
         ],
+        asset_checks=freshness_checks,
         jobs=[everything_job, razorpay_pull_job, *feed_jobs, *bundle_jobs],
         schedules=[daily_schedule, razorpay_daily_pull, *bundle_schedules],
-        sensors=[*feed_sensors, *bundle_sensors, *alert_sensors],
+        sensors=[*feed_sensors, freshness_checks_sensor, *bundle_sensors, *alert_sensors],
         resources={
             "warehouse": warehouse_resource(),
             "pipeline": pipeline or PipelineSettings(),

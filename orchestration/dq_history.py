@@ -27,6 +27,7 @@ from pydantic import BaseModel
 from core.warehouse import Warehouse
 from ingestion.tables import DQ_RESULTS, create_dq_results_table
 from orchestration.dbt_assets import mymedic_dbt_models
+from orchestration.freshness import freshness_checks, freshness_descriptions
 from orchestration.ingestion_assets import ingestion_assets
 
 FAILED_ROWS_KEY = "dagster_dbt/failed_row_count"  # dagster-dbt's metadata on a dbt test's evaluation
@@ -95,11 +96,14 @@ def record_results(warehouse: Warehouse, results: Iterable[DqResult]) -> int:
 @cache
 def check_descriptions() -> dict[tuple[str, str], str]:
     """(asset key, check name) -> description, of every check our assets declare (dbt's tests, described
-    by orchestration/check_descriptions.py, and the feeds' conservation checks)."""
+    by orchestration/check_descriptions.py, the feeds' conservation and freshness checks)."""
     return {
-        (spec.asset_key.to_user_string(), spec.name): spec.description or ""
-        for assets_def in (mymedic_dbt_models, *ingestion_assets)
-        for spec in assets_def.check_specs
+        **{
+            (spec.asset_key.to_user_string(), spec.name): spec.description or ""
+            for assets_def in (mymedic_dbt_models, *ingestion_assets, *freshness_checks)
+            for spec in assets_def.check_specs
+        },
+        **freshness_descriptions(),
     }
 
 

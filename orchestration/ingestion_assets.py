@@ -14,9 +14,11 @@ from dagster import (
     AssetKey,
     AssetSpec,
     MaterializeResult,
+    MetadataValue,
     multi_asset,
 )
 
+from core.warehouse import Warehouse
 from ingestion.data_dir import load_feed
 from ingestion.feeds import FEEDS, Feed
 from ingestion.loader import ALREADY_LOADED, BatchResult
@@ -46,6 +48,24 @@ def batch_totals(results: list[BatchResult]) -> dict[str, int]:
         "rows_quarantined": sum(r.rows_quarantined for r in fresh),
         "rows_skipped": sum(r.rows_skipped for r in fresh),
     }
+
+
+LAST_UPDATED = (
+    "dagster/last_updated_timestamp"  # what Dagster's freshness checks read (orchestration/freshness.py)
+)
+
+
+def last_new_rows(warehouse: Warehouse, tables: Sequence[str]) -> dict[str, MetadataValue]:
+    """{table: when it last received a new row (its newest `_loaded_at`)} for the tables with rows."""
+    out = {}
+    for table in tables:
+        newest = warehouse.scalar(
+            f"select toUnixTimestamp64Milli(max(_loaded_at)) from `{warehouse.db('raw')}`.`{table}` "
+            "having count() > 0"
+        )
+        if newest is not None:
+            out[table] = MetadataValue.timestamp(newest / 1000)
+    return out
 
 
 def build_feed_asset(feed: Feed, deps: Sequence[AssetKey] = ()):
@@ -78,6 +98,7 @@ def build_feed_asset(feed: Feed, deps: Sequence[AssetKey] = ()):
     ) -> Iterator[MaterializeResult | AssetCheckResult]:
         with warehouse.open() as w:
             results = load_feed(w, pipeline.data_path, feed)
+            updated = last_new_rows(w, tables)
         for result in results:
             context.log.info(
                 f"{result.source_file}: {result.status}, read {result.rows_read}, loaded {result.rows_loaded}, "
@@ -85,7 +106,8 @@ def build_feed_asset(feed: Feed, deps: Sequence[AssetKey] = ()):
             )
         totals = batch_totals(results)
         for table in tables:
-            yield MaterializeResult(asset_key=raw_key(table), metadata={"feed": feed.name, **totals})
+            last = {LAST_UPDATED: updated[table]} if table in updated else {}
+            yield MaterializeResult(asset_key=raw_key(table), metadata={"feed": feed.name, **totals, **last})
         broken = [r.source_file for r in results if not r.conserved]
         yield AssetCheckResult(
             check_name="rows_conserved",

@@ -1,4 +1,6 @@
-{{ config(meta={"dagster": {"ref": {"name": "fct_payment_reconciliation"}}}) }}
+{{ config(meta={
+    "description": "Every rupee of a settlement lands on a reconciliation row: per settlement, the net of the rows it carries equals its net from its gateway lines. Failing rows are the settlements that disagree.",
+    "dagster": {"ref": {"name": "fct_payment_reconciliation"}}}) }}
 
 {#- Every rupee of a settlement lands on a row: for each settlement, the net of the reconciliation rows it
     carries (payments, refunds and gateway lines) equals the settlement's net from its lines. A gateway line

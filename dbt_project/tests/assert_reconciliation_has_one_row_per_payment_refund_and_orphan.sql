@@ -1,4 +1,6 @@
-{{ config(meta={"dagster": {"ref": {"name": "fct_payment_reconciliation"}}}) }}
+{{ config(meta={
+    "description": "fct_payment_reconciliation holds one row per captured payment, one per refund initiated and one per gateway line no payment or refund carries. Failing rows are the entity types whose count is off.",
+    "dagster": {"ref": {"name": "fct_payment_reconciliation"}}}) }}
 
 {#- fct_payment_reconciliation holds exactly one row per captured payment, one per refund initiated, and one
     per gateway line no payment or refund row carries (orphan or unattached) - no more, no fewer. Returns a row per entity_type whose count is off. -#}

@@ -1,4 +1,6 @@
-{{ config(meta={"dagster": {"ref": {"name": "fct_branch_daily_settlements"}}}) }}
+{{ config(meta={
+    "description": "Every settlement's net equals its raw Razorpay lines' credit minus debit, and the branch daily summary adds up to the same. Failing rows are the settlements (or the total) that disagree.",
+    "dagster": {"ref": {"name": "fct_branch_daily_settlements"}}}) }}
 
 {#- Every settlement's net equals sum(credit) - sum(debit) over its raw Razorpay lines (a Dashboard
     download's `settlement` summary rows are not lines), and the branch daily summary adds up to the same.

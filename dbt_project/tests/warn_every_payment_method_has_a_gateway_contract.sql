@@ -1,4 +1,6 @@
-{{ config(severity='warn', meta={"dagster": {"ref": {"name": "int_payments__deduplicated"}}}) }}
+{{ config(severity='warn', meta={
+    "description": "Warns on captured payments whose gateway and method have no contract row, so their expected fee, settlement cycle and refund SLA are unknown (add the row to reference/gateway_contract.csv).",
+    "dagster": {"ref": {"name": "int_payments__deduplicated"}}}) }}
 
 {#- Data quality, warns only: captured payments whose gateway and method have no contract row, so their
     expected fee, settlement cycle and refund SLA are unknown. -#}

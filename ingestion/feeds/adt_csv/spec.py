@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ingestion.adt_event import ADT_EVENT_COLUMNS, ADT_EVENT_KEY
 from ingestion.adt_senders import SENDERS_FILE
-from ingestion.spec import FeedSpec, TableSpec
+from ingestion.spec import DAILY, FeedSpec, TableSpec
 
 EVENTS = TableSpec(
     "adt_csv_events",
@@ -15,6 +15,7 @@ EVENTS = TableSpec(
 
 SPEC = FeedSpec(
     name="adt_csv",
+    freshness=DAILY,
     description="ADT events exported by a HIS as CSV, one folder per export layout with its YAML column mapping (dates, codes, flags).",
     source="adt",
     folder="adt/csv",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ingestion.adt_event import ADT_EVENT_COLUMNS, ADT_EVENT_KEY
-from ingestion.spec import FeedSpec, TableSpec
+from ingestion.spec import DAILY, FeedSpec, TableSpec
 
 EVENTS = TableSpec(
     "adt_fhir_events",
@@ -14,6 +14,7 @@ EVENTS = TableSpec(
 
 SPEC = FeedSpec(
     name="adt_fhir",
+    freshness=DAILY,
     description="FHIR R4 Encounter and Patient resources (a Bundle or NDJSON) from newer HIS, parsed with fhir.resources (R4B), and the ADT events pushed to POST /v1/adt/events.",
     source="adt",
     folder="adt/fhir",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ingestion.adt_event import ADT_EVENT_COLUMNS, ADT_EVENT_KEY
 from ingestion.adt_senders import SENDERS_FILE
-from ingestion.spec import FeedSpec, TableSpec
+from ingestion.spec import DAILY, FeedSpec, TableSpec
 
 EVENTS = TableSpec(
     "adt_hl7_events",
@@ -15,6 +15,7 @@ EVENTS = TableSpec(
 
 SPEC = FeedSpec(
     name="adt_hl7",
+    freshness=DAILY,
     description="HL7 v2 ADT messages (v2.3-2.8) from the hospital's HIS: files dropped in adt/ and the messages the MLLP listener acknowledged, parsed with python-hl7.",
     source="adt",
     folder="adt",

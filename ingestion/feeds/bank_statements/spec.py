@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ingestion.spec import Column, FeedSpec, TableSpec
+from ingestion.spec import BANK_DAYS, Column, FeedSpec, TableSpec
 
 LINES = TableSpec(
     "bank_statement_lines",
@@ -48,6 +48,7 @@ LINES = TableSpec(
 
 SPEC = FeedSpec(
     name="bank_statements",
+    freshness=BANK_DAYS,
     description="The clinic chain's bank account statements as the banks deliver them (CSV or XLSX in "
     "a bank profile's layout, rupees converted to paise). Razorpay payouts show up here as credits whose "
     "narration or reference carries the settlement UTR.",

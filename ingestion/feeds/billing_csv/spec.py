@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ingestion.charge_line import CHARGE_LINE_COLUMNS, CHARGE_LINE_KEY
-from ingestion.spec import FeedSpec, TableSpec
+from ingestion.spec import DAILY, FeedSpec, TableSpec
 
 LINES = TableSpec(
     "csv_charge_lines",
@@ -14,6 +14,7 @@ LINES = TableSpec(
 
 SPEC = FeedSpec(
     name="billing_csv",
+    freshness=DAILY,
     description="Bills exported by a HIS as CSV, one folder per export layout with its YAML column mapping (amounts, dates, codes, Dr/Cr flags).",
     source="billing",
     folder="billing/csv",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ingestion.charge_line import CHARGE_LINE_COLUMNS, CHARGE_LINE_KEY
-from ingestion.spec import FeedSpec, TableSpec
+from ingestion.spec import DAILY, FeedSpec, TableSpec
 
 LINES = TableSpec(
     "hl7_charge_lines",
@@ -14,6 +14,7 @@ LINES = TableSpec(
 
 SPEC = FeedSpec(
     name="billing_hl7",
+    freshness=DAILY,
     description="HL7 v2 DFT^P03 (post detail financial transactions) from the hospital's HIS: one row per FT1 charge line of the episode's interim and final bills, parsed with python-hl7.",
     source="billing",
     folder="billing",

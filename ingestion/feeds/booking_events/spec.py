@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from booking.domain.events import EVENT_TYPES
 from ingestion.claim_event import CLAIM_EVENT_TYPE_NAMES
-from ingestion.spec import Column, FeedSpec, TableSpec
+from ingestion.spec import DAILY, Column, FeedSpec, TableSpec
 from ingestion.sql_checks import lit, one_of
 
 # a captured payment's one fact: paid (its order's amount) or mismatched (another amount or currency)
@@ -77,6 +77,7 @@ EVENTS = TableSpec(
 
 SPEC = FeedSpec(
     name="booking_events",
+    freshness=DAILY,
     description="The booking service's event stream (CloudEvents 1.0), loaded as-is by the ingestion step. "
     "Every appointment and payment fact of the clinic chain starts here.",
     source="booking",

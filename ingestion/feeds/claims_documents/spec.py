@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ingestion.claim_event import UTC_TIME
-from ingestion.spec import Column, FeedSpec, TableSpec
+from ingestion.spec import Column, FeedSpec, Freshness, TableSpec
 
 DOCUMENTS = TableSpec(
     "claims_documents",
@@ -42,6 +42,7 @@ MANIFEST_HEADER = ("claim_id", "claim_kind", "document_kind", "file", "attached_
 
 SPEC = FeedSpec(
     name="claims_documents",
+    freshness=Freshness(7 * 24, 14 * 24, "documents are filed with the claims' requests, a few times a week"),
     description="The insurance desk's document manifest: one CSV row per document filed with a pre-auth or a claim (discharge summary, itemised bill, ID proof, prescription, investigation report), naming its file under claims/documents/; the reader fingerprints each file (SHA-256, size, content type).",
     source="claims",
     folder="claims/documents",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ingestion.claim_event import CLAIM_EVENT_COLUMNS, CLAIM_EVENT_KEY, CLAIM_EVENT_TYPE_NAMES
-from ingestion.spec import FeedSpec, TableSpec
+from ingestion.spec import FeedSpec, Freshness, TableSpec
 
 EVENTS = TableSpec(
     "claims_nhcx_events",
@@ -19,6 +19,9 @@ EVENTS = TableSpec(
 
 SPEC = FeedSpec(
     name="claims_nhcx",
+    freshness=Freshness(
+        7 * 24, 14 * 24, "claims move when insurers and TPAs answer: a week without one is unusual"
+    ),
     description="Insurance claim messages from the National Health Claims Exchange (NHCX): ClaimBundle, ClaimResponseBundle, the query cycle's CommunicationRequest and Communication, PaymentReconciliation and PaymentNotice, parsed with fhir.resources (R4B), with the HCX protocol headers.",
     source="claims",
     folder="claims/nhcx",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ingestion.claim_event import CLAIM_EVENT_COLUMNS, CLAIM_EVENT_KEY, CLAIM_EVENT_TYPE_NAMES
-from ingestion.spec import FeedSpec, TableSpec
+from ingestion.spec import FeedSpec, Freshness, TableSpec
 
 EVENTS = TableSpec(
     "claims_tpa_events",
@@ -17,6 +17,7 @@ EVENTS = TableSpec(
 
 SPEC = FeedSpec(
     name="claims_tpa",
+    freshness=Freshness(7 * 24, 14 * 24, "TPA exports arrive a few times a week"),
     description="Insurance claim lifecycle events exported by a TPA as CSV or NDJSON, one folder per TPA format with its YAML mapping (codes, amounts, deduction lines).",
     source="claims",
     folder="claims/tpa",

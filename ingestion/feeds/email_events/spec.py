@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ingestion.message_sql import status_columns
-from ingestion.spec import Column, FeedSpec, TableSpec
+from ingestion.spec import DAILY, Column, FeedSpec, TableSpec
 
 EVENTS = TableSpec(
     "email_events",
@@ -37,6 +37,7 @@ HEADER = (
 
 SPEC = FeedSpec(
     name="email_events",
+    freshness=DAILY,
     description="SendGrid email events as CSV, one event per row, under the Event Webhook's field names "
     "(`sg_event_id`, `sg_message_id`, `smtp-id`, `event`, `email`, `timestamp` in epoch seconds, `reason`, "
     "`status`, `type`). Addresses are masked at load.",

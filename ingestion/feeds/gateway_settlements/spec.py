@@ -4,7 +4,7 @@ other through a mapping the chain writes (`settlements/<gateway>/profile.yaml`).
 from __future__ import annotations
 
 from ingestion.feeds.razorpay_settlements.spec import LINES as RAZORPAY_LINES
-from ingestion.spec import Column, FeedSpec, TableSpec
+from ingestion.spec import BANK_DAYS, Column, FeedSpec, TableSpec
 
 LINES = TableSpec(
     "gateway_settlement_lines",
@@ -24,6 +24,7 @@ LINES = TableSpec(
 
 SPEC = FeedSpec(
     name="gateway_settlements",
+    freshness=BANK_DAYS,
     description="Settlement reports of payment gateways other than Razorpay, one folder per gateway "
     "(settlements/<gateway>/), read through the gateway's profile: Cashfree's settlement recon report, or "
     "a mapping the chain declares in settlements/<gateway>/profile.yaml.",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ingestion.spec import Column, FeedSpec, TableSpec
+from ingestion.spec import UNSCHEDULED, Column, FeedSpec, TableSpec
 
 _T = "DateTime('UTC')"
 
@@ -57,6 +57,7 @@ STATUSES = TableSpec(
 
 SPEC = FeedSpec(
     name="razorpay_refund_status",
+    freshness=UNSCHEDULED,
     description="Razorpay's answers about refunds, asked for by the platform's refund status check (one "
     "NDJSON file per check: a line per refund asked about, the gateway's answer in it as received).",
     source="razorpay",

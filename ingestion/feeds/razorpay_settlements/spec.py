@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ingestion.spec import Column, FeedSpec, TableSpec
+from ingestion.spec import BANK_DAYS, Column, FeedSpec, TableSpec
 
 _T = "DateTime('UTC')"
 
@@ -71,6 +71,7 @@ API_SUBFOLDER = "api"
 
 SPEC = FeedSpec(
     name="razorpay_settlements",
+    freshness=BANK_DAYS,
     description="Razorpay settlement reconciliation data (one file per settlement day, every branch's "
     "settlement of that day) in any of its formats (profiles.py): the recon API's JSON, the same items as "
     "CSV, or the Dashboard's download in rupees. Loaded with amounts converted to paise and times to UTC.",

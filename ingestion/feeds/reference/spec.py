@@ -6,7 +6,7 @@ adds them. The rate card is optional too: without it, messages cost nothing know
 
 from __future__ import annotations
 
-from ingestion.spec import Column, FeedSpec, TableSpec
+from ingestion.spec import UNSCHEDULED, Column, FeedSpec, TableSpec
 
 TENANT = Column("tenant_id", "String", "The clinic chain.")
 
@@ -240,6 +240,7 @@ ROUTES = {
 
 SPEC = FeedSpec(
     name="reference",
+    freshness=UNSCHEDULED,
     description="Reference data maintained by the clinic chain's operations team (branches, doctors, the "
     "payment gateway contract, the optional mapping tables of HIS codes: patient identity, providers, "
     "departments, wards, services, the optional rate card of the messaging providers and the optional claim service levels, the optional documents each insurer requires with a claim and the optional monthly branch targets). Versioned: when a row changes, the new version is appended by a later load, "

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ingestion.message_sql import status_columns
-from ingestion.spec import Column, FeedSpec, TableSpec
+from ingestion.spec import DAILY, Column, FeedSpec, TableSpec
 
 REPORTS = TableSpec(
     "sms_delivery_reports",
@@ -19,6 +19,7 @@ REPORTS = TableSpec(
 
 SPEC = FeedSpec(
     name="sms_delivery_reports",
+    freshness=DAILY,
     description="MSG91 SMS delivery reports as CSV, one report per row, under the DLR webhook's field names "
     "(`requestId`, `number`, `status`, `desc`, `date` in IST, `senderId`, `failedReason`). Numbers are "
     "masked at load.",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ingestion.message_sql import status_columns
-from ingestion.spec import Column, FeedSpec, TableSpec
+from ingestion.spec import DAILY, Column, FeedSpec, TableSpec
 
 _T = "DateTime('UTC')"
 
@@ -41,6 +41,7 @@ STATUSES = TableSpec(
 
 SPEC = FeedSpec(
     name="whatsapp_statuses",
+    freshness=DAILY,
     description="WhatsApp Business Cloud API status webhooks (`object: whatsapp_business_account`) as Meta "
     "posts them: a .json file holds one payload, a .ndjson file one payload per line. Recipients are masked "
     "at load.",
