@@ -140,6 +140,21 @@ REMINDER_EFFECT_LABELS: tuple[Label, ...] = (
     Label("no_show_rate", "No-show rate"),
     Label("tenant_id", TENANT_HEADER),
 )
+DQ_DAILY_LABELS: tuple[Label, ...] = (
+    Label("checked_date", "Day (IST)"),
+    Label("asset_key", "Asset"),
+    Label("check_name", "Check"),
+    Label("check_description", "What it checks"),
+    Label("severity", "Severity"),
+    Label("evaluation_count", "Evaluations"),
+    Label("passed_count", "Passed"),
+    Label("failed_count", "Failed"),
+    Label("latest_status", "Latest status"),
+    Label("latest_failing_rows", "Latest failing rows"),
+    Label("max_failing_rows", "Most failing rows"),
+    Label("latest_run_id", "Latest run (Dagster)"),
+    Label("latest_checked_at", "Latest checked at (IST)"),
+)
 
 
 @dataclass(frozen=True)
@@ -155,6 +170,9 @@ class BiView:
     # The serving copy also carries the mart itself (`marts.<mart>`). The ADT marts' rows are about one
     # patient and carry MRNs and visit numbers: the copy has only their views (PHI left out of `bi`).
     copy_mart: bool = True
+    # The platform's own figures (the data-quality history), not a chain's: no tenant column, published in
+    # the operators' marts.duckdb only, never in a tenant's file.
+    tenant_data: bool = True
 
 
 BI_VIEWS: tuple[BiView, ...] = (
@@ -258,6 +276,15 @@ BI_VIEWS: tuple[BiView, ...] = (
         CLAIM_SETTLEMENT_RECON_LABELS,
         "Each settled claim matched to its bank credit by UTR, TDS netted, with its reconciliation status",
         patient_level=True,
+    ),
+    BiView(
+        "dq_daily",
+        "fct_dq_daily",
+        DQ_DAILY_LABELS,
+        "Each check of the pipeline per IST day: evaluations, failures and the latest status (operators only)",
+        joins_branch=False,
+        copy_mart=False,
+        tenant_data=False,
     ),
 )
 STATUS_LEGEND_VIEW = "status_legend"

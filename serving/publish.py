@@ -56,6 +56,7 @@ class Relation:
     name: str
     source: str  # the warehouse's database for it (with a server's prefix)
     tenant_column: str | None  # None: not tenant data (the status legend), copied to every tenant file
+    tenant_files: bool = True  # False: the platform's own (data quality), in the main file only
 
     @property
     def qualified(self) -> str:
@@ -92,7 +93,16 @@ class PublishReport:
 def relations(warehouse: Warehouse, *, phi: bool) -> list[Relation]:
     out = [Relation(MARTS_SCHEMA, table, warehouse.db(MARTS), "tenant_id") for table in MART_TABLES]
     for schema in (BI, BI_PHI) if phi else (BI,):
-        out += [Relation(schema, view.name, warehouse.db(schema), TENANT_HEADER) for view in BI_VIEWS]
+        out += [
+            Relation(
+                schema,
+                view.name,
+                warehouse.db(schema),
+                TENANT_HEADER if view.tenant_data else None,
+                tenant_files=view.tenant_data,
+            )
+            for view in BI_VIEWS
+        ]
         out.append(Relation(schema, STATUS_LEGEND_VIEW, warehouse.db(schema), None))
     return out
 
@@ -203,7 +213,11 @@ def _write_meta(
     )
     con.executemany(
         f"insert into {META}.relations values (?, ?, ?, ?)",
-        [(r.relation, counts.get(r.relation, r.rows), r.fingerprint, r.changed) for r in report.relations],
+        [
+            (r.relation, counts.get(r.relation, r.rows), r.fingerprint, r.changed)
+            for r in report.relations
+            if tenant is None or r.relation in counts  # a tenant's file: the relations it holds
+        ],
     )
 
 
@@ -329,6 +343,8 @@ def _publish_tenant(
     with duckdb.connect(str(temp)) as con:
         con.execute(f"attach {_sql_text(str(main))} as published (read_only)")
         for relation, copy in zip(wanted, report.relations, strict=True):
+            if not relation.tenant_files:
+                continue
             if (
                 copy.changed
                 or before.get(relation.qualified) != copy.fingerprint
@@ -345,7 +361,7 @@ def _publish_tenant(
                 0
             ]
         con.execute("detach published")
-        _drop_unpublished(con, {r.qualified for r in wanted})
+        _drop_unpublished(con, {r.qualified for r in wanted if r.tenant_files})
         _write_meta(con, report, phi, tenant, counts)
         con.execute("checkpoint")
 

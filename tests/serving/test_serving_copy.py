@@ -103,6 +103,26 @@ def test_each_tenant_file_holds_that_tenant_only(chains: Chains) -> None:
     assert not a & b, "a payment id appears in both chains' files"
 
 
+def test_the_data_quality_view_is_in_the_operators_copy_only(chains: Chains) -> None:
+    """bi.dq_daily holds the platform's checks, no chain's rows: the main file has it, no tenant's does."""
+    with duckdb.connect(str(chains.layout.duckdb_path), read_only=True) as con:
+        rows = con.execute(
+            'select "Check", "Evaluations", "Latest status" from bi.dq_daily where "Asset" = ?',
+            ["marts/fct_payment_reconciliation"],
+        ).fetchall()
+        # the run's dbt tests, recorded after the dbt step and before the copy was published
+        assert any(
+            check.startswith("accepted_values_fct_payment_reconciliation_status") for check, _, _ in rows
+        )
+        assert all(evaluations >= 1 and status == "passed" for _, evaluations, status in rows)
+    for tenant in TENANTS:
+        with duckdb.connect(str(chains.layout.tenant_duckdb(tenant)), read_only=True) as con:
+            relations = {r for (r,) in con.execute("select relation from serving.relations").fetchall()}
+            assert "bi.dq_daily" not in relations
+            tables = {t for (t,) in con.execute("select table_name from duckdb_tables()").fetchall()}
+            assert "dq_daily" not in tables
+
+
 def test_bi_views_show_rupees_ist_times_branch_names_and_status_labels(chains: Chains) -> None:
     with duckdb.connect(str(chains.layout.duckdb_path), read_only=True) as con:
         rows = con.execute(

@@ -27,7 +27,12 @@ from serving.superset.provision import DatabaseTarget
 
 def test_the_definitions_load_and_read_only_bi_views() -> None:
     definitions = load_definitions()
-    assert {d.slug for d in definitions.dashboards} == {"reconciliation", "branch-overview", "claims"}
+    assert {d.slug for d in definitions.dashboards} == {
+        "reconciliation",
+        "branch-overview",
+        "claims",
+        "data-quality",
+    }
     assert {d.relation for d in definitions.datasets} <= {view.name for view in BI_VIEWS}
     assert definitions.connection.schema_ == "bi"
 
