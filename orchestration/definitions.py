@@ -20,7 +20,13 @@ from orchestration.gateway_assets import gateway_assets
 from orchestration.ingestion_assets import ingestion_assets
 from orchestration.notifier import notifier_resource
 from orchestration.resources import PipelineSettings, razorpay_resource, warehouse_resource
-from orchestration.schedules import daily_schedule, everything_job, razorpay_daily_pull, razorpay_pull_job
+from orchestration.schedules import (
+    daily_schedule,
+    everything_job,
+    razorpay_daily_pull,
+    razorpay_pull_job,
+    settlement_backfill_job,
+)
 from orchestration.serving_assets import serving_assets
 
 
@@ -38,7 +44,7 @@ def build_definitions(pipeline: PipelineSettings | None = None) -> Definitions:
             *bundle_assets,
             *serving_assets,
         ],
-        jobs=[everything_job, razorpay_pull_job, *feed_jobs, *bundle_jobs],
+        jobs=[everything_job, razorpay_pull_job, settlement_backfill_job, *feed_jobs, *bundle_jobs],
         schedules=[daily_schedule, razorpay_daily_pull, *bundle_schedules],
         sensors=[*feed_sensors, *bundle_sensors, *alert_sensors],
         resources={
