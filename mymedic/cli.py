@@ -161,9 +161,6 @@ def run(
     warehouse: WarehouseUrl = "",
 ) -> None:
     """Load every feed, build the reconciliation, write the exports, print a summary."""
-    from core.settings import warehouse_settings
-    from core.warehouse import open_warehouse
-    from ingestion.feeds.reference import tenant_of
     from mymedic.pipeline import run_pipeline
 
     if as_of:
@@ -171,22 +168,8 @@ def run(
             date.fromisoformat(as_of)
         except ValueError:
             _fail(f"--as-of {as_of!r} is not a day: use YYYY-MM-DD (IST), e.g. 2026-10-31")
-    if not data.is_dir():
-        _fail(
-            f"--data {data} is not a directory: `mymedic generate --out {data}` writes a sample chain there"
-        )
-    try:
-        tenant_of(data)
-    except FileNotFoundError:
-        _fail(
-            f"--data {data} is not a data directory (it has no reference/branches.csv naming the chain): "
-            "point it at the folder `mymedic generate --out DIR` wrote, or at your feeds' folder"
-        )
-    except (OSError, ValueError) as error:
-        _fail(str(error))
-    # A warehouse in use or an unreachable server is one line now, not a failed step per asset later.
-    with open_warehouse(warehouse_settings(warehouse or None)):
-        pass
+    _check_data_dir(data)
+    _check_warehouse(warehouse)
     with _progress() as progress:
         task = progress.add_task("Running the pipeline", total=None)
         report = run_pipeline(
@@ -202,6 +185,34 @@ def run(
     print_report(report)
     if not report.success:
         raise typer.Exit(1)
+
+
+def _check_data_dir(data: Path) -> None:
+    """A folder naming its chain (reference/branches.csv), or one line saying what to point --data at."""
+    from ingestion.feeds.reference import tenant_of
+
+    if not data.is_dir():
+        _fail(
+            f"--data {data} is not a directory: `mymedic generate --out {data}` writes a sample chain there"
+        )
+    try:
+        tenant_of(data)
+    except FileNotFoundError:
+        _fail(
+            f"--data {data} is not a data directory (it has no reference/branches.csv naming the chain): "
+            "point it at the folder `mymedic generate --out DIR` wrote, or at your feeds' folder"
+        )
+    except (OSError, ValueError) as error:
+        _fail(str(error))
+
+
+def _check_warehouse(warehouse: str) -> None:
+    """A warehouse in use or an unreachable server is one line now, not a failed step per asset later."""
+    from core.settings import warehouse_settings
+    from core.warehouse import open_warehouse
+
+    with open_warehouse(warehouse_settings(warehouse or None)):
+        pass
 
 
 def print_report(report) -> None:
@@ -295,6 +306,64 @@ def razorpay_pull(
                 )
     except (MissingSetting, RazorpayError, OSError) as error:
         _fail(str(error))
+
+
+@razorpay_app.command("backfill")
+def razorpay_backfill(
+    data: Annotated[Path, typer.Option(help="Data directory; pages go to settlements/razorpay/api/")],
+    first: Annotated[str, typer.Option("--from", help="First settlement day YYYY-MM-DD (IST)")],
+    last: Annotated[
+        str, typer.Option("--to", help="Last settlement day YYYY-MM-DD (IST), at most yesterday")
+    ],
+    warehouse: WarehouseUrl = "",
+) -> None:
+    """Pull settlement days --from..--to from Razorpay and load them: one Dagster run over those partitions."""
+    from datetime import UTC, datetime
+
+    from core.settings import MissingSetting, RazorpaySettings
+    from ingestion.pull.settlement_recon import previous_ist_day
+    from mymedic.pipeline import run_settlement_backfill
+    from orchestration.gateway_assets import SETTLEMENT_DAYS_START
+
+    days = []
+    for option, value in (("--from", first), ("--to", last)):
+        try:
+            days.append(date.fromisoformat(value))
+        except ValueError:
+            _fail(f"{option} {value!r} is not a date; use YYYY-MM-DD (IST), e.g. 2026-10-01")
+    yesterday = previous_ist_day(datetime.now(UTC))
+    if days[0] > days[1]:
+        _fail(f"--from {first} is after --to {last}: give the first day, then the last")
+    if days[0] < date.fromisoformat(SETTLEMENT_DAYS_START) or days[1] > yesterday:
+        _fail(
+            f"settlement days run from {SETTLEMENT_DAYS_START} to yesterday ({yesterday}, IST): "
+            f"ask for days in that range, not {first}..{last}"
+        )
+    _check_data_dir(data)
+    try:
+        RazorpaySettings.resolve()  # a missing key is one line now, not a failed step
+    except MissingSetting as error:
+        _fail(str(error))
+    _check_warehouse(warehouse)
+    with console.status(f"Pulling and loading settlement days {first}..{last}"):
+        report = run_settlement_backfill(data, first, last, warehouse_url=warehouse)
+    for error in report.errors:
+        console.print(f"[red]failed[/red] {error}")
+    if report.days:
+        written = len(report.files_written)
+        console.print(
+            f"pulled {len(report.days)} day(s), {report.days[0]}..{report.days[-1]}: "
+            f"{format_count(report.lines)} lines; {written} new or changed page file(s)"
+        )
+    if report.loaded:
+        t = report.loaded
+        console.print(
+            f"loaded: {format_count(t['rows_loaded'])} rows, {format_count(t['rows_quarantined'])} "
+            f"quarantined, {format_count(t['rows_skipped'])} duplicates skipped"
+        )
+    console.print(f"Dagster run {report.run_id}; run log: {report.log}", soft_wrap=True)
+    if not report.success:
+        raise typer.Exit(1)
 
 
 # The time a PDF states it was generated; the same value gives the same bytes.

@@ -28,6 +28,9 @@ class RunReport:
 
 
 LOG_DIR = Path(".mymedic/logs")
+# A run over a range of partitions (what a single-run backfill launches, and `dagster asset materialize
+# --partition-range`): Dagster's system tags, not exported by the `dagster` package itself.
+RANGE_START_TAG, RANGE_END_TAG = "dagster/asset_partition_range_start", "dagster/asset_partition_range_end"
 ONLY_JOB = "only_what_is_asked"
 DBT_INDIRECT_SELECTION = "DBT_INDIRECT_SELECTION"
 # The console only shows problems; the summary is printed from the run's events and the marts.
@@ -109,7 +112,6 @@ def _run(
 
     from orchestration.definitions import build_definitions
     from orchestration.dq_history import DQ_HOOKS
-    from orchestration.instance import run_history
     from orchestration.resources import PipelineSettings
 
     settings = warehouse_settings()
@@ -129,32 +131,7 @@ def _run(
         )
         defs = Definitions.merge(defs, Definitions(jobs=[subset]))
         job = defs.resolve_job_def(ONLY_JOB)
-    run_id, outcome = str(uuid.uuid4()), {}
-
-    log = LOG_DIR.resolve() / f"run-{run_id}.log"
-    log.parent.mkdir(parents=True, exist_ok=True)
-
-    def execute(instance: Any) -> None:
-        # dagster-dbt echoes dbt's log to stdout; keep it in the run's log file instead of the summary.
-        with log.open("w") as sink, contextlib.redirect_stdout(sink):
-            outcome["result"] = job.execute_in_process(
-                instance=instance,
-                run_id=run_id,
-                run_config=QUIET,
-                raise_on_error=False,
-            )
-
-    # The run is recorded in the persistent instance `make dagster` shows (orchestration/instance.py).
-    with run_history() as instance:
-        worker = threading.Thread(target=execute, args=(instance,), name="mymedic-run")
-        worker.start()
-        if on_step:
-            _watch_steps(instance, run_id, len(job.graph.node_defs), worker, on_step)
-        worker.join()
-    if "result" not in outcome:
-        raise RuntimeError("the pipeline run ended without a result; see the errors above")
-    result = outcome["result"]
-
+    result, log = _execute(job, on_step)
     report = RunReport(success=result.success, as_of=as_of, log=str(log))
     for event in result.get_asset_materialization_events():
         mat = event.event_specific_data.materialization
@@ -177,6 +154,79 @@ def _run(
                 failed.append(f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}")
     report.success = report.success and not report.failed_checks
     report.statuses, report.as_of = reconciliation_summary(settings, as_of)
+    return report
+
+
+def _execute(
+    job: Any, on_step: Callable[[int, int, str], None] | None, tags: dict[str, str] | None = None
+) -> tuple[Any, Path]:
+    """Run `job` in this process (chDB: one at a time), recorded in the persistent instance `make dagster`
+    shows (orchestration/instance.py); dbt's output goes to the run's log file. (result, log file)."""
+    from orchestration.instance import run_history
+
+    run_id, outcome = str(uuid.uuid4()), {}
+    log = LOG_DIR.resolve() / f"run-{run_id}.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+
+    def execute(instance: Any) -> None:
+        # dagster-dbt echoes dbt's log to stdout; keep it in the run's log file instead of the summary.
+        with log.open("w") as sink, contextlib.redirect_stdout(sink):
+            outcome["result"] = job.execute_in_process(
+                instance=instance, run_id=run_id, run_config=QUIET, raise_on_error=False, tags=tags
+            )
+
+    with run_history() as instance:
+        worker = threading.Thread(target=execute, args=(instance,), name="mymedic-run")
+        worker.start()
+        if on_step:
+            _watch_steps(instance, run_id, len(job.graph.node_defs), worker, on_step)
+        worker.join()
+    if "result" not in outcome:
+        raise RuntimeError("the pipeline run ended without a result; see the errors above")
+    return outcome["result"], log
+
+
+@dataclass
+class BackfillReport:
+    success: bool
+    run_id: str
+    days: list[str] = field(default_factory=list)  # every day pulled, oldest first
+    lines: int = 0  # recon lines Razorpay listed for them
+    files_written: list[str] = field(default_factory=list)  # pages new or changed since the last pull
+    loaded: dict[str, int] = field(default_factory=dict)  # the settlements feed's totals (batch_totals)
+    errors: list[str] = field(default_factory=list)  # a failed step's one line each
+    log: str = ""
+
+
+def run_settlement_backfill(
+    data_dir: Path, first: str, last: str, *, warehouse_url: str = ""
+) -> BackfillReport:
+    """Settlement days `first`..`last` (YYYY-MM-DD, IST) pulled from Razorpay and loaded, as one Dagster run
+    of `backfill_razorpay_settlements` over that partition range, in this process."""
+    from orchestration.definitions import build_definitions
+    from orchestration.resources import PipelineSettings
+
+    with _warehouse_env(warehouse_url):
+        defs = build_definitions(PipelineSettings(data_dir=str(data_dir.resolve())))
+        job = defs.resolve_job_def("backfill_razorpay_settlements")
+        tags = {RANGE_START_TAG: first, RANGE_END_TAG: last}
+        result, log = _execute(job, None, tags)
+    report = BackfillReport(success=result.success, run_id=result.run_id, log=str(log))
+    for event in result.get_asset_materialization_events():
+        meta = {k: v.value for k, v in event.event_specific_data.materialization.metadata.items()}
+        if "days" in meta:
+            report.days, report.lines, report.files_written = (
+                meta["days"],
+                meta["lines"],
+                meta["files_written"],
+            )
+        if "feed" in meta:
+            report.loaded = {k: v for k, v in meta.items() if isinstance(v, int)}
+    report.errors = [
+        f"{e.step_key}: {e.event_specific_data.error.message.strip().splitlines()[0]}"
+        for e in result.all_events
+        if e.is_step_failure
+    ]
     return report
 
 

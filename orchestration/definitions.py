@@ -21,7 +21,13 @@ from orchestration.gateway_assets import gateway_assets
 from orchestration.ingestion_assets import ingestion_assets
 from orchestration.notifier import notifier_resource
 from orchestration.resources import PipelineSettings, razorpay_resource, warehouse_resource
-from orchestration.schedules import daily_schedule, everything_job, razorpay_daily_pull, razorpay_pull_job
+from orchestration.schedules import (
+    daily_schedule,
+    everything_job,
+    razorpay_daily_pull,
+    razorpay_pull_job,
+    settlement_backfill_job,
+)
 from orchestration.serving_assets import serving_assets
 
 
@@ -40,7 +46,7 @@ def build_definitions(pipeline: PipelineSettings | None = None) -> Definitions:
             *serving_assets,
         ],
         asset_checks=freshness_checks,
-        jobs=[everything_job, razorpay_pull_job, *feed_jobs, *bundle_jobs],
+        jobs=[everything_job, razorpay_pull_job, settlement_backfill_job, *feed_jobs, *bundle_jobs],
         schedules=[daily_schedule, razorpay_daily_pull, *bundle_schedules],
         sensors=[*feed_sensors, freshness_checks_sensor, *bundle_sensors, *alert_sensors],
         resources={

@@ -12,12 +12,29 @@
 Neither asset opens the warehouse while it calls the gateway, and neither is in `reconcile_everything`:
 they run in the `pull_from_razorpay` job, scheduled ahead of the daily reconciliation that loads what they
 stored (orchestration/schedules.py). The key secret reaches them through the environment only.
+
+The recon pull is partitioned by settlement day (`SETTLEMENT_DAYS`, IST calendar days; the latest is
+yesterday's, a day that has ended). Its backfill policy is a single run: a month's backfill is one run whose
+step pulls each day of the range in turn (`mymedic razorpay backfill`, or a backfill launched in the UI),
+so chDB's one process at a time holds. Pulling a day again stores no new file unless Razorpay's answer
+changed, and the load skips files it loaded before: re-running a partition adds nothing.
 """
 # No `from __future__ import annotations` here: Dagster reads the asset functions' type hints at runtime.
 
-from datetime import UTC, date, datetime
+import warnings
+from datetime import date
 
-from dagster import AssetExecutionContext, AssetKey, Config, Failure, MaterializeResult, asset
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    BackfillPolicy,
+    BetaWarning,
+    Config,
+    DailyPartitionsDefinition,
+    Failure,
+    MaterializeResult,
+    asset,
+)
 from pydantic import Field
 
 from core.razorpay_api import MAX_PAGE_SIZE
@@ -25,22 +42,25 @@ from core.razorpay_client import RazorpayClient, RazorpayError
 from core.settings import MissingSetting
 from ingestion.feeds.reference import tenant_of
 from ingestion.pull.refund_status import check_refunds, overdue_refunds
-from ingestion.pull.settlement_recon import days_to_pull, previous_ist_day, pull_day
+from ingestion.pull.settlement_recon import days_to_pull, pull_day
 from orchestration.export_assets import RECONCILIATION_MART
 from orchestration.resources import PipelineSettings, RazorpayResource, WarehouseResource
 
 GATEWAY_GROUP = "gateway"
 SETTLEMENT_RECON_KEY = AssetKey(["gateway", "razorpay_settlement_recon"])
 REFUND_STATUS_CHECK_KEY = AssetKey(["gateway", "razorpay_refund_status_check"])
-REFETCH_DAYS = 3  # Razorpay keeps adding lines to recent settlement days: fetch these again each day
+REFETCH_DAYS = 3  # Razorpay keeps adding lines to recent settlement days: the schedule fetches these again
+SETTLEMENT_DAYS_START = "2024-01-01"  # the first settlement day a backfill can ask for
+# One partition per IST settlement day; with end_offset 0 the last one is yesterday's (a day that has ended).
+SETTLEMENT_DAYS = DailyPartitionsDefinition(start_date=SETTLEMENT_DAYS_START, timezone="Asia/Kolkata")
 
 
 class SettlementReconPullConfig(Config):
-    date: str = Field(
-        default="", description="Settlement day YYYY-MM-DD (IST); empty: the IST day before the run's day"
-    )
     refetch_days: int = Field(
-        default=REFETCH_DAYS, ge=0, le=31, description="Also fetch again this many days before it"
+        default=0,
+        ge=0,
+        le=31,
+        description="Also fetch again this many days before the first partition (the daily schedule: 3)",
     )
     page_size: int = Field(default=MAX_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE, description="Items per API page")
 
@@ -50,23 +70,18 @@ def _failure(error: Exception) -> Failure:
     return Failure(description=" ".join(str(error).split()))
 
 
-@asset(
-    key=SETTLEMENT_RECON_KEY,
-    group_name=GATEWAY_GROUP,
-    kinds={"python"},
-    description="Razorpay settlement recon pages fetched from the API into <data_dir>/settlements/razorpay/api/",
-)
 def razorpay_settlement_recon(
     context: AssetExecutionContext,
     config: SettlementReconPullConfig,
     razorpay: RazorpayResource,
     pipeline: PipelineSettings,
 ) -> MaterializeResult:
-    day = date.fromisoformat(config.date) if config.date else previous_ist_day(datetime.now(UTC))
+    # One partition, or a backfill's range in one run: every day of it, oldest first, each once.
+    days = [date.fromisoformat(key) for key in context.partition_keys]
     pulled = []
     try:
         with razorpay.client() as client:
-            for settlement_day in days_to_pull(day, config.refetch_days):
+            for settlement_day in days_to_pull(days[0], config.refetch_days)[:-1] + days:
                 result = pull_day(client, pipeline.data_path, settlement_day, page_size=config.page_size)
                 context.log.info(
                     f"{settlement_day}: {result.lines} lines in {len(result.pages)} page(s), "
@@ -83,6 +98,21 @@ def razorpay_settlement_recon(
             "files_written": [str(path) for p in pulled for path in p.written],
         }
     )
+
+
+# `backfill_policy` is marked beta in dagster 1.13 (its warning would print on every command importing the
+# definitions); the single-run policy is what makes a month's backfill one run.
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", BetaWarning)
+    razorpay_settlement_recon = asset(
+        key=SETTLEMENT_RECON_KEY,
+        group_name=GATEWAY_GROUP,
+        kinds={"python"},
+        partitions_def=SETTLEMENT_DAYS,
+        backfill_policy=BackfillPolicy.single_run(),
+        description="Razorpay settlement recon pages fetched from the API into "
+        "<data_dir>/settlements/razorpay/api/, one partition per IST settlement day",
+    )(razorpay_settlement_recon)
 
 
 @asset(

@@ -4,9 +4,11 @@
   load every feed from the data directory, build the dbt models and tests, write the exports. It is what
   `mymedic run` runs too: files only, no gateway call.
 - `pull_from_razorpay` (`razorpay_daily_pull`, 05:30 IST): fetch the previous IST day's settlement recon
-  (and the days before it again) and ask about the refunds the last reconciliation found overdue. Runs
-  are queued one at a time (orchestration/dagster.yaml), so the 06:00 reconciliation loads what it stored.
-  Turn it on only where the Razorpay key pair is set (docs/razorpay-pull.md).
+  (its partition; the days before it again) and ask about the refunds the last reconciliation found
+  overdue. Runs are queued one at a time (orchestration/dagster.yaml), so the 06:00 reconciliation loads
+  what it stored. Turn it on only where the Razorpay key pair is set (docs/razorpay-pull.md).
+- `backfill_razorpay_settlements`: a range of settlement days pulled and loaded into the raw settlement
+  lines in one run (`mymedic razorpay backfill --from --to`): no refund check, no dbt build.
 """
 
 from __future__ import annotations
@@ -23,9 +25,11 @@ from dagster import (
 )
 
 from core.time import IST
+from ingestion.feeds.razorpay_settlements import FEED as RAZORPAY_SETTLEMENTS
 from orchestration.bundle_jobs import BUNDLE_GROUP
 from orchestration.dq_history import DQ_HOOKS
-from orchestration.gateway_assets import GATEWAY_GROUP, SETTLEMENT_RECON_KEY
+from orchestration.gateway_assets import GATEWAY_GROUP, REFETCH_DAYS, SETTLEMENT_RECON_KEY
+from orchestration.ingestion_assets import feed_tables, raw_key
 
 everything_job = define_asset_job(
     "reconcile_everything",
@@ -49,8 +53,17 @@ razorpay_pull_job = define_asset_job(
 )
 
 
-def pull_run_config(settlement_day: str) -> dict:
-    return {"ops": {SETTLEMENT_RECON_KEY.to_python_identifier(): {"config": {"date": settlement_day}}}}
+settlement_backfill_job = define_asset_job(
+    "backfill_razorpay_settlements",
+    selection=AssetSelection.assets(
+        SETTLEMENT_RECON_KEY, *(raw_key(t) for t in feed_tables(RAZORPAY_SETTLEMENTS))
+    ),
+    description="Pull a range of Razorpay settlement days (one run) and load them into the raw settlement lines",
+)
+
+
+def pull_run_config(refetch_days: int) -> dict:
+    return {"ops": {SETTLEMENT_RECON_KEY.to_python_identifier(): {"config": {"refetch_days": refetch_days}}}}
 
 
 @schedule(
@@ -61,8 +74,6 @@ def pull_run_config(settlement_day: str) -> dict:
     description="05:30 IST: the previous IST day's settlement recon (and recent days again), overdue refunds",
 )
 def razorpay_daily_pull(context: ScheduleEvaluationContext) -> RunRequest:
-    """The settlement day is the IST day before the tick's (a late or backfilled tick fetches its own day)."""
+    """The settlement day is the IST day before the tick's (a late tick fetches its own day)."""
     day = (context.scheduled_execution_time.astimezone(IST) - timedelta(days=1)).date().isoformat()
-    return RunRequest(
-        run_key=f"razorpay-{day}", run_config=pull_run_config(day), tags={"settlement_day": day}
-    )
+    return RunRequest(run_key=f"razorpay-{day}", partition_key=day, run_config=pull_run_config(REFETCH_DAYS))

@@ -66,10 +66,17 @@ def test_gateway_pulls_feed_the_settlements_and_run_on_their_own_schedule(
 
     schedule = defs.resolve_schedule_def("razorpay_daily_pull")
     assert (schedule.cron_schedule, schedule.execution_timezone) == ("30 5 * * *", "Asia/Kolkata")
-    # The 05:30 IST tick of 13 Oct (00:00 UTC) fetches the IST day before it, the 12th.
+    # The 05:30 IST tick of 13 Oct (00:00 UTC) asks for the IST day before it, the 12th, as its partition,
+    # fetching the 3 days before it again.
     tick = datetime(2026, 10, 13, 5, 30, tzinfo=ZoneInfo("Asia/Kolkata"))
-    [request] = schedule.evaluate_tick(build_schedule_context(scheduled_execution_time=tick)).run_requests
+    context = build_schedule_context(scheduled_execution_time=tick, repository_def=defs.get_repository_def())
+    [request] = schedule.evaluate_tick(context).run_requests
+    assert request.partition_key == "2026-10-12"
     assert request.run_config == {
-        "ops": {"gateway__razorpay_settlement_recon": {"config": {"date": "2026-10-12"}}}
+        "ops": {"gateway__razorpay_settlement_recon": {"config": {"refetch_days": 3}}}
     }
     assert request.run_key == "razorpay-2026-10-12"
+    # 00:00 IST on 13 Oct is 18:30 UTC on the 12th: a UTC day would still say the 11th.
+    tick = datetime(2026, 10, 12, 18, 30, tzinfo=ZoneInfo("UTC"))
+    context = build_schedule_context(scheduled_execution_time=tick, repository_def=defs.get_repository_def())
+    assert schedule.evaluate_tick(context).run_requests[0].partition_key == "2026-10-12"

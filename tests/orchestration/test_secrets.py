@@ -32,9 +32,13 @@ PASSWORD = "Sup3r-S3cret-pw"
 URL = f"http://mymedic:{PASSWORD}@127.0.0.1:1/mymedic"
 
 
-def run_job(defs: Definitions, name: str) -> tuple[DagsterInstance, ExecuteInProcessResult]:
+def run_job(
+    defs: Definitions, name: str, partition_key: str | None = None
+) -> tuple[DagsterInstance, ExecuteInProcessResult]:
     instance = DagsterInstance.ephemeral()
-    result = defs.resolve_job_def(name).execute_in_process(instance=instance, raise_on_error=False)
+    result = defs.resolve_job_def(name).execute_in_process(
+        instance=instance, raise_on_error=False, partition_key=partition_key
+    )
     return instance, result
 
 
@@ -107,7 +111,7 @@ def pull(env: PipelineSettings) -> tuple[DagsterInstance, ExecuteInProcessResult
     defs = build_definitions(env)
     instance = DagsterInstance.ephemeral()
     result = defs.resolve_job_def("pull_from_razorpay").execute_in_process(
-        instance=instance, raise_on_error=False, run_config=pull_run_config("2026-10-12")
+        instance=instance, raise_on_error=False, partition_key="2026-10-12", run_config=pull_run_config(0)
     )
     return instance, result
 
@@ -176,6 +180,6 @@ def test_a_literal_razorpay_secret_would_leak_into_the_job_snapshot(
         defs = Definitions(
             assets=[razorpay_settlement_recon], jobs=[job], resources={"razorpay": resource, "pipeline": env}
         )
-        instance, result = run_job(defs, "recon_only")
+        instance, result = run_job(defs, "recon_only", partition_key="2026-10-12")
         assert result.success  # both reached the local server with the right key pair
         assert (KEY_SECRET in stored_about_the_run(instance, result)) is leaks
