@@ -158,12 +158,14 @@ def test_an_empty_or_missing_data_folder(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("url", "says"),
     [
-        (f"postgresql+psycopg://mymedic:{PASSWORD}@127.0.0.1:{closed_port()}/test", "Connection refused"),
+        (f"postgresql+psycopg://mymedic:{PASSWORD}@127.0.0.1:{{closed}}/test", "Connection refused"),
         (f"postgresql+psycopg://mymedic:{PASSWORD}@127.0.0.1:54x2/test", "is not a database URL"),
         (f"pgsql://mymedic:{PASSWORD}@127.0.0.1:5432/test", "is not a database URL"),
     ],
 )
 def test_the_booking_commands_bad_or_unreachable_database(url: str, says: str) -> None:
+    # the closed port is picked when the test runs: xdist workers must collect the same test ids
+    url = url.replace("{closed}", str(closed_port()))
     for args, env in (
         (("booking", "migrate", "--db", url), env_with()),
         (("booking", "webhooks", "dlq", "list"), env_with(**{DB_ENV: url})),
