@@ -9,6 +9,7 @@ rows of committed loads only (a load commits with its ledger row).
 from __future__ import annotations
 
 from core.warehouse import Warehouse
+from core.warehouse.export_audit import ensure_audit_table
 from ingestion.feeds import FEEDS
 from ingestion.spec import Column, TableSpec
 
@@ -102,7 +103,9 @@ RAW_TABLES: tuple[TableSpec, ...] = (*FEED_TABLES, QUARANTINE, LOAD_LEDGER, QUAR
 
 
 def create_raw_tables(warehouse: Warehouse) -> None:
-    """Create the raw database and its tables if absent, and add columns a newer spec declares (idempotent)."""
+    """Create the raw database and its tables if absent, and add columns a newer spec declares (idempotent).
+    The exports' audit table too, empty until a bundle runs, so that dbt's `exports` source always exists."""
+    ensure_audit_table(warehouse)
     db = warehouse.db("raw")
     warehouse.command(f"create database if not exists `{db}`")
     for table in RAW_TABLES:

@@ -1,7 +1,8 @@
 """fct_integration_health_daily through real dbt on chDB: two feeds' load ledger rows (a bank statement
 rejected, then read again and loaded), booking events with their partner webhook delivery runs (a retry,
 a dead letter and its replay) and two patient SMS (one sent on its second attempt, one dead-lettered), and
-the daily rows worked out by hand in the comments."""
+bundle deliveries to two targets (one delivered on its second attempt after failing for good the day
+before), and the daily rows worked out by hand in the comments."""
 
 from __future__ import annotations
 
@@ -16,11 +17,13 @@ from dbt_runner import dbt_failure, mart_column_types, run_dbt, run_results
 
 from core.settings import WarehouseSettings, warehouse_settings
 from core.warehouse import Warehouse, open_warehouse
+from exports.framework.audit import AuditEvent, record
 from ingestion.feeds.booking_events.spec import EVENTS as BOOKING_EVENTS
 from ingestion.tables import create_raw_tables
 
 TENANT = "t_health"
 MART = "fct_integration_health_daily"
+SFTP = "sftp://clinic@127.0.0.1:2222/incoming"
 
 
 def utc(text: str) -> datetime:
@@ -113,6 +116,33 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WarehouseSetting
             booking_event("e3", "appointment.booked", "2026-10-06 02:30:00"),  # lag 1800 s
         ])  # fmt: skip
         ledger(w, "be_b", "booking_events", "b1", "loaded", "2026-10-06 03:00:00", 3, 2, 0, 1)
+        # bundle tpa: September's to a folder on 5 Oct; October's fails for good over SFTP on the 5th (3
+        # attempts, a dead letter) and is delivered on the 6th at its second attempt. A produced row is no
+        # delivery.
+        bundle = {"actor": "test", "bundle": "tpa", "recipient": "TPA"}
+        record(
+            w, AuditEvent(event="produced", period_label="2026-10", **bundle), at=utc("2026-10-05 05:59:00")
+        )
+        record(
+            w,
+            AuditEvent(event="delivered", period_label="2026-09", delivery="folder:/srv/out", **bundle),
+            at=utc("2026-10-05 06:00:00"),
+        )
+        record(
+            w,
+            AuditEvent(
+                event="delivery_failed",
+                period_label="2026-10",
+                delivery=SFTP,
+                attempts=3,
+                outcome="delivery to sftp failed",
+                dead_letter=True,
+                **bundle,
+            ),
+            at=utc("2026-10-05 07:00:00"),
+        )
+        record(w, AuditEvent(event="delivered", period_label="2026-10", delivery=SFTP, attempts=2, **bundle),
+               at=utc("2026-10-06 03:00:00"))  # fmt: skip
     result = run_dbt(settings, root, "build", "--select", f"+{MART}")
     assert result.returncode == 0, dbt_failure(result)
     statuses = run_results(Path(root))
@@ -131,6 +161,17 @@ def test_each_integration_day_as_worked_out_by_hand(built: WarehouseSettings) ->
             f" from {w.db('marts')}.{MART} order by type, name, day"
         )
     assert rows == [
+        {"type": "export_delivery", "name": "tpa/folder:/srv/out", "day": "2026-10-05", "volume": 1,
+         "loaded": 1, "quarantined": None, "dup": None, "rate": None, "p50": None, "p95": None, "retries": 0,
+         "failures": 0, "dlq": 0, "last_success": "2026-10-05 06:00:00.000"},
+        # October's bundle failed after 3 attempts (2 retries): in the dead-letter queue, no success yet
+        {"type": "export_delivery", "name": f"tpa/{SFTP}", "day": "2026-10-05", "volume": 1, "loaded": 0,
+         "quarantined": None, "dup": None, "rate": None, "p50": None, "p95": None, "retries": 2,
+         "failures": 1, "dlq": 1, "last_success": None},
+        # delivered again on its second attempt: out of the queue
+        {"type": "export_delivery", "name": f"tpa/{SFTP}", "day": "2026-10-06", "volume": 1, "loaded": 1,
+         "quarantined": None, "dup": None, "rate": None, "p50": None, "p95": None, "retries": 1,
+         "failures": 0, "dlq": 0, "last_success": "2026-10-06 03:00:00.000"},
         # the statement rejected: a failure, every record quarantined, nothing loaded yet
         {"type": "feed", "name": "bank_statements", "day": "2026-10-05", "volume": 2, "loaded": 0,
          "quarantined": 2, "dup": 0, "rate": 1.0, "p50": None, "p95": None, "retries": 0, "failures": 1,
@@ -172,3 +213,16 @@ def test_the_contract_is_enforced_with_the_documented_types(built: WarehouseSett
         "failure_count": "Int64", "dead_letter_depth": "Nullable(Int64)",
         "last_success_at": "Nullable(DateTime64(3, 'UTC'))",
     }  # fmt: skip
+
+
+def test_the_mart_builds_before_any_bundle_ran(tmp_path: Path) -> None:
+    """The raw tables' setup creates exports.audit empty: the mart and its parents build with no bundle."""
+    settings = warehouse_settings(f"chdb://{tmp_path / 'warehouse'}")
+    with open_warehouse(settings) as w:
+        create_raw_tables(w)
+        ledger(w, "bs_1", "bank_statements", "s1", "loaded", "2026-10-06 05:00:00", 2, 2, 0, 0)
+    result = run_dbt(settings, tmp_path, "build", "--select", f"+{MART}")
+    assert result.returncode == 0, dbt_failure(result)
+    with open_warehouse(settings) as w:
+        types = w.rows(f"select distinct integration_type from {w.db('marts')}.{MART}")
+    assert types == [("feed",)]
