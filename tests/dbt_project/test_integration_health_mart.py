@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +42,15 @@ def ledger(warehouse: Warehouse, batch: str, feed: str, content: str, status: st
                       "rows_read", "rows_loaded", "rows_quarantined", "rows_skipped", "started_at",
                       "finished_at"],
     )  # fmt: skip
+
+
+def statement_lines(warehouse: Warehouse, batch: str, loaded_at: str, txn_dates: list[date]) -> None:
+    """Bank statement lines of one committed batch, with only their transaction dates (the event time)."""
+    warehouse.client.insert(
+        f"{warehouse.db('raw')}.bank_statement_lines",
+        [[day, batch, f"{batch}.csv", line, utc(loaded_at)] for line, day in enumerate(txn_dates, 1)],
+        column_names=["txn_date", "_batch_id", "_source_file", "_source_line", "_loaded_at"],
+    )
 
 
 def events(warehouse: Warehouse, batch: str, loaded_at: str, rows: list[dict[str, Any]]) -> None:
@@ -111,6 +120,9 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WarehouseSetting
         ledger(w, "bs_1", "bank_statements", "s1", "rejected", "2026-10-05 05:00:00", 2, 0, 2, 0)
         # 6 Oct (IST): the statement read again and loaded (a retry); e2 replayed and delivered; e3 booked
         ledger(w, "bs_1", "bank_statements", "s1", "loaded", "2026-10-06 05:00:00", 2, 2, 0, 0)
+        # its two lines, of 4 and 5 Oct: from the start of those IST days (18:30 UTC the day before) to the
+        # load at 05:00 UTC, 2 days 10h30m = 210600 s and 1 day 10h30m = 124200 s
+        statement_lines(w, "bs_1", "2026-10-06 05:00:00", [date(2026, 10, 4), date(2026, 10, 5)])
         events(w, "be_b", "2026-10-06 03:00:00", [
             delivery("o4", "succeeded", "e2", 5, "2026-10-06 02:00:00"),  # 78000 s after e2 (21h40m)
             booking_event("e3", "appointment.booked", "2026-10-06 02:30:00"),  # lag 1800 s
@@ -176,9 +188,9 @@ def test_each_integration_day_as_worked_out_by_hand(built: WarehouseSettings) ->
         {"type": "feed", "name": "bank_statements", "day": "2026-10-05", "volume": 2, "loaded": 0,
          "quarantined": 2, "dup": 0, "rate": 1.0, "p50": None, "p95": None, "retries": 0, "failures": 1,
          "dlq": None, "last_success": None},
-        # the same file read again: a retry, loaded
+        # the same file read again: a retry, loaded; lags 124200 and 210600 (exact: p50 the upper one)
         {"type": "feed", "name": "bank_statements", "day": "2026-10-06", "volume": 2, "loaded": 2,
-         "quarantined": 0, "dup": 0, "rate": 0.0, "p50": None, "p95": None, "retries": 1, "failures": 0,
+         "quarantined": 0, "dup": 0, "rate": 0.0, "p50": 210600, "p95": 210600, "retries": 1, "failures": 0,
          "dlq": None, "last_success": "2026-10-06 05:00:01.000"},
         # booking facts' lags 600 and 1800: exact p50 and p95 are both the upper one; 1/12 quarantined
         {"type": "feed", "name": "booking_events", "day": "2026-10-05", "volume": 12, "loaded": 11,
