@@ -82,6 +82,13 @@ def queued(event_id: str, message_id: str, at: str, scheduled_for: str) -> dict[
                    purpose="reminder", recipient_masked="+91******10", scheduled_for=scheduled_for)  # fmt: skip
 
 
+def interval(event_id: str, end: str, **counts: int) -> dict[str, Any]:
+    """The MLLP listener's event for one interval ending at `end` (ingestion/mllp/ops_events.py)."""
+    data = {"listener": "127.0.0.1:2575", "interval_start": "2026-10-06T00:00:00Z",
+            "interval_end": end.replace(" ", "T") + "Z", "connections": 2, "connections_open": 0, **counts}  # fmt: skip
+    return {**booking_event(event_id, "ops.mllp.listener.interval", end), "data": json.dumps(data)}
+
+
 def delivery(event_id: str, outcome: str, delivered: str, attempts: int, at: str) -> dict[str, Any]:
     """The booking worker's metric event for one delivery run of `delivered` to the endpoint `crm`."""
     failed = outcome != "succeeded"
@@ -126,6 +133,9 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WarehouseSetting
         events(w, "be_b", "2026-10-06 03:00:00", [
             delivery("o4", "succeeded", "e2", 5, "2026-10-06 02:00:00"),  # 78000 s after e2 (21h40m)
             booking_event("e3", "appointment.booked", "2026-10-06 02:30:00"),  # lag 1800 s
+            # the MLLP listener's two intervals: 10 stored, 1 resent, 1 AR; then 2 AE and nothing stored
+            interval("l1", "2026-10-06 02:00:00", accepted=10, duplicates=1, rejected=1, errors=0),
+            interval("l2", "2026-10-06 02:10:00", accepted=0, duplicates=0, rejected=0, errors=2),
         ])  # fmt: skip
         ledger(w, "be_b", "booking_events", "b1", "loaded", "2026-10-06 03:00:00", 3, 2, 0, 1)
         # bundle tpa: September's to a folder on 5 Oct; October's fails for good over SFTP on the 5th (3
@@ -199,6 +209,10 @@ def test_each_integration_day_as_worked_out_by_hand(built: WarehouseSettings) ->
         {"type": "feed", "name": "booking_events", "day": "2026-10-06", "volume": 3, "loaded": 2,
          "quarantined": 0, "dup": 1, "rate": 0.0, "p50": 1800, "p95": 1800, "retries": 0, "failures": 0,
          "dlq": None, "last_success": "2026-10-06 03:00:01.000"},
+        # the listener: 14 messages answered, 10 stored, 1 resent (a duplicate, a retry), 3 refused
+        {"type": "mllp_listener", "name": f"{TENANT}/127.0.0.1:2575", "day": "2026-10-06", "volume": 14,
+         "loaded": 10, "quarantined": None, "dup": 1, "rate": None, "p50": None, "p95": None, "retries": 1,
+         "failures": 3, "dlq": None, "last_success": "2026-10-06 02:00:00.000"},
         # send attempts m2, m3 and m5: one sent (attempt 2, a retry, 100 s late), two failed; msg_2 in the
         # dead-letter queue (its dead letter sorts after its failed attempt of the same time)
         {"type": "outbound_adapter", "name": f"{TENANT}/sms/msg91", "day": "2026-10-05", "volume": 3,

@@ -2,7 +2,8 @@
     feeds from the load ledger (one row per file load), partner webhook endpoints from the booking
     worker's `ops.webhook.delivery.*` events (one per delivery run of one event to one endpoint), outbound
     message adapters from the messages' `message.*` lifecycle events (one per send attempt's outcome),
-    export delivery targets from exports.audit (one row per delivery of a bundle to its target). -#}
+    export delivery targets from exports.audit (one row per delivery of a bundle to its target), MLLP
+    listeners from their `ops.mllp.listener.interval` events (one per interval's counts). -#}
 with
 
 batches as (
@@ -153,6 +154,23 @@ export_days as (
     group by integration_name, activity_date
 ),
 
+listener_days as (
+    select
+        'mllp_listener' as integration_type,
+        concat(tenant_id, '/', listener) as integration_name,
+        toDate(interval_end, 'Asia/Kolkata') as activity_date,
+        toInt64(sum(accepted + duplicates + rejected + errors)) as volume,
+        toInt64(sum(accepted)) as loaded_count,
+        cast(null as Nullable(Int64)) as quarantined_count,
+        toNullable(toInt64(sum(duplicates))) as duplicate_count,
+        -- a message stored already came again: its sender resent it (an ACK it never read)
+        toInt64(sum(duplicates)) as retry_count,
+        toInt64(sum(rejected + errors)) as failure_count,
+        maxIf(toNullable(interval_end), accepted > 0) as last_success_of_day
+    from {{ ref('stg_booking__mllp_listener_intervals') }}
+    group by tenant_id, listener, activity_date
+),
+
 days as (
     select * from feed_days
     union all
@@ -161,6 +179,8 @@ days as (
     select * from adapter_days
     union all
     select * from export_days
+    union all
+    select * from listener_days
 ),
 
 -- a dead-lettered event, message or bundle stays in its integration's dead-letter queue until it is tried
@@ -212,9 +232,12 @@ depths as (
 final as (
     select
         days.*,
-        -- a feed has no dead-letter queue (its refused records are quarantined)
+        -- a feed has no dead-letter queue (its refused records are quarantined), nor has a listener (a
+        -- refused message stays with its sender)
         if(
-            days.integration_type = 'feed', null, toNullable(coalesce(depths.dead_letter_depth, 0))
+            days.integration_type in ('feed', 'mllp_listener'),
+            null,
+            toNullable(coalesce(depths.dead_letter_depth, 0))
         ) as dead_letter_depth
     from days
     left join depths
