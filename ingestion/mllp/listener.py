@@ -162,13 +162,22 @@ class Listener:
     async def _emit_every_interval(self) -> None:
         while True:
             await asyncio.sleep(self.ops_interval)
-            await asyncio.to_thread(self.emit_ops_event)
+            self.emit_ops_event()
 
     def emit_ops_event(self) -> Path | None:
-        """Write the operational event of the interval up to now (None: nothing happened, or no tenant)."""
+        """Write the operational event of the interval up to now, on the event loop (one small file a
+        minute, no fsync); None when nothing happened, there is no tenant or the file could not be written."""
         if self.ops is None:
             return None
-        return self.ops.emit(self.counts.totals(), self._open, self.clock())
+        try:
+            return self.ops.emit(self.counts.totals(), self._open, self.clock())
+        except OSError as error:
+            log.warning(
+                "operational event not written to %s (%s); its counts go into the next one",
+                self.ops.folder,
+                error.strerror or type(error).__name__,
+            )
+            return None
 
     async def serve_forever(self) -> None:
         assert self._server is not None

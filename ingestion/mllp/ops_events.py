@@ -53,15 +53,16 @@ class OpsEvents:
         self._written = 0
 
     def emit(self, totals: Totals, connections_open: int, now: datetime) -> Path | None:
-        """The interval up to `now`: its file, or None when nothing happened in it."""
+        """The interval up to `now`: its file, or None when nothing happened in it. Raises OSError when the
+        file cannot be written (the interval's counts then go into the next one)."""
         counts = {name: getattr(totals, name) - getattr(self._last, name) for name in Totals.model_fields}
-        start, self._start, self._last = self._start, now, totals.model_copy()
         if not any(counts.values()) and not connections_open:
+            self._start = now
             return None
         data = ListenerInterval(
             **counts,
             listener=self.listener,
-            interval_start=start,
+            interval_start=self._start,
             interval_end=now,
             connections_open=connections_open,
         )
@@ -77,10 +78,11 @@ class OpsEvents:
             "branchid": BRANCH,
             "data": data.model_dump(mode="json"),
         }
-        self._written += 1
         self.folder.mkdir(parents=True, exist_ok=True)
-        final = self.folder / f"{self._file_stem}-{self._written:06d}.ndjson"
+        final = self.folder / f"{self._file_stem}-{self._written + 1:06d}.ndjson"
         hidden = final.with_name(f".{final.name}.tmp")  # the feeds never read hidden files
         hidden.write_text(json.dumps(event) + "\n")
         os.replace(hidden, final)
+        # only once written: a failed write leaves its counts to the next interval
+        self._written, self._start, self._last = self._written + 1, now, totals.model_copy()
         return final

@@ -620,3 +620,22 @@ def test_a_listener_with_nothing_to_report_writes_no_event(tmp_path: Path) -> No
 
     asyncio.run(scenario())
     assert not list((tmp_path / "events").glob("*"))
+
+
+def test_an_event_that_cannot_be_written_leaves_its_counts_to_the_next(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        listener = Listener(tmp_path, clock=lambda: FIXED_NOW, tenant_id="t_ops")
+        _, port = await listener.start("127.0.0.1", 0)
+        try:
+            await exchange(port, adt("CTL0001"))
+            (tmp_path / "events").write_text("in the way")  # a file where the folder goes: the write fails
+            assert listener.emit_ops_event() is None
+            (tmp_path / "events").unlink()
+            await exchange(port, adt("CTL0002"))
+        finally:
+            await listener.close()
+
+    asyncio.run(scenario())
+    (written,) = (tmp_path / "events").glob("*.ndjson")
+    data = json.loads(written.read_text())["data"]
+    assert (data["accepted"], data["connections"]) == (2, 2)
