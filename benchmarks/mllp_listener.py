@@ -3,7 +3,8 @@
 Starts `mymedic adt listen` as its own process on a free loopback port with a fresh spool, then sends
 --messages ADT messages from --senders concurrent python-hl7 MLLP connections (each waits for its ACK
 before sending the next: MLLP's original mode, what HIS interface engines do; none pipelines) and prints
-the figures: messages/s, ACK latency percentiles, what the spool holds. Every message must get AA and be
+the figures: messages/s, ACK latency percentiles, what the spool holds. The listener writes its operational
+events (ingestion/mllp/ops_events.py) every second, as a deployed one does every minute. Every message must get AA and be
 stored (else the bench fails); the rate is printed, never asserted. Each AA follows its batch's append to
 the spool segment and fdatasync (group commit across connections), so the figure depends on the disk's
 fsync and on how many connections there are to fill a batch. The sender runs on uvloop, like the listener,
@@ -61,7 +62,19 @@ async def sender(port: int, number: int, count: int, latencies: list[float]) -> 
 
 def start(data: Path) -> tuple[subprocess.Popen[str], int]:
     process = subprocess.Popen(
-        [sys.executable, "-m", "mymedic.cli", "adt", "listen", "--port", "0", "--data-dir", str(data)],
+        [
+            sys.executable,
+            "-m",
+            "mymedic.cli",
+            "adt",
+            "listen",
+            "--port",
+            "0",
+            "--data-dir",
+            str(data),
+            "--ops-interval",
+            "1",
+        ],
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -106,6 +119,11 @@ def run(data: Path, messages: int, senders: int = 128) -> MllpRun:
     """Start the listener on a fresh spool under `data`, send, stop it; every message must be AA and stored."""
     if spool_folder(data).exists():
         shutil.rmtree(spool_folder(data))
+    # a data directory names its tenant: the listener writes its operational events (every second here)
+    (data / "reference").mkdir(parents=True, exist_ok=True)
+    (data / "reference" / "branches.csv").write_text(
+        "tenant_id,branch_id,branch_name,city,state\nt_bench,BLR01,Bench,Bengaluru,KA\n"
+    )
     process, port = start(data)
     per_sender = messages // senders
     latencies: list[float] = []

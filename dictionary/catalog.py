@@ -1,7 +1,8 @@
 """The catalog: every dbt model (marts, intermediate, staging) and every raw table, with their columns.
 
 Models come from the dbt manifest (layer from the folder, materialization, description, declared column
-types, tests); raw tables from the manifest's sources, typed and keyed by ingestion's SOURCE_TABLES.
+types, tests); raw tables from the manifest's sources, typed and keyed by ingestion's SOURCE_TABLES (and the
+exports' audit table, which dbt reads as a source too, by core/warehouse/export_audit.py).
 Models are listed marts first (what BI reads), then by name; columns in the order their YAML declares them.
 """
 
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from core.settings import DBT_PROJECT_DIR
+from core.warehouse import export_audit
 from dictionary.dbt_tests import DbtTestIndex, index_tests
 from dictionary.manifest import load_manifest
 from dictionary.sensitivity import SPEC_SENSITIVITY, classify, in_rule_order
@@ -22,6 +24,15 @@ from ingestion.spec import TableSpec as RawTable
 from ingestion.tables import SOURCE_TABLES
 
 RAW = "raw"
+EXPORT_AUDIT = RawTable(
+    export_audit.AUDIT_TABLE,
+    "",  # described by its dbt source
+    tuple(Column(name, kind, "") for name, kind in export_audit.COLUMNS),
+    key=export_audit.ORDER_BY,
+    metadata=False,
+)
+# the database of each raw table that is not in `raw`
+DATABASES = {export_audit.AUDIT_TABLE: export_audit.AUDIT_DATABASE}
 MODEL_LAYERS = ("marts", "intermediate", "staging")
 LAYERS = (*MODEL_LAYERS, RAW)
 GRAIN_START = re.compile(r"\bone row per\b", re.IGNORECASE)
@@ -190,7 +201,7 @@ def raw_entry(
     return ModelEntry(
         layer=RAW,
         name=name,
-        relation=f"{_source_database(source)}.{name}",
+        relation=f"{DATABASES.get(name) or _source_database(source)}.{name}",
         materialization=f"raw table ({kind})" if table else "raw table",
         description=description,
         grain=grain_of(source or {}, description),
@@ -206,7 +217,9 @@ def _source_database(source: Mapping[str, Any] | None) -> str:
     return "marts" if source and str(source.get("schema", "")).endswith("marts") else RAW
 
 
-def build_catalog(manifest: Mapping[str, Any], raw_tables: tuple[RawTable, ...] = SOURCE_TABLES) -> Catalog:
+def build_catalog(
+    manifest: Mapping[str, Any], raw_tables: tuple[RawTable, ...] = (*SOURCE_TABLES, EXPORT_AUDIT)
+) -> Catalog:
     tests = index_tests(manifest)
     models = [
         model_entry(node, tests)

@@ -64,10 +64,14 @@ class TableSpec:
     # delivery: an NHCX message's x-hcx-api_call_id) this row was observed. It is stored but is not part of what makes two rows the same, so a row equal to the
     # current version in every other column is a repeat and adds nothing; a changed answer is a new version.
     observed_at: str = ""
+    # The column saying when the record's event happened at its source (a Date is the start of that IST
+    # day), '' when the data has none: the integration health mart's lag is from it to `_loaded_at`
+    # (stg_raw__record_event_times, generated from it by ingestion.spec_artifacts).
+    event_time: str = ""
 
     def __post_init__(self) -> None:
         names = [c.name for c in self.all_columns]
-        keys = (*self.key, self.entity_key, self.entity_facts, self.observed_at)
+        keys = (*self.key, self.entity_key, self.entity_facts, self.observed_at, self.event_time)
         missing = [k for k in keys if k and k not in names]
         if missing:
             raise ValueError(f"table {self.name}: key column(s) {', '.join(missing)} not among its columns")
@@ -259,6 +263,55 @@ def _freshness_yaml(freshness: Freshness | None) -> list[str]:
         f"          warn_after: {{count: {freshness.warn_after_hours}, period: hour}}",
         f"          error_after: {{count: {freshness.error_after_hours}, period: hour}}",
     ]
+
+
+def event_time_sql(feeds: tuple[FeedSpec, ...]) -> str:
+    """dbt's stg_raw__record_event_times: each loaded record's event time (the column its table's spec names
+    as `event_time`) and load time, named by its feed."""
+    parts = [
+        (feed.name, feed.source, table, next(c for c in table.columns if c.name == table.event_time))
+        for feed in feeds
+        for table in feed.tables
+        if table.event_time
+    ]
+    out = [
+        "{#- Generated from the feed specs' `event_time` by `python -m ingestion.spec_artifacts write`; edit the",
+        "    specs, not this file. Each committed record whose event time is known, with its load time. -#}",
+        "with",
+        "",
+    ]
+    for name, source, table, column in parts:
+        is_date = column.type.removeprefix("Nullable(").startswith("Date") and "DateTime" not in column.type
+        event_at = (
+            f"toDateTime64(toDateTime({column.name}, 'Asia/Kolkata'), 3, 'UTC')"
+            if is_date
+            else f"toDateTime64({column.name}, 3, 'UTC')"
+        )
+        out += [
+            f"{table.name} as (",
+            "    select",
+            f"        '{name}' as feed,",
+            f"        {event_at} as event_at,",
+            "        _loaded_at as loaded_at",
+            f"    from ({{{{ committed_rows(source('{source}', '{table.name}')) }}}})",
+            f"    where {column.name} is not null",
+            "),",
+            "",
+        ]
+    selects = [f"    select * from {table.name}" for _, _, table, _ in parts]
+    out += ["unioned as (", *"\n    union all\n".join(selects).split("\n"), "),", ""]
+    out += [
+        "final as (",
+        "    select",
+        "        feed,",
+        "        toDateTime64(assumeNotNull(event_at), 3, 'UTC') as event_at,",
+        "        toDateTime64(loaded_at, 3, 'UTC') as loaded_at",
+        "    from unioned",
+        ")",
+        "",
+        "select * from final",
+    ]
+    return "\n".join(out) + "\n"
 
 
 def docs_columns(table: TableSpec) -> str:

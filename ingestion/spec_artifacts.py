@@ -1,6 +1,7 @@
 """The files that restate a feed spec, generated from it: `python -m ingestion.spec_artifacts write|check`.
 
 - dbt's `dbt_project/models/staging/<source>/_<source>__sources.yml`, one per dbt source;
+- dbt's `stg_raw__record_event_times.sql` (every record's event time, from the tables' `event_time`);
 - the column lists in docs/ between `<!-- spec:<feed>:<table>:<what> -->` and `<!-- /spec -->`, where
   <what> is `header` (the CSV columns a file carries) or `columns` (the raw table's typed columns).
 
@@ -16,7 +17,7 @@ from pathlib import Path
 
 from core.settings import PROJECT_ROOT
 from ingestion.feeds import FEEDS, feed_named
-from ingestion.spec import FeedSpec, docs_columns, sources_yaml
+from ingestion.spec import FeedSpec, docs_columns, event_time_sql, sources_yaml
 
 STAGING = PROJECT_ROOT / "dbt_project" / "models" / "staging"
 DOCS = (
@@ -55,6 +56,7 @@ def docs_text(text: str) -> str:
 
 def expected_files() -> dict[Path, str]:
     files = sources_files()
+    files[STAGING / "raw" / "stg_raw__record_event_times.sql"] = event_time_sql(tuple(f.spec for f in FEEDS))
     for doc in DOCS:
         if doc.exists():
             files[doc] = docs_text(doc.read_text())

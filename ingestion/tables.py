@@ -9,6 +9,7 @@ rows of committed loads only (a load commits with its ledger row).
 from __future__ import annotations
 
 from core.warehouse import Warehouse
+from core.warehouse.export_audit import ensure_audit_table
 from ingestion.feeds import FEEDS
 from ingestion.spec import Column, TableSpec
 
@@ -135,9 +136,11 @@ SOURCE_TABLES: tuple[TableSpec, ...] = (*RAW_TABLES, DQ_RESULTS)
 
 def create_raw_tables(warehouse: Warehouse) -> None:
     """Create the raw database and its tables if absent, and add columns a newer spec declares (idempotent);
-    and the data-quality history table."""
+    the data-quality history table; and the exports' audit table, empty until a bundle runs, so that dbt's
+    `exports` source always exists."""
     _create_tables(warehouse, "raw", RAW_TABLES)
     create_dq_results_table(warehouse)
+    ensure_audit_table(warehouse)
 
 
 def create_dq_results_table(warehouse: Warehouse) -> str:

@@ -42,8 +42,16 @@ def listen(
     verbose: Annotated[
         bool, typer.Option("--verbose", help="Log every accepted message's control id")
     ] = False,
+    ops_interval: Annotated[
+        float,
+        typer.Option(
+            min=1.0,
+            help="Seconds between the listener's operational events (<data-dir>/events/, for integration health)",
+        ),
+    ] = 60.0,
 ) -> None:
     """Accept HL7 v2 ADT messages over MLLP; store each durably in the spool before answering AA."""
+    from ingestion.feeds.reference.reader import tenant_of
     from ingestion.mllp.listener import Listener
 
     logging.basicConfig(
@@ -57,9 +65,22 @@ def listen(
 
     logging.getLogger(hl7.util.__file__).setLevel(logging.CRITICAL)
     folder = data_dir or DEFAULT_DATA
+    try:
+        tenant = tenant_of(folder)
+    except (FileNotFoundError, ValueError):  # no reference/branches.csv, or no tenant in it
+        tenant = ""
+        logging.getLogger("mymedic.adt.mllp").warning(
+            "%s/reference/branches.csv names no tenant: the listener writes no operational events", folder
+        )
 
     async def main() -> None:
-        listener = Listener(folder, max_bytes=max_bytes, max_connections=max_connections)
+        listener = Listener(
+            folder,
+            max_bytes=max_bytes,
+            max_connections=max_connections,
+            tenant_id=tenant,
+            ops_interval=ops_interval,
+        )
         if listener.spool.recovered:
             logging.getLogger("mymedic.adt.mllp").warning(
                 "published %d open spool segment(s) left by a crash (cut after their last whole message)",

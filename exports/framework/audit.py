@@ -10,27 +10,7 @@ from datetime import UTC, datetime
 from pydantic import BaseModel, Field
 
 from core.warehouse import Warehouse
-
-AUDIT_DATABASE = "exports"
-AUDIT_TABLE = "audit"
-COLUMNS = (
-    ("audit_id", "String"),
-    ("recorded_at", "DateTime64(3, 'UTC')"),
-    ("event", "LowCardinality(String)"),  # produced | delivered | delivery_failed | failed
-    ("actor", "String"),  # who or what: cli:<user>, dagster:<run id>
-    ("bundle", "String"),
-    ("recipient", "String"),
-    ("spec_json", "String"),
-    ("period_label", "String"),
-    ("phi_level", "LowCardinality(String)"),
-    ("bundle_file", "String"),
-    ("bundle_sha256", "String"),
-    ("file_hashes_json", "String"),
-    ("row_count", "UInt64"),
-    ("delivery", "String"),  # folder:<path> | sftp://user@host:port/path | empty
-    ("outcome", "String"),  # ok, or the error in one line
-    ("dead_letter", "Bool"),
-)
+from core.warehouse.export_audit import COLUMNS, ensure_audit_table
 
 
 class AuditEvent(BaseModel):
@@ -48,24 +28,15 @@ class AuditEvent(BaseModel):
     delivery: str = ""
     outcome: str = "ok"
     dead_letter: bool = False
+    attempts: int = 1
 
 
-def ensure_audit_table(warehouse: Warehouse) -> str:
-    database = warehouse.db(AUDIT_DATABASE)
-    warehouse.command(f"create database if not exists `{database}`")
-    columns = ", ".join(f"`{name}` {kind}" for name, kind in COLUMNS)
-    warehouse.command(
-        f"create table if not exists `{database}`.`{AUDIT_TABLE}` ({columns}) "
-        "engine = MergeTree order by (bundle, recorded_at, audit_id)"
-    )
-    return f"{database}.{AUDIT_TABLE}"
-
-
-def record(warehouse: Warehouse, event: AuditEvent) -> None:
+def record(warehouse: Warehouse, event: AuditEvent, *, at: datetime | None = None) -> None:
+    """Append one event, recorded at `at` (now when not given)."""
     table = ensure_audit_table(warehouse)
     values = {
         "audit_id": secrets.token_hex(8),
-        "recorded_at": datetime.now(UTC),
+        "recorded_at": at or datetime.now(UTC),
         "file_hashes_json": json.dumps(event.file_hashes, sort_keys=True),
         **event.model_dump(exclude={"file_hashes"}),
     }

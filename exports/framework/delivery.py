@@ -108,23 +108,23 @@ def deliver(
     event = AuditEvent(event="delivered", actor=actor, bundle=spec.name, recipient=spec.recipient,
                        period_label=period_label, phi_level=spec.phi_level, bundle_file=str(path),
                        bundle_sha256=bundle_sha256, delivery=target)  # fmt: skip
+    retrying = Retrying(
+        stop=stop_after_attempt(ATTEMPTS),
+        wait=wait_exponential(multiplier=wait_seconds, max=30 * wait_seconds),
+        reraise=False,
+    )
     try:
         if isinstance(spec.delivery, FolderDelivery):
             where = deliver_to_folder(path, spec.delivery)
         else:
-            retrying = Retrying(
-                stop=stop_after_attempt(ATTEMPTS),
-                wait=wait_exponential(multiplier=wait_seconds, max=30 * wait_seconds),
-                reraise=False,
-            )
             where = retrying(sftp_upload, path, spec.delivery)
     except (RetryError, OSError, paramiko.SSHException, MissingSetting) as error:
         cause = error.last_attempt.exception() if isinstance(error, RetryError) else error
-        message = f"delivery to {target} failed after {ATTEMPTS if isinstance(error, RetryError) else 1} attempt(s): {one_line(cause)}"
-        record(
-            warehouse,
-            event.model_copy(update={"event": "delivery_failed", "outcome": message, "dead_letter": True}),
-        )
+        attempts = error.last_attempt.attempt_number if isinstance(error, RetryError) else 1
+        message = f"delivery to {target} failed after {attempts} attempt(s): {one_line(cause)}"
+        update = {"event": "delivery_failed", "outcome": message, "dead_letter": True, "attempts": attempts}
+        record(warehouse, event.model_copy(update=update))
         return Delivered(target, False, message)
-    record(warehouse, event.model_copy(update={"outcome": f"ok: {where}"}))
+    attempts = retrying.statistics.get("attempt_number", 1) if isinstance(spec.delivery, SftpDelivery) else 1
+    record(warehouse, event.model_copy(update={"outcome": f"ok: {where}", "attempts": attempts}))
     return Delivered(target, True, where)

@@ -19,6 +19,7 @@ from hl7.mllp import start_hl7_server
 
 from ingestion.mllp.ack import AckBuilder, Clock, _utc_now
 from ingestion.mllp.header import INTERNAL_ERROR, SEGMENT_SEQUENCE_ERROR, Header, HeaderCache, Refused
+from ingestion.mllp.ops_events import DEFAULT_INTERVAL_SECONDS, OpsEvents, Totals
 from ingestion.mllp.spool import Spool, message_key
 
 log = logging.getLogger("mymedic.adt.mllp")
@@ -39,9 +40,20 @@ LINGER_BYTES = 8 * 1024 * 1024  # and how much of it at most
 class Counts:
     accepted: int = 0
     duplicates: int = 0
-    refused: int = 0
+    refused: int = 0  # rejected + errors
+    rejected: int = 0  # AR
+    errors: int = 0  # AE
     connections: int = 0
     by_code: dict[str, int] = field(default_factory=dict)
+
+    def totals(self) -> Totals:
+        return Totals(
+            accepted=self.accepted,
+            duplicates=self.duplicates,
+            rejected=self.rejected,
+            errors=self.errors,
+            connections=self.connections,
+        )
 
 
 class FramingError(Exception):
@@ -102,7 +114,17 @@ class Listener:
         max_bytes: int = DEFAULT_MAX_BYTES,
         max_connections: int = DEFAULT_MAX_CONNECTIONS,
         clock: Clock = _utc_now,
+        tenant_id: str = "",
+        ops_interval: float = DEFAULT_INTERVAL_SECONDS,
     ) -> None:
+        """With a `tenant_id`, the listener writes its operational events (ingestion/mllp/ops_events.py)
+        every `ops_interval` seconds and when it closes."""
+        self.data_dir = data_dir
+        self.tenant_id = tenant_id
+        self.ops_interval = ops_interval
+        self.clock = clock
+        self.ops: OpsEvents | None = None
+        self._ops_task: asyncio.Task[None] | None = None
         self.headers = HeaderCache()
         self.spool = Spool(data_dir, key_of=self._key_of)
         self.max_bytes = max_bytes
@@ -131,7 +153,31 @@ class Listener:
         # The stream's limit bounds what is buffered per connection; a frame over max_bytes is refused.
         self._server = await start_hl7_server(self._serve, host, port, limit=self.max_bytes + 16)
         address = self._server.sockets[0].getsockname()
+        if self.tenant_id:
+            name = f"{address[0]}:{address[1]}"
+            self.ops = OpsEvents(self.data_dir, self.tenant_id, name, self.clock())
+            self._ops_task = asyncio.get_running_loop().create_task(self._emit_every_interval())
         return address[0], address[1]
+
+    async def _emit_every_interval(self) -> None:
+        while True:
+            await asyncio.sleep(self.ops_interval)
+            self.emit_ops_event()
+
+    def emit_ops_event(self) -> Path | None:
+        """Write the operational event of the interval up to now, on the event loop (one small file a
+        minute, no fsync); None when nothing happened, there is no tenant or the file could not be written."""
+        if self.ops is None:
+            return None
+        try:
+            return self.ops.emit(self.counts.totals(), self._open, self.clock())
+        except OSError as error:
+            log.warning(
+                "operational event not written to %s (%s); its counts go into the next one",
+                self.ops.folder,
+                error.strerror or type(error).__name__,
+            )
+            return None
 
     async def serve_forever(self) -> None:
         assert self._server is not None
@@ -144,6 +190,11 @@ class Listener:
             await self._server.wait_closed()
         await self._writer.stop()
         self.spool.close()
+        if self._ops_task:
+            self._ops_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._ops_task
+        self.emit_ops_event()
 
     async def _read_frame(self, reader: asyncio.StreamReader) -> bytes | None:
         """The next frame's content, None at a clean end of stream."""
@@ -242,6 +293,7 @@ class Listener:
                 "control_id=%s sender=%s not stored: %s", header.control_id, header.sender, error.strerror
             )
             self.counts.refused += 1
+            self.counts.errors += 1
             return self.acks.refuse(refused), header
         if stored:
             self.counts.accepted += 1
@@ -257,6 +309,10 @@ class Listener:
 
     def _refused(self, refused: Refused, peer: object) -> None:
         self.counts.refused += 1
+        if refused.ack_code == "AR":
+            self.counts.rejected += 1
+        else:
+            self.counts.errors += 1
         code = refused.condition[0]
         self.counts.by_code[code] = self.counts.by_code.get(code, 0) + 1
         header = refused.header

@@ -9,6 +9,7 @@ import yaml
 from dictionary_project import model_files
 
 from core.settings import DBT_PROJECT_DIR
+from core.warehouse import export_audit
 from dictionary.catalog import MODEL_LAYERS, RAW, Catalog, build_catalog
 from dictionary.sensitivity import CARD, FREE_TEXT, HEALTH, IDENTITY, MONEY, PATIENT_LINK, classify
 from ingestion.adt_event import ADT_EVENT_COLUMNS
@@ -73,6 +74,13 @@ def test_raw_tables_carry_clickhouse_types_and_natural_keys(catalog: Catalog) ->
         assert raw.description
         assert all(c.description for c in raw.columns), table.name
     assert "versioned" in catalog.model("reference_doctors").materialization
+
+
+def test_the_exports_audit_table_is_typed_and_described_in_its_database(catalog: Catalog) -> None:
+    audit = catalog.model(export_audit.AUDIT_TABLE)
+    assert audit.layer == RAW and audit.relation == "exports.audit"
+    assert [(c.name, c.data_type) for c in audit.columns] == list(export_audit.COLUMNS)
+    assert audit.description and all(c.description for c in audit.columns)
 
 
 def test_sensitivity_flags_patient_identity_money_and_free_text(catalog: Catalog) -> None:

@@ -73,6 +73,7 @@ def test_sftp_delivery(warehouse: Warehouse, tmp_path: Path, monkeypatch: pytest
     rows = audit_rows(warehouse, bundle="to_sftp")
     assert [r["event"] for r in rows] == ["produced", "delivered"]
     assert rows[1]["delivery"] == f"sftp://clinic@127.0.0.1:{server.port}/incoming"
+    assert rows[1]["attempts"] == 1
     assert server.password not in str(rows)
 
 
@@ -96,6 +97,7 @@ def test_wrong_password_is_a_dead_letter(
         len(letters) == 1
         and letters[0]["event"] == "delivery_failed"
         and letters[0]["bundle_file"] == str(bundle.path)
+        and letters[0]["attempts"] == ATTEMPTS
     )
 
 

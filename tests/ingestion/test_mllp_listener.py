@@ -5,6 +5,7 @@ with SIGKILL while senders are mid-stream."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import random
 import signal
@@ -23,6 +24,7 @@ from typer.testing import CliRunner
 from core.warehouse import Warehouse
 from ingestion.feeds import LoadContext
 from ingestion.feeds.adt_hl7 import FEED as ADT_HL7
+from ingestion.feeds.booking_events import FEED as BOOKING_EVENTS
 from ingestion.loader import load_file
 from ingestion.mllp.ack import AckBuilder
 from ingestion.mllp.header import HeaderCache, Refused, read_header
@@ -571,3 +573,69 @@ def test_a_message_holding_a_0x1c_byte_is_stored_whole_where_the_feed_reads_it_w
     assert spooled(tmp_path) == {message_key("HIS^CITY", "FS1"): odd, message_key("HIS^CITY", "FS2"): plain}
     loaded = load_spool(warehouse, tmp_path, "tnt_mllp_fs", "max(position(raw, char(28)) > 0)")
     assert loaded == [("FS1", 1), ("FS2", 0)]
+
+
+def test_the_listener_writes_its_interval_counts_as_an_event_the_booking_events_feed_loads(
+    tmp_path: Path, warehouse: Warehouse
+) -> None:
+    """Two messages stored, one resent (AA again), one not ADT (AR), one without MSH-10 (AE), over two
+    connections: the event written when the listener stops says so, and the booking_events feed loads it."""
+    no_control_id = adt("X").replace(b"|X|P|", b"||P|")
+    oru = adt("CTL0003").replace(b"ADT^A01^ADT_A01", b"ORU^R01^ORU_R01")
+
+    async def scenario() -> list[tuple[str, str]]:
+        listener = Listener(tmp_path, clock=lambda: FIXED_NOW, tenant_id="t_ops")
+        _, port = await listener.start("127.0.0.1", 0)
+        try:
+            acks = await exchange(port, adt("CTL0001"), adt("CTL0002"), adt("CTL0001"))
+            acks += await exchange(port, oru, no_control_id)
+        finally:
+            await listener.close()
+        return [msa(a) for a in acks]
+
+    answers = asyncio.run(scenario())
+    assert [code for code, _ in answers] == ["AA", "AA", "AA", "AR", "AE"]
+    (written,) = (tmp_path / "events").glob("*.ndjson")
+    event = json.loads(written.read_text())
+    assert event["type"] == "ops.mllp.listener.interval" and event["tenantid"] == "t_ops"
+    assert event["time"] == "2026-11-03T04:30:00Z"
+    data = event["data"]
+    assert data["listener"].startswith("127.0.0.1:")
+    counts = {k: data[k] for k in ("accepted", "duplicates", "rejected", "errors", "connections")}
+    assert counts == {"accepted": 2, "duplicates": 1, "rejected": 1, "errors": 1, "connections": 2}
+    assert data["connections_open"] == 0
+    # no message content in it: no patient name, no MRN
+    assert "SHARMA" not in written.read_text() and "MRN" not in written.read_text()
+
+    create_raw_tables(warehouse)
+    result = load_file(warehouse, BOOKING_EVENTS, written, LoadContext("t_ops"), source=written.name)
+    assert (result.status, result.rows_loaded, result.rows_quarantined) == ("loaded", 1, 0)
+
+
+def test_a_listener_with_nothing_to_report_writes_no_event(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        listener = Listener(tmp_path, clock=lambda: FIXED_NOW, tenant_id="t_ops")
+        await listener.start("127.0.0.1", 0)
+        await listener.close()
+
+    asyncio.run(scenario())
+    assert not list((tmp_path / "events").glob("*"))
+
+
+def test_an_event_that_cannot_be_written_leaves_its_counts_to_the_next(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        listener = Listener(tmp_path, clock=lambda: FIXED_NOW, tenant_id="t_ops")
+        _, port = await listener.start("127.0.0.1", 0)
+        try:
+            await exchange(port, adt("CTL0001"))
+            (tmp_path / "events").write_text("in the way")  # a file where the folder goes: the write fails
+            assert listener.emit_ops_event() is None
+            (tmp_path / "events").unlink()
+            await exchange(port, adt("CTL0002"))
+        finally:
+            await listener.close()
+
+    asyncio.run(scenario())
+    (written,) = (tmp_path / "events").glob("*.ndjson")
+    data = json.loads(written.read_text())["data"]
+    assert (data["accepted"], data["connections"]) == (2, 2)

@@ -1,7 +1,9 @@
 {#- Per integration and IST day, what it moved and how it went, from what the integrations record:
     feeds from the load ledger (one row per file load), partner webhook endpoints from the booking
     worker's `ops.webhook.delivery.*` events (one per delivery run of one event to one endpoint), outbound
-    message adapters from the messages' `message.*` lifecycle events (one per send attempt's outcome). -#}
+    message adapters from the messages' `message.*` lifecycle events (one per send attempt's outcome),
+    export delivery targets from exports.audit (one row per delivery of a bundle to its target), MLLP
+    listeners from their `ops.mllp.listener.interval` events (one per interval's counts). -#}
 with
 
 batches as (
@@ -121,16 +123,69 @@ adapter_days as (
     group by integration_name, activity_date
 ),
 
+exports as (
+    select
+        concat(bundle, '/', delivery_target) as integration_name,
+        delivery_outcome,
+        attempts,
+        delivered_at,
+        toDate(delivered_at, 'Asia/Kolkata') as activity_date,
+        leadInFrame(toNullable(delivered_at)) over (
+            partition by bundle, delivery_target, period_label
+            order by delivered_at, audit_id
+            rows between current row and unbounded following
+        ) as next_delivery_at
+    from {{ ref('stg_exports__deliveries') }}
+),
+
+export_days as (
+    select
+        'export_delivery' as integration_type,
+        integration_name,
+        activity_date,
+        toInt64(count()) as volume,
+        toInt64(countIf(delivery_outcome = 'delivered')) as loaded_count,
+        cast(null as Nullable(Int64)) as quarantined_count,
+        cast(null as Nullable(Int64)) as duplicate_count,
+        toInt64(sum(attempts - 1)) as retry_count,
+        toInt64(countIf(delivery_outcome = 'delivery_failed')) as failure_count,
+        maxIf(toNullable(delivered_at), delivery_outcome = 'delivered') as last_success_of_day
+    from exports
+    group by integration_name, activity_date
+),
+
+listener_days as (
+    select
+        'mllp_listener' as integration_type,
+        concat(tenant_id, '/', listener) as integration_name,
+        toDate(interval_end, 'Asia/Kolkata') as activity_date,
+        toInt64(sum(accepted + duplicates + rejected + errors)) as volume,
+        toInt64(sum(accepted)) as loaded_count,
+        cast(null as Nullable(Int64)) as quarantined_count,
+        toNullable(toInt64(sum(duplicates))) as duplicate_count,
+        -- a message stored already came again: its sender resent it (an ACK it never read)
+        toInt64(sum(duplicates)) as retry_count,
+        toInt64(sum(rejected + errors)) as failure_count,
+        maxIf(toNullable(interval_end), accepted > 0) as last_success_of_day
+    from {{ ref('stg_booking__mllp_listener_intervals') }}
+    group by tenant_id, listener, activity_date
+),
+
 days as (
     select * from feed_days
     union all
     select * from webhook_days
     union all
     select * from adapter_days
+    union all
+    select * from export_days
+    union all
+    select * from listener_days
 ),
 
--- a dead-lettered event or message stays in its integration's dead-letter queue until it is tried again
--- (a replay's next run or attempt): it counts from the day it was dead-lettered to the day before that
+-- a dead-lettered event, message or bundle stays in its integration's dead-letter queue until it is tried
+-- again (a replay's next run or attempt, the bundle's next delivery for the same period): it counts from the
+-- day it was dead-lettered to the day before that
 dead_letters as (
     select
         'webhook_endpoint' as integration_type,
@@ -147,6 +202,14 @@ dead_letters as (
         toDate(next_step_at, 'Asia/Kolkata') as left_on
     from message_steps
     where lifecycle_step = 'dead_lettered'
+    union all
+    select
+        'export_delivery' as integration_type,
+        integration_name,
+        activity_date as dead_from,
+        toDate(next_delivery_at, 'Asia/Kolkata') as left_on
+    from exports
+    where delivery_outcome = 'delivery_failed'
 ),
 
 depths as (
@@ -169,9 +232,12 @@ depths as (
 final as (
     select
         days.*,
-        -- a feed has no dead-letter queue (its refused records are quarantined)
+        -- a feed has no dead-letter queue (its refused records are quarantined), nor has a listener (a
+        -- refused message stays with its sender)
         if(
-            days.integration_type = 'feed', null, toNullable(coalesce(depths.dead_letter_depth, 0))
+            days.integration_type in ('feed', 'mllp_listener'),
+            null,
+            toNullable(coalesce(depths.dead_letter_depth, 0))
         ) as dead_letter_depth
     from days
     left join depths

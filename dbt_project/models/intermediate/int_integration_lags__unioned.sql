@@ -1,7 +1,8 @@
 {#- Each record whose event time is known, with when it reached the warehouse, named by its integration:
-    the booking facts and the providers' message statuses (feeds: event time to _loaded_at), each
-    partner webhook delivery (the delivered booking event's time to the delivery run's end) and each sent
-    patient message (the time it was scheduled for to the provider's acceptance). -#}
+    the booking facts and every other feed's records by the event time its spec declares (feeds: event
+    time to _loaded_at), each partner webhook delivery (the delivered booking event's time to the delivery
+    run's end) and each sent patient message (the time it was scheduled for to the provider's acceptance).
+    -#}
 with
 
 booking_facts as (
@@ -13,31 +14,14 @@ booking_facts as (
     from {{ ref('stg_booking__events') }}
 ),
 
-whatsapp_statuses as (
+feed_records as (
+    -- every other feed's records, by the event time its spec declares (stg_raw__record_event_times)
     select
         'feed' as integration_type,
-        'whatsapp_statuses' as integration_name,
-        status_at as event_at,
+        feed as integration_name,
+        event_at,
         loaded_at
-    from {{ ref('stg_messaging__whatsapp_statuses') }}
-),
-
-sms_reports as (
-    select
-        'feed' as integration_type,
-        'sms_delivery_reports' as integration_name,
-        status_at as event_at,
-        loaded_at
-    from {{ ref('stg_messaging__sms_delivery_reports') }}
-),
-
-email_events as (
-    select
-        'feed' as integration_type,
-        'email_events' as integration_name,
-        status_at as event_at,
-        loaded_at
-    from {{ ref('stg_messaging__email_events') }}
+    from {{ ref('stg_raw__record_event_times') }}
 ),
 
 booking_event_times as (
@@ -86,11 +70,7 @@ sent_messages as (
 unioned as (
     select * from booking_facts
     union all
-    select * from whatsapp_statuses
-    union all
-    select * from sms_reports
-    union all
-    select * from email_events
+    select * from feed_records
     union all
     select * from webhook_deliveries
     union all

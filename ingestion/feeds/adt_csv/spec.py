@@ -11,6 +11,7 @@ EVENTS = TableSpec(
     "One row per ADT event from a HIS's CSV export, read through the export's declarative column mapping (adt/csv/<his>/mapping.yaml). Append-only.",
     ADT_EVENT_COLUMNS,
     key=ADT_EVENT_KEY,
+    event_time="event_time",
 )
 
 SPEC = FeedSpec(

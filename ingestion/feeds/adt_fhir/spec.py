@@ -10,6 +10,7 @@ EVENTS = TableSpec(
     "One row per ADT event derived from FHIR R4 Encounter (+ Patient) resources: a status or class change in the Encounter's history is an event. Append-only.",
     ADT_EVENT_COLUMNS,
     key=ADT_EVENT_KEY,
+    event_time="event_time",
 )
 
 SPEC = FeedSpec(

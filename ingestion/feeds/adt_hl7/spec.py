@@ -11,6 +11,7 @@ EVENTS = TableSpec(
     "One row per HL7 v2 ADT message accepted from a file drop (adt/*.hl7: single, batch FHS/BHS or MLLP-framed) or the MLLP listener's spool (adt/mllp/). Append-only.",
     ADT_EVENT_COLUMNS,
     key=ADT_EVENT_KEY,
+    event_time="event_time",
 )
 
 SPEC = FeedSpec(

@@ -44,6 +44,7 @@ LINES = TableSpec(
         "credit_paise",
         "balance_paise",
     ),
+    event_time="txn_date",
 )
 
 SPEC = FeedSpec(

@@ -10,6 +10,7 @@ LINES = TableSpec(
     "One row per charge line of a HIS's bill CSV export, read through the export's declarative column mapping (billing/csv/<his>/mapping.yaml). Append-only.",
     CHARGE_LINE_COLUMNS,
     key=CHARGE_LINE_KEY,
+    event_time="transaction_time",
 )
 
 SPEC = FeedSpec(

@@ -10,6 +10,7 @@ LINES = TableSpec(
     "One row per FT1 charge line of an HL7 v2 DFT^P03 message from a file drop (billing/*.hl7: single, batch FHS/BHS or MLLP-framed). Append-only.",
     CHARGE_LINE_COLUMNS,
     key=CHARGE_LINE_KEY,
+    event_time="transaction_time",
 )
 
 SPEC = FeedSpec(

@@ -20,6 +20,7 @@ from ingestion.feeds.base import LoadContext
 from ingestion.feeds.booking_events.spec import CAPTURED as PAYMENT_CAPTURED
 from ingestion.feeds.booking_events.spec import EVENT_TYPE_NAMES as EVENT_TYPES
 from ingestion.feeds.booking_events.spec import REFUNDS
+from ingestion.mllp.ops_events import LISTENER_INTERVAL, Totals
 
 APPOINTMENTS = tuple(t for t in EVENT_TYPES if t.startswith("appointment."))
 TELE = tuple(t for t in EVENT_TYPES if t.startswith("tele."))
@@ -69,6 +70,9 @@ DATA_RULES: tuple[DataRule, ...] = (
     *(DataRule(WEBHOOK_DELIVERY, f, "text") for f in ("endpoint", "event_id", "event_type")),
     DataRule(WEBHOOK_DELIVERY, "attempts", "count"),
     DataRule(WEBHOOK_DELIVERY, "latency_ms", "count"),
+    DataRule((LISTENER_INTERVAL,), "listener", "text"),
+    *(DataRule((LISTENER_INTERVAL,), f, "time") for f in ("interval_start", "interval_end")),
+    *(DataRule((LISTENER_INTERVAL,), f, "count") for f in (*Totals.model_fields, "connections_open")),
     # ---- outbound patient messages ----
     DataRule(MESSAGE_LIFECYCLE, "message_id", "pattern", r"^msg_\w+$"),
     DataRule(("message.queued",), "channel", "one_of", MESSAGE_CHANNELS),

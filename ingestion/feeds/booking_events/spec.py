@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from booking.domain.events import EVENT_TYPES
 from ingestion.claim_event import CLAIM_EVENT_TYPE_NAMES
+from ingestion.mllp.ops_events import LISTENER_INTERVAL
 from ingestion.spec import DAILY, Column, FeedSpec, TableSpec
 from ingestion.sql_checks import lit, one_of
 
@@ -34,7 +35,8 @@ EVENTS = TableSpec(
     "booking_events",
     "One row per booking-service event (appointment booked/cancelled/rescheduled/completed/no-show/expired, "
     "payment initiated/captured/capture mismatched, refund initiated/issued, tele sessions, the worker's "
-    "`ops.webhook.delivery.*` metrics of partner webhooks, and patient messages' `message.*` lifecycle). "
+    "`ops.webhook.delivery.*` metrics of partner webhooks, the MLLP listener's `ops.mllp.listener.interval` "
+    "counts, and patient messages' `message.*` lifecycle). "
     "Append-only.",
     (
         Column("event_id", "String", "CloudEvents `id`, unique per event; the natural key."),
@@ -88,6 +90,7 @@ SPEC = FeedSpec(
     reader="engine",
 )
 
-# The platform's event contract: the booking service's types and the claims feeds' (`claim.*`, published for
-# every claim state change; declared in ingestion/feeds/claims_*/spec.py).
-EVENT_TYPE_NAMES: tuple[str, ...] = (*EVENT_TYPES, *CLAIM_EVENT_TYPE_NAMES)
+# The platform's event contract: the booking service's types, the claims feeds' (`claim.*`, published for
+# every claim state change; declared in ingestion/feeds/claims_*/spec.py) and the MLLP listener's interval
+# counts (ingestion/mllp/ops_events.py).
+EVENT_TYPE_NAMES: tuple[str, ...] = (*EVENT_TYPES, *CLAIM_EVENT_TYPE_NAMES, LISTENER_INTERVAL)

@@ -36,6 +36,7 @@ DOCUMENTS = TableSpec(
         Column("attached_at", UTC_TIME, "When the desk attached the document to the claim, UTC."),
     ),
     key=("tenant_id", "claim_id", "claim_kind", "document_kind", "sha256"),
+    event_time="attached_at",
 )
 
 MANIFEST_HEADER = ("claim_id", "claim_kind", "document_kind", "file", "attached_at")

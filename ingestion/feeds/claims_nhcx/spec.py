@@ -15,6 +15,7 @@ EVENTS = TableSpec(
     CLAIM_EVENT_COLUMNS,
     key=CLAIM_EVENT_KEY,
     observed_at="api_call_id",  # a redelivery under another x-hcx-api_call_id is the same row
+    event_time="event_time",
 )
 
 SPEC = FeedSpec(

@@ -13,6 +13,7 @@ EVENTS = TableSpec(
     CLAIM_EVENT_COLUMNS,
     key=CLAIM_EVENT_KEY,
     observed_at="api_call_id",  # '' for a TPA; the column is shared with NHCX (ingestion/claim_event.py)
+    event_time="event_time",
 )
 
 SPEC = FeedSpec(

@@ -20,6 +20,7 @@ EVENTS = TableSpec(
         Column("bounce_type", "String", "For a bounce, `bounce` or `blocked` (SendGrid's `type`); else ''."),
     ),
     key=("event_id",),
+    event_time="status_time",
 )
 
 # The Event Webhook's field names, as event dumps and SendGrid's own tools write them as CSV columns.

@@ -20,6 +20,7 @@ LINES = TableSpec(
         *RAZORPAY_LINES.columns[1:],
     ),
     key=("gateway", "entity_id", "settlement_id"),
+    event_time="settled_at",
 )
 
 SPEC = FeedSpec(

@@ -53,6 +53,7 @@ STATUSES = TableSpec(
     key=("tenant_id", "refund_id"),
     versioned=True,  # a changed answer is the refund's new current status
     observed_at="checked_at",  # the same answer on a later check is not a new row
+    event_time="checked_at",
 )
 
 SPEC = FeedSpec(

@@ -64,6 +64,7 @@ LINES = TableSpec(
         Column("dispute_id", "String", "Dispute id when the line is part of a dispute."),
     ),
     key=("entity_id", "settlement_id"),
+    event_time="settled_at",
 )
 
 # Where the settlement recon pull (ingestion/pull/settlement_recon.py) stores the API pages it fetched.

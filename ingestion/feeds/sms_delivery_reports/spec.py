@@ -15,6 +15,7 @@ REPORTS = TableSpec(
         Column("sender_id", "String", "The DLT sender id (header) the SMS went out under."),
     ),
     key=("provider_message_id", "recipient_masked", "provider_status", "status_time"),
+    event_time="status_time",
 )
 
 SPEC = FeedSpec(

@@ -37,6 +37,7 @@ STATUSES = TableSpec(
         ),
     ),
     key=("provider_message_id", "provider_status", "status_time"),
+    event_time="status_time",
 )
 
 SPEC = FeedSpec(
