@@ -474,6 +474,10 @@ def _utc(ms: int) -> str:
     return rfc3339_ms(ms).replace(".000Z", "Z")
 
 
+def _utc_of(step: Step | None) -> str | None:
+    return None if step is None else _utc(step.at_ms)
+
+
 def claim_truth(c: Claim, as_of_day: int) -> dict:
     known = _known(c)
     final = known[-1][1]
@@ -500,6 +504,10 @@ def claim_truth(c: Claim, as_of_day: int) -> dict:
         "decision_sla_breached": decision_late,
         "settlement_sla_breached": settlement_late,
         "events": len(c.steps),
+        # the first submission, decision (approved or denied) and settlement, UTC; null when none came
+        "submitted_at": _utc_of(_first(c, "claim_submitted")),
+        "decided_at": _utc_of(_first(c, "approved_full", "approved_partial", "denied")),
+        "settled_at": _utc_of(_first(c, "settled")),
         "as_of": replay,
     }
 

@@ -687,6 +687,10 @@ class _SampleRun:
             "unmapped_codes": hospital.unmapped_codes,
             "expected_quarantine": quarantine,
             "expected_episodes": hospital.episodes,
+            # the IST day of the latest message a reader stores: open admissions are in a bed through it
+            "last_message_day": iso_day(
+                max(ist_day_of_ms(m.message_ms) for m in hospital.messages if not m.malformed)
+            ),
         }
 
     def _write_billing(self) -> tuple[list[Path], dict]:

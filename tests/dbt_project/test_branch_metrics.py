@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from dbt_runner import dbt_failure, run_dbt, run_results
@@ -250,6 +251,120 @@ def test_the_reminder_effect_per_branch_and_month_matches_the_ground_truth(
             got[row["branch_id"], row["month"], f"{group}_no_shows"] += row[f"{group}_no_show_count"]
     assert expected["br_blr01", "2026-09", "reminded_outcomes"] > 0
     assert +got == +expected
+
+
+IST = ZoneInfo("Asia/Kolkata")
+# the mart rounds each stay to 0.01 h and the mean to 0.01 (a day or an hour): off the exact mean by at most
+# half a hundredth, and 0.005 h / 24 from the rounded stays
+ROUNDING = 0.0053
+
+
+def _at(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def _ist_day(text: str) -> str:
+    return _at(text).astimezone(IST).date().isoformat()
+
+
+def _close(got: dict[tuple[str, str], float], exact: dict[tuple[str, str], list[float]]) -> None:
+    """The mart's rounded averages equal the exact means of the truth's values, on the same branch-days."""
+    assert got.keys() == exact.keys()
+    for key, values in exact.items():
+        assert abs(got[key] - sum(values) / len(values)) <= ROUNDING, (key, got[key], values)
+
+
+def test_admissions_discharges_stays_and_bed_days_per_branch_and_day_match_the_ground_truth(
+    built: tuple[WarehouseSettings, dict, list, int],
+) -> None:
+    """From the HIS's episodes alone (docs/branch-metrics.md, fct_branch_daily_adt): IP admissions on their
+    IST admission day, discharges and the average length of stay (in days of 24 h) on the discharge day, and
+    bed-days by the midnight census: in a bed at the end of each day from admission to the day before
+    discharge, an open admission through the latest ADT day."""
+    settings, truth, _, _ = built
+    adt = truth["adt"]
+    through = date.fromisoformat(adt["last_message_day"])
+    expected: Counter[tuple[str, str, str]] = Counter()
+    stays: dict[tuple[str, str], list[float]] = {}
+    for episode in adt["expected_episodes"]:
+        if episode["episode_type"] != "IP":
+            continue
+        branch, admitted = episode["branch_id"], _ist_day(episode["admit_time"])
+        expected[branch, admitted, "admissions"] += 1
+        left = through + timedelta(days=1)
+        if episode["discharge_time"] is not None:
+            left = date.fromisoformat(_ist_day(episode["discharge_time"]))
+            expected[branch, left.isoformat(), "discharges"] += 1
+            stay = _at(episode["discharge_time"]) - _at(episode["admit_time"])
+            stays.setdefault((branch, left.isoformat()), []).append(stay.total_seconds() / 86_400)
+        day = date.fromisoformat(admitted)
+        while day < left:
+            expected[branch, day.isoformat(), "bed_days"] += 1
+            day += timedelta(days=1)
+    got: Counter[tuple[str, str, str]] = Counter()
+    alos: dict[tuple[str, str], float] = {}
+    for row in _dicts(settings, f"""
+        select branch_id, toString(activity_date) as day, admission_count as admissions,
+               discharge_count as discharges, bed_days, avg_length_of_stay_days
+        from MARTS.fct_branch_daily where tenant_id = '{truth["tenant_id"]}'
+    """):  # fmt: skip
+        for what in ("admissions", "discharges", "bed_days"):
+            got[row["branch_id"], row["day"], what] += row[what]
+        if row["avg_length_of_stay_days"] is not None:
+            alos[row["branch_id"], row["day"]] = row["avg_length_of_stay_days"]
+    assert all(sum(n for (_, _, w), n in expected.items() if w == what) > 0
+               for what in ("admissions", "discharges", "bed_days"))  # fmt: skip
+    assert +got == +expected
+    _close(alos, stays)
+
+
+def test_claims_submitted_decided_and_settled_per_branch_and_day_match_the_ground_truth(
+    built: tuple[WarehouseSettings, dict, list, int],
+) -> None:
+    """From the truth's claims alone: submitted on the IST day of the first submission; approved (the latest
+    decision approved an amount) or denied on the day of the first decision, with the hours from submission
+    to it; settled, and what was paid, on the day of the first settlement, with the days from submission."""
+    settings, truth, _, _ = built
+    expected: Counter[tuple[str, str, str]] = Counter()
+    hours: dict[tuple[str, str], list[float]] = {}
+    days: dict[tuple[str, str], list[float]] = {}
+    for claim in truth["claims"]["claims"]:
+        if claim["submitted_at"] is None:
+            continue  # a pre-auth only: no claim yet
+        branch, submitted = claim["branch_id"], _at(claim["submitted_at"])
+        expected[branch, _ist_day(claim["submitted_at"]), "submitted"] += 1
+        if claim["decided_at"] is not None:
+            day = _ist_day(claim["decided_at"])
+            expected[branch, day, "approved" if claim["approved_paise"] > 0 else "denied"] += 1
+            waited = _at(claim["decided_at"]) - submitted
+            hours.setdefault((branch, day), []).append(waited.total_seconds() / 3600)
+        if claim["settled_at"] is not None:
+            day = _ist_day(claim["settled_at"])
+            expected[branch, day, "settled"] += 1
+            expected[branch, day, "paid_paise"] += claim["paid_paise"]
+            waited = _at(claim["settled_at"]) - submitted
+            days.setdefault((branch, day), []).append(waited.total_seconds() / 86_400)
+    got: Counter[tuple[str, str, str]] = Counter()
+    adjudication: dict[tuple[str, str], float] = {}
+    settlement: dict[tuple[str, str], float] = {}
+    for row in _dicts(settings, f"""
+        select branch_id, toString(activity_date) as day, claims_submitted_count as submitted,
+               claims_approved_count as approved, claims_denied_count as denied, claims_settled_count as settled,
+               claims_paid_paise as paid_paise, adjudication_hours_avg, settlement_days_avg
+        from MARTS.fct_branch_daily where tenant_id = '{truth["tenant_id"]}'
+    """):  # fmt: skip
+        key = (row["branch_id"], row["day"])
+        for what in ("submitted", "approved", "denied", "settled", "paid_paise"):
+            got[*key, what] += row[what]
+        if row["adjudication_hours_avg"] is not None:
+            adjudication[key] = row["adjudication_hours_avg"]
+        if row["settlement_days_avg"] is not None:
+            settlement[key] = row["settlement_days_avg"]
+    assert all(sum(n for (_, _, w), n in expected.items() if w == what) > 0
+               for what in ("submitted", "approved", "denied", "settled"))  # fmt: skip
+    assert +got == +expected
+    _close(adjudication, hours)
+    _close(settlement, days)
 
 
 def test_the_hand_made_chains_day(built: tuple[WarehouseSettings, dict, list, int]) -> None:

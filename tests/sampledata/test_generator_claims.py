@@ -218,6 +218,23 @@ def test_the_fold_of_the_loaded_events_is_the_truth_now_and_at_past_times(
     assert checked_past > len(sample["truth"]["claims"])
 
 
+def test_the_truths_submission_decision_and_settlement_times_are_the_stored_events(
+    warehouse: Warehouse, sample: dict[str, Any]
+) -> None:
+    decisions = ("approved_full", "approved_partial", "denied")
+    seen: set[str] = set()
+    for claim in sample["truth"]["claims"]:
+        _, events = claim_events(warehouse, claim["claim_id"], sample["tenant"])
+        for field, types in (("submitted_at", ("claim_submitted",)), ("decided_at", decisions),
+                             ("settled_at", ("settled",))):  # fmt: skip
+            first = min((e.event_time for e in events if e.event_type in types), default=None)
+            stated = None if claim[field] is None else _at(claim[field])
+            assert first == stated, (claim["claim_id"], field)
+            if stated is not None:
+                seen.add(field)
+    assert seen == {"submitted_at", "decided_at", "settled_at"}
+
+
 def test_the_late_event_came_in_a_later_file_and_takes_its_place_by_event_time(
     warehouse: Warehouse, sample: dict[str, Any]
 ) -> None:
