@@ -22,7 +22,7 @@ from clickhouse_connect.driver.exceptions import ClickHouseError
 from booking.domain.errors import Unavailable
 from core.settings import WarehouseSettings
 from core.warehouse import Warehouse
-from core.warehouse.client import connect
+from core.warehouse.client import WarehouseUnavailable, connect
 
 log = logging.getLogger("operations.warehouse")
 BUSY = "the warehouse is in use by a pipeline run (chDB admits one process at a time); reload when the run has finished"
@@ -53,7 +53,7 @@ class WarehouseGate:
         with self._lock:
             try:
                 warehouse = Warehouse(self.settings, connect(self.settings))
-            except ClickHouseError as exc:
+            except (ClickHouseError, WarehouseUnavailable) as exc:  # the latter: the client's own words
                 if self.settings.embedded and self.settings.path and held_elsewhere(self.settings.path):
                     raise Unavailable(BUSY) from None
                 log.warning("warehouse: %s", type(exc).__name__)

@@ -688,8 +688,10 @@ class _SampleRun:
             "expected_quarantine": quarantine,
             "expected_episodes": hospital.episodes,
             # the IST day of the latest message a reader stores: open admissions are in a bed through it
-            "last_message_day": iso_day(
-                max(ist_day_of_ms(m.message_ms) for m in hospital.messages if not m.malformed)
+            # (null when the HIS sent nothing, as in a sample too small for an admission)
+            "last_message_day": max(
+                (iso_day(ist_day_of_ms(m.message_ms)) for m in hospital.messages if not m.malformed),
+                default=None,
             ),
         }
 

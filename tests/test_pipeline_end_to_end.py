@@ -148,6 +148,11 @@ def test_exports_hold_the_mart(seeded: tuple[Run, RunReport]) -> None:
     assert (run.exports / "finance" / "payment_reconciliation.xlsx").stat().st_size > 0
 
 
+# Logs of the runs themselves, which a re-run appends to by design: a ledger row per file read, each run's
+# check results (marts.dq_results; checked below to grow by exactly one run's checks).
+RUN_LOGS = ("load_ledger", "dq_results")
+
+
 def _table_counts(run: Run) -> dict[str, int]:
     tables = run.query(
         "select database, name from system.tables where database in ('{raw}', '{marts}', 'staging', 'intermediate') "
@@ -158,7 +163,7 @@ def _table_counts(run: Run) -> dict[str, int]:
             f"select count() as n from `{t['database']}`.`{t['name']}`"
         )[0]["n"]
         for t in tables
-        if t["name"] != "load_ledger"
+        if t["name"] not in RUN_LOGS
     }
 
 
@@ -172,6 +177,8 @@ def test_running_twice_changes_no_row_count_and_no_export_byte(tmp_path: Path) -
     run = Run(tmp_path, seed=5)
     assert run.run().success
     counts, exports = _table_counts(run), _digests(run.exports)
+    first_checks = run.query("select count() as n from `{marts}`.dq_results")[0]["n"]
+    assert first_checks > 100  # every dbt test and conservation check of the run
     second = run.run()
     assert second.success
     assert all(
@@ -179,6 +186,8 @@ def test_running_twice_changes_no_row_count_and_no_export_byte(tmp_path: Path) -
     )
     assert _table_counts(run) == counts
     assert _digests(run.exports) == exports
+    checks = run.query("select count() as n, uniqExact(run_id) as runs from `{marts}`.dq_results")[0]
+    assert checks == {"n": 2 * first_checks, "runs": 2}  # each run recorded its checks once
 
     # A settlement file re-delivered under another name, overlapping what was loaded, adds nothing.
     settlements = run.data / "settlements" / "razorpay"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import os
-import select
+import selectors
 import socket
 import subprocess
 import sys
@@ -90,7 +90,12 @@ def _post(port: int, path: str, server: psutil.Process, *, chunked: bool) -> tup
                     pending += b"0\r\n\r\n"  # the last chunk
                 if queued % (16 * 1024 * 1024) == 0:
                     peak = max(peak, server.memory_info().rss)
-            readable, writable, _ = select.select([sock], [sock] if pending else [], [], 30)
+            # a selector, not select.select: a worker that ran many tests may hold fds past select's 1024
+            with selectors.DefaultSelector() as selector:
+                selector.register(sock, selectors.EVENT_READ | (selectors.EVENT_WRITE if pending else 0))
+                ready = selector.select(30)
+            readable = any(mask & selectors.EVENT_READ for _, mask in ready)
+            writable = any(mask & selectors.EVENT_WRITE for _, mask in ready)
             if readable:
                 break
             if not writable:

@@ -224,6 +224,7 @@ def test_every_event_passes_the_ingestion_contract(harness: Harness, tmp_path: P
     from ingestion.feeds.booking_events import FEED as EVENTS_FEED
     from ingestion.feeds.booking_events.reader import EVENT_TYPES
     from ingestion.loader import load_file
+    from ingestion.mllp.ops_events import LISTENER_INTERVAL
     from ingestion.tables import create_raw_tables
 
     booking, _ = _paid_booking(harness, method="netbanking")
@@ -268,6 +269,8 @@ def test_every_event_passes_the_ingestion_contract(harness: Harness, tmp_path: P
         *STATUS_EVENT_TYPES,
         # insurance claims' events (the claims feeds publish them): loaded in test_claims_replay.py
         *CLAIM_EVENT_TYPE_NAMES,
+        # the MLLP listener's interval counts: loaded in the listener's tests (tests/ingestion)
+        LISTENER_INTERVAL,
     }  # fmt: skip
 
     path = tmp_path / "events.ndjson"

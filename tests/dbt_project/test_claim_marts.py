@@ -34,7 +34,11 @@ FOLDED = ("requested_paise", "preauth_approved_paise", "approved_paise", "deduct
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Warehouse]:
     settings = build_claim_marts(
-        tmp_path_factory.mktemp("claim_marts"), "+fct_claims+", "+fct_claim_settlement_recon"
+        tmp_path_factory.mktemp("claim_marts"),
+        "+fct_claims",
+        "+fct_claim_denials",
+        "+fct_claim_adjudication",
+        "+fct_claim_settlement_recon",
     )
     with open_warehouse(settings) as warehouse:
         yield warehouse
