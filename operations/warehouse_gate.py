@@ -10,12 +10,10 @@ reading the published serving copy; the page can't, since it shows the quarantin
 
 from __future__ import annotations
 
-import fcntl
 import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 from clickhouse_connect.driver.exceptions import ClickHouseError
 
@@ -29,20 +27,6 @@ BUSY = "the warehouse is in use by a pipeline run (chDB admits one process at a 
 UNREACHABLE = "the warehouse can't be opened just now; check that it is running, then reload"
 
 
-def held_elsewhere(path: Path) -> bool:
-    """Another process holds the chDB data directory: the engine's `status` file is locked (flock)."""
-    try:
-        with (path / "status").open("rb") as status:
-            try:
-                fcntl.flock(status, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                return True
-            fcntl.flock(status, fcntl.LOCK_UN)
-    except FileNotFoundError:
-        return False
-    return False
-
-
 class WarehouseGate:
     def __init__(self, settings: WarehouseSettings) -> None:
         self.settings = settings
@@ -53,9 +37,12 @@ class WarehouseGate:
         with self._lock:
             try:
                 warehouse = Warehouse(self.settings, connect(self.settings))
-            except (ClickHouseError, WarehouseUnavailable) as exc:  # the latter: the client's own words
-                if self.settings.embedded and self.settings.path and held_elsewhere(self.settings.path):
+            except WarehouseUnavailable as exc:  # the client says whether another process holds the directory
+                if exc.held_by is not None:
                     raise Unavailable(BUSY) from None
+                log.warning("warehouse: %s", type(exc).__name__)
+                raise Unavailable(UNREACHABLE) from None
+            except ClickHouseError as exc:
                 log.warning("warehouse: %s", type(exc).__name__)
                 raise Unavailable(UNREACHABLE) from None
             try:

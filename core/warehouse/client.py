@@ -24,6 +24,10 @@ logging.getLogger("clickhouse_connect.driver._backend.http_sync").setLevel(loggi
 class WarehouseUnavailable(UserFacingError):
     """The warehouse cannot be opened: its data directory is in use, or its server cannot be reached."""
 
+    def __init__(self, message: str, held_by: int | None = None) -> None:
+        super().__init__(message)
+        self.held_by = held_by  # the process holding the embedded data directory, when that is why
+
 
 class Warehouse:
     """A connected client plus the settings that name the platform's databases."""
@@ -70,7 +74,8 @@ def connect(settings: WarehouseSettings) -> Client:
             with _native_stderr_kept_on_success():
                 return clickhouse_connect.get_client(interface="chdb", path=str(settings.path))
         except (ProgrammingError, OSError) as error:
-            raise WarehouseUnavailable(_embedded_problem(settings, error)) from None
+            holder = None if isinstance(error, OSError) else _holder_pid(settings)
+            raise WarehouseUnavailable(_embedded_problem(settings, error, holder), held_by=holder) from None
     try:
         return clickhouse_connect.get_client(
             interface=settings.interface,
@@ -106,14 +111,13 @@ def _native_stderr_kept_on_success() -> Iterator[None]:
         os.write(2, passed_on)
 
 
-def _embedded_problem(settings: WarehouseSettings, error: Exception) -> str:
+def _embedded_problem(settings: WarehouseSettings, error: Exception, holder: int | None) -> str:
     """Why chDB could not open its data directory, and what to do (the directory is one process's at a time)."""
     where = f"the warehouse {settings.redacted()}"
     if isinstance(error, OSError):
         return (
             f"cannot create {where}: {error.strerror or error}; choose a writable {WAREHOUSE_ENV}=chdb://DIR"
         )
-    holder = _holder_pid(settings)
     if holder is not None:
         return (
             f"{where} is in use by process {holder} (chDB opens a data directory from one process at a time): "
